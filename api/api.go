@@ -1,0 +1,247 @@
+// Package api defines the JSON documents of Jurichain's HTTP API, shared by
+// the server (package httpapi) and the Go client (package client), and the
+// conversion between a deposit request and the signed statement it carries.
+package api
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// MaxBatch is the largest number of deposits one request may carry.
+const MaxBatch = 10_000
+
+// Deposit is one deposit request: the signed statement's fields plus the
+// metadata opening in clear (which stays with the node, off the ledger).
+type Deposit struct {
+	// Digests maps an algorithm name ("sha256", "sm3", "sha512") to the
+	// hex digest of the content. sha256 is required.
+	Digests map[string]string `json:"digests"`
+	// Size is the content length in bytes.
+	Size uint64 `json:"size"`
+	deposit.Metadata
+	// Salt is the 32-byte metadata salt (base64).
+	Salt []byte `json:"salt"`
+	// DepositorKey is the depositor's public key (base64).
+	DepositorKey []byte `json:"depositor_key"`
+	// IdempotencyKey names the deposit for its depositor; it is public.
+	IdempotencyKey string `json:"idempotency_key"`
+	// Signature is the depositor's signature over the statement's signing
+	// message (base64).
+	Signature []byte `json:"signature"`
+}
+
+// SubmitRequest is the body of POST /v1/deposits: either one Deposit, or a
+// batch under "deposits".
+type SubmitRequest struct {
+	Deposits []Deposit `json:"deposits,omitempty"`
+	Deposit
+}
+
+// Deposit statuses.
+const (
+	StatusPending   = "pending"
+	StatusCommitted = "committed"
+	StatusRejected  = "rejected"
+)
+
+// Result is the state of one deposit.
+type Result struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+	// Reason says why a deposit was rejected.
+	Reason string `json:"reason,omitempty"`
+	// Index is the deposit number: its leaf index in the log.
+	Index *uint64 `json:"index,omitempty"`
+	// Height is the block that committed the deposit.
+	Height uint64 `json:"height,omitempty"`
+	// Time is the certified time: the block time agreed by the validators.
+	Time *time.Time `json:"time,omitempty"`
+}
+
+// SubmitResponse answers a batch submission, one result per deposit in
+// request order.
+type SubmitResponse struct {
+	Results []Result `json:"results"`
+}
+
+// Entry is a committed log entry, decoded.
+type Entry struct {
+	Digests            map[string]string `json:"digests"`
+	Size               uint64            `json:"size"`
+	MetadataCommitment string            `json:"metadata_commitment"`
+	DepositorKey       []byte            `json:"depositor_key"`
+	IdempotencyKey     string            `json:"idempotency_key"`
+	Signature          []byte            `json:"signature"`
+	// Leaf is the canonical leaf encoding (base64).
+	Leaf []byte `json:"leaf"`
+}
+
+// DepositInfo answers GET /v1/deposits/{id}.
+type DepositInfo struct {
+	Result
+	Entry  *Entry `json:"entry,omitempty"`
+	TxHash string `json:"tx_hash,omitempty"`
+	// Receipt is the deposit's tlog-proof, once committed.
+	Receipt string `json:"receipt,omitempty"`
+}
+
+// DepositList answers GET /v1/deposits?sha256=.
+type DepositList struct {
+	Deposits []DepositInfo `json:"deposits"`
+}
+
+// Proof answers the proof endpoints: base64 hashes, leaf side first.
+type Proof struct {
+	Hashes [][]byte `json:"hashes"`
+}
+
+// Status answers GET /v1/status.
+type Status struct {
+	Origin      string `json:"origin"`
+	Suite       string `json:"suite"`
+	Height      uint64 `json:"height"`
+	TreeSize    uint64 `json:"tree_size"`
+	RootHash    []byte `json:"root_hash"`
+	Checkpoint  string `json:"checkpoint"`
+	MempoolSize int    `json:"mempool_size"`
+}
+
+// Error is every error response.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Error codes.
+const (
+	CodeInvalid    = "invalid_request"
+	CodeSignature  = "bad_signature"
+	CodeConflict   = "conflict"
+	CodeNotFound   = "not_found"
+	CodeTooLarge   = "too_large"
+	CodeBusy       = "busy"
+	CodeForbidden  = "forbidden"
+	CodeInternal   = "internal"
+	CodeNotAllowed = "method_not_allowed"
+)
+
+// FieldError names the request field that is wrong.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Err.Error()
+	}
+	return e.Field + ": " + e.Err.Error()
+}
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Parse checks a deposit request and returns the signed statement it
+// carries and its metadata opening. It does not check the signature.
+// Errors are *FieldError naming the field, under prefix.
+func (d *Deposit) Parse(prefix string) (*deposit.Signed, *deposit.Opening, error) {
+	fe := func(field string, err error) error {
+		if field == "" { // err already names the field
+			return &FieldError{Field: strings.TrimSuffix(prefix, "."), Err: err}
+		}
+		return &FieldError{Field: prefix + field, Err: err}
+	}
+	s := &deposit.Signed{Statement: deposit.Statement{Size: d.Size, Depositor: d.DepositorKey, IdempotencyKey: d.IdempotencyKey}, Signature: d.Signature}
+	if len(d.Digests) == 0 {
+		return nil, nil, fe("digests", errors.New("required, with at least sha256"))
+	}
+	if len(d.Digests) > deposit.MaxDigests {
+		return nil, nil, fe("digests", fmt.Errorf("at most %d", deposit.MaxDigests))
+	}
+	for name, v := range d.Digests {
+		a, err := deposit.ParseAlgorithm(name)
+		if err != nil {
+			return nil, nil, fe("digests."+name, err)
+		}
+		b, err := hex.DecodeString(v)
+		if err != nil || len(b) != a.Size() || hex.EncodeToString(b) != v {
+			return nil, nil, fe("digests."+name, fmt.Errorf("need %d lowercase hex characters", 2*a.Size()))
+		}
+		s.Digests = append(s.Digests, deposit.Digest{Algorithm: a, Value: b})
+	}
+	sort.Slice(s.Digests, func(i, j int) bool { return s.Digests[i].Algorithm < s.Digests[j].Algorithm })
+	if s.SHA256() == nil {
+		return nil, nil, fe("digests.sha256", errors.New("required"))
+	}
+	o := &deposit.Opening{Metadata: d.Metadata, Salt: d.Salt}
+	if len(d.Salt) != deposit.SaltSize {
+		return nil, nil, fe("salt", fmt.Errorf("need %d bytes (base64), got %d", deposit.SaltSize, len(d.Salt)))
+	}
+	if err := o.Metadata.Validate(); err != nil {
+		return nil, nil, fe("", err)
+	}
+	if len(d.DepositorKey) == 0 {
+		return nil, nil, fe("depositor_key", errors.New("required"))
+	}
+	if err := deposit.ValidateIdempotencyKey(d.IdempotencyKey); err != nil {
+		return nil, nil, fe("", err)
+	}
+	if len(d.Signature) == 0 {
+		return nil, nil, fe("signature", errors.New("required"))
+	}
+	return s, o, nil
+}
+
+// CheckSuite checks key and signature lengths against the network's suite.
+func (d *Deposit) CheckSuite(prefix string, cs *suite.Suite) error {
+	sig := cs.Signature()
+	if len(d.DepositorKey) != sig.PublicKeySize() {
+		return &FieldError{prefix + "depositor_key", fmt.Errorf("need a %d-byte %s public key, got %d bytes", sig.PublicKeySize(), sig.Name(), len(d.DepositorKey))}
+	}
+	if len(d.Signature) != sig.SignatureSize() {
+		return &FieldError{prefix + "signature", fmt.Errorf("need a %d-byte %s signature, got %d bytes", sig.SignatureSize(), sig.Name(), len(d.Signature))}
+	}
+	return nil
+}
+
+// NewDeposit builds the request for a signed statement and its opening.
+func NewDeposit(s *deposit.Signed, o *deposit.Opening) Deposit {
+	d := Deposit{
+		Digests:        map[string]string{},
+		Size:           s.Size,
+		Metadata:       o.Metadata,
+		Salt:           o.Salt,
+		DepositorKey:   s.Depositor,
+		IdempotencyKey: s.IdempotencyKey,
+		Signature:      s.Signature,
+	}
+	for _, dg := range s.Digests {
+		d.Digests[dg.Algorithm.String()] = hex.EncodeToString(dg.Value)
+	}
+	return d
+}
+
+// NewEntry describes a leaf.
+func NewEntry(l *deposit.Leaf, leafBytes []byte) *Entry {
+	e := &Entry{
+		Digests:            map[string]string{},
+		Size:               l.Size,
+		MetadataCommitment: hex.EncodeToString(l.MetadataCommitment[:]),
+		DepositorKey:       l.Depositor,
+		IdempotencyKey:     l.IdempotencyKey,
+		Signature:          l.Signature,
+		Leaf:               leafBytes,
+	}
+	for _, dg := range l.Digests {
+		e.Digests[dg.Algorithm.String()] = hex.EncodeToString(dg.Value)
+	}
+	return e
+}

@@ -1,0 +1,173 @@
+// Package client is the Go client of Jurichain's HTTP API, used by the
+// command line and by end-to-end tests. Given several servers it fails
+// over to the next when one cannot be reached.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jurichain/jurichain/api"
+)
+
+// Client talks to one or more Jurichain nodes.
+type Client struct {
+	servers []string
+	http    *http.Client
+}
+
+// New returns a client for the given base URLs, tried in order.
+func New(servers []string, hc *http.Client) (*Client, error) {
+	if len(servers) == 0 {
+		return nil, errors.New("no server given")
+	}
+	for i, s := range servers {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("server %q is not an http:// or https:// URL", s)
+		}
+		servers[i] = strings.TrimSuffix(s, "/")
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	return &Client{servers: servers, http: hc}, nil
+}
+
+// do sends a request to each server in turn until one answers. An API
+// error (a JSON {"code","message"} with a 4xx status) is returned as
+// *api.Error without trying further servers: they would say the same.
+func (c *Client) do(ctx context.Context, method, path string, header http.Header, body []byte, out any) error {
+	var errs []error
+	for _, srv := range c.servers {
+		req, err := http.NewRequestWithContext(ctx, method, srv+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", srv, err))
+			continue
+		}
+		data, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: reading response: %w", srv, err))
+			continue
+		}
+		if resp.StatusCode >= 300 {
+			var e api.Error
+			if json.Unmarshal(data, &e) == nil && e.Code != "" {
+				if resp.StatusCode < 500 {
+					return &e
+				}
+				errs = append(errs, fmt.Errorf("%s: %w", srv, &e))
+				continue
+			}
+			errs = append(errs, fmt.Errorf("%s: HTTP %s", srv, resp.Status))
+			continue
+		}
+		if raw, ok := out.(*[]byte); ok {
+			*raw = data
+			return nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return fmt.Errorf("%s: decoding response: %w", srv, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("no server answered: %w", errors.Join(errs...))
+}
+
+// Status returns the node's status.
+func (c *Client) Status(ctx context.Context) (*api.Status, error) {
+	var st api.Status
+	return &st, c.do(ctx, http.MethodGet, "/v1/status", nil, nil, &st)
+}
+
+// Policy returns the network's tlog-policy file.
+func (c *Client) Policy(ctx context.Context) ([]byte, error) {
+	var b []byte
+	return b, c.do(ctx, http.MethodGet, "/policy", nil, nil, &b)
+}
+
+// Checkpoint returns the latest signed checkpoint.
+func (c *Client) Checkpoint(ctx context.Context) ([]byte, error) {
+	var b []byte
+	return b, c.do(ctx, http.MethodGet, "/checkpoint", nil, nil, &b)
+}
+
+// Submit sends a batch of deposits; with wait > 0 the server answers once
+// they commit or the wait ends.
+func (c *Client) Submit(ctx context.Context, deps []api.Deposit, wait time.Duration) ([]api.Result, error) {
+	body, err := json.Marshal(api.SubmitRequest{Deposits: deps})
+	if err != nil {
+		return nil, err
+	}
+	return c.SubmitRaw(ctx, body, wait)
+}
+
+// SubmitRaw sends an already encoded SubmitRequest batch.
+func (c *Client) SubmitRaw(ctx context.Context, body []byte, wait time.Duration) ([]api.Result, error) {
+	var resp api.SubmitResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/deposits"+waitQuery(wait), nil, body, &resp); err != nil {
+		return nil, err
+	}
+	return resp.Results, nil
+}
+
+func waitQuery(wait time.Duration) string {
+	if wait <= 0 {
+		return ""
+	}
+	return "?wait=" + wait.String()
+}
+
+// Deposit returns a deposit by id or number, waiting up to wait for it to
+// commit.
+func (c *Client) Deposit(ctx context.Context, id string, wait time.Duration) (*api.DepositInfo, error) {
+	var info api.DepositInfo
+	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+waitQuery(wait), nil, nil, &info)
+}
+
+// ByContent lists the deposits of the content with this SHA-256 (hex).
+func (c *Client) ByContent(ctx context.Context, sha256Hex string) ([]api.DepositInfo, error) {
+	var l api.DepositList
+	return l.Deposits, c.do(ctx, http.MethodGet, "/v1/deposits?sha256="+url.QueryEscape(sha256Hex), nil, nil, &l)
+}
+
+// Opening fetches a deposit's metadata opening; sign signs the request
+// message (see httpapi.OpeningMessage) with the depositor key.
+func (c *Client) Opening(ctx context.Context, id string, unix int64, sig []byte) ([]byte, error) {
+	h := http.Header{}
+	h.Set("Jurichain-Time", strconv.FormatInt(unix, 10))
+	h.Set("Jurichain-Signature", base64.StdEncoding.EncodeToString(sig))
+	var b []byte
+	return b, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/opening", h, nil, &b)
+}
+
+// ConsistencyProof returns the proof that the tree of size to extends the
+// tree of size from.
+func (c *Client) ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error) {
+	var p api.Proof
+	return p.Hashes, c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/proofs/consistency?from=%d&to=%d", from, to), nil, nil, &p)
+}

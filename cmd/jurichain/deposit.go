@@ -1,0 +1,358 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// metaExtension is the suffix of the metadata opening written beside a
+// receipt.
+const metaExtension = ".meta.json"
+
+func defaultKeyFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "depositor.key"
+	}
+	return filepath.Join(dir, "jurichain", "depositor.key")
+}
+
+func newKeygen() *cobra.Command {
+	var out string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "keygen",
+		Short: "Create a depositor key pair (PEM, readable by openssl)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := os.Stat(out); err == nil && !force {
+				return withHint(fmt.Errorf("%s already exists", out), "pass --force to replace it, or --out to write elsewhere")
+			}
+			key, err := suite.International().Signature().GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			priv, err := key.MarshalPEM()
+			if err != nil {
+				return err
+			}
+			pub, err := key.MarshalPublicPEM()
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
+				return fmt.Errorf("creating key directory: %w", err)
+			}
+			if err := os.WriteFile(out, priv, 0o600); err != nil {
+				return fmt.Errorf("writing private key: %w", err)
+			}
+			if err := os.WriteFile(out+".pub", pub, 0o644); err != nil {
+				return fmt.Errorf("writing public key: %w", err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "private key: %s\npublic key:  %s.pub\n", out, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", defaultKeyFile(), "private key file; the public key goes to FILE.pub")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing key")
+	return cmd
+}
+
+func loadKey(file string) (suite.PrivateKey, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, withHint(fmt.Errorf("no depositor key at %s", file), "create one with 'jurichain keygen', or name yours with --key")
+	}
+	if err != nil {
+		return nil, err
+	}
+	k, err := suite.International().Signature().ParsePrivateKey(b)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("%s: %w", file, err), "the key must be a PEM PKCS #8 private key as written by 'jurichain keygen'")
+	}
+	return k, nil
+}
+
+// input is one thing to deposit: a file path, or "-" for standard input.
+type input struct {
+	path string // as given or found in a directory
+	rel  string // path below the argument directory, for --out
+}
+
+func expandInputs(args []string) ([]input, error) {
+	var out []input
+	for _, a := range args {
+		if a == "-" {
+			out = append(out, input{path: "-", rel: "stdin"})
+			continue
+		}
+		fi, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			out = append(out, input{path: a, rel: filepath.Base(a)})
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !d.Type().IsRegular() || strings.HasSuffix(p, receipt.FileExtension) || strings.HasSuffix(p, metaExtension) {
+				return nil
+			}
+			rel, err := filepath.Rel(a, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, input{path: p, rel: filepath.Join(filepath.Base(filepath.Clean(a)), rel)})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// hashInput streams an input through SHA-256, showing progress for large
+// files on a terminal. It also returns the first bytes, for media type
+// detection.
+func hashInput(in input) (sum []byte, size uint64, head []byte, err error) {
+	var r io.Reader = os.Stdin
+	var total int64 = -1
+	if in.path != "-" {
+		f, err := os.Open(in.path)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			total = fi.Size()
+		}
+		r = f
+	}
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	p := newProgress(in.path, total)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if head == nil {
+				head = append([]byte(nil), buf[:min(n, 512)]...)
+			}
+			h.Write(buf[:n])
+			size += uint64(n)
+			p.update(size)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			p.done()
+			return nil, 0, nil, fmt.Errorf("reading %s: %w", in.path, rerr)
+		}
+	}
+	p.done()
+	return h.Sum(nil), size, head, nil
+}
+
+// progress draws a one-line progress bar on a terminal for files over
+// 64 MiB.
+type progress struct {
+	name  string
+	total int64
+	start time.Time
+	last  time.Time
+	on    bool
+}
+
+func newProgress(name string, total int64) *progress {
+	fi, err := os.Stderr.Stat()
+	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return &progress{name: name, total: total, start: time.Now(), on: tty && total > 64<<20}
+}
+
+func (p *progress) update(n uint64) {
+	if !p.on || time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	pct := float64(n) / float64(p.total)
+	bar := strings.Repeat("#", int(pct*30)) + strings.Repeat(".", 30-int(pct*30))
+	rate := float64(n) / time.Since(p.start).Seconds() / (1 << 20)
+	fmt.Fprintf(os.Stderr, "\rhashing %s [%s] %3.0f%% %.0f MiB/s", p.name, bar, pct*100, rate)
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprintf(os.Stderr, "\r%s\r", strings.Repeat(" ", 80))
+	}
+}
+
+func mediaType(path string, head []byte) string {
+	if t := mime.TypeByExtension(filepath.Ext(path)); t != "" {
+		return t
+	}
+	return http.DetectContentType(head)
+}
+
+func newDeposit() *cobra.Command {
+	var servers, keyFile, outDir, title, mediaTypeFlag, caseRef, idem string
+	var capture deposit.Capture
+	var lat, lon float64
+	var wait time.Duration
+	cmd := &cobra.Command{
+		Use:   "deposit [flags] FILE|DIR|- ...",
+		Short: "Deposit files' digests and write a receipt (FILE.tlog-proof) beside each",
+		Long: `Deposit streams each file through SHA-256 (never loading it whole), signs a
+deposit with your key, submits the batch, waits until it is committed, and
+writes FILE.tlog-proof (the receipt) and FILE.meta.json (the metadata
+opening) beside each file, or into --out. Directories are walked
+recursively; "-" reads standard input. Only digests leave this machine.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			key, err := loadKey(keyFile)
+			if err != nil {
+				return err
+			}
+			c, err := client.New(strings.Split(servers, ","), nil)
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(ctx)
+			if err != nil {
+				return withHint(err, "is the node running? start one with 'jurichain serve', or name it with --server")
+			}
+			cs, err := suite.ByName(st.Suite)
+			if err != nil {
+				return err
+			}
+			inputs, err := expandInputs(args)
+			if err != nil {
+				return err
+			}
+			if len(inputs) == 0 {
+				return withHint(errors.New("no files to deposit"), "name files or directories that contain files")
+			}
+			if len(inputs) > 1 && (title != "" || idem != "") {
+				return withHint(errors.New("--title and --idempotency-key name one deposit"), "deposit one file at a time to set them")
+			}
+			cap := &capture
+			if cmd.Flags().Changed("latitude") || cmd.Flags().Changed("longitude") {
+				cap.Latitude, cap.Longitude = &lat, &lon
+			}
+			if *cap == (deposit.Capture{}) {
+				cap = nil
+			}
+			deps := make([]api.Deposit, len(inputs))
+			openings := make([]*deposit.Opening, len(inputs))
+			for i, in := range inputs {
+				sum, size, head, err := hashInput(in)
+				if err != nil {
+					return err
+				}
+				m := deposit.Metadata{Title: title, MediaType: mediaTypeFlag, CaseRef: caseRef, Capture: cap}
+				if m.Title == "" {
+					m.Title = in.rel
+				}
+				if m.MediaType == "" {
+					m.MediaType = mediaType(in.path, head)
+				}
+				deps[i], openings[i], err = client.Prepare(cs, st.Origin, key, client.Content{SHA256: sum, Size: size, Metadata: m, IdempotencyKey: idem})
+				if err != nil {
+					return fmt.Errorf("%s: %w", in.path, err)
+				}
+			}
+			var results []api.Result
+			for start := 0; start < len(deps); start += api.MaxBatch {
+				res, err := c.Submit(ctx, deps[start:min(start+api.MaxBatch, len(deps))], wait)
+				if err != nil {
+					return err
+				}
+				results = append(results, res...)
+			}
+			var failed []string
+			for i, res := range results {
+				in := inputs[i]
+				if res.Status != api.StatusCommitted {
+					failed = append(failed, fmt.Sprintf("%s: %s %s", in.path, res.Status, res.Reason))
+					continue
+				}
+				info, err := c.Deposit(ctx, res.ID, 0)
+				if err != nil {
+					return err
+				}
+				proofPath, err := writeReceipt(in, outDir, info.Receipt, openings[i])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d\tcertified %s\t%s\n", in.path, *res.Index, res.Time.UTC().Format(time.RFC3339Nano), proofPath)
+			}
+			if len(failed) > 0 {
+				return withHint(fmt.Errorf("%d of %d deposits did not commit:\n  %s", len(failed), len(results), strings.Join(failed, "\n  ")),
+					"pending deposits commit shortly: run the same command again to collect their receipts (it does not deposit twice)")
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&servers, "server", "http://127.0.0.1:8080", "node API URL; several, comma-separated, are tried in turn")
+	f.StringVar(&keyFile, "key", defaultKeyFile(), "depositor private key")
+	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
+	f.StringVar(&title, "title", "", "title (default: the file name)")
+	f.StringVar(&mediaTypeFlag, "media-type", "", "media type (default: from the file name or content)")
+	f.StringVar(&caseRef, "case-ref", "", "case or subject reference")
+	f.StringVar(&capture.Time, "capture-time", "", "when the evidence was captured (RFC 3339)")
+	f.Float64Var(&lat, "latitude", 0, "capture latitude")
+	f.Float64Var(&lon, "longitude", 0, "capture longitude")
+	f.StringVar(&capture.Device, "device", "", "capture device")
+	f.StringVar(&capture.SourceURL, "source-url", "", "source URL of captured web content")
+	f.StringVar(&idem, "idempotency-key", "", "idempotency key (default: derived, so re-running returns the same deposit)")
+	f.DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the deposits to commit")
+	return cmd
+}
+
+func writeReceipt(in input, outDir, proof string, op *deposit.Opening) (string, error) {
+	base := in.path
+	if in.path == "-" {
+		base = "stdin"
+	}
+	if outDir != "" {
+		base = filepath.Join(outDir, in.rel)
+		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+			return "", err
+		}
+	}
+	meta, err := json.MarshalIndent(op, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(base+receipt.FileExtension, []byte(proof), 0o644); err != nil {
+		return "", fmt.Errorf("writing receipt: %w", err)
+	}
+	if err := os.WriteFile(base+metaExtension, append(meta, '\n'), 0o600); err != nil {
+		return "", fmt.Errorf("writing metadata opening: %w", err)
+	}
+	return base + receipt.FileExtension, nil
+}

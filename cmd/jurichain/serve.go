@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/httpapi"
+	"github.com/jurichain/jurichain/ingest"
+	"github.com/jurichain/jurichain/node"
+)
+
+const defaultHome = "jurichain-data"
+
+func newInit() *cobra.Command {
+	var home string
+	var o node.InitOptions
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a node home with a new single-validator network",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := node.Init(node.Home(home), o); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s; start it with: jurichain serve --home %s\n", home, home)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
+	cmd.Flags().StringVar(&o.ChainID, "chain-id", "", "network name and checkpoint origin (default: generated)")
+	cmd.Flags().StringVar(&o.Institution, "institution", "", "this validator's name in the trust policy (default validator0)")
+	cmd.Flags().StringVar(&o.P2PAddress, "p2p", "tcp://127.0.0.1:26656", "CometBFT p2p listen address")
+	cmd.Flags().StringVar(&o.Suite, "suite", "intl", "crypto suite: intl (SHA-256/Ed25519)")
+	return cmd
+}
+
+func newServe() *cobra.Command {
+	var home, httpAddr, level string
+	var retain uint64
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a validator node and its HTTP API (creates a single-validator network on first start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			logger, err := newLogger(level)
+			if err != nil {
+				return err
+			}
+			h := node.Home(home)
+			if !h.Initialized() {
+				if err := node.Init(h, node.InitOptions{}); err != nil {
+					return err
+				}
+				logger.Info("created a new single-validator network", "home", home)
+			}
+			ctx := cmd.Context()
+			n, err := node.Start(ctx, node.Options{Home: h, Logger: logger, RetainBlocks: retain})
+			if err != nil {
+				return err
+			}
+			defer func() {
+				if err := n.Stop(); err != nil {
+					logger.Error("stopping node", "err", err)
+				}
+			}()
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			pipe := ingest.New(ingest.DefaultConfig(), submitter{n}, n.App, logger)
+			go pipe.Run(ctx)
+			api := httpapi.New(httpapi.Config{
+				Suite: n.Suite, Origin: n.Origin, Policy: n.Policy,
+				Ledger: n.App, Store: n.Store, Pipeline: pipe,
+				MempoolSize: n.MempoolSize, Logger: logger,
+			})
+			ln, err := net.Listen("tcp", httpAddr)
+			if err != nil {
+				return withHint(fmt.Errorf("listening on %s: %w", httpAddr, err), "another program uses that address; pick another with --http")
+			}
+			srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid())
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			select {
+			case err := <-errc:
+				return fmt.Errorf("HTTP server: %w", err)
+			case <-ctx.Done():
+			}
+			logger.Info("shutting down")
+			shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancelShutdown()
+			if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("HTTP server shutdown: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
+	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
+	cmd.Flags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")
+	return cmd
+}
+
+// submitter adapts a node to the ingest pipeline: a full mempool means
+// "retry".
+type submitter struct{ n *node.Node }
+
+func (s submitter) Submit(ctx context.Context, tx []byte) error {
+	err := s.n.Submit(ctx, tx)
+	if errors.Is(err, node.ErrBusy) {
+		return fmt.Errorf("%w: %w", ingest.ErrRetry, err)
+	}
+	return err
+}

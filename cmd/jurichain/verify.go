@@ -1,0 +1,151 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// verifyFailed is a verification that ran and found a check failing
+// (exit status 1), as opposed to a usage or I/O error (exit status 2).
+type verifyFailed struct{ err error }
+
+func (e *verifyFailed) Error() string { return "verification FAILED: " + e.err.Error() }
+func (e *verifyFailed) Unwrap() error { return e.err }
+
+func newVerify() *cobra.Command {
+	var policyFile, metaFile string
+	cmd := &cobra.Command{
+		Use:   "verify --policy POLICY FILE [RECEIPT]",
+		Short: "Verify a file against its receipt, offline",
+		Long: `Verify recomputes the file's SHA-256 and checks, with nothing but the trust
+policy: the checkpoint's log signature and validator cosignatures, the
+entry, the Merkle inclusion proof, the depositor's signature, the content
+digest and, when FILE.meta.json is present, the metadata. It prints what
+is proven and exits 0 only when every check holds (1 when one fails).
+RECEIPT defaults to FILE.tlog-proof.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if policyFile == "" {
+				return withHint(errors.New("--policy is required"), "get the network's policy once with 'jurichain policy' or from /policy, and keep it")
+			}
+			polText, err := os.ReadFile(policyFile)
+			if err != nil {
+				return err
+			}
+			pol, err := policy.Parse(polText)
+			if err != nil {
+				return withHint(fmt.Errorf("%s: %w", policyFile, err), "the policy must be a C2SP tlog-policy file as served at /policy")
+			}
+			file := args[0]
+			rfile := file + receipt.FileExtension
+			if len(args) == 2 {
+				rfile = args[1]
+			}
+			rtext, err := os.ReadFile(rfile)
+			if errors.Is(err, fs.ErrNotExist) {
+				return withHint(fmt.Errorf("no receipt %s", rfile), "name the receipt as the second argument")
+			}
+			if err != nil {
+				return err
+			}
+			rc, err := receipt.Parse(rtext)
+			if err != nil {
+				return &verifyFailed{fmt.Errorf("receipt %s: %w", rfile, err)}
+			}
+			sum, err := sha256File(file)
+			if err != nil {
+				return err
+			}
+			ev := receipt.Evidence{SHA256: sum}
+			if metaFile == "" {
+				if _, err := os.Stat(file + metaExtension); err == nil {
+					metaFile = file + metaExtension
+				}
+			}
+			if metaFile != "" {
+				var op deposit.Opening
+				b, err := os.ReadFile(metaFile)
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(b, &op); err != nil {
+					return &verifyFailed{fmt.Errorf("metadata opening %s: %w", metaFile, err)}
+				}
+				ev.Opening = &op
+			}
+			p, err := receipt.Verify(suite.International(), pol, rc, ev)
+			if err != nil {
+				return &verifyFailed{err}
+			}
+			printProven(cmd.OutOrStdout(), file, p)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
+	cmd.Flags().StringVar(&metaFile, "meta", "", "metadata opening (default FILE.meta.json when present)")
+	return cmd
+}
+
+func sha256File(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return h.Sum(nil), nil
+}
+
+func printProven(w io.Writer, file string, p *receipt.Proven) {
+	l := p.Leaf
+	fmt.Fprintf(w, "VERIFIED %s\n", file)
+	fmt.Fprintf(w, "  content:        sha256 %s (%d bytes)\n", hex.EncodeToString(l.SHA256()), l.Size)
+	fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	fmt.Fprintf(w, "  certified time: %s (block %d)\n", p.CertifiedTime().UTC().Format(time.RFC3339Nano), l.Height)
+	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", p.Origin(), l.Index, p.Checkpoint.Size)
+	fmt.Fprintf(w, "  cosigned by:    %s\n", strings.Join(p.Cosigners, ", "))
+	fmt.Fprintf(w, "  idempotency:    %s\n", l.IdempotencyKey)
+	if m := p.Metadata; m != nil {
+		fmt.Fprintf(w, "  metadata:       proven by the opening\n")
+		fmt.Fprintf(w, "    title:        %s\n", m.Title)
+		fmt.Fprintf(w, "    media type:   %s\n", m.MediaType)
+		if m.CaseRef != "" {
+			fmt.Fprintf(w, "    case:         %s\n", m.CaseRef)
+		}
+		if c := m.Capture; c != nil {
+			if c.Time != "" {
+				fmt.Fprintf(w, "    captured at:  %s\n", c.Time)
+			}
+			if c.Latitude != nil {
+				fmt.Fprintf(w, "    location:     %v, %v\n", *c.Latitude, *c.Longitude)
+			}
+			if c.Device != "" {
+				fmt.Fprintf(w, "    device:       %s\n", c.Device)
+			}
+			if c.SourceURL != "" {
+				fmt.Fprintf(w, "    source:       %s\n", c.SourceURL)
+			}
+		}
+	} else {
+		fmt.Fprintf(w, "  metadata:       not checked (no opening given)\n")
+	}
+}

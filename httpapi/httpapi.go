@@ -1,0 +1,660 @@
+// Package httpapi serves Jurichain's HTTP API: the deposit API (JSON), the
+// read-only log in the C2SP tlog-tiles layout, the trust policy and the
+// OpenAPI description. Every error is a JSON {"code","message"} mapped to
+// an HTTP status in one place (writeError); internal causes are logged,
+// never shown.
+package httpapi
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/ingest"
+	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// Limits of the API.
+const (
+	// MaxBody bounds a request body: a full batch of 10,000 deposits with
+	// generous metadata.
+	MaxBody = 32 << 20
+	// MaxWait bounds ?wait=.
+	MaxWait = 60 * time.Second
+	// maxByContent bounds GET /v1/deposits?sha256=.
+	maxByContent = 1000
+	// openingClockSkew is how far an opening request's time may be from ours.
+	openingClockSkew = 5 * time.Minute
+)
+
+// Config is what the server needs.
+type Config struct {
+	Suite    *suite.Suite
+	Origin   string
+	Policy   []byte
+	Ledger   *ledger.App
+	Store    *store.Store
+	Pipeline *ingest.Pipeline
+	// MempoolSize reports the number of transactions waiting for a block.
+	MempoolSize func() int
+	Logger      *slog.Logger
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Server is the HTTP API.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+}
+
+// New builds the server.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s.mux.HandleFunc("POST /v1/deposits", s.submit)
+	s.mux.HandleFunc("GET /v1/deposits", s.byContent)
+	s.mux.HandleFunc("GET /v1/deposits/{id}", s.getDeposit)
+	s.mux.HandleFunc("GET /v1/deposits/{id}/opening", s.getOpening)
+	s.mux.HandleFunc("GET /v1/proofs/inclusion", s.inclusion)
+	s.mux.HandleFunc("GET /v1/proofs/consistency", s.consistency)
+	s.mux.HandleFunc("GET /v1/status", s.status)
+	s.mux.HandleFunc("GET /checkpoint", s.checkpoint)
+	s.mux.HandleFunc("GET /tile/", s.tile)
+	s.mux.HandleFunc("GET /policy", s.policy)
+	s.mux.HandleFunc("GET /openapi.json", s.openapi)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// statusOf maps error codes to HTTP statuses: the only place that does.
+var statusOf = map[string]int{
+	api.CodeInvalid:    http.StatusBadRequest,
+	api.CodeSignature:  http.StatusBadRequest,
+	api.CodeConflict:   http.StatusConflict,
+	api.CodeNotFound:   http.StatusNotFound,
+	api.CodeTooLarge:   http.StatusRequestEntityTooLarge,
+	api.CodeBusy:       http.StatusServiceUnavailable,
+	api.CodeForbidden:  http.StatusForbidden,
+	api.CodeNotAllowed: http.StatusMethodNotAllowed,
+	api.CodeInternal:   http.StatusInternalServerError,
+}
+
+// writeError answers with err as JSON. An error that is not an *api.Error
+// is internal: it is logged and the client sees only "internal error".
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *api.Error
+	if !errors.As(err, &e) {
+		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = &api.Error{Code: api.CodeInternal, Message: "internal error"}
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, e)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+func invalid(format string, args ...any) *api.Error {
+	return &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+func fieldError(code string, err error) *api.Error {
+	return &api.Error{Code: code, Message: err.Error()}
+}
+
+// decodeJSON reads a JSON body strictly: size-limited, no unknown fields,
+// nothing after the value.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("unexpected data after the JSON value")
+	}
+	if err == nil {
+		if _, e := dec.Token(); e != io.EOF {
+			err = errors.New("unexpected data after the JSON value")
+		}
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &tooBig):
+		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes; split the batch", MaxBody)}
+	case errors.As(err, &typeErr):
+		return invalid("%s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return invalid("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
+	case errors.Is(err, io.EOF):
+		return invalid("empty request body; send a JSON document")
+	default:
+		return invalid("malformed request: %v", strings.TrimPrefix(err.Error(), "json: "))
+	}
+}
+
+func parseWait(r *http.Request) (time.Duration, error) {
+	v := r.URL.Query().Get("wait")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, invalid("wait: %q is not a duration such as 5s", v)
+	}
+	return min(d, MaxWait), nil
+}
+
+// submitted is one deposit of a request, checked.
+type submitted struct {
+	item    ingest.Item
+	signed  *deposit.Signed
+	opening []byte
+	field   string
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	wait, err := parseWait(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req api.SubmitRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	batch := req.Deposits != nil
+	deps := req.Deposits
+	if !batch {
+		deps = []api.Deposit{req.Deposit}
+	} else if req.Deposit.Digests != nil || req.Deposit.Signature != nil || req.Deposit.DepositorKey != nil {
+		s.writeError(w, r, invalid("send either one deposit or a batch under \"deposits\", not both"))
+		return
+	}
+	switch {
+	case len(deps) == 0:
+		s.writeError(w, r, invalid("deposits: the batch is empty"))
+		return
+	case len(deps) > api.MaxBatch:
+		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("deposits: %d deposits, at most %d per request", len(deps), api.MaxBatch)})
+		return
+	}
+	subs, err := s.check(deps, batch)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	results := make([]api.Result, len(subs))
+	var fresh []ingest.Item
+	for i, sub := range subs {
+		rec, err := s.cfg.Ledger.DepositByID(sub.item.ID)
+		switch {
+		case err == nil:
+			if !bytes.Equal(rec.Leaf.Statement.AppendBinary(nil), sub.item.Statement) {
+				s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: sub.field + "idempotency_key: already used by this depositor for a different deposit (deposit " + sub.item.ID + ")"})
+				return
+			}
+			results[i] = committedResult(rec)
+		case errors.Is(err, ledger.ErrNotFound):
+			fresh = append(fresh, sub.item)
+			results[i] = api.Result{ID: sub.item.ID, Status: api.StatusPending}
+		default:
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if len(fresh) > 0 {
+		for i, sub := range subs {
+			if results[i].Status != api.StatusPending {
+				continue
+			}
+			idBytes, _ := hex.DecodeString(sub.item.ID)
+			if err := s.cfg.Store.PutOpening(idBytes, sub.opening); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if err := s.cfg.Pipeline.Enqueue(fresh); err != nil {
+			if errors.Is(err, ingest.ErrConflict) {
+				s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: err.Error()})
+				return
+			}
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if wait > 0 && len(fresh) > 0 {
+		if err := s.waitAll(r, results, wait); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	for _, res := range results {
+		if res.Status == api.StatusPending {
+			status = http.StatusAccepted
+		}
+	}
+	if batch {
+		writeJSON(w, status, api.SubmitResponse{Results: results})
+	} else {
+		writeJSON(w, status, results[0])
+	}
+}
+
+// check parses every deposit and verifies every signature; the first
+// problem rejects the whole request.
+func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
+	cs := s.cfg.Suite
+	subs := make([]submitted, len(deps))
+	signed := make([]*deposit.Signed, len(deps))
+	raw := make([][]byte, len(deps))
+	seen := make(map[string]int, len(deps))
+	for i := range deps {
+		prefix := ""
+		if batch {
+			prefix = fmt.Sprintf("deposits[%d].", i)
+		}
+		sd, op, err := deps[i].Parse(prefix)
+		if err == nil {
+			err = deps[i].CheckSuite(prefix, cs)
+		}
+		if err != nil {
+			return nil, fieldError(api.CodeInvalid, err)
+		}
+		op.Metadata.Capture = normaliseCapture(op.Metadata.Capture)
+		sd.MetadataCommitment = op.Commitment(cs)
+		opening, err := json.Marshal(op)
+		if err != nil {
+			return nil, err
+		}
+		stmt := sd.Statement.AppendBinary(nil)
+		id := sd.ID(cs)
+		if j, dup := seen[id]; dup && !bytes.Equal(subs[j].item.Statement, stmt) {
+			return nil, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("%sidempotency_key: also used by deposits[%d] for a different deposit", prefix, j)}
+		}
+		seen[id] = i
+		signed[i], raw[i] = sd, sd.AppendBinary(nil)
+		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, signed: sd, opening: opening, field: prefix}
+	}
+	for i, ok := range s.cfg.Ledger.VerifyDeposits(signed, raw) {
+		if !ok {
+			return nil, &api.Error{Code: api.CodeSignature, Message: subs[i].field + "signature: does not verify for depositor_key over this deposit on log " + s.cfg.Origin}
+		}
+	}
+	return subs, nil
+}
+
+// normaliseCapture drops an empty capture object, which commits the same
+// as none.
+func normaliseCapture(c *deposit.Capture) *deposit.Capture {
+	if c == nil || *c == (deposit.Capture{}) {
+		return nil
+	}
+	return c
+}
+
+func committedResult(rec *ledger.Record) api.Result {
+	idx, t := rec.Leaf.Index, rec.Leaf.Time
+	return api.Result{ID: rec.ID, Status: api.StatusCommitted, Index: &idx, Height: rec.Leaf.Height, Time: &t}
+}
+
+// result reports the state of one deposit id, or nil if the node knows
+// nothing of it.
+func (s *Server) result(id string) (*api.Result, *ledger.Record, error) {
+	rec, err := s.cfg.Ledger.DepositByID(id)
+	if err == nil {
+		res := committedResult(rec)
+		return &res, rec, nil
+	}
+	if !errors.Is(err, ledger.ErrNotFound) {
+		return nil, nil, err
+	}
+	if why, ok := s.cfg.Ledger.Rejected(id); ok {
+		return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil, nil
+	}
+	if ok, why := s.cfg.Pipeline.Pending(id); ok {
+		if why != "" {
+			return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil, nil
+		}
+		return &api.Result{ID: id, Status: api.StatusPending}, nil, nil
+	}
+	return nil, nil, nil
+}
+
+// waitAll updates pending results until each is committed or rejected, or
+// the wait ends.
+func (s *Server) waitAll(r *http.Request, results []api.Result, wait time.Duration) error {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		snap := s.cfg.Ledger.Committed()
+		open := false
+		for i := range results {
+			if results[i].Status != api.StatusPending {
+				continue
+			}
+			res, _, err := s.result(results[i].ID)
+			if err != nil {
+				return err
+			}
+			if res != nil {
+				results[i] = *res
+			}
+			open = open || results[i].Status == api.StatusPending
+		}
+		if !open {
+			return nil
+		}
+		select {
+		case <-snap.Done:
+		case <-deadline.C:
+			return nil
+		case <-r.Context().Done():
+			return nil
+		}
+	}
+}
+
+// lookup resolves a path id: a 64-hex deposit id or a decimal deposit
+// number.
+func (s *Server) lookup(id string) (string, error) {
+	if n, err := strconv.ParseUint(id, 10, 64); err == nil && len(id) < 20 {
+		rec, err := s.cfg.Ledger.DepositByIndex(n)
+		if errors.Is(err, ledger.ErrNotFound) {
+			return "", &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no deposit number %d", n)}
+		}
+		if err != nil {
+			return "", err
+		}
+		return rec.ID, nil
+	}
+	if b, err := hex.DecodeString(id); err != nil || len(b) != suite.HashSize || hex.EncodeToString(b) != id {
+		return "", invalid("id: %q is neither a deposit number nor a 64-character lowercase hex deposit id", id)
+	}
+	return id, nil
+}
+
+func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
+	wait, err := parseWait(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, err := s.lookup(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, rec, err := s.result(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if res == nil {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no deposit " + id + " on this node"})
+		return
+	}
+	if res.Status == api.StatusPending && wait > 0 {
+		results := []api.Result{*res}
+		if err := s.waitAll(r, results, wait); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if res, rec, err = s.result(id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	info := api.DepositInfo{Result: *res}
+	if rec != nil {
+		if err := s.describe(&info, rec); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
+	info.Entry = api.NewEntry(rec.Leaf, rec.Bytes)
+	info.TxHash = strings.ToUpper(hex.EncodeToString(rec.TxHash))
+	rc, err := s.cfg.Ledger.Receipt(rec)
+	if err != nil {
+		return err
+	}
+	info.Receipt = string(rc.Format())
+	return nil
+}
+
+func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
+	v := r.URL.Query().Get("sha256")
+	d, err := hex.DecodeString(v)
+	if err != nil || len(d) != 32 || hex.EncodeToString(d) != v {
+		s.writeError(w, r, invalid("sha256: need 64 lowercase hex characters, got %q", v))
+		return
+	}
+	recs, err := s.cfg.Ledger.ByContent(d, maxByContent)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.DepositList{Deposits: []api.DepositInfo{}}
+	for _, rec := range recs {
+		info := api.DepositInfo{Result: committedResult(rec)}
+		if err := s.describe(&info, rec); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Deposits = append(out.Deposits, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// OpeningMessage is what a depositor signs to fetch a deposit's metadata
+// opening at a given Unix time.
+func OpeningMessage(origin, id string, unix int64) []byte {
+	return fmt.Appendf(nil, "jurichain/opening-request/v1\n%s\n%s\n%d\n", origin, id, unix)
+}
+
+// Headers of an opening request.
+const (
+	HeaderTime      = "Jurichain-Time"
+	HeaderSignature = "Jurichain-Signature"
+)
+
+// getOpening returns a deposit's metadata opening to its depositor, who
+// proves it by signing OpeningMessage: the opening is private, and a
+// deposit id is computable by anyone reading the log.
+func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
+	id, err := s.lookup(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rec, err := s.cfg.Ledger.DepositByID(id)
+	if errors.Is(err, ledger.ErrNotFound) {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no committed deposit " + id})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	unix, err := strconv.ParseInt(r.Header.Get(HeaderTime), 10, 64)
+	if err != nil {
+		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderTime + ": need the Unix time of the request, signed with the depositor key"})
+		return
+	}
+	if d := s.cfg.Now().Sub(time.Unix(unix, 0)); d > openingClockSkew || d < -openingClockSkew {
+		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderTime + ": more than 5 minutes from the server's clock; check your clock"})
+		return
+	}
+	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
+	if err != nil || !s.cfg.Suite.Signature().Verify(rec.Leaf.Depositor, OpeningMessage(s.cfg.Origin, id, unix), sig) {
+		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderSignature + ": not the depositor's signature of this request"})
+		return
+	}
+	idBytes, _ := hex.DecodeString(id) // lookup checked the form
+	op, err := s.cfg.Store.Opening(idBytes)
+	if errors.Is(err, store.ErrNotFound) {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + id + "; ask the node it was deposited through"})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(op)
+}
+
+func (s *Server) uintParams(r *http.Request, names ...string) ([]uint64, error) {
+	out := make([]uint64, len(names))
+	for i, n := range names {
+		v := r.URL.Query().Get(n)
+		x, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil, invalid("%s: need a non-negative integer, got %q", n, v)
+		}
+		out[i] = x
+	}
+	return out, nil
+}
+
+func (s *Server) inclusion(w http.ResponseWriter, r *http.Request) {
+	p, err := s.uintParams(r, "index", "size")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p[0] >= p[1] {
+		s.writeError(w, r, invalid("index: must be less than size"))
+		return
+	}
+	hashes, err := s.cfg.Ledger.InclusionProof(p[0], p[1])
+	s.writeProof(w, r, hashes, err)
+}
+
+func (s *Server) consistency(w http.ResponseWriter, r *http.Request) {
+	p, err := s.uintParams(r, "from", "to")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p[0] > p[1] {
+		s.writeError(w, r, invalid("from: must not exceed to"))
+		return
+	}
+	hashes, err := s.cfg.Ledger.ConsistencyProof(p[0], p[1])
+	s.writeProof(w, r, hashes, err)
+}
+
+func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, hashes [][]byte, err error) {
+	if errors.Is(err, ledger.ErrOutOfRange) {
+		s.writeError(w, r, invalid("size: beyond the committed tree of size %d", s.cfg.Ledger.Committed().Size))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if hashes == nil {
+		hashes = [][]byte{}
+	}
+	writeJSON(w, http.StatusOK, api.Proof{Hashes: hashes})
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	snap := s.cfg.Ledger.Committed()
+	st := api.Status{Origin: s.cfg.Origin, Suite: s.cfg.Suite.Name(), Height: snap.Height, TreeSize: snap.Size, RootHash: snap.Root, Checkpoint: string(snap.Checkpoint)}
+	if s.cfg.MempoolSize != nil {
+		st.MempoolSize = s.cfg.MempoolSize()
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) {
+	cp := s.cfg.Ledger.Committed().Checkpoint
+	if cp == nil {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no checkpoint yet: the first block has not committed"})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(cp)
+}
+
+func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
+	t, entries, err := tlog.ParseTilePath(strings.TrimPrefix(r.URL.Path, "/"))
+	if err != nil {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "not a tlog-tiles path: " + r.URL.Path})
+		return
+	}
+	data, err := s.cfg.Ledger.Tile(t, entries)
+	if errors.Is(err, ledger.ErrOutOfRange) {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "tile beyond the committed tree: " + r.URL.Path})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if t.Width == tlog.TileWidth {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Write(data)
+}
+
+func (s *Server) policy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(s.cfg.Policy)
+}
+
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPI)
+}

@@ -1,0 +1,121 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/jurichain/jurichain/deposit"
+)
+
+// txDeposits is the type byte of a transaction carrying signed deposits.
+const txDeposits byte = 1
+
+// MaxDepositsPerTx bounds one transaction; the node's group commit fills
+// transactions up to this many deposits.
+const MaxDepositsPerTx = 4096
+
+// EncodeDepositTx builds a transaction from canonically encoded signed
+// deposits (deposit.Signed.AppendBinary): a type byte, a 4-byte count, then
+// the deposits back to back.
+func EncodeDepositTx(signed [][]byte) []byte {
+	n := 5
+	for _, s := range signed {
+		n += len(s)
+	}
+	tx := make([]byte, 0, n)
+	tx = append(tx, txDeposits)
+	tx = binary.BigEndian.AppendUint32(tx, uint32(len(signed)))
+	for _, s := range signed {
+		tx = append(tx, s...)
+	}
+	return tx
+}
+
+// parsedDeposit is one deposit of a transaction together with its exact
+// bytes, which key the signature cache.
+type parsedDeposit struct {
+	*deposit.Signed
+	raw []byte
+}
+
+// parseDepositTx decodes a transaction built by EncodeDepositTx.
+func parseDepositTx(tx []byte) ([]parsedDeposit, error) {
+	if len(tx) < 5 || tx[0] != txDeposits {
+		return nil, errors.New("not a deposit transaction")
+	}
+	n := binary.BigEndian.Uint32(tx[1:])
+	if n == 0 || n > MaxDepositsPerTx {
+		return nil, fmt.Errorf("deposit count %d outside 1..%d", n, MaxDepositsPerTx)
+	}
+	rest := tx[5:]
+	out := make([]parsedDeposit, 0, n)
+	for i := uint32(0); i < n; i++ {
+		s, next, err := deposit.ParseSigned(rest)
+		if err != nil {
+			return nil, fmt.Errorf("deposit %d: %w", i, err)
+		}
+		out = append(out, parsedDeposit{Signed: s, raw: rest[:len(rest)-len(next)]})
+		rest = next
+	}
+	if len(rest) != 0 {
+		return nil, fmt.Errorf("%d trailing bytes", len(rest))
+	}
+	return out, nil
+}
+
+// pendingGroup is the deposits of one transaction that were ordered in a
+// block and enter the log in the next.
+type pendingGroup struct {
+	txHash   [32]byte
+	deposits []parsedDeposit
+}
+
+// encodePending writes the ordered deposits of block height: the height,
+// then per transaction its hash and a deposit transaction of its deposits.
+// No deposits encode as nil.
+func encodePending(height uint64, groups []pendingGroup) []byte {
+	if len(groups) == 0 {
+		return nil
+	}
+	b := binary.BigEndian.AppendUint64(nil, height)
+	for _, g := range groups {
+		raw := make([][]byte, len(g.deposits))
+		for i, d := range g.deposits {
+			raw[i] = d.raw
+		}
+		tx := EncodeDepositTx(raw)
+		b = append(b, g.txHash[:]...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tx)))
+		b = append(b, tx...)
+	}
+	return b
+}
+
+func decodePending(b []byte) (height uint64, groups []pendingGroup, err error) {
+	if len(b) == 0 {
+		return 0, nil, nil
+	}
+	if len(b) < 8 {
+		return 0, nil, errors.New("truncated")
+	}
+	height, b = binary.BigEndian.Uint64(b), b[8:]
+	for len(b) > 0 {
+		if len(b) < 36 {
+			return 0, nil, errors.New("truncated")
+		}
+		var g pendingGroup
+		copy(g.txHash[:], b)
+		n := binary.BigEndian.Uint32(b[32:])
+		b = b[36:]
+		if uint32(len(b)) < n {
+			return 0, nil, errors.New("truncated")
+		}
+		if g.deposits, err = parseDepositTx(b[:n]); err != nil {
+			return 0, nil, err
+		}
+		b = b[n:]
+		groups = append(groups, g)
+	}
+	return height, groups, nil
+}

@@ -1,0 +1,216 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtlog "github.com/cometbft/cometbft/libs/log"
+	"github.com/cometbft/cometbft/mempool"
+	nm "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+	"github.com/cometbft/cometbft/types"
+	fnote "github.com/transparency-dev/formats/note"
+	"github.com/spf13/viper"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// Options configure a running node.
+type Options struct {
+	Home   Home
+	Logger *slog.Logger
+	// RetainBlocks lets CometBFT prune blocks older than this many heights;
+	// zero keeps every block.
+	RetainBlocks uint64
+}
+
+// Node is a running validator.
+type Node struct {
+	Suite  *suite.Suite
+	Origin string
+	// Policy is the network's tlog-policy file.
+	Policy []byte
+	App    *ledger.App
+	Store  *store.Store
+	cmt    *nm.Node
+	logger *slog.Logger
+}
+
+// Start opens the node's stores and starts CometBFT with the ledger.
+func Start(ctx context.Context, o Options) (*Node, error) {
+	h := o.Home
+	if !h.Initialized() {
+		return nil, fmt.Errorf("%s holds no node: run 'jurichain init --home %s' first", h, h)
+	}
+	cfg, err := loadConfig(h)
+	if err != nil {
+		return nil, err
+	}
+	gen, err := types.GenesisDocFromFile(h.GenesisFile())
+	if err != nil {
+		return nil, fmt.Errorf("reading genesis: %w", err)
+	}
+	var as AppState
+	if err := json.Unmarshal(gen.AppState, &as); err != nil {
+		return nil, fmt.Errorf("genesis app_state: %w", err)
+	}
+	cs, err := suite.ByName(as.Suite)
+	if err != nil {
+		return nil, fmt.Errorf("genesis app_state.suite: %w", err)
+	}
+	pol, err := os.ReadFile(h.PolicyFile())
+	if err != nil {
+		return nil, fmt.Errorf("reading policy: %w", err)
+	}
+	logSigner, err := loadSigner(h.checkpointKeyFile(), note.NewSigner)
+	if err != nil {
+		return nil, err
+	}
+	if logSigner.Name() != gen.ChainID {
+		return nil, fmt.Errorf("checkpoint key is named %q but the genesis chain ID is %q", logSigner.Name(), gen.ChainID)
+	}
+	cosigner, err := loadSigner(h.cosignKeyFile(), func(s string) (note.Signer, error) { return fnote.NewSignerForCosignatureV1(s) })
+	if err != nil {
+		return nil, err
+	}
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(h.LedgerDir(), logger)
+	if err != nil {
+		return nil, err
+	}
+	app, err := ledger.New(ledger.Config{
+		Suite: cs, Store: st, Origin: gen.ChainID,
+		CheckpointSigner: logSigner, Cosigner: cosigner,
+		RetainBlocks: o.RetainBlocks, Logger: logger,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(cfg.NodeKeyFile())
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("reading node key: %w", err)
+	}
+	if _, err := os.Stat(cfg.PrivValidatorKeyFile()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("reading validator key: %w", err)
+	}
+	pv := privval.LoadFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
+	cmt, err := nm.NewNodeWithContext(ctx, cfg, pv, nodeKey,
+		proxy.NewConnSyncLocalClientCreator(app),
+		func() (*types.GenesisDoc, error) { return gen, nil },
+		cmtcfg.DefaultDBProvider,
+		nm.DefaultMetricsProvider(cfg.Instrumentation),
+		cometLogger{logger.With("module", "cometbft")},
+	)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("creating consensus node: %w", err)
+	}
+	if err := cmt.Start(); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("starting consensus node: %w", err)
+	}
+	return &Node{Suite: cs, Origin: gen.ChainID, Policy: pol, App: app, Store: st, cmt: cmt, logger: logger}, nil
+}
+
+func loadConfig(h Home) (*cmtcfg.Config, error) {
+	v := viper.New()
+	v.SetConfigFile(h.ConfigFile())
+	if err := v.ReadInConfig(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", h.ConfigFile(), err)
+	}
+	cfg := cmtcfg.DefaultConfig()
+	if err := v.Unmarshal(cfg); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", h.ConfigFile(), err)
+	}
+	cfg.SetRoot(string(h))
+	if err := cfg.ValidateBasic(); err != nil {
+		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
+	}
+	return cfg, nil
+}
+
+func loadSigner(file string, parse func(string) (note.Signer, error)) (note.Signer, error) {
+	skey, err := readNoteKey(file)
+	if err != nil {
+		return nil, err
+	}
+	s, err := parse(skey)
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", file, err)
+	}
+	return s, nil
+}
+
+// ErrBusy is returned by Submit when the mempool is full; the caller should
+// retry shortly.
+var ErrBusy = errors.New("the mempool is full")
+
+// Submit hands a transaction to the mempool, which gossips it to the other
+// validators, and returns once the ledger has admitted it.
+func (n *Node) Submit(ctx context.Context, tx []byte) error {
+	done := make(chan *abci.ResponseCheckTx, 1)
+	err := n.cmt.Mempool().CheckTx(tx, func(r *abci.ResponseCheckTx) { done <- r }, mempool.TxInfo{})
+	var full mempool.ErrMempoolIsFull
+	switch {
+	case errors.As(err, &full):
+		return ErrBusy
+	case errors.Is(err, mempool.ErrTxInCache):
+		return nil // already submitted
+	case err != nil:
+		return fmt.Errorf("submitting transaction: %w", err)
+	}
+	select {
+	case r := <-done:
+		if r.Code != ledger.CodeOK {
+			return fmt.Errorf("transaction refused (code %d): %s", r.Code, r.Log)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// MempoolSize is the number of transactions waiting for a block.
+func (n *Node) MempoolSize() int { return n.cmt.Mempool().Size() }
+
+// Stop stops consensus and closes the stores.
+func (n *Node) Stop() error {
+	var errs []error
+	if err := n.cmt.Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stopping consensus: %w", err))
+	}
+	n.cmt.Wait()
+	if err := n.Store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("closing ledger store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// cometLogger sends CometBFT's logs to slog. CometBFT logs every block at
+// info level; those become debug so an operator's info log stays readable.
+type cometLogger struct{ l *slog.Logger }
+
+func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
+func (c cometLogger) Info(msg string, kv ...any)  { c.l.Debug(msg, kv...) }
+func (c cometLogger) Error(msg string, kv ...any) { c.l.Warn(msg, kv...) }
+func (c cometLogger) With(kv ...any) cmtlog.Logger {
+	return cometLogger{c.l.With(kv...)}
+}
+

@@ -1,0 +1,311 @@
+// Package policy reads, writes and applies C2SP tlog-policy files: the
+// trust root a verifier needs to accept a checkpoint offline. A checkpoint
+// is valid under a policy when one of its logs signed it (the log key's
+// name is the checkpoint origin) and its witnesses' cosignatures satisfy
+// the quorum.
+package policy
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	fnote "github.com/transparency-dev/formats/note"
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// MaxSize bounds a policy file; the spec asks implementations to support
+// 32 logs, witnesses and groups, which fit easily.
+const MaxSize = 64 << 10
+
+// Policy is a parsed tlog-policy file.
+type Policy struct {
+	Logs      []Log
+	Witnesses []Witness
+	Groups    []Group
+	// Quorum names a witness or group, or is "none".
+	Quorum string
+}
+
+// Log is a log the policy trusts.
+type Log struct {
+	VKey string
+	URL  string
+	v    note.Verifier
+}
+
+// Witness is a cosigner the policy knows.
+type Witness struct {
+	Name string
+	VKey string
+	URL  string
+	v    note.Verifier
+}
+
+// Group is satisfied when at least Threshold of its members are.
+type Group struct {
+	Name      string
+	Threshold int
+	Members   []string
+}
+
+// Origin is the name of the first log key: the checkpoint origin of the
+// log this policy was written for.
+func (p *Policy) Origin() string {
+	if len(p.Logs) == 0 {
+		return ""
+	}
+	return p.Logs[0].v.Name()
+}
+
+// Parse reads a tlog-policy file strictly: unknown keywords, forward
+// references, duplicate names or keys and bad thresholds are errors.
+func Parse(text []byte) (*Policy, error) {
+	if len(text) > MaxSize {
+		return nil, fmt.Errorf("policy is %d bytes, at most %d", len(text), MaxSize)
+	}
+	p := &Policy{}
+	defined := map[string]bool{"none": true}
+	keys := map[string]bool{}
+	for i, line := range strings.Split(string(text), "\n") {
+		errf := func(format string, args ...any) error {
+			return fmt.Errorf("policy line %d: %s", i+1, fmt.Sprintf(format, args...))
+		}
+		for _, c := range []byte(line) {
+			if c != '\t' && (c < 0x20 || c == 0x7f) {
+				return nil, errf("control character %#x", c)
+			}
+		}
+		fields := strings.FieldsFunc(line, func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		switch fields[0] {
+		case "log":
+			if len(fields) < 2 || len(fields) > 3 {
+				return nil, errf("want: log <vkey> [<url>]")
+			}
+			v, err := NewLogVerifier(fields[1])
+			if err != nil {
+				return nil, errf("log key: %v", err)
+			}
+			if err := addKey(keys, fields[1]); err != nil {
+				return nil, errf("%v", err)
+			}
+			p.Logs = append(p.Logs, Log{VKey: fields[1], URL: at(fields, 2), v: v})
+		case "witness":
+			if len(fields) < 3 || len(fields) > 4 {
+				return nil, errf("want: witness <name> <vkey> [<url>]")
+			}
+			if defined[fields[1]] || reserved(fields[1]) {
+				return nil, errf("name %q already used", fields[1])
+			}
+			v, err := fnote.NewVerifierForCosignatureV1(fields[2])
+			if err != nil {
+				return nil, errf("witness key: %v", err)
+			}
+			if err := addKey(keys, fields[2]); err != nil {
+				return nil, errf("%v", err)
+			}
+			defined[fields[1]] = true
+			p.Witnesses = append(p.Witnesses, Witness{Name: fields[1], VKey: fields[2], URL: at(fields, 3), v: v})
+		case "group":
+			if len(fields) < 4 {
+				return nil, errf("want: group <name> <all|any|k> <name>...")
+			}
+			g := Group{Name: fields[1], Members: fields[3:]}
+			if defined[g.Name] || reserved(g.Name) {
+				return nil, errf("name %q already used", g.Name)
+			}
+			seen := map[string]bool{}
+			for _, m := range g.Members {
+				if m == "none" || !defined[m] {
+					return nil, errf("group member %q is not a witness or group defined above", m)
+				}
+				if seen[m] {
+					return nil, errf("group member %q listed twice", m)
+				}
+				seen[m] = true
+			}
+			switch k := fields[2]; k {
+			case "all":
+				g.Threshold = len(g.Members)
+			case "any":
+				g.Threshold = 1
+			default:
+				n, err := strconv.Atoi(k)
+				if err != nil || n < 1 || n > len(g.Members) || strconv.Itoa(n) != k {
+					return nil, errf("threshold %q must be all, any or 1..%d", k, len(g.Members))
+				}
+				g.Threshold = n
+			}
+			defined[g.Name] = true
+			p.Groups = append(p.Groups, g)
+		case "quorum":
+			if len(fields) != 2 {
+				return nil, errf("want: quorum <name>")
+			}
+			if p.Quorum != "" {
+				return nil, errf("second quorum line")
+			}
+			if !defined[fields[1]] {
+				return nil, errf("quorum %q is not a witness or group defined above", fields[1])
+			}
+			p.Quorum = fields[1]
+		default:
+			return nil, errf("unknown keyword %q", fields[0])
+		}
+	}
+	if p.Quorum == "" {
+		return nil, errors.New("policy has no quorum line")
+	}
+	if len(p.Logs) == 0 {
+		return nil, errors.New("policy lists no log")
+	}
+	return p, nil
+}
+
+func at(fields []string, i int) string {
+	if i < len(fields) {
+		return fields[i]
+	}
+	return ""
+}
+
+func reserved(name string) bool {
+	switch name {
+	case "none", "log", "witness", "group", "quorum", "any", "all":
+		return true
+	}
+	return false
+}
+
+// addKey records a key's bytes, rejecting one that wraps a key already
+// listed: the spec forbids duplicates even under another name or
+// algorithm byte.
+func addKey(keys map[string]bool, vkey string) error {
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("malformed key %q", vkey)
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(raw) < 2 {
+		return fmt.Errorf("malformed key %q", vkey)
+	}
+	k := string(raw[1:])
+	if keys[k] {
+		return fmt.Errorf("key %q listed twice", vkey)
+	}
+	keys[k] = true
+	return nil
+}
+
+// NewLogVerifier returns the checkpoint verifier for a log vkey.
+func NewLogVerifier(vkey string) (note.Verifier, error) {
+	return note.NewVerifier(vkey)
+}
+
+// Format writes the policy in canonical form.
+func (p *Policy) Format() []byte {
+	var b bytes.Buffer
+	line := func(fields ...string) {
+		b.WriteString(strings.TrimSpace(strings.Join(fields, " ")))
+		b.WriteByte('\n')
+	}
+	for _, l := range p.Logs {
+		line("log", l.VKey, l.URL)
+	}
+	for _, w := range p.Witnesses {
+		line("witness", w.Name, w.VKey, w.URL)
+	}
+	for _, g := range p.Groups {
+		line(append([]string{"group", g.Name, strconv.Itoa(g.Threshold)}, g.Members...)...)
+	}
+	line("quorum", p.Quorum)
+	return b.Bytes()
+}
+
+// Result is what a successful verification establishes.
+type Result struct {
+	Checkpoint log.Checkpoint
+	// Note is the opened signed note.
+	Note *note.Note
+	// Cosigners are the names of the witnesses whose cosignatures verified.
+	Cosigners []string
+}
+
+// ErrQuorum is returned when a checkpoint lacks the cosignatures the
+// policy's quorum needs.
+var ErrQuorum = errors.New("checkpoint is not cosigned by the policy's quorum")
+
+// Verify checks a signed checkpoint note against the policy.
+func (p *Policy) Verify(checkpoint []byte) (*Result, error) {
+	var vs []note.Verifier
+	for _, l := range p.Logs {
+		vs = append(vs, l.v)
+	}
+	for _, w := range p.Witnesses {
+		vs = append(vs, w.v)
+	}
+	n, err := note.Open(checkpoint, note.VerifierList(vs...))
+	if err != nil {
+		return nil, fmt.Errorf("opening checkpoint: %w", err)
+	}
+	var cp log.Checkpoint
+	rest, err := cp.Unmarshal([]byte(n.Text))
+	if err != nil {
+		return nil, fmt.Errorf("parsing checkpoint: %w", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("parsing checkpoint: unexpected extension lines")
+	}
+	signedByLog := false
+	cosigned := map[string]bool{}
+	res := &Result{Checkpoint: cp, Note: n}
+	for _, s := range n.Sigs {
+		for _, l := range p.Logs {
+			if s.Name == l.v.Name() && s.Hash == l.v.KeyHash() && l.v.Name() == cp.Origin {
+				signedByLog = true
+			}
+		}
+		for _, w := range p.Witnesses {
+			if s.Name == w.v.Name() && s.Hash == w.v.KeyHash() && !cosigned[w.Name] {
+				cosigned[w.Name] = true
+				res.Cosigners = append(res.Cosigners, w.Name)
+			}
+		}
+	}
+	if !signedByLog {
+		return nil, fmt.Errorf("checkpoint for origin %q is not signed by a log this policy trusts", cp.Origin)
+	}
+	if !p.satisfied(p.Quorum, cosigned) {
+		return nil, fmt.Errorf("%w (%q): cosigned by %d witness(es)", ErrQuorum, p.Quorum, len(res.Cosigners))
+	}
+	return res, nil
+}
+
+func (p *Policy) satisfied(name string, cosigned map[string]bool) bool {
+	if name == "none" {
+		return true
+	}
+	if cosigned[name] {
+		return true
+	}
+	for _, g := range p.Groups {
+		if g.Name != name {
+			continue
+		}
+		n := 0
+		for _, m := range g.Members {
+			if p.satisfied(m, cosigned) {
+				n++
+			}
+		}
+		return n >= g.Threshold
+	}
+	return false
+}

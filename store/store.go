@@ -1,0 +1,354 @@
+// Package store keeps a Jurichain node's state in an embedded Pebble
+// database: the log (leaves and tile-level hashes), the indexes derived from
+// it, the signed checkpoints, and the node-local metadata openings.
+//
+// Writes that belong to a block go through a Batch that the ledger commits
+// in one synced write, so a crash leaves either the whole block or none of
+// it. Reads are safe for concurrent use with writes.
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/jurichain/jurichain/suite"
+)
+
+// ErrNotFound is returned when a key is absent.
+var ErrNotFound = errors.New("not found")
+
+// Key prefixes. Each kind of record has its own, so range scans never mix.
+const (
+	prefixLeaf       = 'L' // index -> leaf bytes
+	prefixHash       = 'H' // tile level, index -> node hash
+	prefixContent    = 'C' // sha256, index -> (empty)
+	prefixDepositID  = 'D' // deposit id -> index
+	prefixTx         = 'T' // index of a transaction's first deposit -> tx hash
+	prefixCheckpoint = 'P' // tree size -> signed checkpoint
+	prefixOpening    = 'O' // deposit id -> metadata opening (node-local)
+	keyState         = "S"
+	keyPending       = "Q" // deposits ordered in the last block, not yet in the log
+)
+
+// Store is a Pebble database holding one node's state.
+type Store struct {
+	db *pebble.DB
+}
+
+// Open opens or creates the database in dir.
+func Open(dir string, logger *slog.Logger) (*Store, error) {
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	if err != nil {
+		return nil, fmt.Errorf("opening state database in %s: %w", dir, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DiskUsage returns the bytes the database occupies on disk.
+func (s *Store) DiskUsage() uint64 { return s.db.Metrics().DiskSpaceUsage() }
+
+// State is the ledger's committed position.
+type State struct {
+	Height  uint64
+	AppHash []byte
+	Size    uint64
+	// Range holds the hashes of the compact range [0, Size).
+	Range [][]byte
+	// Pending holds the deposits ordered by block Height, which enter the
+	// log in the next block (the ledger's encoding).
+	Pending []byte
+}
+
+func (st State) marshal() []byte {
+	b := binary.BigEndian.AppendUint64(nil, st.Height)
+	b = append(b, byte(len(st.AppHash)))
+	b = append(b, st.AppHash...)
+	b = binary.BigEndian.AppendUint64(b, st.Size)
+	b = append(b, byte(len(st.Range)))
+	for _, h := range st.Range {
+		b = append(b, h...)
+	}
+	return b
+}
+
+func unmarshalState(b []byte) (State, error) {
+	bad := errors.New("corrupt ledger state record")
+	if len(b) < 9 {
+		return State{}, bad
+	}
+	var st State
+	st.Height = binary.BigEndian.Uint64(b)
+	n := int(b[8])
+	b = b[9:]
+	if len(b) < n+9 {
+		return State{}, bad
+	}
+	st.AppHash = bytes.Clone(b[:n])
+	st.Size = binary.BigEndian.Uint64(b[n:])
+	r := int(b[n+8])
+	b = b[n+9:]
+	if len(b) != r*suite.HashSize {
+		return State{}, bad
+	}
+	for i := 0; i < r; i++ {
+		st.Range = append(st.Range, bytes.Clone(b[i*suite.HashSize:(i+1)*suite.HashSize]))
+	}
+	return st, nil
+}
+
+// LoadState returns the last committed state, or the zero State for a new
+// database.
+func (s *Store) LoadState() (State, error) {
+	v, err := s.get([]byte(keyState))
+	if errors.Is(err, ErrNotFound) {
+		return State{}, nil
+	}
+	if err != nil {
+		return State{}, err
+	}
+	st, err := unmarshalState(v)
+	if err != nil {
+		return State{}, err
+	}
+	if st.Pending, err = s.get([]byte(keyPending)); err != nil && !errors.Is(err, ErrNotFound) {
+		return State{}, err
+	}
+	return st, nil
+}
+
+func (s *Store) get(key []byte) ([]byte, error) {
+	v, closer, err := s.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	defer closer.Close()
+	return bytes.Clone(v), nil
+}
+
+func key(prefix byte, parts ...[]byte) []byte {
+	k := []byte{prefix}
+	for _, p := range parts {
+		k = append(k, p...)
+	}
+	return k
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func hashKey(tileLevel uint8, index uint64) []byte {
+	return key(prefixHash, []byte{tileLevel}, u64(index))
+}
+
+// Leaf returns the leaf at index.
+func (s *Store) Leaf(index uint64) ([]byte, error) {
+	return s.get(key(prefixLeaf, u64(index)))
+}
+
+// Leaves returns the leaves with indexes [start, end), which must all exist.
+func (s *Store) Leaves(start, end uint64) ([][]byte, error) {
+	return s.scan(key(prefixLeaf, u64(start)), key(prefixLeaf, u64(end)), int(end-start))
+}
+
+// ReadHashes implements tlog.HashReader.
+func (s *Store) ReadHashes(tileLevel uint8, start, end uint64) ([][]byte, error) {
+	return s.scan(hashKey(tileLevel, start), hashKey(tileLevel, end), int(end-start))
+}
+
+// scan returns the values of keys in [lo, hi) and checks there are want of
+// them: the log has no gaps, so fewer means the range is not stored.
+func (s *Store) scan(lo, hi []byte, want int) ([][]byte, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	out := make([][]byte, 0, want)
+	for ok := it.First(); ok; ok = it.Next() {
+		out = append(out, bytes.Clone(it.Value()))
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	if len(out) != want {
+		return nil, fmt.Errorf("%w: %d of %d records in range", ErrNotFound, len(out), want)
+	}
+	return out, nil
+}
+
+// DepositIndex returns the leaf index of the deposit with the given id.
+func (s *Store) DepositIndex(id []byte) (uint64, error) {
+	v, err := s.get(key(prefixDepositID, id))
+	if err != nil {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(v), nil
+}
+
+// ByContent returns the indexes of every deposit of the content with this
+// SHA-256, oldest first, at most limit of them.
+func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
+	lo := key(prefixContent, sha256)
+	hi := key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9))
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	var out []uint64
+	for ok := it.First(); ok && len(out) < limit; ok = it.Next() {
+		k := it.Key()
+		out = append(out, binary.BigEndian.Uint64(k[len(k)-8:]))
+	}
+	return out, it.Error()
+}
+
+// TxHash returns the hash of the transaction that carried the deposit at
+// index.
+func (s *Store) TxHash(index uint64) ([]byte, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixTx}, UpperBound: key(prefixTx, u64(index+1))})
+	if err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	if !it.Last() {
+		if err := it.Error(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	return bytes.Clone(it.Value()), nil
+}
+
+// Checkpoint returns the signed checkpoint for the given tree size.
+func (s *Store) Checkpoint(size uint64) ([]byte, error) {
+	return s.get(key(prefixCheckpoint, u64(size)))
+}
+
+// LatestCheckpoint returns the signed checkpoint with the largest size.
+func (s *Store) LatestCheckpoint() ([]byte, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCheckpoint}, UpperBound: []byte{prefixCheckpoint + 1}})
+	if err != nil {
+		return nil, fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	if !it.Last() {
+		if err := it.Error(); err != nil {
+			return nil, err
+		}
+		return nil, ErrNotFound
+	}
+	return bytes.Clone(it.Value()), nil
+}
+
+// Checkpoints calls fn for every signed checkpoint, smallest first.
+func (s *Store) Checkpoints(fn func(size uint64, note []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCheckpoint}, UpperBound: []byte{prefixCheckpoint + 1}})
+	if err != nil {
+		return fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(binary.BigEndian.Uint64(it.Key()[1:]), bytes.Clone(it.Value())); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// PutOpening saves a metadata opening. It does not wait for the disk: the
+// synced commit of the block that carries the deposit makes it durable,
+// because Pebble's write-ahead log is written in order.
+func (s *Store) PutOpening(id, opening []byte) error {
+	if err := s.db.Set(key(prefixOpening, id), opening, pebble.NoSync); err != nil {
+		return fmt.Errorf("saving metadata opening: %w", err)
+	}
+	return nil
+}
+
+// Opening returns the metadata opening saved for a deposit id.
+func (s *Store) Opening(id []byte) ([]byte, error) {
+	return s.get(key(prefixOpening, id))
+}
+
+// Batch collects the writes of one block.
+type Batch struct {
+	b *pebble.Batch
+}
+
+// NewBatch starts a batch.
+func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewBatch()} }
+
+// PutLeaf stores a leaf.
+func (b *Batch) PutLeaf(index uint64, leaf []byte) { b.set(key(prefixLeaf, u64(index)), leaf) }
+
+// PutHash stores a tile-level node hash.
+func (b *Batch) PutHash(tileLevel uint8, index uint64, h []byte) {
+	b.set(hashKey(tileLevel, index), h)
+}
+
+// PutDeposit indexes a deposit by id and content digest.
+func (b *Batch) PutDeposit(id, sha256 []byte, index uint64) {
+	b.set(key(prefixDepositID, id), u64(index))
+	b.set(key(prefixContent, sha256, u64(index)), nil)
+}
+
+// PutTx records the hash of the transaction whose first deposit is at
+// firstIndex.
+func (b *Batch) PutTx(firstIndex uint64, txHash []byte) { b.set(key(prefixTx, u64(firstIndex)), txHash) }
+
+// PutCheckpoint stores a signed checkpoint.
+func (b *Batch) PutCheckpoint(size uint64, note []byte) { b.set(key(prefixCheckpoint, u64(size)), note) }
+
+// PutState records the committed state.
+func (b *Batch) PutState(st State) {
+	b.set([]byte(keyState), st.marshal())
+	b.set([]byte(keyPending), st.Pending)
+}
+
+// set cannot fail on an open in-memory batch; Pebble returns an error only
+// for a batch already committed, which would be a bug here.
+func (b *Batch) set(k, v []byte) {
+	if err := b.b.Set(k, v, nil); err != nil {
+		panic(fmt.Sprintf("store: writing to a closed batch: %v", err))
+	}
+}
+
+// Commit writes the batch durably (fsync) and releases it.
+func (b *Batch) Commit() error {
+	defer b.b.Close()
+	if err := b.b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("committing block to state database: %w", err)
+	}
+	return nil
+}
+
+// Discard releases an uncommitted batch.
+func (b *Batch) Discard() { b.b.Close() }
+
+// pebbleLogger sends Pebble's warnings and errors to slog and drops its
+// informational messages (it reports every WAL it opens).
+type pebbleLogger struct{ l *slog.Logger }
+
+func (pebbleLogger) Infof(string, ...any) {}
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+
+// Fatalf must not return: Pebble calls it when continuing would corrupt
+// the database.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	p.l.Error("pebble: fatal: " + fmt.Sprintf(format, args...))
+	os.Exit(1)
+}

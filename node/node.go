@@ -17,8 +17,8 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/types"
-	fnote "github.com/transparency-dev/formats/note"
 	"github.com/spf13/viper"
+	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/ledger"
@@ -213,4 +213,3 @@ func (c cometLogger) Error(msg string, kv ...any) { c.l.Warn(msg, kv...) }
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
 	return cometLogger{c.l.With(kv...)}
 }
-

@@ -306,10 +306,14 @@ func (b *Batch) PutDeposit(id, sha256 []byte, index uint64) {
 
 // PutTx records the hash of the transaction whose first deposit is at
 // firstIndex.
-func (b *Batch) PutTx(firstIndex uint64, txHash []byte) { b.set(key(prefixTx, u64(firstIndex)), txHash) }
+func (b *Batch) PutTx(firstIndex uint64, txHash []byte) {
+	b.set(key(prefixTx, u64(firstIndex)), txHash)
+}
 
 // PutCheckpoint stores a signed checkpoint.
-func (b *Batch) PutCheckpoint(size uint64, note []byte) { b.set(key(prefixCheckpoint, u64(size)), note) }
+func (b *Batch) PutCheckpoint(size uint64, note []byte) {
+	b.set(key(prefixCheckpoint, u64(size)), note)
+}
 
 // PutState records the committed state.
 func (b *Batch) PutState(st State) {

@@ -7,13 +7,13 @@ package suite
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
-	"io"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 
 	"github.com/hdevalence/ed25519consensus"
 	"github.com/transparency-dev/merkle"

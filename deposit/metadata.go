@@ -119,23 +119,72 @@ func (o *Opening) Validate() error {
 	return o.Metadata.Validate()
 }
 
-// Commitment is the salted hash of the opening under cs: each field in a
-// fixed order, length-prefixed, so no two openings share an encoding.
+// Commitment is the salted hash under cs of the opening's canonical
+// encoding (AppendBinary).
 func (o *Opening) Commitment(cs *suite.Suite) [suite.HashSize]byte {
-	h := cs.NewHash()
-	h.Write([]byte("jurichain/metadata/v1\n"))
-	h.Write(o.Salt)
+	return cs.Hash([]byte(CommitmentDomain), o.AppendBinary(make([]byte, 0, 256)))
+}
+
+// CommitmentDomain separates metadata commitments from other suite hashes.
+const CommitmentDomain = "jurichain/metadata/v1\n"
+
+// AppendBinary appends the canonical encoding of the opening: the salt,
+// then each field in a fixed order with a 4-byte length, so no two openings
+// share an encoding. Coordinates are written in their shortest decimal form.
+func (o *Opening) AppendBinary(b []byte) []byte {
+	b = append(b, o.Salt...)
+	for _, f := range o.fields() {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func (o *Opening) fields() [8]string {
 	var c Capture
 	if o.Capture != nil {
 		c = *o.Capture
 	}
-	for _, f := range []string{o.Title, o.MediaType, o.CaseRef, c.Time, coordinate(c.Latitude), coordinate(c.Longitude), c.Device, c.SourceURL} {
-		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(f))))
-		h.Write([]byte(f))
+	return [8]string{o.Title, o.MediaType, o.CaseRef, c.Time, coordinate(c.Latitude), coordinate(c.Longitude), c.Device, c.SourceURL}
+}
+
+// ParseOpening decodes AppendBinary's encoding and validates the result.
+func ParseOpening(b []byte) (*Opening, error) {
+	r := reader{b: b}
+	o := &Opening{Salt: r.bytes(SaltSize)}
+	var f [8]string
+	for i := range f {
+		n := r.bytes(4)
+		if n == nil {
+			break
+		}
+		f[i] = string(r.bytes(int(binary.BigEndian.Uint32(n))))
 	}
-	var out [suite.HashSize]byte
-	h.Sum(out[:0])
-	return out
+	if r.err != nil {
+		return nil, fmt.Errorf("parsing metadata opening: %w", r.err)
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("parsing metadata opening: %d trailing bytes", len(r.b))
+	}
+	o.Title, o.MediaType, o.CaseRef = f[0], f[1], f[2]
+	c := Capture{Time: f[3], Device: f[6], SourceURL: f[7]}
+	for i, dst := range []**float64{&c.Latitude, &c.Longitude} {
+		if f[4+i] == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[4+i], 64)
+		if err != nil || coordinate(&v) != f[4+i] {
+			return nil, fmt.Errorf("parsing metadata opening: coordinate %q is not canonical", f[4+i])
+		}
+		*dst = &v
+	}
+	if c != (Capture{}) {
+		o.Capture = &c
+	}
+	if err := o.Validate(); err != nil {
+		return nil, fmt.Errorf("parsing metadata opening: %w", err)
+	}
+	return o, nil
 }
 
 // coordinate formats a coordinate in the shortest form that reads back as

@@ -127,9 +127,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v) // the client went away; nothing to do
+	_ = json.NewEncoder(w).Encode(v) // an error means the client went away
 }
 
 func invalid(format string, args ...any) *api.Error {
@@ -229,32 +227,38 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	results := make([]api.Result, len(subs))
 	var fresh []ingest.Item
 	for i, sub := range subs {
-		rec, err := s.cfg.Ledger.DepositByID(sub.item.ID)
-		switch {
-		case err == nil:
-			if !bytes.Equal(rec.Leaf.Statement.AppendBinary(nil), sub.item.Statement) {
-				s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: sub.field + "idempotency_key: already used by this depositor for a different deposit (deposit " + sub.item.ID + ")"})
-				return
-			}
-			results[i] = committedResult(rec)
-		case errors.Is(err, ledger.ErrNotFound):
+		_, err := s.cfg.Ledger.Placement(sub.item.ID)
+		if errors.Is(err, ledger.ErrNotFound) {
 			fresh = append(fresh, sub.item)
 			results[i] = api.Result{ID: sub.item.ID, Status: api.StatusPending}
-		default:
+			continue
+		}
+		var rec *ledger.Record
+		if err == nil {
+			rec, err = s.cfg.Ledger.DepositByID(sub.item.ID)
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+		if !bytes.Equal(rec.Leaf.Statement.AppendBinary(nil), sub.item.Statement) {
+			s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: sub.field + "idempotency_key: already used by this depositor for a different deposit (deposit " + sub.item.ID + ")"})
+			return
+		}
+		results[i] = committedResult(rec.ID, placementOf(rec))
 	}
 	if len(fresh) > 0 {
+		ids := make([][]byte, 0, len(fresh))
+		openings := make([][]byte, 0, len(fresh))
 		for i, sub := range subs {
-			if results[i].Status != api.StatusPending {
-				continue
+			if results[i].Status == api.StatusPending {
+				idBytes, _ := hex.DecodeString(sub.item.ID)
+				ids, openings = append(ids, idBytes), append(openings, sub.opening)
 			}
-			idBytes, _ := hex.DecodeString(sub.item.ID)
-			if err := s.cfg.Store.PutOpening(idBytes, sub.opening); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
+		}
+		if err := s.cfg.Store.PutOpenings(ids, openings); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
 		if err := s.cfg.Pipeline.Enqueue(fresh); err != nil {
 			if errors.Is(err, ingest.ErrConflict) {
@@ -304,12 +308,8 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		if err != nil {
 			return nil, fieldError(api.CodeInvalid, err)
 		}
-		op.Metadata.Capture = normaliseCapture(op.Metadata.Capture)
-		sd.MetadataCommitment = op.Commitment(cs)
-		opening, err := json.Marshal(op)
-		if err != nil {
-			return nil, err
-		}
+		opening := op.AppendBinary(nil)
+		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)
 		stmt := sd.Statement.AppendBinary(nil)
 		id := sd.ID(cs)
 		if j, dup := seen[id]; dup && !bytes.Equal(subs[j].item.Statement, stmt) {
@@ -327,41 +327,35 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 	return subs, nil
 }
 
-// normaliseCapture drops an empty capture object, which commits the same
-// as none.
-func normaliseCapture(c *deposit.Capture) *deposit.Capture {
-	if c == nil || *c == (deposit.Capture{}) {
-		return nil
-	}
-	return c
+func committedResult(id string, p ledger.Placement) api.Result {
+	return api.Result{ID: id, Status: api.StatusCommitted, Index: &p.Index, Height: p.Height, Time: &p.Time}
 }
 
-func committedResult(rec *ledger.Record) api.Result {
-	idx, t := rec.Leaf.Index, rec.Leaf.Time
-	return api.Result{ID: rec.ID, Status: api.StatusCommitted, Index: &idx, Height: rec.Leaf.Height, Time: &t}
+func placementOf(rec *ledger.Record) ledger.Placement {
+	return ledger.Placement{Index: rec.Leaf.Index, Height: rec.Leaf.Height, Time: rec.Leaf.Time}
 }
 
 // result reports the state of one deposit id, or nil if the node knows
 // nothing of it.
-func (s *Server) result(id string) (*api.Result, *ledger.Record, error) {
-	rec, err := s.cfg.Ledger.DepositByID(id)
+func (s *Server) result(id string) (*api.Result, error) {
+	p, err := s.cfg.Ledger.Placement(id)
 	if err == nil {
-		res := committedResult(rec)
-		return &res, rec, nil
+		res := committedResult(id, p)
+		return &res, nil
 	}
 	if !errors.Is(err, ledger.ErrNotFound) {
-		return nil, nil, err
+		return nil, err
 	}
 	if why, ok := s.cfg.Ledger.Rejected(id); ok {
-		return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil, nil
+		return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil
 	}
 	if ok, why := s.cfg.Pipeline.Pending(id); ok {
 		if why != "" {
-			return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil, nil
+			return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil
 		}
-		return &api.Result{ID: id, Status: api.StatusPending}, nil, nil
+		return &api.Result{ID: id, Status: api.StatusPending}, nil
 	}
-	return nil, nil, nil
+	return nil, nil
 }
 
 // waitAll updates pending results until each is committed or rejected, or
@@ -376,14 +370,19 @@ func (s *Server) waitAll(r *http.Request, results []api.Result, wait time.Durati
 			if results[i].Status != api.StatusPending {
 				continue
 			}
-			res, _, err := s.result(results[i].ID)
+			res, err := s.result(results[i].ID)
 			if err != nil {
 				return err
 			}
 			if res != nil {
 				results[i] = *res
 			}
-			open = open || results[i].Status == api.StatusPending
+			if results[i].Status == api.StatusPending {
+				// Deposits of one request are ordered together: the rest
+				// are pending too, so wait for the next block.
+				open = true
+				break
+			}
 		}
 		if !open {
 			return nil
@@ -428,7 +427,7 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, rec, err := s.result(id)
+	res, err := s.result(id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -443,14 +442,15 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		if res, rec, err = s.result(id); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+		res = &results[0]
 	}
 	info := api.DepositInfo{Result: *res}
-	if rec != nil {
-		if err := s.describe(&info, rec); err != nil {
+	if res.Status == api.StatusCommitted {
+		rec, err := s.cfg.Ledger.DepositByID(id)
+		if err == nil {
+			err = s.describe(&info, rec)
+		}
+		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -460,7 +460,11 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
 	info.Entry = api.NewEntry(rec.Leaf, rec.Bytes)
-	info.TxHash = strings.ToUpper(hex.EncodeToString(rec.TxHash))
+	tx, err := s.cfg.Ledger.TxHash(rec.Leaf.Index)
+	if err != nil {
+		return err
+	}
+	info.TxHash = strings.ToUpper(hex.EncodeToString(tx))
 	rc, err := s.cfg.Ledger.Receipt(rec)
 	if err != nil {
 		return err
@@ -483,7 +487,7 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 	}
 	out := api.DepositList{Deposits: []api.DepositInfo{}}
 	for _, rec := range recs {
-		info := api.DepositInfo{Result: committedResult(rec)}
+		info := api.DepositInfo{Result: committedResult(rec.ID, placementOf(rec))}
 		if err := s.describe(&info, rec); err != nil {
 			s.writeError(w, r, err)
 			return
@@ -547,8 +551,12 @@ func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Write(op)
+	opening, err := deposit.ParseOpening(op)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("stored opening of %s: %w", id, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, opening)
 }
 
 func (s *Server) uintParams(r *http.Request, names ...string) ([]uint64, error) {

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	"github.com/transparency-dev/formats/log"
@@ -61,9 +62,11 @@ type Config struct {
 // its query methods are safe for concurrent use from any goroutine.
 type App struct {
 	abci.BaseApplication
-	cfg   Config
-	rf    compact.RangeFactory
-	cache *sigCache
+	cfg    Config
+	rf     compact.RangeFactory
+	cache  *sigCache
+	recent *recentSet
+	ids    idFilter
 
 	mu        sync.Mutex // serialises block execution
 	state     store.State
@@ -90,6 +93,11 @@ type stagedBlock struct {
 	root     []byte
 	verified [][suite.HashSize]byte
 	rejected map[string]string
+	// appended are the ids of the deposits entering the log, from index
+	// first, with height and time.
+	appended              [][suite.HashSize]byte
+	first, appendedHeight uint64
+	appendedTime          time.Time
 }
 
 // New opens the ledger on its store.
@@ -101,6 +109,7 @@ func New(cfg Config) (*App, error) {
 		cfg:      cfg,
 		rf:       compact.RangeFactory{Hash: cfg.Suite.LogHasher().HashChildren},
 		cache:    newSigCache(),
+		recent:   newRecentSet(),
 		rejected: map[string]string{},
 	}
 	st, err := cfg.Store.LoadState()
@@ -108,6 +117,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.state = st
+	if err := cfg.Store.DepositIDs(func(id []byte) { a.ids.add([suite.HashSize]byte(id)) }); err != nil {
+		return nil, err
+	}
 	root, err := a.root(st)
 	if err != nil {
 		return nil, err
@@ -172,7 +184,8 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformedTx, Log: err.Error()}, nil
 	}
-	for i, ok := range a.verify(deps) {
+	oks, _ := a.verify(deps)
+	for i, ok := range oks {
 		if !ok {
 			return &abci.ResponseCheckTx{Code: CodeBadSignature, Log: fmt.Sprintf("deposit %d: signature does not verify", i)}, nil
 		}
@@ -229,6 +242,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		return nil, fmt.Errorf("stored pending deposits are corrupt: %w", err)
 	}
+	b.first, b.appendedHeight, b.appendedTime = size, prevHeight, req.Time
 	for _, g := range groups {
 		for i, d := range g.deposits {
 			leaf := deposit.Leaf{Signed: *d.Signed, Index: size, Height: prevHeight, Time: req.Time}
@@ -238,8 +252,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 				return nil, fmt.Errorf("appending to tree: %w", err)
 			}
 			id := d.ID(cs)
-			idBytes, _ := hex.DecodeString(id)
-			b.batch.PutDeposit(idBytes, d.SHA256(), size)
+			var idKey [suite.HashSize]byte
+			hex.Decode(idKey[:], []byte(id))
+			b.batch.PutDeposit(idKey[:], d.SHA256(), size)
+			b.appended = append(b.appended, idKey)
 			if i == 0 {
 				b.batch.PutTx(size, g.txHash[:])
 			}
@@ -258,7 +274,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			results[i] = &abci.ExecTxResult{Code: CodeMalformedTx, Log: err.Error()}
 			continue
 		}
-		oks := a.verify(deps)
+		oks, keys := a.verify(deps)
 		g := pendingGroup{txHash: sha256.Sum256(tx)}
 		for j, d := range deps {
 			id := d.ID(cs)
@@ -279,7 +295,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			inLog[id] = stmt
 			g.deposits = append(g.deposits, d)
-			b.verified = append(b.verified, cs.Hash(d.raw))
+			b.verified = append(b.verified, keys[j])
 		}
 		if len(g.deposits) > 0 {
 			ordered = append(ordered, g)
@@ -306,8 +322,12 @@ func (a *App) existingStatement(id string, inLog map[string][]byte) ([]byte, err
 	if s, ok := inLog[id]; ok {
 		return s, nil
 	}
-	idBytes, _ := hex.DecodeString(id)
-	idx, err := a.cfg.Store.DepositIndex(idBytes)
+	var key [suite.HashSize]byte
+	hex.Decode(key[:], []byte(id))
+	if !a.ids.mayContain(key) {
+		return nil, nil
+	}
+	idx, err := a.cfg.Store.DepositIndex(key[:])
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -350,6 +370,10 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.state = b.state
 	a.cache.forget(b.verified)
+	a.recent.add(b.appended, b.first, b.appendedHeight, b.appendedTime)
+	for _, id := range b.appended {
+		a.ids.add(id)
+	}
 	if len(b.rejected) > 0 {
 		a.rejectedMu.Lock()
 		if len(a.rejected) > maxRemembered {

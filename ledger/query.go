@@ -20,10 +20,9 @@ var ErrOutOfRange = errors.New("beyond the committed tree")
 
 // Record is a committed deposit.
 type Record struct {
-	ID     string
-	Leaf   *deposit.Leaf
-	Bytes  []byte
-	TxHash []byte
+	ID    string
+	Leaf  *deposit.Leaf
+	Bytes []byte
 }
 
 // DepositByID returns the committed deposit with this id.
@@ -55,11 +54,17 @@ func (a *App) DepositByIndex(index uint64) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored leaf %d is corrupt: %w", index, err)
 	}
+	return &Record{ID: l.ID(a.cfg.Suite), Leaf: l, Bytes: lb}, nil
+}
+
+// TxHash returns the hash of the transaction that carried the deposit at
+// index: the CometBFT transaction hash, in block Height of its leaf.
+func (a *App) TxHash(index uint64) ([]byte, error) {
 	tx, err := a.cfg.Store.TxHash(index)
 	if err != nil {
 		return nil, fmt.Errorf("reading transaction of leaf %d: %w", index, err)
 	}
-	return &Record{ID: l.ID(a.cfg.Suite), Leaf: l, Bytes: lb, TxHash: tx}, nil
+	return tx, nil
 }
 
 // ByContent returns the committed deposits of the content with this
@@ -84,7 +89,7 @@ func (a *App) ByContent(sha256 []byte, limit int) ([]*Record, error) {
 	return out, nil
 }
 
-// Receipt builds the receipt of the deposit at index against the latest
+// Receipt builds the receipt of a committed deposit against the latest
 // signed checkpoint.
 func (a *App) Receipt(rec *Record) (*receipt.Receipt, error) {
 	snap := a.Committed()
@@ -149,10 +154,6 @@ func (a *App) Tile(t tlog.Tile, entries bool) ([]byte, error) {
 
 // HasDeposit reports whether the deposit with this id is committed.
 func (a *App) HasDeposit(id string) bool {
-	raw, err := hex.DecodeString(id)
-	if err != nil {
-		return false
-	}
-	idx, err := a.cfg.Store.DepositIndex(raw)
-	return err == nil && idx < a.Committed().Size
+	_, err := a.Placement(id)
+	return err == nil
 }

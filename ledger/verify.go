@@ -57,13 +57,15 @@ func (a *App) VerifyDeposits(signed []*deposit.Signed, raw [][]byte) []bool {
 	for i := range signed {
 		deps[i] = parsedDeposit{Signed: signed[i], raw: raw[i]}
 	}
-	return a.verify(deps)
+	oks, _ := a.verify(deps)
+	return oks
 }
 
-// verify checks deposits' signatures, consulting and filling the cache.
-// Uncached deposits are batch-verified in parallel chunks; a chunk that
-// fails is re-checked one by one to find the bad signatures.
-func (a *App) verify(deps []parsedDeposit) []bool {
+// verify checks deposits' signatures, consulting and filling the cache,
+// and returns the deposits' cache keys too. Uncached deposits are
+// batch-verified in parallel chunks; a chunk that fails is re-checked one
+// by one to find the bad signatures.
+func (a *App) verify(deps []parsedDeposit) ([]bool, [][suite.HashSize]byte) {
 	cs := a.cfg.Suite
 	ok := make([]bool, len(deps))
 	keys := make([][suite.HashSize]byte, len(deps))
@@ -77,7 +79,7 @@ func (a *App) verify(deps []parsedDeposit) []bool {
 		}
 	}
 	if len(todo) == 0 {
-		return ok
+		return ok, keys
 	}
 	chunks := runtime.GOMAXPROCS(0)
 	if len(todo) < 64*chunks {
@@ -101,7 +103,7 @@ func (a *App) verify(deps []parsedDeposit) []bool {
 		}
 	}
 	a.cache.add(good)
-	return ok
+	return ok, keys
 }
 
 func (a *App) verifyChunk(deps []parsedDeposit, idx []int, ok []bool) {

@@ -230,6 +230,9 @@ func Config(h Home) *cmtcfg.Config {
 	cfg.Mempool.MaxTxBytes = 4 << 20
 	cfg.Mempool.MaxTxsBytes = 1 << 30
 	cfg.Mempool.CacheSize = 20000
+	// A deposit transaction's validity depends only on its signatures, not
+	// on state, so re-checking the mempool after each block is wasted work.
+	cfg.Mempool.Recheck = false
 	cfg.TxIndex.Indexer = "null"
 	cfg.Storage.DiscardABCIResponses = true
 	cfg.Instrumentation.Prometheus = false

@@ -16,6 +16,8 @@ import (
 	"os"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/sstable"
 
 	"github.com/jurichain/jurichain/suite"
 )
@@ -41,9 +43,23 @@ type Store struct {
 	db *pebble.DB
 }
 
+// cacheSize is Pebble's block cache. Recent leaves and hashes, read for
+// receipts and proofs, stay in it.
+const cacheSize = 64 << 20
+
 // Open opens or creates the database in dir.
 func Open(dir string, logger *slog.Logger) (*Store, error) {
-	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{logger}})
+	cache := pebble.NewCache(cacheSize)
+	defer cache.Unref() // the database holds its own reference
+	opts := &pebble.Options{Logger: pebbleLogger{logger}, Cache: cache, MemTableSize: 64 << 20}
+	for i := range opts.Levels {
+		// Every new deposit is looked up by id before it exists; Bloom
+		// filters answer those misses without reading tables.
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		// Leaves are mostly hashes and signatures, which do not compress.
+		opts.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
+	}
+	db, err := pebble.Open(dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("opening state database in %s: %w", dir, err)
 	}
@@ -196,6 +212,19 @@ func (s *Store) DepositIndex(id []byte) (uint64, error) {
 	return binary.BigEndian.Uint64(v), nil
 }
 
+// DepositIDs calls fn with every deposit id in the store.
+func (s *Store) DepositIDs(fn func(id []byte)) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixDepositID}, UpperBound: []byte{prefixDepositID + 1}})
+	if err != nil {
+		return fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		fn(it.Key()[1:])
+	}
+	return it.Error()
+}
+
 // ByContent returns the indexes of every deposit of the content with this
 // SHA-256, oldest first, at most limit of them.
 func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
@@ -267,12 +296,20 @@ func (s *Store) Checkpoints(fn func(size uint64, note []byte) error) error {
 	return it.Error()
 }
 
-// PutOpening saves a metadata opening. It does not wait for the disk: the
-// synced commit of the block that carries the deposit makes it durable,
-// because Pebble's write-ahead log is written in order.
-func (s *Store) PutOpening(id, opening []byte) error {
-	if err := s.db.Set(key(prefixOpening, id), opening, pebble.NoSync); err != nil {
-		return fmt.Errorf("saving metadata opening: %w", err)
+// PutOpenings saves metadata openings, ids[i] with openings[i]. It does
+// not wait for the disk: the synced commit of the block that carries the
+// deposits makes them durable, because Pebble's write-ahead log is written
+// in order.
+func (s *Store) PutOpenings(ids, openings [][]byte) error {
+	b := s.db.NewBatch()
+	defer b.Close()
+	for i := range ids {
+		if err := b.Set(key(prefixOpening, ids[i]), openings[i], nil); err != nil {
+			return fmt.Errorf("saving metadata openings: %w", err)
+		}
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("saving metadata openings: %w", err)
 	}
 	return nil
 }

@@ -138,9 +138,7 @@ func (ed25519Scheme) Verify(pub, msg, sig []byte) bool {
 	return ed25519consensus.Verify(pub, msg, sig)
 }
 
-func (ed25519Scheme) NewBatch(n int) BatchVerifier {
-	return &ed25519Batch{v: ed25519consensus.NewPreallocatedBatchVerifier(n)}
-}
+func (ed25519Scheme) NewBatch(n int) BatchVerifier { return newKeyBatch(n) }
 
 func (ed25519Scheme) GenerateKey(rand io.Reader) (PrivateKey, error) {
 	_, priv, err := ed25519.GenerateKey(rand)
@@ -191,18 +189,3 @@ func (k ed25519Key) MarshalPublicPEM() ([]byte, error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
-
-type ed25519Batch struct {
-	v   ed25519consensus.BatchVerifier
-	bad bool
-}
-
-func (b *ed25519Batch) Add(pub, msg, sig []byte) {
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
-		b.bad = true
-		return
-	}
-	b.v.Add(pub, msg, sig)
-}
-
-func (b *ed25519Batch) Verify() bool { return !b.bad && b.v.Verify() }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jurichain/jurichain/deposit"
@@ -135,19 +134,25 @@ const (
 	CodeNotAllowed = "method_not_allowed"
 )
 
-// FieldError names the request field that is wrong.
+// FieldError names the request field that is wrong, as a path such as
+// "deposits[3].digests.sha256".
 type FieldError struct {
 	Field string
 	Err   error
 }
 
-func (e *FieldError) Error() string {
-	if e.Field == "" {
-		return e.Err.Error()
-	}
-	return e.Field + ": " + e.Err.Error()
-}
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// prefixed is an error whose message already starts with a field name,
+// placed under a path prefix ("deposits[3].").
+type prefixed struct {
+	prefix string
+	err    error
+}
+
+func (e *prefixed) Error() string { return e.prefix + e.err.Error() }
+func (e *prefixed) Unwrap() error { return e.err }
 
 // Parse checks a deposit request and returns the signed statement it
 // carries and its metadata opening. It does not check the signature.
@@ -155,7 +160,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 func (d *Deposit) Parse(prefix string) (*deposit.Signed, *deposit.Opening, error) {
 	fe := func(field string, err error) error {
 		if field == "" { // err already names the field
-			return &FieldError{Field: strings.TrimSuffix(prefix, "."), Err: err}
+			return &prefixed{prefix: prefix, err: err}
 		}
 		return &FieldError{Field: prefix + field, Err: err}
 	}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -60,7 +61,7 @@ func (m *Metadata) Validate() error {
 	if err := text("media_type", m.MediaType, 1, maxMediaType); err != nil {
 		return err
 	}
-	if _, _, err := mime.ParseMediaType(m.MediaType); err != nil {
+	if mt, _, err := mime.ParseMediaType(m.MediaType); err != nil || !validType(mt) {
 		return fmt.Errorf("media_type: %q is not a media type such as image/jpeg", m.MediaType)
 	}
 	if err := text("case_ref", m.CaseRef, 0, maxCaseRef); err != nil {
@@ -97,6 +98,12 @@ func (m *Metadata) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validType reports whether mt is "type/subtype".
+func validType(mt string) bool {
+	typ, sub, ok := strings.Cut(mt, "/")
+	return ok && typ != "" && sub != "" && !strings.Contains(sub, "/")
 }
 
 func text(field, v string, minLen, maxLen int) error {

@@ -1,0 +1,199 @@
+// Package e2e tests the jurichain binary as users and operators run it:
+// real processes, real CometBFT, real signals, loopback ports only.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
+)
+
+// binary is the jurichain executable built once for all tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "jurichain-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "jurichain")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/jurichain")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building jurichain:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// run runs the binary and returns its stdout, stderr and exit code.
+func run(t testing.TB, stdin io.Reader, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// node is a 'jurichain serve' process.
+type node struct {
+	t    testing.TB
+	home string
+	http string
+	URL  string
+	cmd  *exec.Cmd
+	log  *bytes.Buffer
+	done chan struct{}
+}
+
+// initNode creates a node home on free loopback ports.
+func initNode(t testing.TB) *node {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "node")
+	if out, errOut, code := run(t, nil, "init", "--home", home, "--p2p", "tcp://"+freePort(t)); code != 0 {
+		t.Fatalf("init: %s %s", out, errOut)
+	}
+	addr := freePort(t)
+	return &node{t: t, home: home, http: addr, URL: "http://" + addr}
+}
+
+// start runs the node and waits until its API answers.
+func (n *node) start() {
+	n.t.Helper()
+	n.log = &bytes.Buffer{}
+	n.cmd = exec.Command(binary, "serve", "--home", n.home, "--http", n.http, "--log-level", "warn")
+	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
+	if err := n.cmd.Start(); err != nil {
+		n.t.Fatal(err)
+	}
+	n.done = make(chan struct{})
+	go func() { n.cmd.Wait(); close(n.done) }()
+	n.t.Cleanup(n.stop)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(n.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		select {
+		case <-n.done:
+			n.t.Fatalf("node exited at start:\n%s", n.log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("node did not start: %v\n%s", err, n.log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL and waits for the process to die.
+func (n *node) kill() {
+	n.cmd.Process.Signal(syscall.SIGKILL)
+	<-n.done
+}
+
+func (n *node) stop() {
+	if n.cmd == nil {
+		return
+	}
+	select {
+	case <-n.done:
+		return
+	default:
+	}
+	n.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-n.done:
+	case <-time.After(20 * time.Second):
+		n.kill()
+	}
+}
+
+func (n *node) client() *client.Client {
+	c, err := client.New([]string{n.URL}, nil)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return c
+}
+
+func (n *node) status() *api.Status {
+	n.t.Helper()
+	st, err := n.client().Status(context.Background())
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return st
+}
+
+func (n *node) policyFile() string {
+	n.t.Helper()
+	out, errOut, code := run(n.t, nil, "policy", "--home", n.home)
+	if code != 0 {
+		n.t.Fatalf("policy: %s", errOut)
+	}
+	f := filepath.Join(n.t.TempDir(), "policy")
+	if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+		n.t.Fatal(err)
+	}
+	return f
+}
+
+// do sends a raw HTTP request and decodes a JSON response into out.
+func do(t testing.TB, method, url, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil {
+		if raw, ok := out.(*[]byte); ok {
+			*raw = data
+		} else if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: response is not JSON: %v\n%s", method, url, err, data)
+		}
+	}
+	return resp.StatusCode
+}

@@ -1,0 +1,40 @@
+package tlog_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/jurichain/jurichain/tlog"
+)
+
+func FuzzParseTilePath(f *testing.F) {
+	for _, s := range []string{"tile/0/000", "tile/1/x001/x234/067", "tile/entries/005.p/17"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		tile, entries, err := tlog.ParseTilePath(p)
+		if err != nil {
+			return
+		}
+		if got := tile.Path(entries); got != p {
+			t.Fatalf("accepted %q, which formats as %q", p, got)
+		}
+	})
+}
+
+func FuzzParseEntryBundle(f *testing.F) {
+	f.Add(tlog.AppendEntryBundle(tlog.AppendEntryBundle(nil, []byte("a")), []byte("bc")))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		entries, err := tlog.ParseEntryBundle(b)
+		if err != nil {
+			return
+		}
+		var again []byte
+		for _, e := range entries {
+			again = tlog.AppendEntryBundle(again, e)
+		}
+		if !bytes.Equal(again, b) {
+			t.Fatal("bundle does not re-encode to its input")
+		}
+	})
+}

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "jurichain")
-	build := exec.Command("go", "build", "-o", binary, "../cmd/jurichain")
+	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", binary, "../cmd/jurichain")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building jurichain:", err)
@@ -126,6 +126,9 @@ func (n *node) start() {
 func (n *node) kill() {
 	n.cmd.Process.Signal(syscall.SIGKILL)
 	<-n.done
+	if strings.Contains(n.log.String(), "DATA RACE") {
+		n.t.Errorf("node log shows a data race:\n%s", n.log)
+	}
 }
 
 func (n *node) stop() {
@@ -134,14 +137,16 @@ func (n *node) stop() {
 	}
 	select {
 	case <-n.done:
-		return
 	default:
+		n.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-n.done:
+		case <-time.After(20 * time.Second):
+			n.kill()
+		}
 	}
-	n.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-n.done:
-	case <-time.After(20 * time.Second):
-		n.kill()
+	if strings.Contains(n.log.String(), "DATA RACE") || strings.Contains(n.log.String(), "panic:") {
+		n.t.Errorf("node log shows a data race or panic:\n%s", n.log)
 	}
 }
 

@@ -139,34 +139,37 @@ func fieldError(code string, err error) *api.Error {
 }
 
 // decodeJSON reads a JSON body strictly: size-limited, no unknown fields,
-// nothing after the value.
+// nothing after the value, and an error that names the field.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, MaxBody)
-	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("unexpected data after the JSON value")
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes; split the batch", MaxBody)}
 	}
+	if err != nil {
+		return invalid("reading request body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalid("empty request body; send a JSON document")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(v)
 	if err == nil {
 		if _, e := dec.Token(); e != io.EOF {
-			err = errors.New("unexpected data after the JSON value")
+			return invalid("unexpected data after the JSON value")
 		}
+		return nil
 	}
-	var tooBig *http.MaxBytesError
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &tooBig):
-		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes; split the batch", MaxBody)}
 	case errors.As(err, &typeErr):
 		return invalid("%s: expected %s, got JSON %s", typeErr.Field, typeErr.Type, typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return invalid("malformed JSON at byte %d: %v", syntaxErr.Offset, syntaxErr)
-	case errors.Is(err, io.EOF):
-		return invalid("empty request body; send a JSON document")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return invalid("malformed JSON: the document ends early")
 	default:
 		return invalid("malformed request: %v", strings.TrimPrefix(err.Error(), "json: "))
 	}

@@ -70,6 +70,7 @@ type App struct {
 
 	mu        sync.Mutex // serialises block execution
 	state     store.State
+	pending   *pendingSet // the deposits state.Pending describes, once loaded
 	staged    *stagedBlock
 	committed atomic.Pointer[Snapshot]
 
@@ -98,6 +99,8 @@ type stagedBlock struct {
 	appended              [][suite.HashSize]byte
 	first, appendedHeight uint64
 	appendedTime          time.Time
+	// pending are the deposits this block ordered.
+	pending *pendingSet
 }
 
 // New opens the ledger on its store.
@@ -147,11 +150,10 @@ func (a *App) root(st store.State) ([]byte, error) {
 	return root, nil
 }
 
-// appHash commits to the tree and to the deposits waiting to enter it:
-// every other piece of state is derived from those.
-func (a *App) appHash(size uint64, root, pending []byte) []byte {
-	p := a.cfg.Suite.Hash(pending)
-	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v1\n"), binary.BigEndian.AppendUint64(nil, size), root, p[:])
+// appHash commits to the tree and to the deposits waiting to enter it
+// (pendingDigest): every other piece of state is derived from those.
+func (a *App) appHash(size uint64, root []byte, pendingDigest [suite.HashSize]byte) []byte {
+	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v1\n"), binary.BigEndian.AppendUint64(nil, size), root, pendingDigest[:])
 	return h[:]
 }
 
@@ -173,7 +175,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if req.ChainId != a.cfg.Origin {
 		return nil, fmt.Errorf("genesis chain ID %q differs from this node's log origin %q", req.ChainId, a.cfg.Origin)
 	}
-	return &abci.ResponseInitChain{AppHash: a.appHash(0, a.cfg.Suite.LogHasher().EmptyRoot(), nil)}, nil
+	return &abci.ResponseInitChain{AppHash: a.appHash(0, a.cfg.Suite.LogHasher().EmptyRoot(), a.cfg.Suite.Hash())}, nil
 }
 
 // CheckTx admits a transaction to the mempool when it parses and every
@@ -238,16 +240,16 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	inLog := map[string][]byte{} // deposit id -> statement, for deposits not yet in the store
 
 	// 1. The previous block's deposits enter the log.
-	prevHeight, groups, err := decodePending(a.state.Pending)
+	prev, err := a.loadPending()
 	if err != nil {
 		return nil, fmt.Errorf("stored pending deposits are corrupt: %w", err)
 	}
-	b.first, b.appendedHeight, b.appendedTime = size, prevHeight, req.Time
-	for _, g := range groups {
+	b.first, b.appendedHeight, b.appendedTime = size, prev.height, req.Time
+	for _, g := range prev.groups {
 		for i, d := range g.deposits {
-			leaf := deposit.Leaf{Signed: *d.Signed, Index: size, Height: prevHeight, Time: req.Time}
+			leaf := deposit.Leaf{Signed: *d.Signed, Index: size, Height: prev.height, Time: req.Time}
 			lb := leaf.AppendBinary(make([]byte, 0, len(d.raw)+24))
-			b.batch.PutLeaf(size, lb)
+			b.batch.PutLeaf(size, lb) // replaces the provisional entry
 			if err := rng.Append(hasher.HashLeaf(lb), storeHash); err != nil {
 				return nil, fmt.Errorf("appending to tree: %w", err)
 			}
@@ -264,9 +266,13 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 	}
 
-	// 2. This block's deposits are checked and ordered.
+	// 2. This block's deposits are checked and ordered. Each is stored at
+	// the index it will take, without the certified fields, so the
+	// pending set survives a crash; step 1 of the next block replaces it.
 	height := uint64(req.Height)
-	var ordered []pendingGroup
+	b.pending = &pendingSet{height: height}
+	next := size
+	raws := cs.NewHash()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
 		deps, err := parseDepositTx(tx)
@@ -295,22 +301,25 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			inLog[id] = stmt
 			g.deposits = append(g.deposits, d)
+			b.batch.PutLeaf(next, d.raw)
+			raws.Write(d.raw)
+			next++
 			b.verified = append(b.verified, keys[j])
 		}
 		if len(g.deposits) > 0 {
-			ordered = append(ordered, g)
+			b.pending.groups = append(b.pending.groups, g)
 		}
 		results[i] = &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint32(nil, uint32(len(g.deposits)))}
 	}
 
-	b.state = store.State{Height: height, Size: size, Range: rng.Hashes(), Pending: encodePending(height, ordered)}
+	b.state = store.State{Height: height, Size: size, Range: rng.Hashes(), Pending: b.pending.encode()}
 	if b.root, err = rng.GetRootHash(nil); err != nil {
 		return nil, fmt.Errorf("computing tree root: %w", err)
 	}
 	if b.root == nil {
 		b.root = hasher.EmptyRoot()
 	}
-	b.state.AppHash = a.appHash(size, b.root, b.state.Pending)
+	b.state.AppHash = a.appHash(size, b.root, cs.Hash(b.state.Pending, raws.Sum(nil)))
 	b.batch.PutState(b.state)
 	a.staged = b
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash}, nil
@@ -368,7 +377,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	if err := b.batch.Commit(); err != nil {
 		return nil, err
 	}
-	a.state = b.state
+	a.state, a.pending = b.state, b.pending
 	a.cache.forget(b.verified)
 	a.recent.add(b.appended, b.first, b.appendedHeight, b.appendedTime)
 	for _, id := range b.appended {

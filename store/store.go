@@ -45,13 +45,13 @@ type Store struct {
 
 // cacheSize is Pebble's block cache. Recent leaves and hashes, read for
 // receipts and proofs, stay in it.
-const cacheSize = 64 << 20
+const cacheSize = 32 << 20
 
 // Open opens or creates the database in dir.
 func Open(dir string, logger *slog.Logger) (*Store, error) {
 	cache := pebble.NewCache(cacheSize)
 	defer cache.Unref() // the database holds its own reference
-	opts := &pebble.Options{Logger: pebbleLogger{logger}, Cache: cache, MemTableSize: 64 << 20}
+	opts := &pebble.Options{Logger: pebbleLogger{logger}, Cache: cache, MemTableSize: 32 << 20}
 	for i := range opts.Levels {
 		// Every new deposit is looked up by id before it exists; Bloom
 		// filters answer those misses without reading tables.

@@ -71,7 +71,7 @@ func newServe() *cobra.Command {
 				debug.SetGCPercent(400)
 			}
 			if os.Getenv("GOMEMLIMIT") == "" {
-				debug.SetMemoryLimit(384 << 20)
+				debug.SetMemoryLimit(320 << 20)
 			}
 			h := node.Home(home)
 			if !h.Initialized() {

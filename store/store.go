@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
@@ -60,6 +61,9 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 		opts.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
 	}
 	db, err := pebble.Open(dir, opts)
+	if errors.Is(err, syscall.EAGAIN) {
+		return nil, fmt.Errorf("state database in %s is locked: is another jurichain node running on this home? %w", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening state database in %s: %w", dir, err)
 	}

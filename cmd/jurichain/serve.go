@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,6 +82,9 @@ func newServe() *cobra.Command {
 				logger.Info("created a new single-validator network", "home", home)
 			}
 			n, err := node.Start(cmd.Context(), node.Options{Home: h, Logger: logger, RetainBlocks: retain})
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return withHint(err, "another node uses this p2p address; change p2p.laddr in "+h.ConfigFile()+" (or create the home with 'jurichain init --p2p')")
+			}
 			if err != nil {
 				return err
 			}

@@ -249,7 +249,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		for i, d := range g.deposits {
 			leaf := deposit.Leaf{Signed: *d.Signed, Index: size, Height: prev.height, Time: req.Time}
 			lb := leaf.AppendBinary(make([]byte, 0, len(d.raw)+24))
-			b.batch.PutLeaf(size, lb) // replaces the provisional entry
+			b.batch.PutLeaf(size, lb)
 			if err := rng.Append(hasher.HashLeaf(lb), storeHash); err != nil {
 				return nil, fmt.Errorf("appending to tree: %w", err)
 			}
@@ -266,13 +266,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 	}
 
-	// 2. This block's deposits are checked and ordered. Each is stored at
-	// the index it will take, without the certified fields, so the
-	// pending set survives a crash; step 1 of the next block replaces it.
+	// 2. This block's deposits are checked and ordered; they wait in the
+	// state for the next block.
 	height := uint64(req.Height)
 	b.pending = &pendingSet{height: height}
-	next := size
-	raws := cs.NewHash()
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
 		deps, err := parseDepositTx(tx)
@@ -301,9 +298,6 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			inLog[id] = stmt
 			g.deposits = append(g.deposits, d)
-			b.batch.PutLeaf(next, d.raw)
-			raws.Write(d.raw)
-			next++
 			b.verified = append(b.verified, keys[j])
 		}
 		if len(g.deposits) > 0 {
@@ -319,7 +313,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if b.root == nil {
 		b.root = hasher.EmptyRoot()
 	}
-	b.state.AppHash = a.appHash(size, b.root, cs.Hash(b.state.Pending, raws.Sum(nil)))
+	b.state.AppHash = a.appHash(size, b.root, cs.Hash(b.state.Pending))
 	b.batch.PutState(b.state)
 	a.staged = b
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash}, nil

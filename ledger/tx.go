@@ -77,57 +77,57 @@ type pendingSet struct {
 	groups []pendingGroup
 }
 
-// encode writes the record kept in the state: the height, then per
-// transaction its hash and deposit count. The deposits themselves are
-// stored at their future leaf indexes. No deposits encode as nil.
+// encode writes the pending set as kept in the state: the height, then
+// per transaction its hash and a deposit transaction of its deposits. No
+// deposits encode as nil.
 func (p *pendingSet) encode() []byte {
 	if len(p.groups) == 0 {
 		return nil
 	}
 	b := binary.BigEndian.AppendUint64(nil, p.height)
 	for _, g := range p.groups {
+		raw := make([][]byte, len(g.deposits))
+		for i, d := range g.deposits {
+			raw[i] = d.raw
+		}
+		tx := EncodeDepositTx(raw)
 		b = append(b, g.txHash[:]...)
-		b = binary.BigEndian.AppendUint32(b, uint32(len(g.deposits)))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(tx)))
+		b = append(b, tx...)
 	}
 	return b
 }
 
 // loadPending returns the deposits waiting to enter the log: from memory,
-// or after a restart from their provisional entries in the store.
+// or after a restart from the state.
 func (a *App) loadPending() (*pendingSet, error) {
-	rec := a.state.Pending
-	if len(rec) == 0 {
+	b := a.state.Pending
+	if len(b) == 0 {
 		return &pendingSet{}, nil
 	}
 	if a.pending != nil {
 		return a.pending, nil
 	}
-	if len(rec) < 8 || (len(rec)-8)%36 != 0 {
-		return nil, errors.New("malformed pending record")
+	if len(b) < 8 {
+		return nil, errors.New("truncated")
 	}
-	p := &pendingSet{height: binary.BigEndian.Uint64(rec)}
-	var counts []int
-	total := 0
-	for r := rec[8:]; len(r) > 0; r = r[36:] {
-		g := pendingGroup{txHash: [32]byte(r[:32])}
-		n := int(binary.BigEndian.Uint32(r[32:]))
-		p.groups = append(p.groups, g)
-		counts = append(counts, n)
-		total += n
-	}
-	raws, err := a.cfg.Store.Leaves(a.state.Size, a.state.Size+uint64(total))
-	if err != nil {
-		return nil, err
-	}
-	for i, n := range counts {
-		for _, raw := range raws[:n] {
-			s, rest, err := deposit.ParseSigned(raw)
-			if err != nil || len(rest) != 0 {
-				return nil, fmt.Errorf("provisional entry: %v", err)
-			}
-			p.groups[i].deposits = append(p.groups[i].deposits, parsedDeposit{Signed: s, raw: raw})
+	p := &pendingSet{height: binary.BigEndian.Uint64(b)}
+	for b = b[8:]; len(b) > 0; {
+		if len(b) < 36 {
+			return nil, errors.New("truncated")
 		}
-		raws = raws[n:]
+		g := pendingGroup{txHash: [32]byte(b[:32])}
+		n := binary.BigEndian.Uint32(b[32:])
+		b = b[36:]
+		if uint32(len(b)) < n {
+			return nil, errors.New("truncated")
+		}
+		var err error
+		if g.deposits, err = parseDepositTx(b[:n]); err != nil {
+			return nil, err
+		}
+		b = b[n:]
+		p.groups = append(p.groups, g)
 	}
 	a.pending = p
 	return p, nil

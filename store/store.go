@@ -1,10 +1,13 @@
-// Package store keeps a Jurichain node's state in an embedded Pebble
-// database: the log (leaves and tile-level hashes), the indexes derived from
-// it, the signed checkpoints, and the node-local metadata openings.
+// Package store keeps a Jurichain node's state: the append-only log
+// (leaves and tile-level hashes) in flat files, and in an embedded Pebble
+// database the state record, the indexes derived from the log, the signed
+// checkpoints and the node-local metadata openings.
 //
 // Writes that belong to a block go through a Batch that the ledger commits
-// in one synced write, so a crash leaves either the whole block or none of
-// it. Reads are safe for concurrent use with writes.
+// at once: log files first (synced), then one synced Pebble batch that
+// records the new tree size. A crash leaves either the whole block or none
+// of it: on open, the files are cut back to the recorded size. Reads are
+// safe for concurrent use with writes.
 package store
 
 import (
@@ -14,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -28,8 +32,6 @@ var ErrNotFound = errors.New("not found")
 
 // Key prefixes. Each kind of record has its own, so range scans never mix.
 const (
-	prefixLeaf       = 'L' // index -> leaf bytes
-	prefixHash       = 'H' // tile level, index -> node hash
 	prefixContent    = 'C' // sha256, index -> (empty)
 	prefixDepositID  = 'D' // deposit id -> index
 	prefixTx         = 'T' // index of a transaction's first deposit -> tx hash
@@ -39,16 +41,18 @@ const (
 	keyPending       = "Q" // deposits ordered in the last block, not yet in the log
 )
 
-// Store is a Pebble database holding one node's state.
+// Store holds one node's state.
 type Store struct {
-	db *pebble.DB
+	db  *pebble.DB
+	log *logFiles
 }
 
 // cacheSize is Pebble's block cache. Recent leaves and hashes, read for
 // receipts and proofs, stay in it.
 const cacheSize = 32 << 20
 
-// Open opens or creates the database in dir.
+// Open opens or creates the store in dir: the log files in dir/log and
+// the Pebble database in dir/state.
 func Open(dir string, logger *slog.Logger) (*Store, error) {
 	cache := pebble.NewCache(cacheSize)
 	defer cache.Unref() // the database holds its own reference
@@ -57,24 +61,35 @@ func Open(dir string, logger *slog.Logger) (*Store, error) {
 		// Every new deposit is looked up by id before it exists; Bloom
 		// filters answer those misses without reading tables.
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
-		// Leaves are mostly hashes and signatures, which do not compress.
+		// The keys are hashes, which do not compress.
 		opts.Levels[i].Compression = func() *sstable.CompressionProfile { return sstable.NoCompression }
 	}
-	db, err := pebble.Open(dir, opts)
+	stateDir := filepath.Join(dir, "state")
+	db, err := pebble.Open(stateDir, opts)
 	if errors.Is(err, syscall.EAGAIN) {
-		return nil, fmt.Errorf("state database in %s is locked: is another jurichain node running on this home? %w", dir, err)
+		return nil, fmt.Errorf("state database in %s is locked: is another jurichain node running on this home? %w", stateDir, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("opening state database in %s: %w", dir, err)
+		return nil, fmt.Errorf("opening state database in %s: %w", stateDir, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if s.log, err = openLogFiles(filepath.Join(dir, "log")); err != nil {
+		db.Close()
+		return nil, err
+	}
+	st, err := s.LoadState()
+	if err == nil {
+		err = s.log.recover(st.Size)
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
-
-// DiskUsage returns the bytes the database occupies on disk.
-func (s *Store) DiskUsage() uint64 { return s.db.Metrics().DiskSpaceUsage() }
+// Close closes the store.
+func (s *Store) Close() error { return errors.Join(s.db.Close(), s.log.close()) }
 
 // State is the ledger's committed position.
 type State struct {
@@ -167,44 +182,21 @@ func key(prefix byte, parts ...[]byte) []byte {
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-func hashKey(tileLevel uint8, index uint64) []byte {
-	return key(prefixHash, []byte{tileLevel}, u64(index))
-}
-
 // Leaf returns the leaf at index.
 func (s *Store) Leaf(index uint64) ([]byte, error) {
-	return s.get(key(prefixLeaf, u64(index)))
+	ls, err := s.log.leaves(index, index+1)
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
 }
 
 // Leaves returns the leaves with indexes [start, end), which must all exist.
-func (s *Store) Leaves(start, end uint64) ([][]byte, error) {
-	return s.scan(key(prefixLeaf, u64(start)), key(prefixLeaf, u64(end)), int(end-start))
-}
+func (s *Store) Leaves(start, end uint64) ([][]byte, error) { return s.log.leaves(start, end) }
 
 // ReadHashes implements tlog.HashReader.
 func (s *Store) ReadHashes(tileLevel uint8, start, end uint64) ([][]byte, error) {
-	return s.scan(hashKey(tileLevel, start), hashKey(tileLevel, end), int(end-start))
-}
-
-// scan returns the values of keys in [lo, hi) and checks there are want of
-// them: the log has no gaps, so fewer means the range is not stored.
-func (s *Store) scan(lo, hi []byte, want int) ([][]byte, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
-	if err != nil {
-		return nil, fmt.Errorf("reading state database: %w", err)
-	}
-	defer it.Close()
-	out := make([][]byte, 0, want)
-	for ok := it.First(); ok; ok = it.Next() {
-		out = append(out, bytes.Clone(it.Value()))
-	}
-	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("reading state database: %w", err)
-	}
-	if len(out) != want {
-		return nil, fmt.Errorf("%w: %d of %d records in range", ErrNotFound, len(out), want)
-	}
-	return out, nil
+	return s.log.readHashes(tileLevel, start, end)
 }
 
 // DepositIndex returns the leaf index of the deposit with the given id.
@@ -325,18 +317,40 @@ func (s *Store) Opening(id []byte) ([]byte, error) {
 
 // Batch collects the writes of one block.
 type Batch struct {
-	b *pebble.Batch
+	s         *Store
+	b         *pebble.Batch
+	first     uint64
+	leaves    [][]byte
+	hashes    [tileLevels]levelHashes
+	hasLeaves bool
 }
 
 // NewBatch starts a batch.
-func (s *Store) NewBatch() *Batch { return &Batch{b: s.db.NewBatch()} }
+func (s *Store) NewBatch() *Batch { return &Batch{s: s, b: s.db.NewBatch()} }
 
-// PutLeaf stores a leaf.
-func (b *Batch) PutLeaf(index uint64, leaf []byte) { b.set(key(prefixLeaf, u64(index)), leaf) }
+// PutLeaf appends a leaf. Leaves must be put in index order, the first at
+// the current tree size.
+func (b *Batch) PutLeaf(index uint64, leaf []byte) {
+	if !b.hasLeaves {
+		b.first, b.hasLeaves = index, true
+	}
+	if index != b.first+uint64(len(b.leaves)) {
+		panic(fmt.Sprintf("store: leaf %d put out of order", index))
+	}
+	b.leaves = append(b.leaves, leaf)
+}
 
-// PutHash stores a tile-level node hash.
+// PutHash appends a tile-level node hash. The hashes of each level must be
+// put in index order.
 func (b *Batch) PutHash(tileLevel uint8, index uint64, h []byte) {
-	b.set(hashKey(tileLevel, index), h)
+	lh := &b.hashes[tileLevel]
+	if len(lh.hashes) == 0 {
+		lh.first = index
+	}
+	if index != lh.first+uint64(len(lh.hashes)/suite.HashSize) {
+		panic(fmt.Sprintf("store: hash %d/%d put out of order", tileLevel, index))
+	}
+	lh.hashes = append(lh.hashes, h...)
 }
 
 // PutDeposit indexes a deposit by id and content digest.
@@ -370,12 +384,17 @@ func (b *Batch) set(k, v []byte) {
 	}
 }
 
-// Commit writes the batch durably (fsync) and releases it.
+// Commit writes the batch durably (fsync), log files first, and releases
+// it.
 func (b *Batch) Commit() error {
 	defer b.b.Close()
+	if err := b.s.log.appendBlock(b.first, b.leaves, &b.hashes); err != nil {
+		return err
+	}
 	if err := b.b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("committing block to state database: %w", err)
 	}
+	b.s.log.committed(b.leaves)
 	return nil
 }
 

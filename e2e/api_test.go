@@ -19,7 +19,6 @@ import (
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpapi"
-	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tlog"
 )
@@ -194,15 +193,7 @@ func TestAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	polText, err := os.ReadFile(n.policyFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Parse(polText)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verified, err := pol.Verify(cpNote)
+	verified, err := n.policy().Verify(cpNote)
 	if err != nil {
 		t.Fatalf("checkpoint does not verify under the policy: %v", err)
 	}
@@ -251,6 +242,10 @@ func TestAPI(t *testing.T) {
 	}
 
 	// Policy and OpenAPI.
+	polText, err := os.ReadFile(n.policyFile())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var served []byte
 	do(t, "GET", n.URL+"/policy", "", &served)
 	if string(served) != string(polText) {

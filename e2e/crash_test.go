@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -26,14 +25,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 	n := initNode(t)
 	n.start()
 	origin := n.status().Origin
-	polText, err := os.ReadFile(n.policyFile())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policy.Parse(polText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := n.policy()
 	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
 
 	var mu sync.Mutex

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/policy"
 )
 
 // binary is the jurichain executable built once for all tests.
@@ -165,6 +166,20 @@ func (n *node) status() *api.Status {
 		n.t.Fatal(err)
 	}
 	return st
+}
+
+// policy returns the node's trust policy, parsed.
+func (n *node) policy() *policy.Policy {
+	n.t.Helper()
+	text, err := os.ReadFile(n.policyFile())
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	p, err := policy.Parse(text)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return p
 }
 
 func (n *node) policyFile() string {

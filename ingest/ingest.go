@@ -199,19 +199,27 @@ func (p *Pipeline) flush(ctx context.Context) bool {
 // be submitted again, such as a full mempool.
 var ErrRetry = errors.New("retry later")
 
-// sweep forgets pending deposits that have committed.
+// forgetAfter is how long a pending deposit is remembered at most. By then
+// it has committed, been rejected, or its transaction was lost (a restart
+// empties the mempool), and a retry queues it again.
+const forgetAfter = 10 * time.Minute
+
+// sweep forgets pending deposits that have committed or are too old.
 func (p *Pipeline) sweep() {
 	p.mu.Lock()
 	ids := make([]string, 0, len(p.pending))
+	var stale []string
 	now := time.Now()
 	for id, pd := range p.pending {
-		// Most deposits commit within a second; check each about once.
-		if now.Sub(pd.since) > time.Second {
+		switch age := now.Sub(pd.since); {
+		case age > forgetAfter:
+			stale = append(stale, id)
+		case age > time.Second: // most deposits commit within a second; check each about once
 			ids = append(ids, id)
 		}
 	}
 	p.mu.Unlock()
-	var done []string
+	done := stale
 	for _, id := range ids {
 		if p.committed.HasDeposit(id) {
 			done = append(done, id)

@@ -389,6 +389,11 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.committed.Store(&Snapshot{Height: b.state.Height, Size: b.state.Size, Root: b.root, Checkpoint: cp, Done: make(chan struct{})})
 	close(prev.Done)
+	a.cfg.Logger.Debug("block committed", "height", b.state.Height, "tree_size", b.state.Size,
+		"appended", len(b.appended), "ordered", b.pending.count(), "rejected", len(b.rejected))
+	for id, why := range b.rejected {
+		a.cfg.Logger.Info("deposit rejected by consensus", "id", id, "height", b.state.Height, "reason", why)
+	}
 	resp := &abci.ResponseCommit{}
 	if r := a.cfg.RetainBlocks; r > 0 && b.state.Height > r {
 		resp.RetainHeight = int64(b.state.Height - r)

@@ -77,6 +77,14 @@ type pendingSet struct {
 	groups []pendingGroup
 }
 
+func (p *pendingSet) count() int {
+	n := 0
+	for _, g := range p.groups {
+		n += len(g.deposits)
+	}
+	return n
+}
+
 // encode writes the pending set as kept in the state: the height, then
 // per transaction its hash and a deposit transaction of its deposits. No
 // deposits encode as nil.

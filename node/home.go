@@ -37,7 +37,8 @@ import (
 //	config/cosign.key         this validator's tlog-cosignature key
 //	config/policy             the network's C2SP tlog-policy
 //	data/                     CometBFT's block store and WAL
-//	data/ledger/              the ledger's Pebble store
+//	data/ledger/log/          the log: leaves and tile-level hashes (flat files)
+//	data/ledger/state/        the ledger's Pebble database
 type Home string
 
 func (h Home) path(elem ...string) string {
@@ -56,7 +57,7 @@ func (h Home) PolicyFile() string { return h.path("config", "policy") }
 func (h Home) checkpointKeyFile() string { return h.path("config", "checkpoint.key") }
 func (h Home) cosignKeyFile() string     { return h.path("config", "cosign.key") }
 
-// LedgerDir holds the ledger's Pebble database.
+// LedgerDir holds the ledger's store.
 func (h Home) LedgerDir() string { return h.path("data", "ledger") }
 
 // Initialized reports whether the home holds a genesis.

@@ -242,54 +242,28 @@ func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
 // TxHash returns the hash of the transaction that carried the deposit at
 // index.
 func (s *Store) TxHash(index uint64) ([]byte, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixTx}, UpperBound: key(prefixTx, u64(index+1))})
-	if err != nil {
-		return nil, fmt.Errorf("reading state database: %w", err)
-	}
-	defer it.Close()
-	if !it.Last() {
-		if err := it.Error(); err != nil {
-			return nil, err
-		}
-		return nil, ErrNotFound
-	}
-	return bytes.Clone(it.Value()), nil
-}
-
-// Checkpoint returns the signed checkpoint for the given tree size.
-func (s *Store) Checkpoint(size uint64) ([]byte, error) {
-	return s.get(key(prefixCheckpoint, u64(size)))
+	return s.last([]byte{prefixTx}, key(prefixTx, u64(index+1)))
 }
 
 // LatestCheckpoint returns the signed checkpoint with the largest size.
 func (s *Store) LatestCheckpoint() ([]byte, error) {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCheckpoint}, UpperBound: []byte{prefixCheckpoint + 1}})
+	return s.last([]byte{prefixCheckpoint}, []byte{prefixCheckpoint + 1})
+}
+
+// last returns the value of the largest key in [lo, hi).
+func (s *Store) last(lo, hi []byte) ([]byte, error) {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return nil, fmt.Errorf("reading state database: %w", err)
 	}
 	defer it.Close()
 	if !it.Last() {
 		if err := it.Error(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading state database: %w", err)
 		}
 		return nil, ErrNotFound
 	}
 	return bytes.Clone(it.Value()), nil
-}
-
-// Checkpoints calls fn for every signed checkpoint, smallest first.
-func (s *Store) Checkpoints(fn func(size uint64, note []byte) error) error {
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixCheckpoint}, UpperBound: []byte{prefixCheckpoint + 1}})
-	if err != nil {
-		return fmt.Errorf("reading state database: %w", err)
-	}
-	defer it.Close()
-	for ok := it.First(); ok; ok = it.Next() {
-		if err := fn(binary.BigEndian.Uint64(it.Key()[1:]), bytes.Clone(it.Value())); err != nil {
-			return err
-		}
-	}
-	return it.Error()
 }
 
 // PutOpenings saves metadata openings, ids[i] with openings[i]. It does

@@ -17,7 +17,9 @@ func open(t *testing.T, dir string) *Store {
 	return s
 }
 
-func leaf(i int) []byte { return []byte(fmt.Sprintf("leaf number %d %s", i, bytes.Repeat([]byte{'x'}, i%7))) }
+func leaf(i int) []byte {
+	return []byte(fmt.Sprintf("leaf number %d %s", i, bytes.Repeat([]byte{'x'}, i%7)))
+}
 
 func hash(level, i int) []byte { return bytes.Repeat([]byte{byte(level*31 + i)}, 32) }
 

@@ -27,6 +27,7 @@ import (
 func newBench() *cobra.Command {
 	var server, home string
 	var deposits, batch, clients, depositors, latDeposits, latBatch int
+	var retain uint64
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure deposit throughput and latency against a node",
@@ -53,7 +54,7 @@ process's memory and disk use.`,
 			if server == "" {
 				var stop func()
 				var err error
-				server, home, proc, stop, err = startBenchNode(ctx, home)
+				server, home, proc, stop, err = startBenchNode(ctx, home, retain)
 				if err != nil {
 					return err
 				}
@@ -120,12 +121,13 @@ process's memory and disk use.`,
 	f.IntVar(&depositors, "depositors", 64, "distinct depositor keys")
 	f.IntVar(&latDeposits, "latency-deposits", 20_000, "deposits in the half-load latency phase (0 skips it)")
 	f.IntVar(&latBatch, "latency-batch", 10, "deposits per request in the latency phase")
+	f.Uint64Var(&retain, "retain-blocks", 0, "passed to the fresh node's serve --retain-blocks")
 	return cmd
 }
 
 // startBenchNode initialises a node home and runs 'jurichain serve' on it
 // as a child process, on free loopback ports.
-func startBenchNode(ctx context.Context, home string) (server, dir string, proc *os.Process, stop func(), err error) {
+func startBenchNode(ctx context.Context, home string, retain uint64) (server, dir string, proc *os.Process, stop func(), err error) {
 	cleanup := func() {}
 	if home == "" {
 		if home, err = os.MkdirTemp("", "jurichain-bench-"); err != nil {
@@ -151,7 +153,7 @@ func startBenchNode(ctx context.Context, home string) (server, dir string, proc 
 	if err != nil {
 		return "", "", nil, nil, err
 	}
-	cmd := exec.Command(exe, "serve", "--home", home, "--http", httpAddr, "--log-level", "warn")
+	cmd := exec.Command(exe, "serve", "--home", home, "--http", httpAddr, "--log-level", "warn", "--retain-blocks", strconv.FormatUint(retain, 10))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return "", "", nil, nil, err
@@ -218,11 +220,12 @@ func processMemory(pid int) (rss, peak uint64) {
 	return rss, peak
 }
 
-// diskUsage sums the allocated size of the files under dir, with a
-// breakdown by top-level data directory.
+// diskUsage sums the size of the files under dir, with a breakdown by the
+// parts of a node home.
 func diskUsage(dir string) (uint64, string) {
+	parts := []string{"data/ledger/log", "data/ledger/state", "data/blockstore.db", "data/cs.wal", "data/state.db"}
+	sizes := make([]uint64, len(parts))
 	var total uint64
-	parts := map[string]uint64{}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return nil
@@ -231,20 +234,18 @@ func diskUsage(dir string) (uint64, string) {
 		if err != nil {
 			return nil
 		}
-		n := uint64(fi.Size())
-		total += n
+		total += uint64(fi.Size())
 		rel, _ := filepath.Rel(dir, p)
-		seg := strings.Split(rel, string(filepath.Separator))
-		key := seg[0]
-		if len(seg) > 2 {
-			key = seg[0] + "/" + seg[1]
+		for i, part := range parts {
+			if strings.HasPrefix(filepath.ToSlash(rel), part+"/") {
+				sizes[i] += uint64(fi.Size())
+			}
 		}
-		parts[key] += n
 		return nil
 	})
 	var b strings.Builder
-	for _, k := range []string{"data/ledger", "data/blockstore.db", "data/cs.wal", "data/state.db", "data/evidence.db"} {
-		fmt.Fprintf(&b, "%s %d MiB, ", k, parts[k]>>20)
+	for i, part := range parts {
+		fmt.Fprintf(&b, "%s %d MiB, ", part, sizes[i]>>20)
 	}
 	return total, strings.TrimSuffix(b.String(), ", ")
 }

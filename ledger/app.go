@@ -62,11 +62,11 @@ type Config struct {
 // its query methods are safe for concurrent use from any goroutine.
 type App struct {
 	abci.BaseApplication
-	cfg    Config
-	rf     compact.RangeFactory
-	cache  *sigCache
-	recent *recentSet
-	ids    idFilter
+	cfg      Config
+	rf       compact.RangeFactory
+	verified txCache
+	recent   *recentSet
+	ids      idFilter
 
 	mu        sync.Mutex // serialises block execution
 	state     store.State
@@ -92,7 +92,7 @@ type stagedBlock struct {
 	batch    *store.Batch
 	state    store.State
 	root     []byte
-	verified [][suite.HashSize]byte
+	txs      [][sha256.Size]byte // hashes of the block's transactions
 	rejected map[string]string
 	// appended are the ids of the deposits entering the log, from index
 	// first, with height and time.
@@ -111,7 +111,6 @@ func New(cfg Config) (*App, error) {
 	a := &App{
 		cfg:      cfg,
 		rf:       compact.RangeFactory{Hash: cfg.Suite.LogHasher().HashChildren},
-		cache:    newSigCache(),
 		recent:   newRecentSet(),
 		rejected: map[string]string{},
 	}
@@ -186,8 +185,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformedTx, Log: err.Error()}, nil
 	}
-	oks, _ := a.verify(deps)
-	for i, ok := range oks {
+	for i, ok := range a.verifyTx(sha256.Sum256(req.Tx), deps) {
 		if !ok {
 			return &abci.ResponseCheckTx{Code: CodeBadSignature, Log: fmt.Sprintf("deposit %d: signature does not verify", i)}, nil
 		}
@@ -253,7 +251,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			if err := rng.Append(hasher.HashLeaf(lb), storeHash); err != nil {
 				return nil, fmt.Errorf("appending to tree: %w", err)
 			}
-			id := d.ID(cs)
+			id := d.id
+			if id == "" { // ordered before a restart
+				id = d.ID(cs)
+			}
 			var idKey [suite.HashSize]byte
 			hex.Decode(idKey[:], []byte(id))
 			b.batch.PutDeposit(idKey[:], d.SHA256(), size)
@@ -277,8 +278,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			results[i] = &abci.ExecTxResult{Code: CodeMalformedTx, Log: err.Error()}
 			continue
 		}
-		oks, keys := a.verify(deps)
 		g := pendingGroup{txHash: sha256.Sum256(tx)}
+		b.txs = append(b.txs, g.txHash)
+		oks := a.verifyTx(g.txHash, deps)
 		for j, d := range deps {
 			id := d.ID(cs)
 			if !oks[j] {
@@ -297,8 +299,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 				continue // the same deposit again: it already has its place
 			}
 			inLog[id] = stmt
+			d.id = id
 			g.deposits = append(g.deposits, d)
-			b.verified = append(b.verified, keys[j])
 		}
 		if len(g.deposits) > 0 {
 			b.pending.groups = append(b.pending.groups, g)
@@ -372,7 +374,7 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		return nil, err
 	}
 	a.state, a.pending = b.state, b.pending
-	a.cache.forget(b.verified)
+	a.verified.forget(b.txs)
 	a.recent.add(b.appended, b.first, b.appendedHeight, b.appendedTime)
 	for _, id := range b.appended {
 		a.ids.add(id)

@@ -33,10 +33,11 @@ func EncodeDepositTx(signed [][]byte) []byte {
 }
 
 // parsedDeposit is one deposit of a transaction together with its exact
-// bytes, which key the signature cache.
+// bytes and, once computed, its id.
 type parsedDeposit struct {
 	*deposit.Signed
 	raw []byte
+	id  string
 }
 
 // parseDepositTx decodes a transaction built by EncodeDepositTx.

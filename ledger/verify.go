@@ -1,127 +1,127 @@
 package ledger
 
 import (
+	"crypto/sha256"
 	"runtime"
 	"sync"
 
 	"github.com/jurichain/jurichain/deposit"
-	"github.com/jurichain/jurichain/suite"
 )
 
-// sigCache remembers signed deposits whose signatures verified, keyed by the
-// suite hash of their exact bytes, so a deposit is verified once on its way
-// from the API through the mempool into a block. It only saves work:
-// verification is a pure function of those bytes.
-type sigCache struct {
+// txCache remembers the transactions whose every deposit signature this
+// node has already verified, keyed by transaction hash, so a deposit is
+// verified once on its way from the API (or from a peer, through CheckTx)
+// into a block. It only saves work: verification is a pure function of the
+// transaction's bytes.
+type txCache struct {
 	mu sync.Mutex
-	m  map[[suite.HashSize]byte]struct{}
+	m  map[[sha256.Size]byte]struct{}
 }
 
-// maxCached bounds the cache; past it the cache starts over, which costs
+// maxCachedTxs bounds the cache; past it the cache starts over, which costs
 // only re-verification.
-const maxCached = 1 << 21
+const maxCachedTxs = 1 << 16
 
-func newSigCache() *sigCache { return &sigCache{m: map[[suite.HashSize]byte]struct{}{}} }
-
-func (c *sigCache) has(k [suite.HashSize]byte) bool {
+func (c *txCache) has(h [sha256.Size]byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.m[k]
+	_, ok := c.m[h]
 	return ok
 }
 
-func (c *sigCache) add(ks [][suite.HashSize]byte) {
+func (c *txCache) add(h [sha256.Size]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m)+len(ks) > maxCached {
-		clear(c.m)
+	if c.m == nil || len(c.m) >= maxCachedTxs {
+		c.m = map[[sha256.Size]byte]struct{}{}
 	}
-	for _, k := range ks {
-		c.m[k] = struct{}{}
+	c.m[h] = struct{}{}
+}
+
+func (c *txCache) forget(hs [][sha256.Size]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, h := range hs {
+		delete(c.m, h)
 	}
 }
 
-func (c *sigCache) forget(ks [][suite.HashSize]byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, k := range ks {
-		delete(c.m, k)
-	}
-}
-
-// VerifyDeposits checks the signatures of signed deposits (canonical
-// encodings) for this log, remembering the good ones so consensus does not
-// check them again. It reports one result per deposit.
+// VerifyDeposits checks the signatures of signed deposits (with their
+// canonical encodings) for this log and reports one result per deposit.
 func (a *App) VerifyDeposits(signed []*deposit.Signed, raw [][]byte) []bool {
 	deps := make([]parsedDeposit, len(signed))
 	for i := range signed {
 		deps[i] = parsedDeposit{Signed: signed[i], raw: raw[i]}
 	}
-	oks, _ := a.verify(deps)
+	return a.verifySignatures(deps)
+}
+
+// MarkVerified records that every deposit in tx passed VerifyDeposits, so
+// CheckTx and FinalizeBlock do not check them again. Only a transaction
+// built from deposits VerifyDeposits accepted may be passed.
+func (a *App) MarkVerified(tx []byte) { a.verified.add(sha256.Sum256(tx)) }
+
+// verifyTx reports which deposits of the transaction with hash h carry a
+// valid signature, from the cache when this node has seen it before.
+func (a *App) verifyTx(h [sha256.Size]byte, deps []parsedDeposit) []bool {
+	if a.verified.has(h) {
+		oks := make([]bool, len(deps))
+		for i := range oks {
+			oks[i] = true
+		}
+		return oks
+	}
+	oks := a.verifySignatures(deps)
+	for _, ok := range oks {
+		if !ok {
+			return oks
+		}
+	}
+	a.verified.add(h)
 	return oks
 }
 
-// verify checks deposits' signatures, consulting and filling the cache,
-// and returns the deposits' cache keys too. Uncached deposits are
-// batch-verified in parallel chunks; a chunk that fails is re-checked one
-// by one to find the bad signatures.
-func (a *App) verify(deps []parsedDeposit) ([]bool, [][suite.HashSize]byte) {
-	cs := a.cfg.Suite
+// verifySignatures batch-verifies deposits in parallel chunks; a chunk that
+// fails is re-checked one by one to find the bad signatures.
+func (a *App) verifySignatures(deps []parsedDeposit) []bool {
 	ok := make([]bool, len(deps))
-	keys := make([][suite.HashSize]byte, len(deps))
-	var todo []int
-	for i, d := range deps {
-		keys[i] = cs.Hash(d.raw)
-		if a.cache.has(keys[i]) {
-			ok[i] = true
-		} else {
-			todo = append(todo, i)
-		}
-	}
-	if len(todo) == 0 {
-		return ok, keys
+	if len(deps) == 0 {
+		return ok
 	}
 	chunks := runtime.GOMAXPROCS(0)
-	if len(todo) < 64*chunks {
+	if len(deps) < 64*chunks {
 		chunks = 1
 	}
-	per := (len(todo) + chunks - 1) / chunks
+	per := (len(deps) + chunks - 1) / chunks
 	var wg sync.WaitGroup
-	for start := 0; start < len(todo); start += per {
-		part := todo[start:min(start+per, len(todo))]
+	for start := 0; start < len(deps); start += per {
+		end := min(start+per, len(deps))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.verifyChunk(deps, part, ok)
+			a.verifyChunk(deps[start:end], ok[start:end])
 		}()
 	}
 	wg.Wait()
-	good := make([][suite.HashSize]byte, 0, len(todo))
-	for _, i := range todo {
-		if ok[i] {
-			good = append(good, keys[i])
-		}
-	}
-	a.cache.add(good)
-	return ok, keys
+	return ok
 }
 
-func (a *App) verifyChunk(deps []parsedDeposit, idx []int, ok []bool) {
+func (a *App) verifyChunk(deps []parsedDeposit, ok []bool) {
 	sig := a.cfg.Suite.Signature()
 	origin := a.cfg.Origin
-	msgs := make([][]byte, len(idx))
-	bv := sig.NewBatch(len(idx))
-	for k, i := range idx {
-		msgs[k] = deps[i].SigningMessage(origin)
-		bv.Add(deps[i].Depositor, msgs[k], deps[i].Signature)
+	msgs := make([][]byte, len(deps))
+	bv := sig.NewBatch(len(deps))
+	for i, d := range deps {
+		msgs[i] = d.SigningMessage(origin)
+		bv.Add(d.Depositor, msgs[i], d.Signature)
 	}
 	if bv.Verify() {
-		for _, i := range idx {
+		for i := range ok {
 			ok[i] = true
 		}
 		return
 	}
-	for k, i := range idx {
-		ok[i] = sig.Verify(deps[i].Depositor, msgs[k], deps[i].Signature)
+	for i, d := range deps {
+		ok[i] = sig.Verify(d.Depositor, msgs[i], d.Signature)
 	}
 }

@@ -141,11 +141,13 @@ func newServe() *cobra.Command {
 	return cmd
 }
 
-// submitter adapts a node to the ingest pipeline: a full mempool means
-// "retry".
+// submitter adapts a node to the ingest pipeline: the pipeline's
+// transactions carry only deposits the API verified, and a full mempool
+// means "retry".
 type submitter struct{ n *node.Node }
 
 func (s submitter) Submit(ctx context.Context, tx []byte) error {
+	s.n.App.MarkVerified(tx)
 	err := s.n.Submit(ctx, tx)
 	if errors.Is(err, node.ErrBusy) {
 		return fmt.Errorf("%w: %w", ingest.ErrRetry, err)

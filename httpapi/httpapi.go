@@ -555,6 +555,9 @@ func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opening, err := deposit.ParseOpening(op)
+	if err == nil && opening.Commitment(s.cfg.Suite) != rec.Leaf.MetadataCommitment {
+		err = errors.New("it does not match the commitment in the log")
+	}
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("stored opening of %s: %w", id, err))
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/jurichain/jurichain/suite"
 )
@@ -27,6 +28,13 @@ type logFiles struct {
 	data, idx *os.File
 	hashes    [tileLevels]*os.File
 	dataEnd   int64 // end of the committed leaves in data
+
+	// openings holds metadata openings back to back, in arrival order.
+	// Bytes no index points to (a crash before their deposit committed)
+	// are never read.
+	openings    *os.File
+	openingsMu  sync.Mutex
+	openingsEnd int64
 }
 
 func openLogFiles(dir string) (*logFiles, error) {
@@ -55,7 +63,48 @@ func openLogFiles(dir string) (*logFiles, error) {
 			return nil, err
 		}
 	}
+	if l.openings, err = open("openings.dat"); err != nil {
+		l.close()
+		return nil, err
+	}
+	fi, err := l.openings.Stat()
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	l.openingsEnd = fi.Size()
 	return l, nil
+}
+
+// appendOpenings writes openings after the last ones and returns where
+// each starts. Concurrent callers get disjoint ranges.
+func (l *logFiles) appendOpenings(openings [][]byte) ([]int64, error) {
+	var buf []byte
+	for _, o := range openings {
+		buf = append(buf, o...)
+	}
+	l.openingsMu.Lock()
+	start := l.openingsEnd
+	l.openingsEnd += int64(len(buf))
+	l.openingsMu.Unlock()
+	if _, err := l.openings.WriteAt(buf, start); err != nil {
+		return nil, fmt.Errorf("saving metadata openings: %w", err)
+	}
+	offsets := make([]int64, len(openings))
+	at := start
+	for i, o := range openings {
+		offsets[i] = at
+		at += int64(len(o))
+	}
+	return offsets, nil
+}
+
+func (l *logFiles) readOpening(offset int64, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	if _, err := l.openings.ReadAt(buf, offset); err != nil {
+		return nil, fmt.Errorf("reading metadata opening: %w", err)
+	}
+	return buf, nil
 }
 
 // recover cuts the files back to a log of size leaves: whatever a crash
@@ -175,6 +224,10 @@ func (l *logFiles) appendBlock(first uint64, leaves [][]byte, hashes *[tileLevel
 		}
 		dirty = append(dirty, l.hashes[i])
 	}
+	// The openings of this block's deposits were written before their
+	// transactions were submitted; syncing now makes them durable with the
+	// block.
+	dirty = append(dirty, l.openings)
 	for _, f := range dirty {
 		if err := f.Sync(); err != nil {
 			return fmt.Errorf("syncing log files: %w", err)
@@ -190,22 +243,9 @@ func (l *logFiles) committed(leaves [][]byte) {
 	}
 }
 
-func (l *logFiles) size() int64 {
-	var n int64
-	for _, f := range append([]*os.File{l.data, l.idx}, l.hashes[:]...) {
-		if f == nil {
-			continue
-		}
-		if fi, err := f.Stat(); err == nil {
-			n += fi.Size()
-		}
-	}
-	return n
-}
-
 func (l *logFiles) close() error {
 	var errs []error
-	for _, f := range append([]*os.File{l.data, l.idx}, l.hashes[:]...) {
+	for _, f := range append([]*os.File{l.data, l.idx, l.openings}, l.hashes[:]...) {
 		if f != nil {
 			if err := f.Close(); err != nil {
 				errs = append(errs, err)

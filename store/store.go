@@ -266,15 +266,22 @@ func (s *Store) last(lo, hi []byte) ([]byte, error) {
 	return bytes.Clone(it.Value()), nil
 }
 
-// PutOpenings saves metadata openings, ids[i] with openings[i]. It does
-// not wait for the disk: the synced commit of the block that carries the
-// deposits makes them durable, because Pebble's write-ahead log is written
-// in order.
+// PutOpenings saves metadata openings, ids[i] with openings[i]: the bytes
+// go to the openings file, Pebble keeps where they are. Nothing waits for
+// the disk here: the commit of the block that carries the deposits syncs
+// the openings file before the state, so every committed deposit's opening
+// is durable.
 func (s *Store) PutOpenings(ids, openings [][]byte) error {
+	offsets, err := s.log.appendOpenings(openings)
+	if err != nil {
+		return err
+	}
 	b := s.db.NewBatch()
 	defer b.Close()
 	for i := range ids {
-		if err := b.Set(key(prefixOpening, ids[i]), openings[i], nil); err != nil {
+		loc := binary.BigEndian.AppendUint64(nil, uint64(offsets[i]))
+		loc = binary.BigEndian.AppendUint32(loc, uint32(len(openings[i])))
+		if err := b.Set(key(prefixOpening, ids[i]), loc, nil); err != nil {
 			return fmt.Errorf("saving metadata openings: %w", err)
 		}
 	}
@@ -286,7 +293,14 @@ func (s *Store) PutOpenings(ids, openings [][]byte) error {
 
 // Opening returns the metadata opening saved for a deposit id.
 func (s *Store) Opening(id []byte) ([]byte, error) {
-	return s.get(key(prefixOpening, id))
+	loc, err := s.get(key(prefixOpening, id))
+	if err != nil {
+		return nil, err
+	}
+	if len(loc) != 12 {
+		return nil, errors.New("corrupt opening location")
+	}
+	return s.log.readOpening(int64(binary.BigEndian.Uint64(loc)), int(binary.BigEndian.Uint32(loc[8:])))
 }
 
 // Batch collects the writes of one block.

@@ -122,3 +122,31 @@ func TestLeavesOutOfOrderPanics(t *testing.T) {
 	b.PutLeaf(0, []byte("a"))
 	b.PutLeaf(2, []byte("c"))
 }
+
+func TestOpeningsSurviveCommitAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	ids := [][]byte{bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)}
+	ops := [][]byte{[]byte("first opening"), []byte("second, longer opening")}
+	if err := s.PutOpenings(ids, ops); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutOpenings(ids[:1], [][]byte{[]byte("replaced")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := putBlock(s, 0, 1).Commit(); err != nil { // syncs the openings
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, dir)
+	defer s.Close()
+	for i, want := range [][]byte{[]byte("replaced"), ops[1]} {
+		got, err := s.Opening(ids[i])
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("opening %d = %q %v, want %q", i, got, err, want)
+		}
+	}
+	if _, err := s.Opening(bytes.Repeat([]byte{3}, 32)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown opening: %v", err)
+	}
+}

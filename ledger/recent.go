@@ -20,13 +20,14 @@ type Placement struct {
 
 // recentSet remembers where the deposits of the last few blocks landed, so
 // clients waiting for their deposits do not each read the store. It keeps
-// two generations of up to recentGeneration entries.
+// two generations of up to recentGeneration entries: a few seconds of
+// deposits at full load, the time in which waiting clients look.
 type recentSet struct {
 	mu        sync.RWMutex
 	cur, prev map[[suite.HashSize]byte]Placement
 }
 
-const recentGeneration = 200_000
+const recentGeneration = 50_000
 
 func newRecentSet() *recentSet {
 	return &recentSet{cur: map[[suite.HashSize]byte]Placement{}}

@@ -211,7 +211,7 @@ func readNoteKey(file string) (string, error) {
 }
 
 // Config returns Jurichain's CometBFT settings for a home. Blocks are
-// short (timeout_commit 100 ms) so a deposit commits within a few hundred
+// short (timeout_commit 50 ms) so a deposit commits within a few hundred
 // milliseconds, blocks are made only when there are deposits, the
 // transaction indexer is off (the ledger indexes what it needs), and the
 // CometBFT RPC server is off (the Jurichain API serves everything).
@@ -225,7 +225,7 @@ func Config(h Home) *cmtcfg.Config {
 	cfg.P2P.AllowDuplicateIP = true
 	cfg.P2P.AddrBookStrict = false
 	cfg.Consensus.TimeoutPropose = 1 * time.Second
-	cfg.Consensus.TimeoutCommit = 100 * time.Millisecond
+	cfg.Consensus.TimeoutCommit = 50 * time.Millisecond
 	cfg.Consensus.CreateEmptyBlocks = false
 	cfg.Mempool.Size = 20000
 	cfg.Mempool.MaxTxBytes = 4 << 20

@@ -76,12 +76,19 @@ process's memory and disk use.`,
 			}
 			fmt.Fprintf(out, "signed %d deposits in %.1fs (not timed)\n", deposits+latDeposits, time.Since(t0).Seconds())
 			satBatches := batches[:(deposits+batch-1)/batch]
+			genCPU, nodeCPU := processCPU(os.Getpid()), processCPU(pidOf(proc))
 			sat, err := loadgen.Saturate(ctx, server, satBatches, clients)
 			if err != nil {
 				return fmt.Errorf("saturation phase: %w", err)
 			}
+			genCPU, nodeCPU = processCPU(os.Getpid())-genCPU, processCPU(pidOf(proc))-nodeCPU
 			fmt.Fprintf(out, "sustained: %d deposits in %.2fs = %.0f deposits/s (%.2fx verify rate), %d clients x %d per request; request latency p50 %v p99 %v\n",
 				sat.Deposits, sat.Elapsed.Seconds(), sat.PerSecond, sat.PerSecond/rate, clients, batch, sat.Percentile(50).Round(time.Millisecond), sat.Percentile(99).Round(time.Millisecond))
+			if proc != nil {
+				fmt.Fprintf(out, "CPU per deposit: node %.1f µs, load generator %.1f µs (of %d cores x %.2fs = %.1f µs available)\n",
+					nodeCPU.Seconds()*1e6/float64(sat.Deposits), genCPU.Seconds()*1e6/float64(sat.Deposits),
+					runtime.NumCPU(), sat.Elapsed.Seconds(), float64(runtime.NumCPU())*sat.Elapsed.Seconds()*1e6/float64(sat.Deposits))
+			}
 
 			if latDeposits > 0 {
 				// Re-cut the remaining deposits into small requests, so
@@ -194,6 +201,35 @@ func freePort() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+func pidOf(p *os.Process) int {
+	if p == nil {
+		return 0
+	}
+	return p.Pid
+}
+
+// processCPU reads the user plus system CPU time a process has used (zero
+// if it cannot be read).
+func processCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields of the line, in clock ticks (100 per second).
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }
 
 // processMemory reads a process's resident and peak resident memory.

@@ -96,6 +96,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"tile beyond tree", "GET", "/tile/0/000", "", 404, api.CodeNotFound, "beyond"},
 		{"bad tile path", "GET", "/tile/0/1", "", 404, api.CodeNotFound, "tlog-tiles"},
 		{"unknown endpoint", "GET", "/v2/everything", "", 404, api.CodeNotFound, "no such endpoint"},
+		{"wrong method", "DELETE", "/v1/deposits", "", 405, api.CodeNotAllowed, "POST"},
+		{"wrong method on a deposit", "PUT", "/v1/deposits/1", "", 405, api.CodeNotAllowed, "GET"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

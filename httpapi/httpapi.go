@@ -75,18 +75,36 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
-	s.mux.HandleFunc("POST /v1/deposits", s.submit)
-	s.mux.HandleFunc("GET /v1/deposits", s.byContent)
-	s.mux.HandleFunc("GET /v1/deposits/{id}", s.getDeposit)
-	s.mux.HandleFunc("GET /v1/deposits/{id}/opening", s.getOpening)
-	s.mux.HandleFunc("GET /v1/proofs/inclusion", s.inclusion)
-	s.mux.HandleFunc("GET /v1/proofs/consistency", s.consistency)
-	s.mux.HandleFunc("GET /v1/status", s.status)
-	s.mux.HandleFunc("GET /checkpoint", s.checkpoint)
-	s.mux.HandleFunc("GET /tile/", s.tile)
-	s.mux.HandleFunc("GET /policy", s.policy)
-	s.mux.HandleFunc("GET /openapi.json", s.openapi)
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	routes := []struct {
+		method, path string
+		handler      http.HandlerFunc
+	}{
+		{"POST", "/v1/deposits", s.submit},
+		{"GET", "/v1/deposits", s.byContent},
+		{"GET", "/v1/deposits/{id}", s.getDeposit},
+		{"GET", "/v1/deposits/{id}/opening", s.getOpening},
+		{"GET", "/v1/proofs/inclusion", s.inclusion},
+		{"GET", "/v1/proofs/consistency", s.consistency},
+		{"GET", "/v1/status", s.status},
+		{"GET", "/checkpoint", s.checkpoint},
+		{"GET", "/tile/", s.tile},
+		{"GET", "/policy", s.policy},
+		{"GET", "/openapi.json", s.openapi},
+		{"GET", "/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
+	}
+	allowed := map[string][]string{}
+	for _, rt := range routes {
+		s.mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	// Other methods on a known path get a JSON 405 rather than the mux's
+	// plain-text one.
+	for path, methods := range allowed {
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			s.writeError(w, r, &api.Error{Code: api.CodeNotAllowed, Message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(methods, " or ")})
+		})
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
 	})
@@ -96,17 +114,27 @@ func New(cfg Config) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// statusOf maps error codes to HTTP statuses: the only place that does.
-var statusOf = map[string]int{
-	api.CodeInvalid:    http.StatusBadRequest,
-	api.CodeSignature:  http.StatusBadRequest,
-	api.CodeConflict:   http.StatusConflict,
-	api.CodeNotFound:   http.StatusNotFound,
-	api.CodeTooLarge:   http.StatusRequestEntityTooLarge,
-	api.CodeBusy:       http.StatusServiceUnavailable,
-	api.CodeForbidden:  http.StatusForbidden,
-	api.CodeNotAllowed: http.StatusMethodNotAllowed,
-	api.CodeInternal:   http.StatusInternalServerError,
+// httpStatus maps an error code to its HTTP status: the only place that
+// does.
+func httpStatus(code string) int {
+	switch code {
+	case api.CodeInvalid, api.CodeSignature:
+		return http.StatusBadRequest
+	case api.CodeConflict:
+		return http.StatusConflict
+	case api.CodeNotFound:
+		return http.StatusNotFound
+	case api.CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case api.CodeBusy:
+		return http.StatusServiceUnavailable
+	case api.CodeForbidden:
+		return http.StatusForbidden
+	case api.CodeNotAllowed:
+		return http.StatusMethodNotAllowed
+	default:
+		return http.StatusInternalServerError
+	}
 }
 
 // writeError answers with err as JSON. An error that is not an *api.Error
@@ -117,11 +145,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = &api.Error{Code: api.CodeInternal, Message: "internal error"}
 	}
-	status, ok := statusOf[e.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	writeJSON(w, status, e)
+	writeJSON(w, httpStatus(e.Code), e)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -132,10 +156,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func invalid(format string, args ...any) *api.Error {
 	return &api.Error{Code: api.CodeInvalid, Message: fmt.Sprintf(format, args...)}
-}
-
-func fieldError(code string, err error) *api.Error {
-	return &api.Error{Code: code, Message: err.Error()}
 }
 
 // decodeJSON reads a JSON body strictly: size-limited, no unknown fields,
@@ -190,9 +210,8 @@ func parseWait(r *http.Request) (time.Duration, error) {
 // submitted is one deposit of a request, checked.
 type submitted struct {
 	item    ingest.Item
-	signed  *deposit.Signed
-	opening []byte
-	field   string
+	opening []byte // canonical encoding
+	field   string // path prefix for errors, "deposits[3]." in a batch
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
@@ -309,7 +328,7 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 			err = deps[i].CheckSuite(prefix, cs)
 		}
 		if err != nil {
-			return nil, fieldError(api.CodeInvalid, err)
+			return nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
 		}
 		opening := op.AppendBinary(nil)
 		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)
@@ -320,7 +339,7 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		}
 		seen[id] = i
 		signed[i], raw[i] = sd, sd.AppendBinary(nil)
-		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, signed: sd, opening: opening, field: prefix}
+		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, opening: opening, field: prefix}
 	}
 	for i, ok := range s.cfg.Ledger.VerifyDeposits(signed, raw) {
 		if !ok {

@@ -273,6 +273,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	b.pending = &pendingSet{height: height}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
+		// The ordered deposits outlive this call (they wait for the next
+		// block), so they get their own copy of the transaction's bytes.
+		tx = bytes.Clone(tx)
 		deps, err := parseDepositTx(tx)
 		if err != nil {
 			results[i] = &abci.ExecTxResult{Code: CodeMalformedTx, Log: err.Error()}

@@ -368,14 +368,20 @@ func (s *Server) result(id string) (*api.Result, error) {
 	if !errors.Is(err, ledger.ErrNotFound) {
 		return nil, err
 	}
-	if why, ok := s.cfg.Ledger.Rejected(id); ok {
-		return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil
-	}
-	if ok, why := s.cfg.Pipeline.Pending(id); ok {
-		if why != "" {
+	rej, rejected := s.cfg.Ledger.Rejected(id)
+	if ok, signed, why := s.cfg.Pipeline.Pending(id); ok {
+		switch {
+		case why != "":
 			return &api.Result{ID: id, Status: api.StatusRejected, Reason: why}, nil
+		case rejected && rej.Signed == signed:
+			return &api.Result{ID: id, Status: api.StatusRejected, Reason: rej.Reason}, nil
 		}
+		// A rejection of another deposit under this id does not concern
+		// the one this node is carrying.
 		return &api.Result{ID: id, Status: api.StatusPending}, nil
+	}
+	if rejected {
+		return &api.Result{ID: id, Status: api.StatusRejected, Reason: rej.Reason}, nil
 	}
 	return nil, nil
 }

@@ -72,6 +72,7 @@ type Pipeline struct {
 
 type pending struct {
 	statement [sha256.Size]byte // hash of the statement, enough to tell two apart
+	signed    [sha256.Size]byte // hash of the signed deposit
 	since     time.Time
 	rejected  string
 }
@@ -104,7 +105,7 @@ func (p *Pipeline) Enqueue(items []Item) error {
 	n := 0
 	for i, it := range items {
 		if fresh[i] {
-			p.pending[it.ID] = &pending{statement: sha256.Sum256(it.Statement), since: now}
+			p.pending[it.ID] = &pending{statement: sha256.Sum256(it.Statement), signed: sha256.Sum256(it.Signed), since: now}
 			p.queue = append(p.queue, it)
 			n++
 		}
@@ -118,16 +119,17 @@ func (p *Pipeline) Enqueue(items []Item) error {
 	return nil
 }
 
-// Pending reports whether a deposit is on its way, and the reason if its
-// transaction was refused.
-func (p *Pipeline) Pending(id string) (ok bool, rejected string) {
+// Pending reports whether a deposit is on its way, the SHA-256 of the
+// signed deposit this node sent, and the reason if its transaction was
+// refused.
+func (p *Pipeline) Pending(id string) (ok bool, signed [sha256.Size]byte, rejected string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pd, ok := p.pending[id]
 	if !ok {
-		return false, ""
+		return false, signed, ""
 	}
-	return true, pd.rejected
+	return true, pd.signed, pd.rejected
 }
 
 // Run packs queued deposits into transactions and submits them until ctx

@@ -114,7 +114,7 @@ func TestEnqueueDeduplicatesAndDetectsConflicts(t *testing.T) {
 	if err := p.Enqueue(append(fresh, conflict...)); !errors.Is(err, ErrConflict) {
 		t.Fatalf("reused idempotency key: %v", err)
 	}
-	if ok, _ := p.Pending(fresh[0].ID); ok {
+	if ok, _, _ := p.Pending(fresh[0].ID); ok {
 		t.Fatal("a request with a conflict queued some of its deposits")
 	}
 	waitFor(t, func() bool { return r.deposits() == 2 })
@@ -138,5 +138,5 @@ func TestRetriesAndRefusals(t *testing.T) {
 	if err := p2.Enqueue(it); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { _, why := p2.Pending(it[0].ID); return why != "" })
+	waitFor(t, func() bool { _, _, why := p2.Pending(it[0].ID); return why != "" })
 }

@@ -75,7 +75,7 @@ type App struct {
 	committed atomic.Pointer[Snapshot]
 
 	rejectedMu sync.Mutex
-	rejected   map[string]string // deposit id -> reason, recent rejections only
+	rejected   map[string]Rejection // by deposit id, recent rejections only
 }
 
 // Snapshot is the committed state as readers see it.
@@ -93,7 +93,7 @@ type stagedBlock struct {
 	state    store.State
 	root     []byte
 	txs      [][sha256.Size]byte // hashes of the block's transactions
-	rejected map[string]string
+	rejected map[string]Rejection
 	// appended are the ids of the deposits entering the log, from index
 	// first, with height and time.
 	appended              [][suite.HashSize]byte
@@ -112,7 +112,7 @@ func New(cfg Config) (*App, error) {
 		cfg:      cfg,
 		rf:       compact.RangeFactory{Hash: cfg.Suite.LogHasher().HashChildren},
 		recent:   newRecentSet(),
-		rejected: map[string]string{},
+		rejected: map[string]Rejection{},
 	}
 	st, err := cfg.Store.LoadState()
 	if err != nil {
@@ -228,7 +228,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if err != nil {
 		return nil, fmt.Errorf("stored tree state is corrupt: %w", err)
 	}
-	b := &stagedBlock{batch: a.cfg.Store.NewBatch(), rejected: map[string]string{}}
+	b := &stagedBlock{batch: a.cfg.Store.NewBatch(), rejected: map[string]Rejection{}}
 	size := a.state.Size
 	storeHash := func(id compact.NodeID, h []byte) {
 		if tl, ok := tlog.StoredLevel(id.Level); ok {
@@ -287,7 +287,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		for j, d := range deps {
 			id := d.ID(cs)
 			if !oks[j] {
-				b.rejected[id] = "the depositor's signature does not verify"
+				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
 				continue
 			}
 			stmt := d.Statement.AppendBinary(nil)
@@ -297,7 +297,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			if prev != nil {
 				if !bytes.Equal(prev, stmt) {
-					b.rejected[id] = "the idempotency key was already used by this depositor for a different deposit"
+					b.rejected[id] = Rejection{"the idempotency key was already used by this depositor for a different deposit", sha256.Sum256(d.raw)}
 				}
 				continue // the same deposit again: it already has its place
 			}
@@ -387,8 +387,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		if len(a.rejected) > maxRemembered {
 			clear(a.rejected)
 		}
-		for id, why := range b.rejected {
-			a.rejected[id] = why
+		for id, r := range b.rejected {
+			a.rejected[id] = r
 		}
 		a.rejectedMu.Unlock()
 	}
@@ -396,8 +396,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	close(prev.Done)
 	a.cfg.Logger.Debug("block committed", "height", b.state.Height, "tree_size", b.state.Size,
 		"appended", len(b.appended), "ordered", b.pending.count(), "rejected", len(b.rejected))
-	for id, why := range b.rejected {
-		a.cfg.Logger.Info("deposit rejected by consensus", "id", id, "height", b.state.Height, "reason", why)
+	for id, r := range b.rejected {
+		a.cfg.Logger.Info("deposit rejected by consensus", "id", id, "height", b.state.Height, "reason", r.Reason)
 	}
 	resp := &abci.ResponseCommit{}
 	if r := a.cfg.RetainBlocks; r > 0 && b.state.Height > r {
@@ -425,13 +425,21 @@ func (a *App) signCheckpoint(size uint64, root []byte) ([]byte, error) {
 // Committed returns the latest committed state.
 func (a *App) Committed() *Snapshot { return a.committed.Load() }
 
-// Rejected returns why the deposit with this id was rejected by consensus,
-// if it was recently.
-func (a *App) Rejected(id string) (string, bool) {
+// Rejection records a deposit consensus refused.
+type Rejection struct {
+	Reason string
+	// Signed is the SHA-256 of the refused signed deposit: anyone can send
+	// a bad deposit under someone else's id, so a client checks that the
+	// rejection concerns the deposit it sent.
+	Signed [sha256.Size]byte
+}
+
+// Rejected returns the recent rejection of a deposit with this id, if any.
+func (a *App) Rejected(id string) (Rejection, bool) {
 	a.rejectedMu.Lock()
 	defer a.rejectedMu.Unlock()
-	why, ok := a.rejected[id]
-	return why, ok
+	r, ok := a.rejected[id]
+	return r, ok
 }
 
 func cloneHashes(hs [][]byte) [][]byte {

@@ -176,10 +176,10 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 	if want := sha256.Sum256([]byte("photo")); !bytes.Equal(rec.Leaf.SHA256(), want[:]) {
 		t.Fatal("the idempotency key's second, different deposit replaced the first")
 	}
-	if why, ok := app.Rejected(id(t, conflict)); !ok || why == "" {
+	if r, ok := app.Rejected(id(t, conflict)); !ok || r.Reason == "" || r.Signed != sha256.Sum256(conflict) {
 		t.Fatal("the conflicting deposit was not reported as rejected")
 	}
-	if why, ok := app.Rejected(id(t, bad)); !ok || why == "" {
+	if r, ok := app.Rejected(id(t, bad)); !ok || r.Reason == "" || r.Signed != sha256.Sum256(bad) {
 		t.Fatal("a bad signature was not reported as rejected")
 	}
 	if _, err := app.Placement(id(t, bad)); !errors.Is(err, ledger.ErrNotFound) {

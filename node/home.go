@@ -211,8 +211,8 @@ func readNoteKey(file string) (string, error) {
 }
 
 // Config returns Jurichain's CometBFT settings for a home. Blocks are
-// short (timeout_commit 50 ms) so a deposit commits within a few hundred
-// milliseconds, blocks are made only when there are deposits, the
+// short (timeout_commit 50 ms, skipped once every precommit is in) so a
+// deposit commits within a few hundred milliseconds, blocks are made only when there are deposits, the
 // transaction indexer is off (the ledger indexes what it needs), and the
 // CometBFT RPC server is off (the Jurichain API serves everything).
 func Config(h Home) *cmtcfg.Config {
@@ -226,6 +226,9 @@ func Config(h Home) *cmtcfg.Config {
 	cfg.P2P.AddrBookStrict = false
 	cfg.Consensus.TimeoutPropose = 1 * time.Second
 	cfg.Consensus.TimeoutCommit = 50 * time.Millisecond
+	// Start the next height as soon as every validator's precommit is in,
+	// rather than always waiting timeout_commit.
+	cfg.Consensus.SkipTimeoutCommit = true
 	cfg.Consensus.CreateEmptyBlocks = false
 	cfg.Mempool.Size = 20000
 	cfg.Mempool.MaxTxBytes = 4 << 20

@@ -283,9 +283,15 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err := s.cfg.Pipeline.Enqueue(fresh); err != nil {
-			if errors.Is(err, ingest.ErrConflict) {
-				s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: err.Error()})
-				return
+			var ce *ingest.ConflictError
+			if errors.As(err, &ce) {
+				field := ""
+				for _, sub := range subs {
+					if sub.item.ID == ce.ID {
+						field = sub.field
+					}
+				}
+				err = &api.Error{Code: api.CodeConflict, Message: field + "idempotency_key: " + ce.Error()}
 			}
 			s.writeError(w, r, err)
 			return

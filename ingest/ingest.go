@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -37,9 +36,15 @@ type Item struct {
 	Signed []byte
 }
 
-// ErrConflict is returned for a deposit whose id is pending with a different
-// statement: the depositor reused an idempotency key.
-var ErrConflict = errors.New("the idempotency key is already in use by this depositor for a different deposit")
+// ConflictError is returned for a deposit whose id is pending with a
+// different statement: the depositor reused an idempotency key.
+type ConflictError struct {
+	ID string
+}
+
+func (e *ConflictError) Error() string {
+	return "the idempotency key is already in use by this depositor for a different deposit (" + e.ID + ")"
+}
 
 // Config tunes the pipeline.
 type Config struct {
@@ -84,10 +89,14 @@ func New(cfg Config, s Submitter, c Committed, logger *slog.Logger) *Pipeline {
 
 // Enqueue queues deposits that are not yet in the log. A deposit already
 // pending with the same statement is not queued twice; one pending with a
-// different statement fails with ErrConflict. The first error is returned
+// different statement fails with a *ConflictError. The first error is returned
 // before anything is queued.
 func (p *Pipeline) Enqueue(items []Item) error {
 	now := time.Now()
+	entries := make([]pending, len(items))
+	for i, it := range items {
+		entries[i] = pending{statement: sha256.Sum256(it.Statement), signed: sha256.Sum256(it.Signed), since: now}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fresh := make([]bool, len(items))
@@ -96,8 +105,8 @@ func (p *Pipeline) Enqueue(items []Item) error {
 		switch {
 		case !ok || pd.rejected != "":
 			fresh[i] = true
-		case pd.statement != sha256.Sum256(it.Statement):
-			return fmt.Errorf("deposit %d (%s): %w", i, it.ID, ErrConflict)
+		case pd.statement != entries[i].statement:
+			return &ConflictError{ID: it.ID}
 		case now.Sub(pd.since) > p.cfg.Resubmit:
 			fresh[i] = true
 		}
@@ -105,7 +114,7 @@ func (p *Pipeline) Enqueue(items []Item) error {
 	n := 0
 	for i, it := range items {
 		if fresh[i] {
-			p.pending[it.ID] = &pending{statement: sha256.Sum256(it.Statement), signed: sha256.Sum256(it.Signed), since: now}
+			p.pending[it.ID] = &entries[i]
 			p.queue = append(p.queue, it)
 			n++
 		}

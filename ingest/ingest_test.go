@@ -111,7 +111,8 @@ func TestEnqueueDeduplicatesAndDetectsConflicts(t *testing.T) {
 	conflict := items(1, "a")
 	conflict[0].Statement = []byte("another statement")
 	fresh := items(1, "b")
-	if err := p.Enqueue(append(fresh, conflict...)); !errors.Is(err, ErrConflict) {
+	var ce *ConflictError
+	if err := p.Enqueue(append(fresh, conflict...)); !errors.As(err, &ce) || ce.ID != conflict[0].ID {
 		t.Fatalf("reused idempotency key: %v", err)
 	}
 	if ok, _, _ := p.Pending(fresh[0].ID); ok {

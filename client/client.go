@@ -26,22 +26,24 @@ type Client struct {
 	http    *http.Client
 }
 
-// New returns a client for the given base URLs, tried in order.
+// New returns a client for the given base URLs, tried in order. Deposits
+// are idempotent, so resending one to the next server is safe.
 func New(servers []string, hc *http.Client) (*Client, error) {
 	if len(servers) == 0 {
 		return nil, errors.New("no server given")
 	}
+	bases := make([]string, len(servers))
 	for i, s := range servers {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("server %q is not an http:// or https:// URL", s)
 		}
-		servers[i] = strings.TrimSuffix(s, "/")
+		bases[i] = strings.TrimSuffix(s, "/")
 	}
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
-	return &Client{servers: servers, http: hc}, nil
+	return &Client{servers: bases, http: hc}, nil
 }
 
 // do sends a request to each server in turn until one answers. An API

@@ -46,9 +46,10 @@ func TestWalkthrough(t *testing.T) {
 			}
 		}
 	}
-	// Standard input, receipt into --out.
+	// Standard input, receipt into --out, the first server down.
 	outDir := filepath.Join(dir, "receipts")
-	if out, errOut, code := run(t, strings.NewReader("streamed evidence"), "deposit", "--server", n.URL, "--key", key, "--out", outDir, "-"); code != 0 {
+	servers := "http://" + freePort(t) + "," + n.URL
+	if out, errOut, code := run(t, strings.NewReader("streamed evidence"), "deposit", "--server", servers, "--key", key, "--out", outDir, "-"); code != 0 {
 		t.Fatalf("deposit from stdin: %s %s", out, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(outDir, "stdin.tlog-proof")); err != nil {

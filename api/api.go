@@ -128,7 +128,6 @@ const (
 	CodeConflict   = "conflict"
 	CodeNotFound   = "not_found"
 	CodeTooLarge   = "too_large"
-	CodeBusy       = "busy"
 	CodeForbidden  = "forbidden"
 	CodeInternal   = "internal"
 	CodeNotAllowed = "method_not_allowed"

@@ -218,6 +218,12 @@ func (s *Signed) AppendBinary(b []byte) []byte {
 	return append(b, s.Signature...)
 }
 
+// StatementOf returns the statement part of raw, the canonical encoding of
+// s (AppendBinary): everything before the signature.
+func (s *Signed) StatementOf(raw []byte) []byte {
+	return raw[:len(raw)-1-len(s.Signature)]
+}
+
 // Verify checks the depositor's signature under cs for the log origin.
 func (s *Signed) Verify(cs *suite.Suite, origin string) bool {
 	return cs.Signature().Verify(s.Depositor, s.SigningMessage(origin), s.Signature)

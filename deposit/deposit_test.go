@@ -86,6 +86,10 @@ func TestLeafGolden(t *testing.T) {
 	if back.Verify(cs, "another.example/log") {
 		t.Fatal("signature verified for another origin: cross-log replay possible")
 	}
+	signedRaw := back.Signed.AppendBinary(nil)
+	if !bytes.Equal(back.StatementOf(signedRaw), back.Statement.AppendBinary(nil)) {
+		t.Fatal("StatementOf does not cut the signed encoding at the statement")
+	}
 	if !back.Time.Equal(l.Time) || back.Index != 41 || back.Height != 1000 {
 		t.Fatalf("consensus fields changed: %+v", back)
 	}

@@ -126,8 +126,6 @@ func httpStatus(code string) int {
 		return http.StatusNotFound
 	case api.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case api.CodeBusy:
-		return http.StatusServiceUnavailable
 	case api.CodeForbidden:
 		return http.StatusForbidden
 	case api.CodeNotAllowed:
@@ -338,13 +336,14 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		}
 		opening := op.AppendBinary(nil)
 		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)
-		stmt := sd.Statement.AppendBinary(nil)
+		signedRaw := sd.AppendBinary(nil)
+		stmt := sd.StatementOf(signedRaw)
 		id := sd.ID(cs)
 		if j, dup := seen[id]; dup && !bytes.Equal(subs[j].item.Statement, stmt) {
 			return nil, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("%sidempotency_key: also used by deposits[%d] for a different deposit", prefix, j)}
 		}
 		seen[id] = i
-		signed[i], raw[i] = sd, sd.AppendBinary(nil)
+		signed[i], raw[i] = sd, signedRaw
 		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, opening: opening, field: prefix}
 	}
 	for i, ok := range s.cfg.Ledger.VerifyDeposits(signed, raw) {

@@ -262,7 +262,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			if i == 0 {
 				b.batch.PutTx(size, g.txHash[:])
 			}
-			inLog[id] = d.Statement.AppendBinary(nil)
+			inLog[id] = d.StatementOf(d.raw)
 			size++
 		}
 	}
@@ -290,7 +290,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
 				continue
 			}
-			stmt := d.Statement.AppendBinary(nil)
+			stmt := d.StatementOf(d.raw)
 			prev, err := a.existingStatement(id, inLog)
 			if err != nil {
 				return nil, err

@@ -32,14 +32,6 @@ type HashReader interface {
 	ReadHashes(tileLevel uint8, start, end uint64) ([][]byte, error)
 }
 
-// HashReaderFunc adapts a function to HashReader.
-type HashReaderFunc func(tileLevel uint8, start, end uint64) ([][]byte, error)
-
-// ReadHashes calls f.
-func (f HashReaderFunc) ReadHashes(tileLevel uint8, start, end uint64) ([][]byte, error) {
-	return f(tileLevel, start, end)
-}
-
 // StoredLevel reports whether the hashes of tree level are kept, and at
 // which tile level.
 func StoredLevel(level uint) (tileLevel uint8, ok bool) {

@@ -12,8 +12,6 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
-
-	"github.com/jurichain/jurichain/api"
 )
 
 func main() {
@@ -46,10 +44,6 @@ func printError(err error) {
 	var h *hintError
 	if errors.As(err, &h) {
 		fmt.Fprintf(os.Stderr, "jurichain: hint: %s\n", h.hint)
-	}
-	var ae *api.Error
-	if errors.As(err, &ae) && ae.Code == api.CodeBusy {
-		fmt.Fprintln(os.Stderr, "jurichain: hint: the node is overloaded; try again in a moment")
 	}
 }
 

@@ -104,13 +104,54 @@ type Proof struct {
 
 // Status answers GET /v1/status.
 type Status struct {
-	Origin      string `json:"origin"`
-	Suite       string `json:"suite"`
+	Origin string `json:"origin"`
+	Suite  string `json:"suite"`
+	// Institution is the member that runs this node.
+	Institution string `json:"institution"`
 	Height      uint64 `json:"height"`
-	TreeSize    uint64 `json:"tree_size"`
-	RootHash    []byte `json:"root_hash"`
-	Checkpoint  string `json:"checkpoint"`
+	// TreeSize, RootHash and Checkpoint are those of the latest final
+	// checkpoint (cosigned by a quorum of validators).
+	TreeSize   uint64 `json:"tree_size"`
+	RootHash   []byte `json:"root_hash"`
+	Checkpoint string `json:"checkpoint"`
+	// ReplicaSize is the size of this node's tree, which may be ahead of
+	// the final checkpoint by the deposits awaiting cosignatures.
+	ReplicaSize uint64 `json:"replica_size"`
 	MempoolSize int    `json:"mempool_size"`
+	Peers       int    `json:"peers"`
+	// Validators are the network's members with voting power.
+	Validators []Validator `json:"validators"`
+}
+
+// Validator is a member as a node sees it.
+type Validator struct {
+	Institution string `json:"institution"`
+	Power       int64  `json:"power"`
+	API         string `json:"api,omitempty"`
+	// CosignedSize is the tree size of the latest final checkpoint that
+	// carries this validator's cosignature, and CosignedAt when it signed
+	// it; both zero if none seen since the node started.
+	CosignedSize uint64    `json:"cosigned_size"`
+	CosignedAt   time.Time `json:"cosigned_at,omitzero"`
+}
+
+// Misbehaviour is recorded evidence that a member signed a checkpoint
+// inconsistent with the ledger.
+type Misbehaviour struct {
+	Institution string `json:"institution"`
+	// Size is the tree size both checkpoints describe.
+	Size uint64 `json:"size"`
+	// Height is the block that recorded the evidence.
+	Height uint64 `json:"height"`
+	// Theirs is the member's signed checkpoint, Ours the ledger's.
+	Theirs string `json:"theirs"`
+	Ours   string `json:"ours"`
+}
+
+// SignedNote carries a signed note: a checkpoint offered as evidence, or a
+// membership change signed by members.
+type SignedNote struct {
+	Note string `json:"note"`
 }
 
 // Error is every error response.

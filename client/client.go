@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/consortium"
 )
 
 // Client talks to one or more Jurichain nodes.
@@ -106,10 +107,47 @@ func (c *Client) Status(ctx context.Context) (*api.Status, error) {
 	return &st, c.do(ctx, http.MethodGet, "/v1/status", nil, nil, &st)
 }
 
-// Policy returns the network's tlog-policy file.
-func (c *Client) Policy(ctx context.Context) ([]byte, error) {
+// Policy returns the network's tlog-policy file in force at a block
+// height, or now when height is zero.
+func (c *Client) Policy(ctx context.Context, height uint64) ([]byte, error) {
+	path := "/policy"
+	if height > 0 {
+		path += "?height=" + strconv.FormatUint(height, 10)
+	}
 	var b []byte
-	return b, c.do(ctx, http.MethodGet, "/policy", nil, nil, &b)
+	return b, c.do(ctx, http.MethodGet, path, nil, nil, &b)
+}
+
+// Membership returns the network's current membership.
+func (c *Client) Membership(ctx context.Context) (*consortium.Membership, error) {
+	var m consortium.Membership
+	return &m, c.do(ctx, http.MethodGet, "/v1/membership", nil, nil, &m)
+}
+
+// ChangeMembership submits a membership change signed by members.
+func (c *Client) ChangeMembership(ctx context.Context, signed []byte) error {
+	return c.postNote(ctx, "/v1/membership", signed)
+}
+
+// ReportMisbehaviour submits a member-signed checkpoint that contradicts
+// the ledger.
+func (c *Client) ReportMisbehaviour(ctx context.Context, signed []byte) error {
+	return c.postNote(ctx, "/v1/misbehaviour", signed)
+}
+
+func (c *Client) postNote(ctx context.Context, path string, signed []byte) error {
+	body, err := json.Marshal(api.SignedNote{Note: string(signed)})
+	if err != nil {
+		return err
+	}
+	var resp map[string]string
+	return c.do(ctx, http.MethodPost, path, nil, body, &resp)
+}
+
+// Misbehaviour returns the misbehaviour the ledger has recorded.
+func (c *Client) Misbehaviour(ctx context.Context) ([]api.Misbehaviour, error) {
+	var out []api.Misbehaviour
+	return out, c.do(ctx, http.MethodGet, "/v1/misbehaviour", nil, nil, &out)
 }
 
 // Checkpoint returns the latest signed checkpoint.

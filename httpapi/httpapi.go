@@ -7,6 +7,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -49,12 +50,18 @@ const (
 type Config struct {
 	Suite    *suite.Suite
 	Origin   string
-	Policy   []byte
-	Ledger   *ledger.App
+	// Institution is the member running this node.
+	Institution string
+	Ledger      *ledger.App
 	Store    *store.Store
 	Pipeline *ingest.Pipeline
+	// Submit hands a membership change or evidence transaction to the
+	// network.
+	Submit func(ctx context.Context, tx []byte) error
 	// MempoolSize reports the number of transactions waiting for a block.
 	MempoolSize func() int
+	// Peers reports the number of connected peers.
+	Peers func() int
 	Logger      *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -88,8 +95,13 @@ func New(cfg Config) *Server {
 		{"GET", "/v1/status", s.status},
 		{"GET", "/checkpoint", s.checkpoint},
 		{"GET", "/tile/", s.tile},
+		{"GET", "/v1/misbehaviour", s.misbehaviour},
+		{"POST", "/v1/misbehaviour", s.reportMisbehaviour},
+		{"GET", "/v1/membership", s.membership},
+		{"POST", "/v1/membership", s.changeMembership},
 		{"GET", "/policy", s.policy},
 		{"GET", "/openapi.json", s.openapi},
+		{"GET", "/metrics", s.metricsHandler().ServeHTTP},
 		{"GET", "/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
 	}
 	allowed := map[string][]string{}
@@ -653,11 +665,76 @@ func (s *Server) writeProof(w http.ResponseWriter, r *http.Request, hashes [][]b
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	snap := s.cfg.Ledger.Committed()
-	st := api.Status{Origin: s.cfg.Origin, Suite: s.cfg.Suite.Name(), Height: snap.Height, TreeSize: snap.Size, RootHash: snap.Root, Checkpoint: string(snap.Checkpoint)}
+	st := api.Status{
+		Origin: s.cfg.Origin, Suite: s.cfg.Suite.Name(), Institution: s.cfg.Institution, Height: snap.Height,
+		TreeSize: snap.Size, RootHash: snap.Root, Checkpoint: string(snap.Checkpoint), ReplicaSize: snap.TreeSize,
+		Validators: []api.Validator{},
+	}
 	if s.cfg.MempoolSize != nil {
 		st.MempoolSize = s.cfg.MempoolSize()
 	}
+	if s.cfg.Peers != nil {
+		st.Peers = s.cfg.Peers()
+	}
+	cosigned := s.cfg.Ledger.Cosigners()
+	for _, m := range s.cfg.Ledger.Membership().Active() {
+		c := cosigned[m.Institution]
+		st.Validators = append(st.Validators, api.Validator{Institution: m.Institution, Power: m.Power, API: m.API, CosignedSize: c.Size, CosignedAt: c.At})
+	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) misbehaviour(w http.ResponseWriter, r *http.Request) {
+	recs, err := s.cfg.Ledger.Misbehaviour()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]api.Misbehaviour, 0, len(recs))
+	for _, e := range recs {
+		out = append(out, api.Misbehaviour(e))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// reportMisbehaviour takes a checkpoint signed by a member that
+// contradicts the ledger; once the network has checked it, it is recorded
+// on the ledger and listed by GET /v1/misbehaviour on every node.
+func (s *Server) reportMisbehaviour(w http.ResponseWriter, r *http.Request) {
+	s.submitNote(w, r, ledger.EncodeEvidenceTx)
+}
+
+func (s *Server) membership(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.cfg.Ledger.Membership())
+}
+
+// changeMembership takes a membership change signed by members holding
+// more than two thirds of the voting power.
+func (s *Server) changeMembership(w http.ResponseWriter, r *http.Request) {
+	s.submitNote(w, r, ledger.EncodeMembershipTx)
+}
+
+func (s *Server) submitNote(w http.ResponseWriter, r *http.Request, encode func([]byte) []byte) {
+	var req api.SignedNote
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Note == "" {
+		s.writeError(w, r, invalid("note: missing"))
+		return
+	}
+	err := s.cfg.Submit(r.Context(), encode([]byte(req.Note)))
+	var refused *ledger.RefusedError
+	if errors.As(err, &refused) {
+		s.writeError(w, r, invalid("note: %s", refused.Reason))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "submitted"})
 }
 
 func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) {
@@ -693,9 +770,23 @@ func (s *Server) tile(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
+// policy serves the tlog-policy in force at ?height= (default: now).
 func (s *Server) policy(w http.ResponseWriter, r *http.Request) {
+	var height uint64
+	if h := r.URL.Query().Get("height"); h != "" {
+		var err error
+		if height, err = strconv.ParseUint(h, 10, 64); err != nil || height == 0 {
+			s.writeError(w, r, invalid("height: want a block height, 1 or more"))
+			return
+		}
+	}
+	pol, err := s.cfg.Ledger.PolicyAt(height)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write(s.cfg.Policy)
+	w.Write(pol)
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {

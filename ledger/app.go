@@ -1,7 +1,10 @@
 // Package ledger is Jurichain's deterministic state machine: the ABCI 2.0
 // application that CometBFT drives. Each committed block appends its valid
 // deposits to the RFC 6962 log, the app hash commits to the tree root, and
-// after every block that grows the log the node signs a C2SP checkpoint.
+// after every block that grows the log the node signs a C2SP checkpoint,
+// which the validators cosign in their votes until a quorum makes it final
+// (see cosign.go). Membership changes and evidence of misbehaviour are
+// transactions too (see governance.go).
 //
 // FinalizeBlock only stages; Commit writes the whole block in one synced
 // batch, so after a crash Info reports exactly the last block the store
@@ -14,9 +17,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +32,7 @@ import (
 	"github.com/transparency-dev/merkle/compact"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
@@ -39,6 +46,9 @@ const (
 	CodeOK           uint32 = 0
 	CodeMalformedTx  uint32 = 1
 	CodeBadSignature uint32 = 2
+	// CodeRefused marks a governance, cosignature or evidence transaction
+	// that does not hold.
+	CodeRefused uint32 = 3
 )
 
 // Config is what an App needs.
@@ -51,6 +61,12 @@ type Config struct {
 	CheckpointSigner note.Signer
 	// Cosigner adds this validator's tlog-cosignature to each checkpoint.
 	Cosigner note.Signer
+	// Genesis is the founding membership, recorded by InitChain.
+	Genesis *consortium.Membership
+	// ReportEvidence, when set, is handed an evidence transaction when a
+	// vote extension shows a validator signing an inconsistent checkpoint;
+	// the node submits it so the evidence is recorded on the ledger.
+	ReportEvidence func(tx []byte)
 	// RetainBlocks, when non-zero, lets CometBFT prune blocks older than
 	// this many heights: the log keeps every deposit, so old blocks are
 	// needed only by peers catching up.
@@ -67,6 +83,9 @@ type App struct {
 	verified txCache
 	recent   *recentSet
 	ids      idFilter
+	members  atomic.Pointer[memberIndex]
+	// cosigners is copied on write at each final checkpoint.
+	cosigners atomic.Pointer[map[string]Cosigned]
 
 	mu        sync.Mutex // serialises block execution
 	state     store.State
@@ -76,14 +95,27 @@ type App struct {
 
 	rejectedMu sync.Mutex
 	rejected   map[string]Rejection // by deposit id, recent rejections only
+
+	// Under mu: digests the app hash covers and evidence already recorded.
+	finalDigest, membershipDigest [suite.HashSize]byte
+	evidence                      map[string]bool // institution, size, root
+	evidenceSeq                   uint64
 }
 
-// Snapshot is the committed state as readers see it.
+// Snapshot is the committed state as readers see it. Readers see the tree
+// of the latest final checkpoint: deposits beyond it are in the replica
+// but not yet cosigned by a quorum.
 type Snapshot struct {
-	Height     uint64
+	Height uint64
+	// Size, Root and Checkpoint are those of the latest final checkpoint.
 	Size       uint64
 	Root       []byte
 	Checkpoint []byte
+	// TreeSize and TreeRoot describe the replica's whole tree; Own is this
+	// node's signed checkpoint of it.
+	TreeSize uint64
+	TreeRoot []byte
+	Own      []byte
 	// Done is closed when a later block commits.
 	Done chan struct{}
 }
@@ -101,6 +133,15 @@ type stagedBlock struct {
 	appendedTime          time.Time
 	// pending are the deposits this block ordered.
 	pending *pendingSet
+	// final is the checkpoint this block made final, if any.
+	final *cosigned
+	// membership is the membership after this block's changes, if any.
+	membership *consortium.Membership
+	updates    []abci.ValidatorUpdate
+	evidence   []Evidence
+	// finalDigest and membershipDigest are what the app hash covers
+	// after this block.
+	finalDigest, membershipDigest [suite.HashSize]byte
 }
 
 // New opens the ledger on its store.
@@ -114,6 +155,7 @@ func New(cfg Config) (*App, error) {
 		recent:   newRecentSet(),
 		rejected: map[string]Rejection{},
 	}
+	a.cosigners.Store(&map[string]Cosigned{})
 	st, err := cfg.Store.LoadState()
 	if err != nil {
 		return nil, err
@@ -122,16 +164,91 @@ func New(cfg Config) (*App, error) {
 	if err := cfg.Store.DepositIDs(func(id []byte) { a.ids.add([suite.HashSize]byte(id)) }); err != nil {
 		return nil, err
 	}
+	if err := a.loadMembership(); err != nil {
+		return nil, err
+	}
+	a.evidence = map[string]bool{}
+	err = cfg.Store.Evidence(func(seq uint64, rec []byte) error {
+		var e Evidence
+		if err := json.Unmarshal(rec, &e); err != nil {
+			return fmt.Errorf("stored evidence is corrupt: %w", err)
+		}
+		a.evidence[evidenceKey(e)] = true
+		a.evidenceSeq = seq + 1
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	root, err := a.root(st)
 	if err != nil {
 		return nil, err
 	}
-	cp, err := cfg.Store.LatestCheckpoint()
+	own, err := cfg.Store.LatestCheckpoint()
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	a.committed.Store(&Snapshot{Height: st.Height, Size: st.Size, Root: root, Checkpoint: cp, Done: make(chan struct{})})
+	snap := &Snapshot{Height: st.Height, TreeSize: st.Size, TreeRoot: root, Own: own, Done: make(chan struct{})}
+	final, err := cfg.Store.LatestFinal()
+	switch {
+	case err == nil:
+		if err := snap.setFinal(final); err != nil {
+			return nil, err
+		}
+		a.finalDigest = cfg.Suite.Hash(final)
+		a.recordCosigners(snap.Size, final)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	a.committed.Store(snap)
 	return a, nil
+}
+
+// setFinal makes a final checkpoint the one readers see.
+func (s *Snapshot) setFinal(signed []byte) error {
+	var cp log.Checkpoint
+	if _, err := cp.Unmarshal(body(signed)); err != nil {
+		return fmt.Errorf("stored final checkpoint is corrupt: %w", err)
+	}
+	s.Size, s.Root, s.Checkpoint = cp.Size, cp.Hash, signed
+	return nil
+}
+
+// loadMembership reads the membership in force, or takes the genesis one
+// before InitChain has recorded it.
+func (a *App) loadMembership() error {
+	ms := a.cfg.Genesis
+	rec, err := a.cfg.Store.Membership()
+	switch {
+	case err == nil:
+		ms = &consortium.Membership{}
+		if err := json.Unmarshal(rec, ms); err != nil {
+			return fmt.Errorf("stored membership is corrupt: %w", err)
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	case ms == nil:
+		return errors.New("ledger has no membership: the genesis names no members")
+	}
+	return a.setMembership(ms)
+}
+
+func (a *App) setMembership(ms *consortium.Membership) error {
+	idx, err := newMemberIndex(a.cfg.Origin, ms)
+	if err != nil {
+		return err
+	}
+	rec, err := json.Marshal(ms)
+	if err != nil {
+		return err
+	}
+	a.membershipDigest = a.cfg.Suite.Hash(rec)
+	a.members.Store(idx)
+	return nil
+}
+
+func evidenceKey(e Evidence) string {
+	return fmt.Sprintf("%s/%d/%s", e.Institution, e.Size, e.Theirs[:strings.Index(e.Theirs, "\n\n")])
 }
 
 func (a *App) root(st store.State) ([]byte, error) {
@@ -149,10 +266,20 @@ func (a *App) root(st store.State) ([]byte, error) {
 	return root, nil
 }
 
-// appHash commits to the tree and to the deposits waiting to enter it
-// (pendingDigest): every other piece of state is derived from those.
-func (a *App) appHash(size uint64, root []byte, pendingDigest [suite.HashSize]byte) []byte {
-	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v1\n"), binary.BigEndian.AppendUint64(nil, size), root, pendingDigest[:])
+// appHash commits to the tree, the deposits waiting to enter it, the
+// latest final checkpoint and the membership: every other piece of state
+// is derived from those. While the tree is ahead of the final checkpoint
+// it also covers the height, so the state changes every block and
+// CometBFT (which makes no empty blocks otherwise) keeps making blocks
+// until the validators' cosignatures have made the tree final.
+func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest [suite.HashSize]byte) []byte {
+	pendingDigest := a.cfg.Suite.Hash(st.Pending)
+	var unfinal uint64
+	if st.Size > st.FinalSize {
+		unfinal = st.Height
+	}
+	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v2\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
+		binary.BigEndian.AppendUint64(nil, st.FinalSize), finalDigest[:], membershipDigest[:], binary.BigEndian.AppendUint64(nil, unfinal))
 	return h[:]
 }
 
@@ -169,18 +296,55 @@ func (a *App) Info(context.Context, *abci.RequestInfo) (*abci.ResponseInfo, erro
 	}, nil
 }
 
-// InitChain checks that the genesis names the log this node was set up for.
+// InitChain checks that the genesis names the log this node was set up
+// for and records the founding membership and its policy.
 func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.ResponseInitChain, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if req.ChainId != a.cfg.Origin {
 		return nil, fmt.Errorf("genesis chain ID %q differs from this node's log origin %q", req.ChainId, a.cfg.Origin)
 	}
-	return &abci.ResponseInitChain{AppHash: a.appHash(0, a.cfg.Suite.LogHasher().EmptyRoot(), a.cfg.Suite.Hash())}, nil
+	ms := a.cfg.Genesis
+	if ms == nil {
+		return nil, errors.New("the genesis names no members")
+	}
+	b := a.cfg.Store.NewBatch()
+	if err := a.stageMembership(b, ms, uint64(req.InitialHeight)); err != nil {
+		b.Discard()
+		return nil, err
+	}
+	if err := b.Commit(); err != nil {
+		return nil, err
+	}
+	if err := a.setMembership(ms); err != nil {
+		return nil, err
+	}
+	return &abci.ResponseInitChain{AppHash: a.appHash(store.State{}, a.cfg.Suite.LogHasher().EmptyRoot(), a.finalDigest, a.membershipDigest)}, nil
+}
+
+// stageMembership records a membership and the policy in force from a
+// height.
+func (a *App) stageMembership(b *store.Batch, ms *consortium.Membership, from uint64) error {
+	pol, err := ms.Policy(a.cfg.Origin)
+	if err != nil {
+		return fmt.Errorf("membership makes no valid policy: %w", err)
+	}
+	rec, err := json.Marshal(ms)
+	if err != nil {
+		return err
+	}
+	b.PutMembership(rec)
+	b.PutPolicy(from, pol.Format())
+	return nil
 }
 
 // CheckTx admits a transaction to the mempool when it parses and every
 // deposit's signature verifies. Deposits that came through this node's API
 // were verified on arrival and hit the cache.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
+	if len(req.Tx) > 0 && req.Tx[0] != txDeposits {
+		return a.checkOtherTx(req.Tx), nil
+	}
 	deps, err := parseDepositTx(req.Tx)
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformedTx, Log: err.Error()}, nil
@@ -193,12 +357,46 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{Code: CodeOK}, nil
 }
 
+// checkOtherTx admits a membership change that a quorum signed and
+// evidence that proves something; cosignatures come only from proposers.
+func (a *App) checkOtherTx(tx []byte) *abci.ResponseCheckTx {
+	var err error
+	switch tx[0] {
+	case txMembership:
+		_, _, err = a.applyMembership(a.Membership(), tx[1:])
+	case txEvidence:
+		_, err = a.checkEvidence(tx[1:], a.committed.Load().TreeSize, 0)
+	default:
+		err = fmt.Errorf("transaction type %d is not accepted from clients", tx[0])
+	}
+	if err != nil {
+		return &abci.ResponseCheckTx{Code: CodeRefused, Log: err.Error()}
+	}
+	return &abci.ResponseCheckTx{Code: CodeOK}
+}
+
 // ProcessProposal rejects a proposal carrying a transaction that does not
-// parse; bad signatures are rejected deposit by deposit in FinalizeBlock.
+// parse, or cosignatures that do not make a quorum over this replica's
+// checkpoint; bad deposit signatures, membership changes and evidence are
+// judged transaction by transaction in FinalizeBlock.
 func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposal) (*abci.ResponseProcessProposal, error) {
-	for _, tx := range req.Txs {
-		if _, err := parseDepositTx(tx); err != nil {
-			return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}, nil
+	reject := &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_REJECT}
+	for i, tx := range req.Txs {
+		var err error
+		switch {
+		case len(tx) == 0:
+			err = errors.New("empty transaction")
+		case tx[0] == txDeposits:
+			_, err = parseDepositTx(tx)
+		case tx[0] == txCosignatures && i == 0:
+			_, err = a.finalCheckpoint(tx, req.ProposedLastCommit.Votes)
+		case tx[0] == txMembership || tx[0] == txEvidence:
+		default:
+			err = fmt.Errorf("transaction type %d at position %d", tx[0], i)
+		}
+		if err != nil {
+			a.cfg.Logger.Warn("proposal rejected", "height", req.Height, "tx", i, "err", err)
+			return reject, nil
 		}
 	}
 	return &abci.ResponseProcessProposal{Status: abci.ResponseProcessProposal_ACCEPT}, nil
@@ -273,6 +471,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	b.pending = &pendingSet{height: height}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
+		if len(tx) > 0 && tx[0] != txDeposits {
+			results[i] = a.executeOtherTx(b, tx, i, height, size, req.DecidedLastCommit.Votes)
+			continue
+		}
 		// The ordered deposits outlive this call (they wait for the next
 		// block), so they get their own copy of the transaction's bytes.
 		tx = bytes.Clone(tx)
@@ -311,17 +513,91 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		results[i] = &abci.ExecTxResult{Code: CodeOK, Data: binary.BigEndian.AppendUint32(nil, uint32(len(g.deposits)))}
 	}
 
-	b.state = store.State{Height: height, Size: size, Range: rng.Hashes(), Pending: b.pending.encode()}
+	b.state = store.State{Height: height, Size: size, Range: rng.Hashes(), Pending: b.pending.encode(), FinalSize: a.state.FinalSize}
 	if b.root, err = rng.GetRootHash(nil); err != nil {
 		return nil, fmt.Errorf("computing tree root: %w", err)
 	}
 	if b.root == nil {
 		b.root = hasher.EmptyRoot()
 	}
-	b.state.AppHash = a.appHash(size, b.root, cs.Hash(b.state.Pending))
+	b.finalDigest, b.membershipDigest = a.finalDigest, a.membershipDigest
+	if b.final != nil {
+		b.state.FinalSize = b.final.size
+		b.batch.PutFinal(b.final.size, b.final.note)
+		b.finalDigest = cs.Hash(b.final.note)
+	}
+	if b.membership != nil {
+		if err := a.stageMembership(b.batch, b.membership, height+2); err != nil {
+			return nil, err
+		}
+		rec, err := json.Marshal(b.membership)
+		if err != nil {
+			return nil, err
+		}
+		b.membershipDigest = cs.Hash(rec)
+	}
+	for i, e := range b.evidence {
+		rec, err := json.Marshal(e)
+		if err != nil {
+			return nil, err
+		}
+		b.batch.PutEvidence(a.evidenceSeq+uint64(i), rec)
+	}
+	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest)
 	b.batch.PutState(b.state)
 	a.staged = b
-	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash}, nil
+	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash, ValidatorUpdates: b.updates}, nil
+}
+
+// executeOtherTx executes a cosignatures, membership or evidence
+// transaction. None of them can fail the block: a transaction that does
+// not hold is recorded as refused, the same way on every node.
+func (a *App) executeOtherTx(b *stagedBlock, tx []byte, i int, height, treeSize uint64, votes []abci.VoteInfo) *abci.ExecTxResult {
+	refused := func(err error) *abci.ExecTxResult {
+		a.cfg.Logger.Warn("transaction refused", "height", height, "tx", i, "err", err)
+		return &abci.ExecTxResult{Code: CodeRefused, Log: err.Error()}
+	}
+	switch tx[0] {
+	case txCosignatures:
+		if i != 0 {
+			return refused(errors.New("cosignatures must open the block"))
+		}
+		c, err := a.finalCheckpoint(tx, votes)
+		if err != nil {
+			return refused(err)
+		}
+		if c.size <= a.state.FinalSize {
+			return refused(fmt.Errorf("tree size %d is already final", c.size))
+		}
+		b.final = c
+	case txMembership:
+		cur := b.membership
+		if cur == nil {
+			cur = a.Membership()
+		}
+		next, c, err := a.applyMembership(cur, tx[1:])
+		if err != nil {
+			return refused(err)
+		}
+		b.membership = next
+		b.updates = append(b.updates, validatorUpdate(next, c))
+		a.cfg.Logger.Info("membership changed", "height", height, "change", c.Kind, "institution", c.Institution, "power", c.Power, "version", next.Version)
+	case txEvidence:
+		recs, err := a.checkEvidence(tx[1:], treeSize, height)
+		if err != nil {
+			return refused(err)
+		}
+		for _, e := range recs {
+			if a.evidence[evidenceKey(e)] || slices.ContainsFunc(b.evidence, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(e) }) {
+				continue
+			}
+			b.evidence = append(b.evidence, e)
+			a.cfg.Logger.Error("misbehaviour recorded: a member signed a checkpoint inconsistent with the ledger", "institution", e.Institution, "size", e.Size, "height", height)
+		}
+	default:
+		return refused(fmt.Errorf("unknown transaction type %d", tx[0]))
+	}
+	return &abci.ExecTxResult{Code: CodeOK}
 }
 
 // existingStatement returns the statement bytes of the deposit with this id
@@ -364,17 +640,27 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.staged = nil
 	prev := a.committed.Load()
-	cp := prev.Checkpoint
-	if b.state.Size != a.state.Size || cp == nil {
+	own := prev.Own
+	if b.state.Size != a.state.Size || own == nil {
 		var err error
-		if cp, err = a.signCheckpoint(b.state.Size, b.root); err != nil {
+		if own, err = a.signCheckpoint(b.state.Size, b.root); err != nil {
 			b.batch.Discard()
 			return nil, err
 		}
-		b.batch.PutCheckpoint(b.state.Size, cp)
+		b.batch.PutCheckpoint(b.state.Size, own)
 	}
 	if err := b.batch.Commit(); err != nil {
 		return nil, err
+	}
+	if b.membership != nil {
+		if err := a.setMembership(b.membership); err != nil {
+			return nil, err
+		}
+	}
+	a.finalDigest = b.finalDigest
+	for _, e := range b.evidence {
+		a.evidence[evidenceKey(e)] = true
+		a.evidenceSeq++
 	}
 	a.state, a.pending = b.state, b.pending
 	a.verified.forget(b.txs)
@@ -392,10 +678,18 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		}
 		a.rejectedMu.Unlock()
 	}
-	a.committed.Store(&Snapshot{Height: b.state.Height, Size: b.state.Size, Root: b.root, Checkpoint: cp, Done: make(chan struct{})})
+	snap := &Snapshot{Height: b.state.Height, Size: prev.Size, Root: prev.Root, Checkpoint: prev.Checkpoint,
+		TreeSize: b.state.Size, TreeRoot: b.root, Own: own, Done: make(chan struct{})}
+	if b.final != nil {
+		if err := snap.setFinal(b.final.note); err != nil {
+			return nil, err
+		}
+		a.recordCosigners(b.final.size, b.final.note)
+	}
+	a.committed.Store(snap)
 	close(prev.Done)
 	a.cfg.Logger.Debug("block committed", "height", b.state.Height, "tree_size", b.state.Size,
-		"appended", len(b.appended), "ordered", b.pending.count(), "rejected", len(b.rejected))
+		"final_size", b.state.FinalSize, "appended", len(b.appended), "ordered", b.pending.count(), "rejected", len(b.rejected))
 	for id, r := range b.rejected {
 		a.cfg.Logger.Info("deposit rejected by consensus", "id", id, "height", b.state.Height, "reason", r.Reason)
 	}
@@ -404,6 +698,16 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 		resp.RetainHeight = int64(b.state.Height - r)
 	}
 	return resp, nil
+}
+
+// RefusedError is a transaction the ledger would not admit.
+type RefusedError struct {
+	Code   uint32
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("transaction refused (code %d): %s", e.Code, e.Reason)
 }
 
 // maxRemembered bounds the in-memory record of rejected deposits.

@@ -62,6 +62,9 @@ func (a *App) Placement(id string) (Placement, error) {
 		return Placement{}, ErrNotFound
 	}
 	if p, ok := a.recent.get(key); ok {
+		if p.Index >= a.Committed().Size {
+			return Placement{}, ErrNotFound // not final yet
+		}
 		return p, nil
 	}
 	if !a.ids.mayContain(key) {
@@ -75,7 +78,7 @@ func (a *App) Placement(id string) (Placement, error) {
 		return Placement{}, err
 	}
 	if idx >= a.Committed().Size {
-		return Placement{}, ErrNotFound // its block is committing right now
+		return Placement{}, ErrNotFound // not final yet
 	}
 	lb, err := a.cfg.Store.Leaf(idx)
 	if err != nil {

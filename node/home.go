@@ -1,41 +1,43 @@
 // Package node runs a Jurichain validator: it lays out a node's home
-// directory (keys, genesis, trust policy), embeds CometBFT in-process with
-// the ledger as its ABCI application, and hands transactions to the
-// mempool. It is the only package that imports CometBFT's node and config
-// packages.
+// directory (an institution's keys and member card, the network's genesis
+// and trust policy), embeds CometBFT in-process with the ledger as its
+// ABCI application, and hands transactions to the mempool. It is the only
+// package that imports CometBFT's node and config packages.
 package node
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/hex"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
-	"github.com/cometbft/cometbft/types"
-	cmttime "github.com/cometbft/cometbft/types/time"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/jurichain/jurichain/policy"
-	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/consortium"
 )
 
 // Home is a node's directory. Its layout:
 //
 //	config/config.toml        CometBFT settings, tuned for Jurichain
-//	config/genesis.json       the network's genesis (chain ID = log origin)
+//	config/jurichain.json     Jurichain settings (HTTP API address)
+//	config/card.json          this institution's public member card
+//	config/genesis.json       the network's genesis (members, chain ID = log origin)
 //	config/node_key.json      p2p identity
 //	config/priv_validator_key.json  consensus key
-//	config/checkpoint.key     signs checkpoints as the log (note key)
+//	config/checkpoint.key     signs checkpoints as the log (Ed25519, PKCS#8 PEM)
 //	config/cosign.key         this validator's tlog-cosignature key
-//	config/policy             the network's C2SP tlog-policy
+//	config/governance.key     signs membership changes
+//	config/policy             the network's tlog-policy at genesis
 //	data/                     CometBFT's block store and WAL
 //	data/ledger/log/          the log: leaves and tile-level hashes (flat files)
 //	data/ledger/state/        the ledger's Pebble database
@@ -48,11 +50,20 @@ func (h Home) path(elem ...string) string {
 // ConfigFile is CometBFT's configuration file.
 func (h Home) ConfigFile() string { return h.path("config", "config.toml") }
 
+// SettingsFile holds Jurichain's own settings.
+func (h Home) SettingsFile() string { return h.path("config", "jurichain.json") }
+
+// CardFile is the institution's member card.
+func (h Home) CardFile() string { return h.path("config", "card.json") }
+
 // GenesisFile is the network's genesis.
 func (h Home) GenesisFile() string { return h.path("config", "genesis.json") }
 
-// PolicyFile is the network's tlog-policy.
+// PolicyFile is the network's tlog-policy at genesis.
 func (h Home) PolicyFile() string { return h.path("config", "policy") }
+
+// GovernanceKeyFile signs membership changes.
+func (h Home) GovernanceKeyFile() string { return h.path("config", "governance.key") }
 
 func (h Home) checkpointKeyFile() string { return h.path("config", "checkpoint.key") }
 func (h Home) cosignKeyFile() string     { return h.path("config", "cosign.key") }
@@ -66,124 +77,190 @@ func (h Home) Initialized() bool {
 	return err == nil
 }
 
-// AppState is the Jurichain part of the genesis.
-type AppState struct {
-	// Suite names the crypto suite (see package suite).
-	Suite string `json:"suite"`
+// HasInstitution reports whether the home holds an institution's keys.
+func (h Home) HasInstitution() bool {
+	_, err := os.Stat(h.CardFile())
+	return err == nil
 }
 
-// InitOptions configure a new single-validator network.
-type InitOptions struct {
-	// ChainID is the network name and the log's checkpoint origin;
-	// generated when empty.
-	ChainID string
-	// Institution names this validator in the policy and its cosignatures.
+// Settings are Jurichain's per-node settings.
+type Settings struct {
+	// HTTP is the API's listen address.
+	HTTP string `json:"http"`
+}
+
+// LoadSettings reads the home's settings.
+func (h Home) LoadSettings() (Settings, error) {
+	var s Settings
+	b, err := os.ReadFile(h.SettingsFile())
+	if err != nil {
+		return s, fmt.Errorf("reading settings: %w", err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", h.SettingsFile(), err)
+	}
+	return s, nil
+}
+
+// LoadCard reads the home's member card.
+func (h Home) LoadCard() (*consortium.Card, error) {
+	b, err := os.ReadFile(h.CardFile())
+	if err != nil {
+		return nil, fmt.Errorf("reading member card: %w", err)
+	}
+	return consortium.ParseCard(b)
+}
+
+// InstitutionOptions configure a new institution's node.
+type InstitutionOptions struct {
+	// Institution names the member in the policy and its signatures.
 	Institution string
-	// P2PAddress is CometBFT's p2p listen address.
+	// P2PAddress is CometBFT's p2p listen address (tcp://host:port).
 	P2PAddress string
-	// Suite is the crypto suite name.
-	Suite string
+	// ExternalAddress is host:port where peers reach the node; defaults
+	// to the listen address.
+	ExternalAddress string
+	// HTTP is the API's listen address.
+	HTTP string
+	// APIURL is the API's public URL, written on the card for monitoring;
+	// defaults to http://HTTP.
+	APIURL string
 }
 
-// Init creates a complete single-validator network in the home: keys,
-// genesis, policy and configuration. It refuses to touch an initialised
-// home.
-func Init(h Home, o InitOptions) error {
-	if h.Initialized() {
-		return fmt.Errorf("%s already holds a node; choose another --home or remove it", h)
+// InitInstitution creates an institution's keys, node configuration and
+// public member card in the home. The node can start once the home also
+// holds the network's genesis (see Join).
+func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
+	if h.HasInstitution() {
+		return nil, fmt.Errorf("%s already holds an institution's keys; choose another --home or remove it", h)
 	}
-	if o.ChainID == "" {
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		o.ChainID = "jurichain-local-" + hex.EncodeToString(b[:])
-	}
-	if o.Institution == "" {
-		o.Institution = "validator0"
+	if !consortium.ValidName(o.Institution) {
+		return nil, fmt.Errorf("institution %q: use 1-50 letters, digits, '.', '-' or '_'", o.Institution)
 	}
 	if o.P2PAddress == "" {
 		o.P2PAddress = "tcp://127.0.0.1:26656"
 	}
-	if _, err := suite.ByName(o.Suite); err != nil {
-		return err
+	if o.HTTP == "" {
+		o.HTTP = "127.0.0.1:8080"
 	}
-	for _, name := range []string{o.ChainID, o.Institution} {
-		if !validKeyName(name) {
-			return fmt.Errorf("%q cannot name a key: use letters, digits, '.', '-', '_' or '/'", name)
+	if o.ExternalAddress == "" {
+		_, hostPort, ok := cutScheme(o.P2PAddress)
+		if !ok {
+			return nil, fmt.Errorf("p2p address %q: want tcp://host:port", o.P2PAddress)
 		}
+		o.ExternalAddress = hostPort
+	}
+	if o.APIURL == "" {
+		o.APIURL = "http://" + o.HTTP
 	}
 	cfg := Config(h)
 	cfg.P2P.ListenAddress = o.P2PAddress
-	if err := os.MkdirAll(h.path("config"), 0o700); err != nil {
-		return fmt.Errorf("creating node home: %w", err)
-	}
-	if err := os.MkdirAll(h.path("data"), 0o700); err != nil {
-		return fmt.Errorf("creating node home: %w", err)
+	cfg.Moniker = o.Institution
+	for _, d := range []string{"config", "data"} {
+		if err := os.MkdirAll(h.path(d), 0o700); err != nil {
+			return nil, fmt.Errorf("creating node home: %w", err)
+		}
 	}
 	cmtcfg.WriteConfigFile(h.ConfigFile(), cfg)
-	if _, err := p2p.LoadOrGenNodeKey(cfg.NodeKeyFile()); err != nil {
-		return fmt.Errorf("creating node key: %w", err)
+	settings, err := json.MarshalIndent(Settings{HTTP: o.HTTP}, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(h.SettingsFile(), append(settings, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("writing settings: %w", err)
+	}
+	nodeKey, err := p2p.LoadOrGenNodeKey(cfg.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("creating node key: %w", err)
 	}
 	pv := privval.LoadOrGenFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
 	pub, err := pv.GetPubKey()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	logVKey, err := newNoteKey(h.checkpointKeyFile(), o.ChainID)
+	logPub, err := newLogKey(h.checkpointKeyFile())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cosignVKey, err := newNoteKey(h.cosignKeyFile(), o.Institution)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if cosignVKey, err = fnote.VKeyToCosignatureV1(cosignVKey); err != nil {
-		return err
+		return nil, err
 	}
-	pol := policy.Policy{
-		Logs:      []policy.Log{{VKey: logVKey}},
-		Witnesses: []policy.Witness{{Name: o.Institution, VKey: cosignVKey}},
-		Groups:    []policy.Group{{Name: "validators", Threshold: 1, Members: []string{o.Institution}}},
-		Quorum:    "validators",
-	}
-	if err := os.WriteFile(h.PolicyFile(), pol.Format(), 0o644); err != nil {
-		return fmt.Errorf("writing policy: %w", err)
-	}
-	appState, err := json.Marshal(AppState{Suite: o.Suite})
+	govVKey, err := newNoteKey(h.GovernanceKeyFile(), o.Institution)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	params := types.DefaultConsensusParams()
-	gen := types.GenesisDoc{
-		GenesisTime:     cmttime.Now().Truncate(time.Second),
-		ChainID:         o.ChainID,
-		ConsensusParams: params,
-		Validators:      []types.GenesisValidator{{Address: pub.Address(), PubKey: pub, Power: 10, Name: o.Institution}},
-		AppState:        appState,
+	card := &consortium.Card{
+		Institution:   o.Institution,
+		ValidatorKey:  base64.StdEncoding.EncodeToString(pub.Bytes()),
+		LogKey:        base64.StdEncoding.EncodeToString(logPub),
+		CosignKey:     cosignVKey,
+		GovernanceKey: govVKey,
+		NodeID:        string(nodeKey.ID()),
+		P2PAddress:    o.ExternalAddress,
+		API:           o.APIURL,
 	}
-	if err := gen.ValidateAndComplete(); err != nil {
-		return fmt.Errorf("building genesis: %w", err)
+	if err := card.Check(); err != nil {
+		return nil, err
 	}
-	if err := gen.SaveAs(h.GenesisFile()); err != nil {
-		return fmt.Errorf("writing genesis: %w", err)
+	b, err := json.MarshalIndent(card, "", "  ")
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if err := os.WriteFile(h.CardFile(), append(b, '\n'), 0o644); err != nil {
+		return nil, fmt.Errorf("writing member card: %w", err)
+	}
+	return card, nil
 }
 
-// validKeyName reports whether s can name a signed-note key and a
-// CometBFT chain.
-func validKeyName(s string) bool {
-	if s == "" || len(s) > types.MaxChainIDLen {
-		return false
-	}
-	for _, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '/'
-		if !ok {
-			return false
+func cutScheme(addr string) (scheme, hostPort string, ok bool) {
+	for i := 0; i+3 <= len(addr); i++ {
+		if addr[i:i+3] == "://" {
+			return addr[:i], addr[i+3:], i > 0 && i+3 < len(addr)
 		}
 	}
-	return true
+	return "", "", false
+}
+
+// newLogKey writes a new Ed25519 private key to file and returns its
+// public key. The note key built from it is named by the network's
+// origin, which is chosen later, so the file holds the bare key.
+func newLogKey(file string) (ed25519.PublicKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return nil, fmt.Errorf("writing key: %w", err)
+	}
+	return pub, nil
+}
+
+func readLogKey(file string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading key: %w", err)
+	}
+	blk, _ := pem.Decode(b)
+	if blk == nil || blk.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("key file %s is damaged: want a PEM private key", file)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("key file %s: %w", file, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("key file %s: want an Ed25519 key", file)
+	}
+	return priv, nil
 }
 
 // newNoteKey writes a new Ed25519 signed-note private key to file and
@@ -199,46 +276,46 @@ func newNoteKey(file, name string) (vkey string, err error) {
 	return vkey, nil
 }
 
-func readNoteKey(file string) (string, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("reading key: %w", err)
-	}
-	if len(b) == 0 || b[len(b)-1] != '\n' {
-		return "", errors.New("key file " + file + " is damaged")
-	}
-	return string(b[:len(b)-1]), nil
+// LoadNoteSigner reads a signed-note private key file.
+func LoadNoteSigner(file string) (note.Signer, error) {
+	return loadSigner(file, note.NewSigner)
 }
 
-// Config returns Jurichain's CometBFT settings for a home. Blocks are
-// short (timeout_commit 50 ms, skipped once every precommit is in) so a
-// deposit commits within a few hundred milliseconds, blocks are made only when there are deposits, the
-// transaction indexer is off (the ledger indexes what it needs), and the
-// CometBFT RPC server is off (the Jurichain API serves everything).
-func Config(h Home) *cmtcfg.Config {
-	cfg := cmtcfg.DefaultConfig()
-	cfg.SetRoot(string(h))
-	cfg.Moniker = "jurichain"
-	cfg.LogLevel = "info"
-	cfg.RPC.ListenAddress = ""
-	cfg.P2P.ListenAddress = "tcp://127.0.0.1:26656"
-	cfg.P2P.AllowDuplicateIP = true
-	cfg.P2P.AddrBookStrict = false
-	cfg.Consensus.TimeoutPropose = 1 * time.Second
-	cfg.Consensus.TimeoutCommit = 50 * time.Millisecond
-	// Start the next height as soon as every validator's precommit is in,
-	// rather than always waiting timeout_commit.
-	cfg.Consensus.SkipTimeoutCommit = true
-	cfg.Consensus.CreateEmptyBlocks = false
-	cfg.Mempool.Size = 20000
-	cfg.Mempool.MaxTxBytes = 4 << 20
-	cfg.Mempool.MaxTxsBytes = 1 << 30
-	cfg.Mempool.CacheSize = 20000
-	// A deposit transaction's validity depends only on its signatures, not
-	// on state, so re-checking the mempool after each block is wasted work.
-	cfg.Mempool.Recheck = false
-	cfg.TxIndex.Indexer = "null"
-	cfg.Storage.DiscardABCIResponses = true
-	cfg.Instrumentation.Prometheus = false
-	return cfg
+func loadSigner(file string, parse func(string) (note.Signer, error)) (note.Signer, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("reading key: %w", err)
+	}
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return nil, errors.New("key file " + file + " is damaged")
+	}
+	s, err := parse(string(b[:len(b)-1]))
+	if err != nil {
+		return nil, fmt.Errorf("key %s: %w", file, err)
+	}
+	return s, nil
 }
+
+// logSigner signs checkpoints as the log: a signed-note Ed25519 signer
+// whose name is the network's origin.
+type logSigner struct {
+	name string
+	hash uint32
+	key  ed25519.PrivateKey
+}
+
+func newLogSigner(origin string, key ed25519.PrivateKey) (*logSigner, error) {
+	vkey, err := note.NewEd25519VerifierKey(origin, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("log key for origin %q: %w", origin, err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return &logSigner{name: origin, hash: v.KeyHash(), key: key}, nil
+}
+
+func (s *logSigner) Name() string                    { return s.name }
+func (s *logSigner) KeyHash() uint32                 { return s.hash }
+func (s *logSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, msg), nil }

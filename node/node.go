@@ -2,11 +2,11 @@ package node
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -21,6 +21,7 @@ import (
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
@@ -39,9 +40,9 @@ type Options struct {
 type Node struct {
 	Suite  *suite.Suite
 	Origin string
-	// Policy is the network's tlog-policy file.
-	Policy []byte
-	App    *ledger.App
+	// Institution is the member that runs this node.
+	Institution string
+	App         *ledger.App
 	Store  *store.Store
 	cmt    *nm.Node
 	logger *slog.Logger
@@ -57,28 +58,21 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen, err := types.GenesisDocFromFile(h.GenesisFile())
+	gen, as, err := ReadGenesis(h.GenesisFile())
 	if err != nil {
-		return nil, fmt.Errorf("reading genesis: %w", err)
-	}
-	var as AppState
-	if err := json.Unmarshal(gen.AppState, &as); err != nil {
-		return nil, fmt.Errorf("genesis app_state: %w", err)
+		return nil, err
 	}
 	cs, err := suite.ByName(as.Suite)
 	if err != nil {
 		return nil, fmt.Errorf("genesis app_state.suite: %w", err)
 	}
-	pol, err := os.ReadFile(h.PolicyFile())
-	if err != nil {
-		return nil, fmt.Errorf("reading policy: %w", err)
-	}
-	logSigner, err := loadSigner(h.checkpointKeyFile(), note.NewSigner)
+	logKey, err := readLogKey(h.checkpointKeyFile())
 	if err != nil {
 		return nil, err
 	}
-	if logSigner.Name() != gen.ChainID {
-		return nil, fmt.Errorf("checkpoint key is named %q but the genesis chain ID is %q", logSigner.Name(), gen.ChainID)
+	logSigner, err := newLogSigner(gen.ChainID, logKey)
+	if err != nil {
+		return nil, err
 	}
 	cosigner, err := loadSigner(h.cosignKeyFile(), func(s string) (note.Signer, error) { return fnote.NewSignerForCosignatureV1(s) })
 	if err != nil {
@@ -92,10 +86,18 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	card, err := h.LoadCard()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	n := &Node{Suite: cs, Origin: gen.ChainID, Institution: card.Institution, Store: st, logger: logger}
 	app, err := ledger.New(ledger.Config{
 		Suite: cs, Store: st, Origin: gen.ChainID,
 		CheckpointSigner: logSigner, Cosigner: cosigner,
-		RetainBlocks: o.RetainBlocks, Logger: logger,
+		Genesis:        &consortium.Membership{Members: as.Members},
+		ReportEvidence: n.reportEvidence,
+		RetainBlocks:   o.RetainBlocks, Logger: logger,
 	})
 	if err != nil {
 		st.Close()
@@ -126,7 +128,8 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		st.Close()
 		return nil, fmt.Errorf("starting consensus node: %w", err)
 	}
-	return &Node{Suite: cs, Origin: gen.ChainID, Policy: pol, App: app, Store: st, cmt: cmt, logger: logger}, nil
+	n.App, n.cmt = app, cmt
+	return n, nil
 }
 
 func loadConfig(h Home) (*cmtcfg.Config, error) {
@@ -144,18 +147,6 @@ func loadConfig(h Home) (*cmtcfg.Config, error) {
 		return nil, fmt.Errorf("%s: %w", h.ConfigFile(), err)
 	}
 	return cfg, nil
-}
-
-func loadSigner(file string, parse func(string) (note.Signer, error)) (note.Signer, error) {
-	skey, err := readNoteKey(file)
-	if err != nil {
-		return nil, err
-	}
-	s, err := parse(skey)
-	if err != nil {
-		return nil, fmt.Errorf("key %s: %w", file, err)
-	}
-	return s, nil
 }
 
 // ErrBusy is returned by Submit when the mempool is full; the caller should
@@ -179,13 +170,29 @@ func (n *Node) Submit(ctx context.Context, tx []byte) error {
 	select {
 	case r := <-done:
 		if r.Code != ledger.CodeOK {
-			return fmt.Errorf("transaction refused (code %d): %s", r.Code, r.Log)
+			return &ledger.RefusedError{Code: r.Code, Reason: r.Log}
 		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
+
+// reportEvidence submits evidence of misbehaviour seen in a vote
+// extension. It is called from consensus, which must not wait on the
+// mempool, so it submits in the background.
+func (n *Node) reportEvidence(tx []byte) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := n.Submit(ctx, tx); err != nil {
+			n.logger.Error("submitting evidence of misbehaviour", "err", err)
+		}
+	}()
+}
+
+// Peers is the number of connected peers.
+func (n *Node) Peers() int { return n.cmt.Switch().Peers().Size() }
 
 // MempoolSize is the number of transactions waiting for a block.
 func (n *Node) MempoolSize() int { return n.cmt.Mempool().Size() }
@@ -212,4 +219,40 @@ func (c cometLogger) Info(msg string, kv ...any)  { c.l.Debug(msg, kv...) }
 func (c cometLogger) Error(msg string, kv ...any) { c.l.Warn(msg, kv...) }
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
 	return cometLogger{c.l.With(kv...)}
+}
+
+// Config returns Jurichain's CometBFT settings for a home. Blocks are
+// short (timeout_commit 50 ms, skipped once every precommit is in) so a
+// deposit commits within a few hundred milliseconds; blocks are made only
+// when there is work; the transaction indexer is off (the ledger indexes
+// what it needs); the CometBFT RPC server is off (the Jurichain API serves
+// everything). A consortium is a closed set of institutions, so nodes
+// connect to the peers they are given and do not exchange addresses.
+func Config(h Home) *cmtcfg.Config {
+	cfg := cmtcfg.DefaultConfig()
+	cfg.SetRoot(string(h))
+	cfg.Moniker = "jurichain"
+	cfg.LogLevel = "info"
+	cfg.RPC.ListenAddress = ""
+	cfg.P2P.ListenAddress = "tcp://127.0.0.1:26656"
+	cfg.P2P.PexReactor = false
+	cfg.P2P.AllowDuplicateIP = true
+	cfg.P2P.AddrBookStrict = false
+	cfg.Consensus.TimeoutPropose = 1 * time.Second
+	cfg.Consensus.TimeoutCommit = 50 * time.Millisecond
+	// Start the next height as soon as every validator's precommit is in,
+	// rather than always waiting timeout_commit.
+	cfg.Consensus.SkipTimeoutCommit = true
+	cfg.Consensus.CreateEmptyBlocks = false
+	cfg.Mempool.Size = 20000
+	cfg.Mempool.MaxTxBytes = 4 << 20
+	cfg.Mempool.MaxTxsBytes = 1 << 30
+	cfg.Mempool.CacheSize = 20000
+	// A deposit transaction's validity depends only on its signatures, not
+	// on state, so re-checking the mempool after each block is wasted work.
+	cfg.Mempool.Recheck = false
+	cfg.TxIndex.Indexer = "null"
+	cfg.Storage.DiscardABCIResponses = true
+	cfg.Instrumentation.Prometheus = false
+	return cfg
 }

@@ -37,6 +37,10 @@ const (
 	prefixTx         = 'T' // index of a transaction's first deposit -> tx hash
 	prefixCheckpoint = 'P' // tree size -> signed checkpoint
 	prefixOpening    = 'O' // deposit id -> metadata opening (node-local)
+	prefixFinal      = 'F' // tree size -> checkpoint cosigned by a quorum
+	prefixPolicy     = 'V' // first height -> tlog-policy in force from it
+	prefixEvidence   = 'X' // sequence -> misbehaviour evidence
+	keyMembership    = "M"
 	keyState         = "S"
 	keyPending       = "Q" // deposits ordered in the last block, not yet in the log
 )
@@ -98,6 +102,8 @@ type State struct {
 	Size    uint64
 	// Range holds the hashes of the compact range [0, Size).
 	Range [][]byte
+	// FinalSize is the size of the latest checkpoint cosigned by a quorum.
+	FinalSize uint64
 	// Pending holds the deposits ordered by block Height, which enter the
 	// log in the next block (the ledger's encoding).
 	Pending []byte
@@ -112,7 +118,7 @@ func (st State) marshal() []byte {
 	for _, h := range st.Range {
 		b = append(b, h...)
 	}
-	return b
+	return binary.BigEndian.AppendUint64(b, st.FinalSize)
 }
 
 func unmarshalState(b []byte) (State, error) {
@@ -131,12 +137,13 @@ func unmarshalState(b []byte) (State, error) {
 	st.Size = binary.BigEndian.Uint64(b[n:])
 	r := int(b[n+8])
 	b = b[n+9:]
-	if len(b) != r*suite.HashSize {
+	if len(b) != r*suite.HashSize+8 {
 		return State{}, bad
 	}
 	for i := 0; i < r; i++ {
 		st.Range = append(st.Range, bytes.Clone(b[i*suite.HashSize:(i+1)*suite.HashSize]))
 	}
+	st.FinalSize = binary.BigEndian.Uint64(b[r*suite.HashSize:])
 	return st, nil
 }
 
@@ -250,6 +257,45 @@ func (s *Store) LatestCheckpoint() ([]byte, error) {
 	return s.last([]byte{prefixCheckpoint}, []byte{prefixCheckpoint + 1})
 }
 
+// Checkpoint returns this node's signed checkpoint of the given size.
+func (s *Store) Checkpoint(size uint64) ([]byte, error) {
+	return s.get(key(prefixCheckpoint, u64(size)))
+}
+
+// LatestFinal returns the latest checkpoint cosigned by a quorum.
+func (s *Store) LatestFinal() ([]byte, error) {
+	return s.last([]byte{prefixFinal}, []byte{prefixFinal + 1})
+}
+
+// Final returns the quorum-cosigned checkpoint of the given size.
+func (s *Store) Final(size uint64) ([]byte, error) {
+	return s.get(key(prefixFinal, u64(size)))
+}
+
+// Membership returns the current membership record.
+func (s *Store) Membership() ([]byte, error) { return s.get([]byte(keyMembership)) }
+
+// PolicyAt returns the policy in force at a height: the one recorded at
+// the largest height not above it.
+func (s *Store) PolicyAt(height uint64) ([]byte, error) {
+	return s.last([]byte{prefixPolicy}, key(prefixPolicy, u64(height+1)))
+}
+
+// Evidence calls fn with every misbehaviour record, oldest first.
+func (s *Store) Evidence(fn func(seq uint64, record []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixEvidence}, UpperBound: []byte{prefixEvidence + 1}})
+	if err != nil {
+		return fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(binary.BigEndian.Uint64(it.Key()[1:]), it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
 // last returns the value of the largest key in [lo, hi).
 func (s *Store) last(lo, hi []byte) ([]byte, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
@@ -356,6 +402,24 @@ func (b *Batch) PutTx(firstIndex uint64, txHash []byte) {
 // PutCheckpoint stores a signed checkpoint.
 func (b *Batch) PutCheckpoint(size uint64, note []byte) {
 	b.set(key(prefixCheckpoint, u64(size)), note)
+}
+
+// PutFinal stores a checkpoint cosigned by a quorum.
+func (b *Batch) PutFinal(size uint64, note []byte) {
+	b.set(key(prefixFinal, u64(size)), note)
+}
+
+// PutMembership replaces the membership record.
+func (b *Batch) PutMembership(record []byte) { b.set([]byte(keyMembership), record) }
+
+// PutPolicy records the policy in force from a height.
+func (b *Batch) PutPolicy(fromHeight uint64, policy []byte) {
+	b.set(key(prefixPolicy, u64(fromHeight)), policy)
+}
+
+// PutEvidence records misbehaviour evidence under a sequence number.
+func (b *Batch) PutEvidence(seq uint64, record []byte) {
+	b.set(key(prefixEvidence, u64(seq)), record)
 }
 
 // PutState records the committed state.

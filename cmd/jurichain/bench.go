@@ -148,7 +148,7 @@ func startBenchNode(ctx context.Context, home string, retain uint64) (server, di
 		return "", "", nil, nil, err
 	}
 	if !node.Home(home).Initialized() {
-		if err := node.Init(node.Home(home), node.InitOptions{P2PAddress: "tcp://" + p2p}); err != nil {
+		if err := node.Init(node.Home(home), node.InitOptions{InstitutionOptions: node.InstitutionOptions{P2PAddress: "tcp://" + p2p}}); err != nil {
 			return "", "", nil, nil, err
 		}
 	}

@@ -55,7 +55,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newInit(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench())
+	root.AddCommand(newServe(), newInit(), newJoin(), newTestnet(), newConsortium(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench())
 	return root
 }
 

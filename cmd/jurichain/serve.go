@@ -23,23 +23,45 @@ const defaultHome = "jurichain-data"
 
 func newInit() *cobra.Command {
 	var home string
+	var standalone bool
 	var o node.InitOptions
 	cmd := &cobra.Command{
 		Use:   "init",
-		Short: "Create a node home with a new single-validator network",
-		Args:  cobra.NoArgs,
+		Short: "Create a node home: a whole single-validator network, or (--institution) one institution's keys and member card",
+		Long: `Without --institution, init creates a complete network of one validator.
+
+With --institution NAME, init creates that institution's keys and its public
+member card (config/card.json). Send the card to the network's coordinator,
+who combines the members' cards with 'jurichain consortium genesis'; then
+install the genesis with 'jurichain join'. Add --standalone to make a
+one-institution network under that name instead.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := node.Init(node.Home(home), o); err != nil {
+			h := node.Home(home)
+			w := cmd.OutOrStdout()
+			if o.Institution != "" && !standalone {
+				if _, err := node.InitInstitution(h, o.InstitutionOptions); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "created institution %s in %s\nits member card: %s\nsend the card to the coordinator; once you have the genesis: jurichain join --home %s --genesis GENESIS\n",
+					o.Institution, home, h.CardFile(), home)
+				return nil
+			}
+			if err := node.Init(h, o); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "initialised %s; start it with: jurichain serve --home %s\n", home, home)
+			fmt.Fprintf(w, "initialised %s; start it with: jurichain serve --home %s\n", home, home)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
-	cmd.Flags().StringVar(&o.ChainID, "chain-id", "", "network name and checkpoint origin (default: generated)")
-	cmd.Flags().StringVar(&o.Institution, "institution", "", "this validator's name in the trust policy (default validator0)")
+	cmd.Flags().StringVar(&o.Institution, "institution", "", "the institution's name in the trust policy and its signatures")
+	cmd.Flags().BoolVar(&standalone, "standalone", false, "with --institution: also create a network whose only member is this institution")
+	cmd.Flags().StringVar(&o.Name, "name", "", "with a whole network: its name, the start of the chain ID and checkpoint origin (default: generated)")
 	cmd.Flags().StringVar(&o.P2PAddress, "p2p", "tcp://127.0.0.1:26656", "CometBFT p2p listen address")
+	cmd.Flags().StringVar(&o.ExternalAddress, "external", "", "host:port where other institutions reach this node's p2p port (default: the --p2p address)")
+	cmd.Flags().StringVar(&o.HTTP, "http", "127.0.0.1:8080", "HTTP API listen address")
+	cmd.Flags().StringVar(&o.APIURL, "api-url", "", "public URL of this node's API, written on the member card (default: http://<--http>)")
 	cmd.Flags().StringVar(&o.Suite, "suite", "intl", "crypto suite: intl (SHA-256/Ed25519)")
 	return cmd
 }
@@ -76,10 +98,20 @@ func newServe() *cobra.Command {
 			}
 			h := node.Home(home)
 			if !h.Initialized() {
+				if h.HasInstitution() {
+					return withHint(fmt.Errorf("%s holds an institution's keys but no network genesis", home), "get the genesis from the network's coordinator and run 'jurichain join --home "+home+" --genesis FILE'")
+				}
 				if err := node.Init(h, node.InitOptions{}); err != nil {
 					return err
 				}
 				logger.Info("created a new single-validator network", "home", home)
+			}
+			if !cmd.Flags().Changed("http") {
+				settings, err := h.LoadSettings()
+				if err != nil {
+					return err
+				}
+				httpAddr = settings.HTTP
 			}
 			n, err := node.Start(cmd.Context(), node.Options{Home: h, Logger: logger, RetainBlocks: retain})
 			if errors.Is(err, syscall.EADDRINUSE) {
@@ -107,9 +139,9 @@ func newServe() *cobra.Command {
 				<-pipeDone
 			}()
 			api := httpapi.New(httpapi.Config{
-				Suite: n.Suite, Origin: n.Origin, Policy: n.Policy,
-				Ledger: n.App, Store: n.Store, Pipeline: pipe,
-				MempoolSize: n.MempoolSize, Logger: logger,
+				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
+				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
+				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
 			})
 			ln, err := net.Listen("tcp", httpAddr)
 			if err != nil {
@@ -134,7 +166,7 @@ func newServe() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
-	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "HTTP API listen address")
+	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "HTTP API listen address (default: the one in the home's config/jurichain.json)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the node to this file (for performance work)")
 	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/node"
 )
@@ -16,7 +20,7 @@ func newStatus() *cobra.Command {
 	var servers string
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show a node's height, tree size and latest checkpoint",
+		Short: "Show the network's final checkpoint and every validator's height, tree size and latest cosignature",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := client.New(strings.Split(servers, ","), nil)
@@ -28,35 +32,78 @@ func newStatus() *cobra.Command {
 				return withHint(err, "is the node running? name it with --server")
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "origin:     %s\nsuite:      %s\nheight:     %d\ntree size:  %d\nroot hash:  %s\nmempool:    %d transactions\n\nlatest checkpoint:\n%s",
-				st.Origin, st.Suite, st.Height, st.TreeSize, base64.StdEncoding.EncodeToString(st.RootHash), st.MempoolSize, st.Checkpoint)
+			fmt.Fprintf(w, "origin:     %s\nsuite:      %s\nnode:       %s (height %d, %d peers, %d transactions in mempool)\nfinal tree: %d deposits, root %s\n\n",
+				st.Origin, st.Suite, st.Institution, st.Height, st.Peers, st.MempoolSize, st.TreeSize, base64.StdEncoding.EncodeToString(st.RootHash))
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "VALIDATOR\tPOWER\tHEIGHT\tFINAL SIZE\tREPLICA SIZE\tLATEST COSIGNED SIZE\tCOSIGNED AT")
+			for _, v := range st.Validators {
+				height, final, replica := "unreachable", "-", "-"
+				if vs := validatorStatus(cmd.Context(), v, st); vs != nil {
+					height, final, replica = fmt.Sprint(vs.Height), fmt.Sprint(vs.TreeSize), fmt.Sprint(vs.ReplicaSize)
+				}
+				at := "-"
+				if !v.CosignedAt.IsZero() {
+					at = v.CosignedAt.Format(time.RFC3339)
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Institution, v.Power, height, final, replica, v.CosignedSize, at)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\nlatest final checkpoint:\n%s", st.Checkpoint)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&servers, "server", "http://127.0.0.1:8080", "node API URL")
+	cmd.Flags().StringVar(&servers, "server", "http://127.0.0.1:8080", "node API URL(s), comma-separated")
 	return cmd
+}
+
+// validatorStatus asks a validator's own API for its status, or returns
+// nil when it does not answer in time.
+func validatorStatus(ctx context.Context, v api.Validator, asked *api.Status) *api.Status {
+	if v.Institution == asked.Institution {
+		return asked
+	}
+	if v.API == "" {
+		return nil
+	}
+	c, err := client.New([]string{v.API}, nil)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return nil
+	}
+	return st
 }
 
 func newPolicy() *cobra.Command {
 	var home, server string
+	var at uint64
 	cmd := &cobra.Command{
 		Use:   "policy",
 		Short: "Print the network's trust policy (C2SP tlog-policy)",
-		Long:  "Print the tlog-policy of the node in --home, or fetch it from --server. Verifiers keep this file: it is the trust root of every receipt.",
+		Long:  "Print the tlog-policy a node's home was founded with, or fetch from --server the policy in force now or, with --at, at a block height. Verifiers keep this file: it is the trust root of every receipt.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var pol []byte
 			var err error
-			if server != "" {
+			switch {
+			case server != "":
 				c, cerr := client.New([]string{server}, nil)
 				if cerr != nil {
 					return cerr
 				}
-				pol, err = c.Policy(cmd.Context())
-			} else {
+				pol, err = c.Policy(cmd.Context(), at)
+			case at > 0:
+				return withHint(fmt.Errorf("--at needs the network's history"), "fetch it from a running node with --server URL --at HEIGHT")
+			default:
 				pol, err = os.ReadFile(node.Home(home).PolicyFile())
 				if os.IsNotExist(err) {
-					return withHint(fmt.Errorf("no node in %s", home), "name the node's home with --home, or fetch the policy with --server URL")
+					return withHint(fmt.Errorf("no network in %s", home), "name the node's home with --home, or fetch the policy with --server URL")
 				}
 			}
 			if err != nil {
@@ -68,5 +115,6 @@ func newPolicy() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
 	cmd.Flags().StringVar(&server, "server", "", "fetch the policy from this node instead")
+	cmd.Flags().Uint64Var(&at, "at", 0, "with --server: the policy in force at this block height")
 	return cmd
 }

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/node"
+)
+
+func newTestnet() *cobra.Command {
+	var n int
+	var out, suiteName string
+	cmd := &cobra.Command{
+		Use:   "testnet",
+		Short: "Write the node homes of a local network of several institutions on 127.0.0.1",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || n > 50 {
+				return withHint(fmt.Errorf("--validators %d", n), "choose 1 to 50 validators")
+			}
+			var ports []string
+			for range 2 * n {
+				p, err := freePort()
+				if err != nil {
+					return err
+				}
+				ports = append(ports, p)
+			}
+			homes, err := node.Testnet(out, n, suiteName, ports)
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "wrote %d node homes and the genesis in %s; start each node in its own terminal:\n", n, out)
+			for i, h := range homes {
+				fmt.Fprintf(w, "  jurichain serve --home %s    # API http://%s\n", h, ports[2*i+1])
+			}
+			fmt.Fprintf(w, "trust policy for verifiers: %s\n", homes[0].PolicyFile())
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&n, "validators", 4, "number of validators (institutions)")
+	cmd.Flags().StringVar(&out, "out", "testnet", "directory for the node homes")
+	cmd.Flags().StringVar(&suiteName, "suite", "intl", "crypto suite")
+	return cmd
+}
+
+func newJoin() *cobra.Command {
+	var home, genesis, peers string
+	cmd := &cobra.Command{
+		Use:   "join",
+		Short: "Install a network's genesis in an institution's home",
+		Long:  "Install the genesis made by 'jurichain consortium genesis' in a home created with 'jurichain init --institution'. The node connects to the other founding members unless --peers names its peers (node_id@host:port,...), as an institution admitted later must.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var list []string
+			if peers != "" {
+				list = strings.Split(peers, ",")
+			}
+			if err := node.Join(node.Home(home), genesis, list); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "joined; start the node with: jurichain serve --home %s\n", home)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
+	cmd.Flags().StringVar(&genesis, "genesis", "genesis.json", "the network's genesis file")
+	cmd.Flags().StringVar(&peers, "peers", "", "peers to connect to, node_id@host:port,... (default: the other founding members)")
+	return cmd
+}
+
+func newConsortium() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "consortium",
+		Short: "Found a network from member cards, and change its membership",
+	}
+	cmd.AddCommand(newConsortiumGenesis(), newConsortiumPropose(), newConsortiumSign(), newConsortiumSubmit())
+	return cmd
+}
+
+func newConsortiumGenesis() *cobra.Command {
+	var name, out, suiteName string
+	var powers []string
+	cmd := &cobra.Command{
+		Use:   "genesis CARD...",
+		Short: "Combine member cards into a network's genesis and trust policy",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			power := map[string]int64{}
+			for _, p := range powers {
+				inst, v, ok := strings.Cut(p, "=")
+				n, err := strconv.ParseInt(v, 10, 64)
+				if !ok || err != nil || n < 1 || n > consortium.MaxPower {
+					return withHint(fmt.Errorf("--power %q", p), fmt.Sprintf("write --power INSTITUTION=N with N from 1 to %d", consortium.MaxPower))
+				}
+				power[inst] = n
+			}
+			var members []consortium.Member
+			for _, f := range args {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				c, err := consortium.ParseCard(b)
+				if err != nil {
+					return fmt.Errorf("%s: %w", f, err)
+				}
+				p := power[c.Institution]
+				if p == 0 {
+					p = 1
+				}
+				delete(power, c.Institution)
+				members = append(members, consortium.Member{Card: *c, Power: p})
+			}
+			for inst := range power {
+				return fmt.Errorf("--power names %s, which has no card", inst)
+			}
+			gen, err := node.NewGenesis(node.GenesisOptions{Name: name, Suite: suiteName, Members: members})
+			if err != nil {
+				return err
+			}
+			ms := consortium.Membership{Members: members}
+			pol, err := ms.Policy(gen.ChainID)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return err
+			}
+			if err := gen.SaveAs(filepath.Join(out, "genesis.json")); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(out, "policy"), pol.Format(), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "network %s: %d members, a checkpoint is final with cosignatures holding %d of %d voting power\nwrote %s and %s\nsend genesis.json to every member (jurichain join --genesis genesis.json); give the policy to verifiers\n",
+				gen.ChainID, len(members), consortium.Quorum(ms.TotalPower()), ms.TotalPower(), filepath.Join(out, "genesis.json"), filepath.Join(out, "policy"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "jurichain", "network name: the chain ID is the name and a fingerprint of the genesis")
+	cmd.Flags().StringVar(&out, "out", ".", "directory for genesis.json and policy")
+	cmd.Flags().StringVar(&suiteName, "suite", "intl", "crypto suite")
+	cmd.Flags().StringArrayVar(&powers, "power", nil, "voting power of an institution, INSTITUTION=N (default 1 each)")
+	return cmd
+}
+
+func newConsortiumPropose() *cobra.Command {
+	var home, server, out, add, remove, setPower string
+	var power int64
+	cmd := &cobra.Command{
+		Use:   "propose",
+		Short: "Write a membership change signed by this institution",
+		Long:  "Write a membership change (--add CARD, --remove INSTITUTION or --set-power INSTITUTION=N) for the network's current membership, signed with this institution's governance key. Other members add their signatures with 'consortium sign'; once members holding more than two thirds of the voting power signed, 'consortium submit' it.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := client.New(strings.Split(server, ","), nil)
+			if err != nil {
+				return err
+			}
+			st, err := c.Status(cmd.Context())
+			if err != nil {
+				return withHint(err, "name a running node of the network with --server")
+			}
+			ms, err := c.Membership(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ch := consortium.Change{Origin: st.Origin, Version: ms.Version}
+			switch {
+			case add != "" && remove == "" && setPower == "":
+				b, err := os.ReadFile(add)
+				if err != nil {
+					return err
+				}
+				if ch.Card, err = consortium.ParseCard(b); err != nil {
+					return err
+				}
+				ch.Kind, ch.Institution, ch.Power = consortium.ChangeAdd, ch.Card.Institution, power
+			case remove != "" && add == "" && setPower == "":
+				ch.Kind, ch.Institution = consortium.ChangeRemove, remove
+			case setPower != "" && add == "" && remove == "":
+				inst, v, _ := strings.Cut(setPower, "=")
+				ch.Kind, ch.Institution = consortium.ChangePower, inst
+				if ch.Power, err = strconv.ParseInt(v, 10, 64); err != nil {
+					return withHint(fmt.Errorf("--set-power %q", setPower), "write --set-power INSTITUTION=N")
+				}
+			default:
+				return withHint(fmt.Errorf("no single change given"), "give exactly one of --add CARD, --remove INSTITUTION, --set-power INSTITUTION=N")
+			}
+			if _, err := ms.Apply(&ch); err != nil {
+				return err
+			}
+			text, err := ch.Text()
+			if err != nil {
+				return err
+			}
+			signed, err := signChange(home, &note.Note{Text: text})
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, signed, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (signed by this institution); other members sign it with: jurichain consortium sign --home HOME %s\n", out, out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", defaultHome, "this institution's node home (for its governance key)")
+	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "a node of the network")
+	cmd.Flags().StringVar(&out, "out", "membership-change.note", "file to write the signed change to")
+	cmd.Flags().StringVar(&add, "add", "", "admit the institution of this member card")
+	cmd.Flags().Int64Var(&power, "power", 1, "with --add: the new member's voting power")
+	cmd.Flags().StringVar(&remove, "remove", "", "take this institution's voting power away")
+	cmd.Flags().StringVar(&setPower, "set-power", "", "set an institution's voting power, INSTITUTION=N")
+	return cmd
+}
+
+// signChange adds the home's governance signature to a change note.
+func signChange(home string, n *note.Note) ([]byte, error) {
+	signer, err := node.LoadNoteSigner(node.Home(home).GovernanceKeyFile())
+	if err != nil {
+		return nil, withHint(err, "name this institution's home with --home")
+	}
+	return note.Sign(n, signer)
+}
+
+func newConsortiumSign() *cobra.Command {
+	var home string
+	cmd := &cobra.Command{
+		Use:   "sign FILE",
+		Short: "Add this institution's signature to a membership change",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			// Earlier signatures are kept unverified: the ledger checks them.
+			n, err := note.Open(b, note.VerifierList())
+			var unverified *note.UnverifiedNoteError
+			if errors.As(err, &unverified) {
+				n, err = unverified.Note, nil
+			}
+			if err != nil {
+				return fmt.Errorf("%s is not a signed membership change: %w", args[0], err)
+			}
+			ch, err := consortium.ParseChange(n.Text)
+			if err != nil {
+				return err
+			}
+			n.Sigs, n.UnverifiedSigs = n.UnverifiedSigs, nil
+			signed, err := signChange(home, n)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(args[0], signed, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "signed: %s %s on %s (membership version %d)\n", ch.Kind, ch.Institution, ch.Origin, ch.Version)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&home, "home", defaultHome, "this institution's node home (for its governance key)")
+	return cmd
+}
+
+func newConsortiumSubmit() *cobra.Command {
+	var server string
+	cmd := &cobra.Command{
+		Use:   "submit FILE",
+		Short: "Submit a membership change signed by members holding more than two thirds of the voting power",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := client.New(strings.Split(server, ","), nil)
+			if err != nil {
+				return err
+			}
+			if err := c.ChangeMembership(cmd.Context(), b); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "submitted; the change applies once its block commits, and the new validator set votes two blocks later")
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "nodes of the network, comma-separated")
+	return cmd
+}

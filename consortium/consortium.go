@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
@@ -79,6 +80,9 @@ func (c *Card) Check() error {
 		}
 	}
 	cv, err := fnote.NewVerifierForCosignatureV1(c.CosignKey)
+	if err == nil && !isCosignatureKey(c.CosignKey) {
+		err = errors.New("not a tlog-cosignature/v1 key")
+	}
 	if err != nil {
 		return fmt.Errorf("member card %s: cosign_key: %w", c.Institution, err)
 	}
@@ -97,6 +101,20 @@ func (c *Card) Check() error {
 	}
 	return nil
 }
+
+// isCosignatureKey reports whether a verifier key has the
+// tlog-cosignature/v1 algorithm byte.
+func isCosignatureKey(vkey string) bool {
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return false
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	return err == nil && len(raw) > 0 && raw[0] == cosignatureV1Alg
+}
+
+// cosignatureV1Alg is the algorithm byte of tlog-cosignature/v1 keys.
+const cosignatureV1Alg = 0x04
 
 // ValidName reports whether s can name an institution: it appears in key
 // names, policy lines and CometBFT monikers.

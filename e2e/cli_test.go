@@ -118,7 +118,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 
 	st, _, code := run(t, nil, "status", "--server", n.URL)
-	if code != 0 || !strings.Contains(st, "tree size:  4") {
+	if code != 0 || !strings.Contains(st, "final tree: 4 deposits") {
 		t.Fatalf("status: %s", st)
 	}
 }

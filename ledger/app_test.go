@@ -6,17 +6,22 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
+	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	fnote "github.com/transparency-dev/formats/note"
 	mproof "github.com/transparency-dev/merkle/proof"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/policy"
@@ -27,39 +32,94 @@ import (
 
 const origin = "ledger.test/log"
 
-type env struct {
-	t        *testing.T
-	dir      string
-	signer   note.Signer
-	cosigner note.Signer
-	pol      *policy.Policy
-	key      ed25519.PrivateKey
+// validator is one member's keys.
+type validator struct {
+	consortium.Member
+	logSigner, cosigner, governance note.Signer
+	address                         []byte
 }
 
-func newEnv(t *testing.T) *env {
-	lskey, lvkey, _ := note.GenerateKey(rand.Reader, origin)
-	wskey, wvkey, _ := note.GenerateKey(rand.Reader, "validator0")
-	e := &env{t: t, dir: t.TempDir()}
-	e.signer, _ = note.NewSigner(lskey)
-	e.cosigner, _ = fnote.NewSignerForCosignatureV1(wskey)
-	wcv, _ := fnote.VKeyToCosignatureV1(wvkey)
+func newValidator(t *testing.T, name string) *validator {
+	t.Helper()
+	vpub, _, _ := ed25519.GenerateKey(rand.Reader)
+	lpub, lpriv, _ := ed25519.GenerateKey(rand.Reader)
+	lvkey, _ := note.NewEd25519VerifierKey(origin, lpub)
+	wskey, wvkey, _ := note.GenerateKey(rand.Reader, name)
+	gskey, gvkey, _ := note.GenerateKey(rand.Reader, name)
+	cvkey, _ := fnote.VKeyToCosignatureV1(wvkey)
+	v := &validator{Member: consortium.Member{Power: 1, Card: consortium.Card{
+		Institution: name, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
+		CosignKey: cvkey, GovernanceKey: gvkey, NodeID: strings.Repeat("0", 39) + name[len(name)-1:], P2PAddress: "127.0.0.1:1",
+	}}}
+	v.logSigner = testLogSigner{name: origin, vkey: lvkey, key: lpriv}
+	v.cosigner, _ = fnote.NewSignerForCosignatureV1(wskey)
+	v.governance, _ = note.NewSigner(gskey)
+	v.address = cmted25519.PubKey(vpub).Address()
+	return v
+}
+
+// testLogSigner signs as the log with a bare Ed25519 key, as nodes do.
+type testLogSigner struct {
+	name, vkey string
+	key        ed25519.PrivateKey
+}
+
+func (s testLogSigner) Name() string { return s.name }
+func (s testLogSigner) KeyHash() uint32 {
+	v, _ := note.NewVerifier(s.vkey)
+	return v.KeyHash()
+}
+func (s testLogSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, msg), nil }
+
+// env is a network of validators, each with its own store.
+type env struct {
+	t          *testing.T
+	validators []*validator
+	dirs       []string
+	pol        *policy.Policy
+	key        ed25519.PrivateKey
+}
+
+func newEnv(t *testing.T) *env { return newNetwork(t, 1) }
+
+func newNetwork(t *testing.T, n int) *env {
+	e := &env{t: t}
+	for i := range n {
+		e.validators = append(e.validators, newValidator(t, fmt.Sprint("validator", i)))
+		e.dirs = append(e.dirs, t.TempDir())
+	}
 	var err error
-	if e.pol, err = policy.Parse([]byte(fmt.Sprintf("log %s\nwitness validator0 %s\nquorum validator0\n", lvkey, wcv))); err != nil {
+	if e.pol, err = e.membership().Policy(origin); err != nil {
 		t.Fatal(err)
 	}
 	_, e.key, _ = ed25519.GenerateKey(rand.Reader)
 	return e
 }
 
-// open opens the ledger on the env's store; the returned func closes it.
-func (e *env) open() (*ledger.App, func()) {
+func (e *env) membership() *consortium.Membership {
+	ms := &consortium.Membership{}
+	for _, v := range e.validators {
+		ms.Members = append(ms.Members, v.Member)
+	}
+	return ms
+}
+
+// open opens validator 0's ledger; the returned func closes it.
+func (e *env) open() (*ledger.App, func()) { return e.openValidator(0, nil) }
+
+func (e *env) openValidator(i int, report func([]byte)) (*ledger.App, func()) {
 	e.t.Helper()
-	st, err := store.Open(e.dir, slog.New(slog.DiscardHandler))
+	st, err := store.Open(e.dirs[i], slog.New(slog.DiscardHandler))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	app, err := ledger.New(ledger.Config{Suite: suite.International(), Store: st, Origin: origin, CheckpointSigner: e.signer, Cosigner: e.cosigner})
+	v := e.validators[i]
+	app, err := ledger.New(ledger.Config{Suite: suite.International(), Store: st, Origin: origin,
+		CheckpointSigner: v.logSigner, Cosigner: v.cosigner, Genesis: e.membership(), ReportEvidence: report})
 	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: origin, InitialHeight: 1}); err != nil {
 		e.t.Fatal(err)
 	}
 	return app, func() { st.Close() }
@@ -81,18 +141,63 @@ func (e *env) signedWith(key ed25519.PrivateKey, idem, content string) []byte {
 
 var genesis = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// block runs one block through the app as CometBFT would.
-func block(t *testing.T, app *ledger.App, height int64, txs ...[]byte) *abci.ResponseFinalizeBlock {
+// block runs one block through validator 0's app as CometBFT would.
+func (e *env) block(app *ledger.App, height int64, txs ...[]byte) *abci.ResponseFinalizeBlock {
+	e.t.Helper()
+	return consensus(e.t, []*ledger.App{app}, e.validators[:1], height, txs...)[0]
+}
+
+// consensus runs one height through every validator's app as CometBFT
+// would: each extends its vote (cosigning its latest checkpoint), every
+// app verifies every extension, apps[0] proposes, all process the
+// proposal, execute it and commit; their app hashes must agree. Apps and
+// validators match by position.
+func consensus(t *testing.T, apps []*ledger.App, validators []*validator, height int64, txs ...[]byte) []*abci.ResponseFinalizeBlock {
 	t.Helper()
 	ctx := context.Background()
-	res, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: height, Time: genesis.Add(time.Duration(height) * time.Second), Txs: txs})
+	votes := make([]abci.ExtendedVoteInfo, len(apps))
+	for i, app := range apps {
+		ext, err := app.ExtendVote(ctx, &abci.RequestExtendVote{Height: height})
+		if err != nil {
+			t.Fatal(err)
+		}
+		votes[i] = abci.ExtendedVoteInfo{Validator: abci.Validator{Address: validators[i].address, Power: validators[i].Power}, VoteExtension: ext.VoteExtension, BlockIdFlag: cmtproto.BlockIDFlagCommit}
+	}
+	for _, app := range apps {
+		for i, v := range votes {
+			r, err := app.VerifyVoteExtension(ctx, &abci.RequestVerifyVoteExtension{ValidatorAddress: v.Validator.Address, Height: height, VoteExtension: v.VoteExtension})
+			if err != nil || r.Status != abci.ResponseVerifyVoteExtension_ACCEPT {
+				t.Fatalf("height %d: validator %d's extension refused", height, i)
+			}
+		}
+	}
+	prep, err := apps[0].PrepareProposal(ctx, &abci.RequestPrepareProposal{Height: height, Txs: txs, MaxTxBytes: 64 << 20, LocalLastCommit: abci.ExtendedCommitInfo{Votes: votes}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
-		t.Fatal(err)
+	var infos []abci.VoteInfo
+	for _, v := range votes {
+		infos = append(infos, abci.VoteInfo{Validator: v.Validator, BlockIdFlag: v.BlockIdFlag})
 	}
-	return res
+	var out []*abci.ResponseFinalizeBlock
+	for i, app := range apps {
+		pr, err := app.ProcessProposal(ctx, &abci.RequestProcessProposal{Height: height, Txs: prep.Txs, ProposedLastCommit: abci.CommitInfo{Votes: infos}})
+		if err != nil || pr.Status != abci.ResponseProcessProposal_ACCEPT {
+			t.Fatalf("height %d: validator %d refused the proposal", height, i)
+		}
+		res, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: height, Time: genesis.Add(time.Duration(height) * time.Second), Txs: prep.Txs, DecidedLastCommit: abci.CommitInfo{Votes: infos}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && !bytes.Equal(res.AppHash, out[0].AppHash) {
+			t.Fatalf("height %d: app hashes differ between validators", height)
+		}
+		out = append(out, res)
+	}
+	return out
 }
 
 func id(t *testing.T, signed []byte) string {
@@ -111,17 +216,20 @@ func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := e.signed("a", "photo"), e.signed("b", "video")
-	block(t, app, 1, ledger.EncodeDepositTx([][]byte{a, b}))
+	e.block(app, 1, ledger.EncodeDepositTx([][]byte{a, b}))
 	if app.Committed().Size != 0 {
 		t.Fatal("deposits entered the log in the block that ordered them")
 	}
 	if _, err := app.Placement(id(t, a)); !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("placement before certification: %v", err)
 	}
-	block(t, app, 2)
-	snap := app.Committed()
-	if snap.Size != 2 {
-		t.Fatalf("size %d after the next block, want 2", snap.Size)
+	e.block(app, 2)
+	if snap := app.Committed(); snap.TreeSize != 2 || snap.Size != 0 {
+		t.Fatalf("after the next block: tree size %d, final size %d; want 2 and 0 (not yet cosigned)", snap.TreeSize, snap.Size)
+	}
+	e.block(app, 3) // carries the cosignatures
+	if snap := app.Committed(); snap.Size != 2 {
+		t.Fatalf("final size %d once cosigned, want 2", snap.Size)
 	}
 	rec, err := app.DepositByID(id(t, b))
 	if err != nil {
@@ -159,12 +267,16 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 	sameContentOther := e.signedWith(other, "same-key", "photo")
 	bad := bytes.Clone(e.signed("bad", "x"))
 	bad[len(bad)-1] ^= 1
-	res := block(t, app, 1, ledger.EncodeDepositTx([][]byte{a, a, conflict, bad, sameContentOther}), []byte("garbage"))
-	if res.TxResults[1].Code != ledger.CodeMalformedTx {
-		t.Fatalf("garbage transaction code %d", res.TxResults[1].Code)
+	for _, garbage := range [][]byte{[]byte("garbage"), {1, 0, 0, 0, 1, 9}, {2, 0}} {
+		pr, err := app.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: 1, Txs: [][]byte{garbage}})
+		if err != nil || pr.Status != abci.ResponseProcessProposal_REJECT {
+			t.Fatalf("a proposal carrying %x was not rejected", garbage)
+		}
 	}
-	block(t, app, 2, ledger.EncodeDepositTx([][]byte{a})) // resubmitted after ordering
-	block(t, app, 3)
+	e.block(app, 1, ledger.EncodeDepositTx([][]byte{a, a, conflict, bad, sameContentOther}))
+	e.block(app, 2, ledger.EncodeDepositTx([][]byte{a})) // resubmitted after ordering
+	e.block(app, 3)
+	e.block(app, 4)
 	if got := app.Committed().Size; got != 2 {
 		t.Fatalf("log size %d, want 2 (one deposit per depositor)", got)
 	}
@@ -193,29 +305,27 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 }
 
 func TestDeterministicAppHashAndRestart(t *testing.T) {
-	e1, e2 := newEnv(t), newEnv(t)
-	e2.key = e1.key
-	app1, close1 := e1.open()
-	app2, close2 := e2.open()
+	e := newNetwork(t, 2)
+	app1, close1 := e.openValidator(0, nil)
+	app2, close2 := e.openValidator(1, nil)
 	defer close2()
+	apps := []*ledger.App{app1, app2}
 	var txs [][]byte
 	for i := range 5 {
-		txs = append(txs, ledger.EncodeDepositTx([][]byte{e1.signed(fmt.Sprint("k", i), fmt.Sprint("c", i)), e1.signed(fmt.Sprint("j", i), fmt.Sprint("d", i))}))
+		txs = append(txs, ledger.EncodeDepositTx([][]byte{e.signed(fmt.Sprint("k", i), fmt.Sprint("c", i)), e.signed(fmt.Sprint("j", i), fmt.Sprint("d", i))}))
 	}
 	var hashes [][]byte
 	for h, tx := range txs {
-		r1 := block(t, app1, int64(h+1), tx)
-		r2 := block(t, app2, int64(h+1), tx)
-		if !bytes.Equal(r1.AppHash, r2.AppHash) {
-			t.Fatalf("height %d: app hashes differ between replicas", h+1)
-		}
-		hashes = append(hashes, r1.AppHash)
+		hashes = append(hashes, consensus(t, apps, e.validators, int64(h+1), tx)[0].AppHash)
 	}
 	before := app1.Committed()
+	if before.Size != 6 || before.TreeSize != 8 {
+		t.Fatalf("final size %d, tree size %d; want 6 and 8", before.Size, before.TreeSize)
+	}
 	close1()
 
 	// Reopen, as after a crash: Info reports the last committed block.
-	app1, close1 = e1.open()
+	app1, close1 = e.openValidator(0, nil)
 	defer close1()
 	info, err := app1.Info(context.Background(), &abci.RequestInfo{})
 	if err != nil {
@@ -224,14 +334,12 @@ func TestDeterministicAppHashAndRestart(t *testing.T) {
 	if info.LastBlockHeight != 5 || !bytes.Equal(info.LastBlockAppHash, hashes[4]) {
 		t.Fatalf("after restart: height %d hash %x", info.LastBlockHeight, info.LastBlockAppHash)
 	}
-	r1 := block(t, app1, 6)
-	r2 := block(t, app2, 6)
-	if !bytes.Equal(r1.AppHash, r2.AppHash) {
-		t.Fatal("the restarted replica diverged")
-	}
+	apps[0] = app1
+	consensus(t, apps, e.validators, 6)
+	consensus(t, apps, e.validators, 7)
 	after := app1.Committed()
 	if after.Size != 10 {
-		t.Fatalf("size %d, want 10", after.Size)
+		t.Fatalf("final size %d, want 10", after.Size)
 	}
 	p, err := app1.ConsistencyProof(before.Size, after.Size)
 	if err != nil {
@@ -240,8 +348,15 @@ func TestDeterministicAppHashAndRestart(t *testing.T) {
 	if err := mproof.VerifyConsistency(suite.International().LogHasher(), before.Size, after.Size, p, before.Root, after.Root); err != nil {
 		t.Fatalf("log after restart is not consistent with the checkpoint before: %v", err)
 	}
-	if _, err := e1.pol.Verify(after.Checkpoint); err != nil {
-		t.Fatalf("checkpoint after restart: %v", err)
+	res, err := e.pol.Verify(after.Checkpoint)
+	if err != nil {
+		t.Fatalf("final checkpoint after restart: %v", err)
+	}
+	if len(res.Cosigners) != 2 {
+		t.Fatalf("final checkpoint cosigned by %v, want both validators", res.Cosigners)
+	}
+	if !bytes.Equal(app2.Committed().Checkpoint, after.Checkpoint) {
+		t.Fatal("the validators' final checkpoints differ")
 	}
 }
 
@@ -249,7 +364,7 @@ func TestUncommittedBlockIsDiscarded(t *testing.T) {
 	e := newEnv(t)
 	app, closeApp := e.open()
 	ctx := context.Background()
-	block(t, app, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "a")}))
+	e.block(app, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "a")}))
 	// Block 2 executes but the process dies before Commit.
 	if _, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 2, Time: genesis}); err != nil {
 		t.Fatal(err)
@@ -261,7 +376,8 @@ func TestUncommittedBlockIsDiscarded(t *testing.T) {
 	if info.LastBlockHeight != 1 || app.Committed().Size != 0 {
 		t.Fatalf("an uncommitted block survived: height %d size %d", info.LastBlockHeight, app.Committed().Size)
 	}
-	block(t, app, 2) // replayed by CometBFT
+	e.block(app, 2) // replayed by CometBFT
+	e.block(app, 3)
 	if app.Committed().Size != 1 {
 		t.Fatal("the replayed block lost the pending deposit")
 	}

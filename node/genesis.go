@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -172,7 +171,8 @@ func Join(h Home, genesisFile string, peers []string) error {
 // InitOptions configure a new single-institution network.
 type InitOptions struct {
 	InstitutionOptions
-	// Name is the network name; generated when empty.
+	// Name is the network name (default jurichain-local); the genesis
+	// fingerprint in the chain ID keeps networks apart.
 	Name string
 	// Suite is the crypto suite name.
 	Suite string
@@ -184,11 +184,7 @@ func Init(h Home, o InitOptions) error {
 		return fmt.Errorf("%s already holds a node; choose another --home or remove it", h)
 	}
 	if o.Name == "" {
-		var b [4]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return err
-		}
-		o.Name = "jurichain-local-" + hex.EncodeToString(b[:])
+		o.Name = "jurichain-local"
 	}
 	if o.Institution == "" {
 		o.Institution = "validator0"

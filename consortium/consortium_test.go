@@ -1,0 +1,96 @@
+package consortium_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/consortium"
+)
+
+func card(t *testing.T, name string) consortium.Card {
+	vpub, _, _ := ed25519.GenerateKey(rand.Reader)
+	lpub, _, _ := ed25519.GenerateKey(rand.Reader)
+	_, wv, _ := note.GenerateKey(rand.Reader, name)
+	_, gv, _ := note.GenerateKey(rand.Reader, name)
+	cv, _ := fnote.VKeyToCosignatureV1(wv)
+	return consortium.Card{Institution: name, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
+		CosignKey: cv, GovernanceKey: gv, NodeID: strings.Repeat("a", 40), P2PAddress: "127.0.0.1:26656"}
+}
+
+// The policy's quorum is more than two thirds of the voting power, with
+// weights expressed through one-member groups.
+func TestPolicyQuorumFollowsVotingPower(t *testing.T) {
+	for _, tc := range []struct {
+		powers    []int64
+		threshold int
+		groups    int
+	}{
+		{[]int64{1}, 1, 1},
+		{[]int64{1, 1, 1, 1}, 3, 1},
+		{[]int64{1, 1, 1, 1, 1, 1, 1}, 5, 1},
+		{[]int64{3, 1, 1, 1}, 5, 4}, // total 6: more than 4
+	} {
+		ms := consortium.Membership{}
+		for i, p := range tc.powers {
+			c := card(t, fmt.Sprint("inst", i))
+			c.NodeID = strings.Repeat(fmt.Sprint(i), 40)
+			ms.Members = append(ms.Members, consortium.Member{Card: c, Power: p})
+		}
+		pol, err := ms.Policy("net-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := pol.Groups[len(pol.Groups)-1]
+		if q.Threshold != tc.threshold || len(pol.Groups) != tc.groups || len(pol.Logs) != len(tc.powers) {
+			t.Errorf("powers %v: threshold %d with %d groups, want %d with %d", tc.powers, q.Threshold, len(pol.Groups), tc.threshold, tc.groups)
+		}
+	}
+}
+
+func TestCardsAndChangesRejectBadInput(t *testing.T) {
+	good := card(t, "court")
+	for name, mutate := range map[string]func(c *consortium.Card){
+		"bad name":         func(c *consortium.Card) { c.Institution = "a b" },
+		"short key":        func(c *consortium.Card) { c.LogKey = "AAAA" },
+		"cosign key name":  func(c *consortium.Card) { c.Institution = "other" },
+		"missing p2p":      func(c *consortium.Card) { c.P2PAddress = "" },
+		"bad node id":      func(c *consortium.Card) { c.NodeID = "abc" },
+		"plain cosign key": func(c *consortium.Card) { c.CosignKey = c.GovernanceKey },
+	} {
+		c := good
+		mutate(&c)
+		if err := c.Check(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	for _, text := range []string{
+		"",
+		"jurichain membership change\nnetwork n\nversion 0\nremove\n",
+		"jurichain membership change\nnetwork n\nversion x\nremove a\n",
+		"jurichain membership change\nnetwork n\nversion 0\npower a 0\n",
+		"jurichain membership change\nnetwork n\nversion 0\npower a 11\n",
+		"jurichain membership change\nnetwork n\nversion 0\nadd 1 !!\n",
+	} {
+		if _, err := consortium.ParseChange(text); err == nil {
+			t.Errorf("%q accepted", text)
+		}
+	}
+	ms := &consortium.Membership{Members: []consortium.Member{{Card: good, Power: 1}}}
+	for _, c := range []consortium.Change{
+		{Version: 1, Kind: consortium.ChangeRemove, Institution: "court"},
+		{Version: 0, Kind: consortium.ChangeRemove, Institution: "court"}, // no power left
+		{Version: 0, Kind: consortium.ChangeAdd, Institution: "court", Power: 1, Card: &good},
+		{Version: 0, Kind: consortium.ChangePower, Institution: "nobody", Power: 1},
+	} {
+		if _, err := ms.Apply(&c); err == nil {
+			t.Errorf("%+v applied", c)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+package ledger_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"testing"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/transparency-dev/formats/log"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/policy"
+)
+
+func openAll(t *testing.T, e *env, report func([]byte)) []*ledger.App {
+	var apps []*ledger.App
+	for i := range e.validators {
+		app, closeApp := e.openValidator(i, report)
+		t.Cleanup(closeApp)
+		apps = append(apps, app)
+	}
+	return apps
+}
+
+// extensionOver builds a vote extension signing a checkpoint of the given
+// tree with validator v's keys.
+func extensionOver(t *testing.T, v *validator, size uint64, root []byte) []byte {
+	body := log.Checkpoint{Origin: origin, Size: size, Hash: root}.Marshal()
+	signed, err := note.Sign(&note.Note{Text: string(body)}, v.logSigner, v.cosigner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext := binary.BigEndian.AppendUint64(nil, size)
+	ext = append(ext, root...)
+	return append(ext, signed[len(body)+1:]...)
+}
+
+func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
+	e := newNetwork(t, 4)
+	var reported [][]byte
+	apps := openAll(t, e, func(tx []byte) { reported = append(reported, tx) })
+	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
+	consensus(t, apps, e.validators, 2)
+	snap := apps[0].Committed()
+	if snap.TreeSize != 1 || snap.Size != 0 {
+		t.Fatalf("tree %d final %d, want 1 and 0", snap.TreeSize, snap.Size)
+	}
+	good := extensionOver(t, e.validators[1], snap.TreeSize, snap.TreeRoot)
+	tampered := bytes.Clone(good)
+	tampered[len(tampered)-3] ^= 1
+	otherRoot := bytes.Repeat([]byte{7}, 32)
+	outsider := newValidator(t, "outsider")
+	for _, tc := range []struct {
+		name  string
+		addr  []byte
+		ext   []byte
+		want  abci.ResponseVerifyVoteExtension_VerifyStatus
+		fraud bool
+	}{
+		{"good", e.validators[1].address, good, abci.ResponseVerifyVoteExtension_ACCEPT, false},
+		{"empty", e.validators[1].address, nil, abci.ResponseVerifyVoteExtension_ACCEPT, false},
+		{"bad signature", e.validators[1].address, tampered, abci.ResponseVerifyVoteExtension_REJECT, false},
+		{"another member's signatures", e.validators[2].address, good, abci.ResponseVerifyVoteExtension_REJECT, false},
+		{"unknown key", outsider.address, extensionOver(t, outsider, snap.TreeSize, snap.TreeRoot), abci.ResponseVerifyVoteExtension_REJECT, false},
+		{"other size", e.validators[1].address, extensionOver(t, e.validators[1], 5, snap.TreeRoot), abci.ResponseVerifyVoteExtension_REJECT, false},
+		{"inconsistent tree", e.validators[3].address, extensionOver(t, e.validators[3], snap.TreeSize, otherRoot), abci.ResponseVerifyVoteExtension_REJECT, true},
+	} {
+		reported = nil
+		r, err := apps[0].VerifyVoteExtension(context.Background(), &abci.RequestVerifyVoteExtension{ValidatorAddress: tc.addr, Height: 3, VoteExtension: tc.ext})
+		if err != nil || r.Status != tc.want {
+			t.Errorf("%s: status %v err %v, want %v", tc.name, r.Status, err, tc.want)
+		}
+		if (len(reported) > 0) != tc.fraud {
+			t.Errorf("%s: %d evidence reports", tc.name, len(reported))
+		}
+	}
+	// The reported equivocation, once in a block, is recorded by every
+	// replica with both checkpoints.
+	consensus(t, apps, e.validators, 3, reported...)
+	for i, app := range apps {
+		ev, err := app.Misbehaviour()
+		if err != nil || len(ev) != 1 || ev[0].Institution != "validator3" || ev[0].Size != 1 {
+			t.Fatalf("replica %d evidence: %+v %v", i, ev, err)
+		}
+		if !bytes.Contains([]byte(ev[0].Ours), []byte(origin+"\n1\n")) || ev[0].Theirs == ev[0].Ours {
+			t.Fatalf("replica %d keeps %q and %q", i, ev[0].Theirs, ev[0].Ours)
+		}
+	}
+	// Evidence that proves nothing is refused.
+	consistent, _ := note.Sign(&note.Note{Text: string(log.Checkpoint{Origin: origin, Size: 1, Hash: snap.TreeRoot}.Marshal())}, e.validators[2].cosigner)
+	if r, _ := apps[0].CheckTx(context.Background(), &abci.RequestCheckTx{Tx: ledger.EncodeEvidenceTx(consistent)}); r.Code != ledger.CodeRefused {
+		t.Fatalf("consistent checkpoint accepted as evidence: code %d", r.Code)
+	}
+}
+
+func TestFinalityNeedsMoreThanTwoThirds(t *testing.T) {
+	e := newNetwork(t, 4)
+	apps := openAll(t, e, nil)
+	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
+	consensus(t, apps, e.validators, 2)
+	ctx := context.Background()
+	snap := apps[0].Committed()
+	var votes []abci.ExtendedVoteInfo
+	for i, v := range e.validators {
+		vi := abci.ExtendedVoteInfo{Validator: abci.Validator{Address: v.address, Power: 1}, BlockIdFlag: 2}
+		if i < 2 { // only two of four cosign
+			vi.VoteExtension = extensionOver(t, v, snap.TreeSize, snap.TreeRoot)
+		}
+		votes = append(votes, vi)
+	}
+	prep, err := apps[0].PrepareProposal(ctx, &abci.RequestPrepareProposal{Height: 3, MaxTxBytes: 1 << 20, LocalLastCommit: abci.ExtendedCommitInfo{Votes: votes}})
+	if err != nil || len(prep.Txs) != 0 {
+		t.Fatalf("two of four cosignatures made a cosignatures transaction: %d txs %v", len(prep.Txs), err)
+	}
+	votes[2].VoteExtension = extensionOver(t, e.validators[2], snap.TreeSize, snap.TreeRoot)
+	prep, err = apps[0].PrepareProposal(ctx, &abci.RequestPrepareProposal{Height: 3, MaxTxBytes: 1 << 20, LocalLastCommit: abci.ExtendedCommitInfo{Votes: votes}})
+	if err != nil || len(prep.Txs) != 1 {
+		t.Fatalf("three of four cosignatures: %d txs %v", len(prep.Txs), err)
+	}
+	var infos []abci.VoteInfo
+	for _, v := range votes {
+		infos = append(infos, abci.VoteInfo{Validator: v.Validator, BlockIdFlag: v.BlockIdFlag})
+	}
+	// The same transaction is not a quorum of a larger validator set.
+	bigger := append(append([]abci.VoteInfo(nil), infos...), abci.VoteInfo{Validator: abci.Validator{Address: bytes.Repeat([]byte{9}, 20), Power: 2}})
+	if r, _ := apps[1].ProcessProposal(ctx, &abci.RequestProcessProposal{Txs: prep.Txs, ProposedLastCommit: abci.CommitInfo{Votes: bigger}}); r.Status != abci.ResponseProcessProposal_REJECT {
+		t.Fatal("three of six voting power accepted as final")
+	}
+	for _, app := range apps {
+		if _, err := app.FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 3, Txs: prep.Txs, DecidedLastCommit: abci.CommitInfo{Votes: infos}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Commit(ctx, &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	final := apps[3].Committed().Checkpoint
+	res, err := e.pol.Verify(final)
+	if err != nil || len(res.Cosigners) != 3 {
+		t.Fatalf("final checkpoint: %v cosigners, %v", res, err)
+	}
+	// Drop one cosignature line: two of four no longer satisfy the policy.
+	lines := bytes.SplitAfter(final, []byte("\n"))
+	short := bytes.Join(lines[:len(lines)-2], nil)
+	if _, err := e.pol.Verify(short); !errors.Is(err, policy.ErrQuorum) {
+		t.Fatalf("a checkpoint with two of four cosignatures: %v", err)
+	}
+}
+
+func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
+	e := newNetwork(t, 4)
+	apps := openAll(t, e, nil)
+	consensus(t, apps, e.validators, 1)
+	newcomer := newValidator(t, "validator4")
+	ch := consortium.Change{Origin: origin, Version: 0, Kind: consortium.ChangeAdd, Institution: "validator4", Power: 1, Card: &newcomer.Card}
+	text, err := ch.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign := func(vs ...*validator) []byte {
+		var signers []note.Signer
+		for _, v := range vs {
+			signers = append(signers, v.governance)
+		}
+		b, err := note.Sign(&note.Note{Text: text}, signers...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	v := e.validators
+	twoOfFour := ledger.EncodeMembershipTx(sign(v[0], v[1]))
+	if r, _ := apps[0].CheckTx(context.Background(), &abci.RequestCheckTx{Tx: twoOfFour}); r.Code != ledger.CodeRefused {
+		t.Fatal("a change signed by half the power was admitted")
+	}
+	res := consensus(t, apps, e.validators, 2, twoOfFour)
+	if res[0].TxResults[0].Code != ledger.CodeRefused || len(res[0].ValidatorUpdates) != 0 {
+		t.Fatal("a change signed by half the power was applied")
+	}
+	oldPolicy, _ := apps[0].PolicyAt(2)
+	res = consensus(t, apps, e.validators, 3, ledger.EncodeMembershipTx(sign(v[0], v[1], v[3])))
+	if res[0].TxResults[0].Code != ledger.CodeOK || len(res[0].ValidatorUpdates) != 1 || res[0].ValidatorUpdates[0].Power != 1 {
+		t.Fatalf("a change signed by three of four: %+v", res[0])
+	}
+	// Replayed: the version moved on.
+	res = consensus(t, apps, e.validators, 4, ledger.EncodeMembershipTx(sign(v[0], v[1], v[3])))
+	if res[0].TxResults[0].Code != ledger.CodeRefused {
+		t.Fatal("a membership change was applied twice")
+	}
+	for h, want := range map[uint64]int{1: 4, 4: 4, 5: 5, 100: 5} {
+		text, err := apps[2].PolicyAt(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := policy.Parse(text)
+		if err != nil || len(p.Witnesses) != want {
+			t.Fatalf("policy at height %d: %d witnesses, want %d (%v)", h, len(p.Witnesses), want, err)
+		}
+	}
+	if now, _ := apps[0].PolicyAt(2); !bytes.Equal(now, oldPolicy) {
+		t.Fatal("the policy of a past height changed")
+	}
+	if got := apps[1].Membership(); got.Version != 1 || len(got.Active()) != 5 {
+		t.Fatalf("membership %+v", got)
+	}
+}

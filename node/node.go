@@ -212,15 +212,36 @@ func (n *Node) Stop() error {
 
 // cometLogger sends CometBFT's logs to slog. CometBFT logs every block at
 // info level; those become debug so an operator's info log stays readable.
+// A peer refused for running another network is an operator's problem
+// (a wrong genesis or peer list) and is reported as such.
 type cometLogger struct{ l *slog.Logger }
 
 func (c cometLogger) Debug(msg string, kv ...any) { c.l.Debug(msg, kv...) }
-func (c cometLogger) Info(msg string, kv ...any)  { c.l.Debug(msg, kv...) }
-func (c cometLogger) Error(msg string, kv ...any) { c.l.Warn(msg, kv...) }
+func (c cometLogger) Info(msg string, kv ...any) {
+	if !c.otherNetwork(kv) {
+		c.l.Debug(msg, kv...)
+	}
+}
+func (c cometLogger) Error(msg string, kv ...any) {
+	if !c.otherNetwork(kv) {
+		c.l.Warn(msg, kv...)
+	}
+}
 func (c cometLogger) With(kv ...any) cmtlog.Logger {
 	return cometLogger{c.l.With(kv...)}
 }
 
+func (c cometLogger) otherNetwork(kv []any) bool {
+	for _, v := range kv {
+		err, ok := v.(error)
+		var rej p2p.ErrRejected
+		if ok && errors.As(err, &rej) && rej.IsIncompatible() {
+			c.l.Error("refused to connect: the peer runs a different network (another genesis); check the genesis file and the peer list", "err", err)
+			return true
+		}
+	}
+	return false
+}
 // Config returns Jurichain's CometBFT settings for a home. Blocks are
 // short (timeout_commit 50 ms, skipped once every precommit is in) so a
 // deposit commits within a few hundred milliseconds; blocks are made only

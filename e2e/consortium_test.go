@@ -1,0 +1,476 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/formats/log"
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// network is a testnet of validators, each a 'jurichain serve' process.
+// With proxies, every p2p connection between two nodes passes through a
+// TCP relay of the test, so the test can cut a node off.
+type network struct {
+	t       *testing.T
+	nodes   []*node
+	pol     *policy.Policy
+	relays  map[[2]int]*relay // (dialer, dialed) -> relay
+	origin  string
+	servers []string
+}
+
+func startNetwork(t *testing.T, n int, relayed bool) *network {
+	t.Helper()
+	dir := t.TempDir()
+	if out, errOut, code := run(t, nil, "testnet", "--validators", fmt.Sprint(n), "--out", dir); code != 0 {
+		t.Fatalf("testnet: %s %s", out, errOut)
+	}
+	net := &network{t: t, relays: map[[2]int]*relay{}}
+	type card struct {
+		NodeID     string `json:"node_id"`
+		P2PAddress string `json:"p2p_address"`
+	}
+	cards := make([]card, n)
+	for i := range n {
+		home := filepath.Join(dir, fmt.Sprint("node", i))
+		var settings struct{ HTTP string }
+		readJSON(t, filepath.Join(home, "config", "jurichain.json"), &settings)
+		readJSON(t, filepath.Join(home, "config", "card.json"), &cards[i])
+		net.nodes = append(net.nodes, &node{t: t, home: home, http: settings.HTTP, URL: "http://" + settings.HTTP})
+		net.servers = append(net.servers, "http://"+settings.HTTP)
+	}
+	if relayed {
+		for i := range n {
+			var peers []string
+			for j := range n {
+				if i != j {
+					r := newRelay(t, cards[j].P2PAddress)
+					net.relays[[2]int{i, j}] = r
+					peers = append(peers, cards[j].NodeID+"@"+r.addr)
+				}
+			}
+			cfgFile := filepath.Join(net.nodes[i].home, "config", "config.toml")
+			b, err := os.ReadFile(cfgFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = regexp.MustCompile(`(?m)^persistent_peers = ".*"$`).ReplaceAll(b, []byte(`persistent_peers = "`+strings.Join(peers, ",")+`"`))
+			if err := os.WriteFile(cfgFile, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, nd := range net.nodes {
+		nd.start()
+	}
+	net.pol = net.nodes[0].policy()
+	net.origin = net.nodes[0].status().Origin
+	return net
+}
+
+func readJSON(t *testing.T, file string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cut disconnects node i from every other node, or reconnects it.
+func (nw *network) cut(i int, cut bool) {
+	for k, r := range nw.relays {
+		if k[0] == i || k[1] == i {
+			r.setCut(cut)
+		}
+	}
+}
+
+// relay forwards TCP connections to a target until it is cut.
+type relay struct {
+	t      *testing.T
+	addr   string
+	target string
+	mu     sync.Mutex
+	cut    bool
+	conns  []net.Conn
+}
+
+func newRelay(t *testing.T, target string) *relay {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{t: t, addr: l.Addr().String(), target: target}
+	t.Cleanup(func() { l.Close(); r.setCut(true) })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			r.mu.Lock()
+			if r.cut {
+				r.mu.Unlock()
+				c.Close()
+				continue
+			}
+			up, err := net.Dial("tcp", r.target)
+			if err != nil {
+				r.mu.Unlock()
+				c.Close()
+				continue
+			}
+			r.conns = append(r.conns, c, up)
+			r.mu.Unlock()
+			go func() { io.Copy(up, c); up.Close() }()
+			go func() { io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return r
+}
+
+func (r *relay) setCut(cut bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cut = cut
+	if cut {
+		for _, c := range r.conns {
+			c.Close()
+		}
+		r.conns = nil
+	}
+}
+
+// ledgerLoad submits deposits and remembers what was reported committed
+// and which final checkpoints the nodes served.
+type ledgerLoad struct {
+	t           *testing.T
+	origin      string
+	key         suite.PrivateKey
+	pol         *policy.Policy
+	mu          sync.Mutex
+	seq         int
+	committed   map[string]uint64 // deposit id -> index
+	contents    map[string][]byte // deposit id -> sha256
+	checkpoints map[uint64][]byte // size -> root, from any node
+}
+
+func newLoad(t *testing.T, nw *network) *ledgerLoad {
+	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	return &ledgerLoad{t: t, origin: nw.origin, key: key, pol: nw.pol,
+		committed: map[string]uint64{}, contents: map[string][]byte{}, checkpoints: map[uint64][]byte{}}
+}
+
+// run submits batches through c until ctx ends, and watches the
+// checkpoints of the given nodes; the returned func waits for it all.
+func (l *ledgerLoad) run(ctx context.Context, c *client.Client, watch []*node) (wait func()) {
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				l.submit(ctx, c, 40, 5*time.Second)
+			}
+		}()
+	}
+	for _, n := range watch {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := n.client()
+			for ctx.Err() == nil {
+				l.sawCheckpoint(ctx, c)
+				time.Sleep(50 * time.Millisecond)
+			}
+		}()
+	}
+	return wg.Wait
+}
+
+// waitCommitted waits until at least n deposits were reported committed.
+func (l *ledgerLoad) waitCommitted(n int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l.mu.Lock()
+		got := len(l.committed)
+		l.mu.Unlock()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("only %d deposits committed in 30 s", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// submit sends one batch and returns the ids reported committed.
+func (l *ledgerLoad) submit(ctx context.Context, c *client.Client, n int, wait time.Duration) []string {
+	var batch []api.Deposit
+	sums := map[string][]byte{}
+	for range n {
+		l.mu.Lock()
+		l.seq++
+		i := l.seq
+		l.mu.Unlock()
+		content := fmt.Sprintf("consortium evidence %d", i)
+		d := prepare(l.t, l.origin, l.key, content, fmt.Sprint("k-", i))
+		sum := sha256.Sum256([]byte(content))
+		batch = append(batch, d)
+		sums[depositID(l.t, d)] = sum[:]
+	}
+	res, err := c.Submit(ctx, batch, wait)
+	if err != nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var ids []string
+	for _, r := range res {
+		if r.Status == api.StatusCommitted {
+			l.committed[r.ID] = *r.Index
+			l.contents[r.ID] = sums[r.ID]
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+func (l *ledgerLoad) sawCheckpoint(ctx context.Context, c *client.Client) {
+	cp, err := c.Checkpoint(ctx)
+	if err != nil {
+		return // none yet, or the node is down
+	}
+	v, err := l.pol.Verify(cp)
+	if err != nil {
+		l.t.Errorf("a node served a checkpoint the policy rejects: %v", err)
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if old, ok := l.checkpoints[v.Checkpoint.Size]; ok && string(old) != string(v.Checkpoint.Hash) {
+		l.t.Errorf("fork: two final checkpoints of size %d with different roots", v.Checkpoint.Size)
+	}
+	l.checkpoints[v.Checkpoint.Size] = v.Checkpoint.Hash
+}
+
+// checkEveryNode waits until every node's final tree reaches size, then
+// checks that all agree and that each node serves every committed deposit
+// with a receipt valid under the policy, consistent with every checkpoint
+// seen.
+func (l *ledgerLoad) checkEveryNode(nw *network) {
+	l.t.Helper()
+	var size uint64
+	for _, idx := range l.committed {
+		size = max(size, idx+1)
+	}
+	var roots []string
+	for _, n := range nw.nodes {
+		deadline := time.Now().Add(60 * time.Second)
+		for n.status().TreeSize < size {
+			if time.Now().After(deadline) {
+				l.t.Fatalf("%s did not catch up to size %d (at %d)", n.home, size, n.status().TreeSize)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		checkAll(l.t, n, l.pol, l.committed, l.contents, l.checkpoints)
+		roots = append(roots, fmt.Sprintf("%x", n.status().RootHash))
+	}
+	// With no load, the final trees converge to one size and root.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		seen := map[string]bool{}
+		for _, n := range nw.nodes {
+			st := n.status()
+			seen[fmt.Sprint(st.TreeSize, st.RootHash)] = true
+		}
+		if len(seen) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("the nodes' final trees differ: %v", seen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestConsortiumOneOfFourKilled(t *testing.T) {
+	nw := startNetwork(t, 4, false)
+	l := newLoad(t, nw)
+	c, _ := client.New(nw.servers, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := l.run(ctx, c, nw.nodes)
+	l.waitCommitted(100)
+	nw.nodes[3].kill()
+	l.mu.Lock()
+	before := len(l.committed)
+	l.mu.Unlock()
+	l.waitCommitted(before + 100) // fails unless three of four keep committing
+	l.mu.Lock()
+	after := len(l.committed)
+	l.mu.Unlock()
+	cancel()
+	wait()
+	t.Logf("%d deposits committed before the kill, %d after", before, after-before)
+	nw.nodes[3].start()
+	l.checkEveryNode(nw)
+}
+
+func TestConsortiumTwoOfFourKilled(t *testing.T) {
+	nw := startNetwork(t, 4, false)
+	l := newLoad(t, nw)
+	ctx := context.Background()
+	c, _ := client.New(nw.servers[:2], nil)
+	if ids := l.submit(ctx, c, 20, 20*time.Second); len(ids) != 20 {
+		t.Fatalf("%d of 20 deposits committed with every node up", len(ids))
+	}
+	l.sawCheckpoint(ctx, nw.nodes[0].client())
+	nw.nodes[2].kill()
+	nw.nodes[3].kill()
+	if ids := l.submit(ctx, c, 10, 3*time.Second); len(ids) != 0 {
+		t.Fatalf("%d deposits committed with two of four validators down", len(ids))
+	}
+	final := nw.nodes[0].status().TreeSize
+	time.Sleep(2 * time.Second)
+	for _, n := range nw.nodes[:2] {
+		if st := n.status(); st.TreeSize != final {
+			t.Fatalf("the final tree grew from %d to %d without a quorum", final, st.TreeSize)
+		}
+	}
+	nw.nodes[2].start()
+	nw.nodes[3].start()
+	// The deposits waiting in the mempools commit once the quorum is back.
+	if ids := l.submit(ctx, c, 10, 60*time.Second); len(ids) != 10 {
+		t.Fatalf("%d of 10 deposits committed after the restart", len(ids))
+	}
+	l.checkEveryNode(nw)
+}
+
+func TestConsortiumPartitionHeals(t *testing.T) {
+	nw := startNetwork(t, 4, true)
+	l := newLoad(t, nw)
+	c, _ := client.New(nw.servers[:3], nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := l.run(ctx, c, nw.nodes)
+	l.waitCommitted(100)
+	nw.cut(3, true)
+	l.mu.Lock()
+	before := len(l.committed)
+	l.mu.Unlock()
+	l.waitCommitted(before + 100) // the majority side keeps committing
+	cutOff := nw.nodes[3].status().TreeSize
+	if majority := nw.nodes[0].status().TreeSize; majority <= cutOff {
+		t.Fatalf("the cut-off node's final tree kept up: %d vs %d", majority, cutOff)
+	}
+	nw.cut(3, false)
+	time.Sleep(time.Second)
+	cancel()
+	wait()
+	l.checkEveryNode(nw)
+	t.Logf("%d deposits, %d checkpoints seen across the partition; node3 was cut off at %d", len(l.committed), len(l.checkpoints), cutOff)
+}
+
+func TestConsortiumEquivocationIsRecorded(t *testing.T) {
+	nw := startNetwork(t, 4, false)
+	l := newLoad(t, nw)
+	ctx := context.Background()
+	c, _ := client.New(nw.servers, nil)
+	l.submit(ctx, c, 5, 20*time.Second)
+	st := nw.nodes[0].status()
+	// institution3 signs a checkpoint of the same size with another root.
+	forged := log.Checkpoint{Origin: nw.origin, Size: st.TreeSize, Hash: make([]byte, 32)}.Marshal()
+	b, err := os.ReadFile(filepath.Join(nw.nodes[3].home, "config", "cosign.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := fnote.NewSignerForCosignatureV1(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := note.Sign(&note.Note{Text: string(forged)}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nw.nodes[0].client().ReportMisbehaviour(ctx, signed); err != nil {
+		t.Fatal(err)
+	}
+	// A checkpoint consistent with the ledger proves nothing.
+	honest, _ := note.Sign(&note.Note{Text: string(log.Checkpoint{Origin: nw.origin, Size: st.TreeSize, Hash: st.RootHash}.Marshal())}, signer)
+	var e api.Error
+	if code := do(t, "POST", nw.servers[1]+"/v1/misbehaviour", mustJSON(api.SignedNote{Note: string(honest)}), &e); code != 400 || !strings.Contains(e.Message, "consistent") {
+		t.Fatalf("honest checkpoint as evidence: %d %+v", code, e)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, n := range nw.nodes {
+		for {
+			ev, err := n.client().Misbehaviour(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ev) == 1 {
+				if ev[0].Institution != "institution3" || ev[0].Theirs != string(signed) || ev[0].Size != st.TreeSize {
+					t.Fatalf("recorded %+v", ev[0])
+				}
+				if _, err := nw.pol.Verify([]byte(ev[0].Ours)); err != nil {
+					t.Fatalf("the ledger's checkpoint kept with the evidence does not verify: %v", err)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s lists %d misbehaviour records", n.home, len(ev))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(nw.nodes[2].log.String(), "misbehaviour recorded") {
+		t.Errorf("node2's log does not report the misbehaviour:\n%s", nw.nodes[2].log)
+	}
+}
+
+func TestNodeWithAnotherGenesisIsRefused(t *testing.T) {
+	nw := startNetwork(t, 1, false)
+	var card struct {
+		NodeID     string `json:"node_id"`
+		P2PAddress string `json:"p2p_address"`
+	}
+	readJSON(t, filepath.Join(nw.nodes[0].home, "config", "card.json"), &card)
+	stranger := initNode(t)
+	cfgFile := filepath.Join(stranger.home, "config", "config.toml")
+	b, _ := os.ReadFile(cfgFile)
+	b = regexp.MustCompile(`(?m)^persistent_peers = ".*"$`).ReplaceAll(b, []byte(`persistent_peers = "`+card.NodeID+"@"+card.P2PAddress+`"`))
+	os.WriteFile(cfgFile, b, 0o644)
+	stranger.start()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stranger.log.String(), "runs a different network") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stranger's log does not say why it cannot join:\n%s", stranger.log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if st := stranger.status(); st.Peers != 0 {
+		t.Fatalf("the stranger has %d peers", st.Peers)
+	}
+}

@@ -187,8 +187,8 @@ func newHTTPClient(conns int) *http.Client {
 }
 
 // Saturate sends batches from clients concurrent clients as fast as the
-// node commits them.
-func Saturate(ctx context.Context, server string, batches []Batch, clients int) (*Result, error) {
+// network commits them; client i sends to servers[i mod len(servers)].
+func Saturate(ctx context.Context, servers []string, batches []Batch, clients int) (*Result, error) {
 	hc := newHTTPClient(clients)
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -196,7 +196,8 @@ func Saturate(ctx context.Context, server string, batches []Batch, clients int) 
 	var firstErr error
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range clients {
+	for c := range clients {
+		server := servers[c%len(servers)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -228,8 +229,9 @@ func Saturate(ctx context.Context, server string, batches []Batch, clients int) 
 }
 
 // Paced sends batches open-loop at a fixed rate of deposits per second,
-// each request on its own, and measures each request's latency.
-func Paced(ctx context.Context, server string, batches []Batch, perSecond float64) (*Result, error) {
+// each request on its own, round-robin over servers, and measures each
+// request's latency.
+func Paced(ctx context.Context, servers []string, batches []Batch, perSecond float64) (*Result, error) {
 	if len(batches) == 0 || perSecond <= 0 {
 		return nil, errors.New("nothing to send")
 	}
@@ -252,7 +254,7 @@ func Paced(ctx context.Context, server string, batches []Batch, perSecond float6
 		go func() {
 			defer wg.Done()
 			t := time.Now()
-			err := post(ctx, hc, server, b)
+			err := post(ctx, hc, servers[i%len(servers)], b)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {

@@ -26,7 +26,7 @@ import (
 
 func newBench() *cobra.Command {
 	var server, home string
-	var deposits, batch, clients, depositors, latDeposits, latBatch int
+	var deposits, batch, clients, depositors, latDeposits, latBatch, validators int
 	var retain uint64
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -35,9 +35,11 @@ func newBench() *cobra.Command {
 cores, signs deposits (before any timing), then drives the HTTP API:
 first from --clients concurrent clients as fast as deposits commit
 (sustained deposits/s), then open-loop at half that rate (submit-to-
-committed latency p50/p99). Without --server it starts a fresh node as a
-separate process (fsync on commit, like production) and also reports that
-process's memory and disk use.`,
+committed latency p50/p99; committed means covered by a checkpoint that a
+quorum of validators cosigned). Without --server it starts a fresh network
+of --validators node processes on this machine (fsync on commit, like
+production), spreads the clients over them, and also reports the first
+node's memory and disk use.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -50,17 +52,19 @@ process's memory and disk use.`,
 			}
 			fmt.Fprintf(out, "ed25519 one-at-a-time verify rate, all cores: %.0f/s (target 0.8x = %.0f deposits/s)\n", rate, 0.8*rate)
 
-			var proc *os.Process
+			var procs []*os.Process
+			servers := strings.Split(server, ",")
 			if server == "" {
 				var stop func()
 				var err error
-				server, home, proc, stop, err = startBenchNode(ctx, home, retain)
+				servers, home, procs, stop, err = startBenchNetwork(ctx, home, validators, retain)
 				if err != nil {
 					return err
 				}
 				defer stop()
+				fmt.Fprintf(out, "network: %d validator processes\n", validators)
 			}
-			c, err := client.New([]string{server}, nil)
+			c, err := client.New(servers, nil)
 			if err != nil {
 				return err
 			}
@@ -76,16 +80,16 @@ process's memory and disk use.`,
 			}
 			fmt.Fprintf(out, "signed %d deposits in %.1fs (not timed)\n", deposits+latDeposits, time.Since(t0).Seconds())
 			satBatches := batches[:(deposits+batch-1)/batch]
-			genCPU, nodeCPU := processCPU(os.Getpid()), processCPU(pidOf(proc))
-			sat, err := loadgen.Saturate(ctx, server, satBatches, clients)
+			genCPU, nodeCPU := processCPU(os.Getpid()), processesCPU(procs)
+			sat, err := loadgen.Saturate(ctx, servers, satBatches, clients)
 			if err != nil {
 				return fmt.Errorf("saturation phase: %w", err)
 			}
-			genCPU, nodeCPU = processCPU(os.Getpid())-genCPU, processCPU(pidOf(proc))-nodeCPU
+			genCPU, nodeCPU = processCPU(os.Getpid())-genCPU, processesCPU(procs)-nodeCPU
 			fmt.Fprintf(out, "sustained: %d deposits in %.2fs = %.0f deposits/s (%.2fx verify rate), %d clients x %d per request; request latency p50 %v p99 %v\n",
 				sat.Deposits, sat.Elapsed.Seconds(), sat.PerSecond, sat.PerSecond/rate, clients, batch, sat.Percentile(50).Round(time.Millisecond), sat.Percentile(99).Round(time.Millisecond))
-			if proc != nil {
-				fmt.Fprintf(out, "CPU per deposit: node %.1f µs, load generator %.1f µs (of %d cores x %.2fs = %.1f µs available)\n",
+			if procs != nil {
+				fmt.Fprintf(out, "CPU per deposit: nodes %.1f µs, load generator %.1f µs (of %d cores x %.2fs = %.1f µs available)\n",
 					nodeCPU.Seconds()*1e6/float64(sat.Deposits), genCPU.Seconds()*1e6/float64(sat.Deposits),
 					runtime.NumCPU(), sat.Elapsed.Seconds(), float64(runtime.NumCPU())*sat.Elapsed.Seconds()*1e6/float64(sat.Deposits))
 			}
@@ -98,7 +102,7 @@ process's memory and disk use.`,
 					return err
 				}
 				half := sat.PerSecond / 2
-				lat, err := loadgen.Paced(ctx, server, small, half)
+				lat, err := loadgen.Paced(ctx, servers, small, half)
 				if err != nil {
 					return fmt.Errorf("latency phase: %w", err)
 				}
@@ -110,8 +114,8 @@ process's memory and disk use.`,
 				return err
 			}
 			fmt.Fprintf(out, "log: %d deposits (%d added), height %d\n", st.TreeSize, st.TreeSize-before, st.Height)
-			if proc != nil {
-				rss, peak := processMemory(proc.Pid)
+			if procs != nil {
+				rss, peak := processMemory(procs[0].Pid)
 				fmt.Fprintf(out, "node process: resident %d MiB, peak %d MiB\n", rss>>20, peak>>20)
 				used, parts := diskUsage(home)
 				fmt.Fprintf(out, "node disk: %d MiB = %.0f bytes/deposit (%s)\n", used>>20, float64(used)/float64(max(st.TreeSize, 1)), parts)
@@ -120,8 +124,9 @@ process's memory and disk use.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&server, "server", "", "node to drive (default: start a fresh node process)")
-	f.StringVar(&home, "home", "", "home for the fresh node (default: a temporary directory, removed afterwards)")
+	f.StringVar(&server, "server", "", "nodes to drive, comma-separated (default: start a fresh network)")
+	f.StringVar(&home, "home", "", "directory for the fresh network's node homes (default: a temporary directory, removed afterwards)")
+	f.IntVar(&validators, "validators", 1, "validator processes in the fresh network")
 	f.IntVar(&deposits, "deposits", 200_000, "deposits in the sustained phase")
 	f.IntVar(&batch, "batch", 500, "deposits per request in the sustained phase")
 	f.IntVar(&clients, "clients", 64, "concurrent clients in the sustained phase")
@@ -132,66 +137,80 @@ process's memory and disk use.`,
 	return cmd
 }
 
-// startBenchNode initialises a node home and runs 'jurichain serve' on it
-// as a child process, on free loopback ports.
-func startBenchNode(ctx context.Context, home string, retain uint64) (server, dir string, proc *os.Process, stop func(), err error) {
+// startBenchNetwork writes a network of n validators under dir and runs
+// 'jurichain serve' on each home, as separate processes.
+func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
 	cleanup := func() {}
-	if home == "" {
-		if home, err = os.MkdirTemp("", "jurichain-bench-"); err != nil {
-			return "", "", nil, nil, err
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "jurichain-bench-"); err != nil {
+			return nil, "", nil, nil, err
 		}
-		tmp := home
+		tmp := dir
 		cleanup = func() { os.RemoveAll(tmp) }
 	}
-	p2p, err := freePort()
-	if err != nil {
-		return "", "", nil, nil, err
-	}
-	if !node.Home(home).Initialized() {
-		if err := node.Init(node.Home(home), node.InitOptions{InstitutionOptions: node.InstitutionOptions{P2PAddress: "tcp://" + p2p}}); err != nil {
-			return "", "", nil, nil, err
+	var ports []string
+	for range 2 * n {
+		p, err := freePort()
+		if err != nil {
+			return nil, "", nil, nil, err
 		}
+		ports = append(ports, p)
 	}
-	httpAddr, err := freePort()
+	homes, err := node.Testnet(dir, n, "intl", ports)
 	if err != nil {
-		return "", "", nil, nil, err
+		cleanup()
+		return nil, "", nil, nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "", "", nil, nil, err
+		cleanup()
+		return nil, "", nil, nil, err
 	}
-	cmd := exec.Command(exe, "serve", "--home", home, "--http", httpAddr, "--log-level", "warn", "--retain-blocks", strconv.FormatUint(retain, 10))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return "", "", nil, nil, err
-	}
+	var cmds []*exec.Cmd
 	stop = func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			cmd.Process.Kill()
-			<-done
+		for _, c := range cmds {
+			c.Process.Signal(os.Interrupt)
+		}
+		for _, c := range cmds {
+			done := make(chan struct{})
+			go func() { c.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				c.Process.Kill()
+				<-done
+			}
 		}
 		cleanup()
 	}
-	server = "http://" + httpAddr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(server + "/healthz")
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return server, home, cmd.Process, stop, nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
+	for i, h := range homes {
+		c := exec.Command(exe, "serve", "--home", string(h), "--log-level", "warn", "--retain-blocks", strconv.FormatUint(retain, 10))
+		c.Stdout, c.Stderr = os.Stderr, os.Stderr
+		if err := c.Start(); err != nil {
 			stop()
-			return "", "", nil, nil, fmt.Errorf("bench node did not start: %w", err)
+			return nil, "", nil, nil, err
 		}
-		time.Sleep(50 * time.Millisecond)
+		cmds = append(cmds, c)
+		procs = append(procs, c.Process)
+		servers = append(servers, "http://"+ports[2*i+1])
 	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, server := range servers {
+		for {
+			resp, err := http.Get(server + "/healthz")
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				stop()
+				return nil, "", nil, nil, fmt.Errorf("bench node did not start: %w", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return servers, string(homes[0]), procs, stop, nil
 }
 
 func freePort() (string, error) {
@@ -203,11 +222,13 @@ func freePort() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func pidOf(p *os.Process) int {
-	if p == nil {
-		return 0
+// processesCPU sums the CPU time of processes.
+func processesCPU(procs []*os.Process) time.Duration {
+	var total time.Duration
+	for _, p := range procs {
+		total += processCPU(p.Pid)
 	}
-	return p.Pid
+	return total
 }
 
 // processCPU reads the user plus system CPU time a process has used (zero

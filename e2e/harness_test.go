@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ type node struct {
 	http string
 	URL  string
 	cmd  *exec.Cmd
-	log  *bytes.Buffer
+	log  *syncBuffer
 	done chan struct{}
 }
 
@@ -95,7 +96,7 @@ func initNode(t testing.TB) *node {
 // start runs the node and waits until its API answers.
 func (n *node) start() {
 	n.t.Helper()
-	n.log = &bytes.Buffer{}
+	n.log = &syncBuffer{}
 	n.cmd = exec.Command(binary, "serve", "--home", n.home, "--http", n.http, "--log-level", "warn")
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	if err := n.cmd.Start(); err != nil {
@@ -121,6 +122,24 @@ func (n *node) start() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a process's output, readable while the process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // kill sends SIGKILL and waits for the process to die.

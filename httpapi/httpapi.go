@@ -48,21 +48,21 @@ const (
 
 // Config is what the server needs.
 type Config struct {
-	Suite    *suite.Suite
-	Origin   string
+	Suite  *suite.Suite
+	Origin string
 	// Institution is the member running this node.
 	Institution string
 	Ledger      *ledger.App
-	Store    *store.Store
-	Pipeline *ingest.Pipeline
+	Store       *store.Store
+	Pipeline    *ingest.Pipeline
 	// Submit hands a membership change or evidence transaction to the
 	// network.
 	Submit func(ctx context.Context, tx []byte) error
 	// MempoolSize reports the number of transactions waiting for a block.
 	MempoolSize func() int
 	// Peers reports the number of connected peers.
-	Peers func() int
-	Logger      *slog.Logger
+	Peers  func() int
+	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

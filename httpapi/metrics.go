@@ -50,4 +50,3 @@ func (c cosignatureAge) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(cosignatureAgeDesc, prometheus.GaugeValue, now.Sub(co.At).Seconds(), name)
 	}
 }
-

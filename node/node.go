@@ -43,9 +43,9 @@ type Node struct {
 	// Institution is the member that runs this node.
 	Institution string
 	App         *ledger.App
-	Store  *store.Store
-	cmt    *nm.Node
-	logger *slog.Logger
+	Store       *store.Store
+	cmt         *nm.Node
+	logger      *slog.Logger
 }
 
 // Start opens the node's stores and starts CometBFT with the ledger.
@@ -242,6 +242,7 @@ func (c cometLogger) otherNetwork(kv []any) bool {
 	}
 	return false
 }
+
 // Config returns Jurichain's CometBFT settings for a home. Blocks are
 // short (timeout_commit 50 ms, skipped once every precommit is in) so a
 // deposit commits within a few hundred milliseconds; blocks are made only

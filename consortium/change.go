@@ -141,15 +141,19 @@ func (m *Membership) Apply(c *Change) (*Membership, error) {
 // signed it. Signatures by unknown keys are ignored; a bad signature by a
 // member's key is an error.
 func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
+	type keyID struct {
+		name string
+		hash uint32
+	}
 	var vs []note.Verifier
-	byKey := map[string]Member{}
+	byKey := map[keyID]Member{}
 	for _, mem := range m.Active() {
 		v, err := note.NewVerifier(mem.GovernanceKey)
 		if err != nil {
 			return nil, 0, err
 		}
 		vs = append(vs, v)
-		byKey[v.Name()+"+"+strconv.FormatUint(uint64(v.KeyHash()), 16)] = mem
+		byKey[keyID{v.Name(), v.KeyHash()}] = mem
 	}
 	n, err := note.Open(signed, note.VerifierList(vs...))
 	var unknown *note.UnverifiedNoteError
@@ -165,9 +169,9 @@ func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
 	}
 	var power int64
 	for _, s := range n.Sigs {
-		if mem, ok := byKey[s.Name+"+"+strconv.FormatUint(uint64(s.Hash), 16)]; ok {
+		if mem, ok := byKey[keyID{s.Name, s.Hash}]; ok {
 			power += mem.Power
-			delete(byKey, s.Name+"+"+strconv.FormatUint(uint64(s.Hash), 16))
+			delete(byKey, keyID{s.Name, s.Hash}) // each member counts once
 		}
 	}
 	return c, power, nil

@@ -197,18 +197,8 @@ func (m *Membership) Active() []Member {
 			out = append(out, mem)
 		}
 	}
-	slices.SortFunc(out, func(a, b Member) int { return cmpString(a.Institution, b.Institution) })
+	slices.SortFunc(out, func(a, b Member) int { return strings.Compare(a.Institution, b.Institution) })
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // TotalPower is the sum of the active members' power.

@@ -44,7 +44,7 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 	if out, errOut, code := run(t, nil, "testnet", "--validators", fmt.Sprint(n), "--out", dir); code != 0 {
 		t.Fatalf("testnet: %s %s", out, errOut)
 	}
-	net := &network{t: t, relays: map[[2]int]*relay{}}
+	nw := &network{t: t, relays: map[[2]int]*relay{}}
 	type card struct {
 		NodeID     string `json:"node_id"`
 		P2PAddress string `json:"p2p_address"`
@@ -55,8 +55,8 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 		var settings struct{ HTTP string }
 		readJSON(t, filepath.Join(home, "config", "jurichain.json"), &settings)
 		readJSON(t, filepath.Join(home, "config", "card.json"), &cards[i])
-		net.nodes = append(net.nodes, &node{t: t, home: home, http: settings.HTTP, URL: "http://" + settings.HTTP})
-		net.servers = append(net.servers, "http://"+settings.HTTP)
+		nw.nodes = append(nw.nodes, &node{t: t, home: home, http: settings.HTTP, URL: "http://" + settings.HTTP})
+		nw.servers = append(nw.servers, "http://"+settings.HTTP)
 	}
 	if relayed {
 		for i := range n {
@@ -64,11 +64,11 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 			for j := range n {
 				if i != j {
 					r := newRelay(t, cards[j].P2PAddress)
-					net.relays[[2]int{i, j}] = r
+					nw.relays[[2]int{i, j}] = r
 					peers = append(peers, cards[j].NodeID+"@"+r.addr)
 				}
 			}
-			cfgFile := filepath.Join(net.nodes[i].home, "config", "config.toml")
+			cfgFile := filepath.Join(nw.nodes[i].home, "config", "config.toml")
 			b, err := os.ReadFile(cfgFile)
 			if err != nil {
 				t.Fatal(err)
@@ -79,12 +79,12 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 			}
 		}
 	}
-	for _, nd := range net.nodes {
+	for _, nd := range nw.nodes {
 		nd.start()
 	}
-	net.pol = net.nodes[0].policy()
-	net.origin = net.nodes[0].status().Origin
-	return net
+	nw.pol = nw.nodes[0].policy()
+	nw.origin = nw.nodes[0].status().Origin
+	return nw
 }
 
 func readJSON(t *testing.T, file string, v any) {
@@ -287,7 +287,6 @@ func (l *ledgerLoad) checkEveryNode(nw *network) {
 	for _, idx := range l.committed {
 		size = max(size, idx+1)
 	}
-	var roots []string
 	for _, n := range nw.nodes {
 		deadline := time.Now().Add(60 * time.Second)
 		for n.status().TreeSize < size {
@@ -297,7 +296,6 @@ func (l *ledgerLoad) checkEveryNode(nw *network) {
 			time.Sleep(100 * time.Millisecond)
 		}
 		checkAll(l.t, n, l.pol, l.committed, l.contents, l.checkpoints)
-		roots = append(roots, fmt.Sprintf("%x", n.status().RootHash))
 	}
 	// With no load, the final trees converge to one size and root.
 	deadline := time.Now().Add(30 * time.Second)

@@ -309,7 +309,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 		return nil, errors.New("the genesis names no members")
 	}
 	b := a.cfg.Store.NewBatch()
-	if err := a.stageMembership(b, ms, uint64(req.InitialHeight)); err != nil {
+	if _, err := a.stageMembership(b, ms, uint64(req.InitialHeight)); err != nil {
 		b.Discard()
 		return nil, err
 	}
@@ -323,19 +323,19 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 }
 
 // stageMembership records a membership and the policy in force from a
-// height.
-func (a *App) stageMembership(b *store.Batch, ms *consortium.Membership, from uint64) error {
+// height, and returns the record's digest.
+func (a *App) stageMembership(b *store.Batch, ms *consortium.Membership, from uint64) ([suite.HashSize]byte, error) {
 	pol, err := ms.Policy(a.cfg.Origin)
 	if err != nil {
-		return fmt.Errorf("membership makes no valid policy: %w", err)
+		return [suite.HashSize]byte{}, fmt.Errorf("membership makes no valid policy: %w", err)
 	}
 	rec, err := json.Marshal(ms)
 	if err != nil {
-		return err
+		return [suite.HashSize]byte{}, err
 	}
 	b.PutMembership(rec)
 	b.PutPolicy(from, pol.Format())
-	return nil
+	return a.cfg.Suite.Hash(rec), nil
 }
 
 // CheckTx admits a transaction to the mempool when it parses and every
@@ -527,14 +527,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		b.finalDigest = cs.Hash(b.final.note)
 	}
 	if b.membership != nil {
-		if err := a.stageMembership(b.batch, b.membership, height+2); err != nil {
+		if b.membershipDigest, err = a.stageMembership(b.batch, b.membership, height+2); err != nil {
 			return nil, err
 		}
-		rec, err := json.Marshal(b.membership)
-		if err != nil {
-			return nil, err
-		}
-		b.membershipDigest = cs.Hash(rec)
 	}
 	for i, e := range b.evidence {
 		rec, err := json.Marshal(e)

@@ -281,7 +281,7 @@ func (a *App) finalCheckpoint(tx []byte, votes []abci.VoteInfo) (*cosigned, erro
 		power[string(v.Validator.Address)] = v.Validator.Power
 		total += v.Validator.Power
 	}
-	var signed, logLine []byte
+	var logLine []byte
 	var cosLines [][]byte
 	var got int64
 	seen := map[string]bool{}
@@ -324,7 +324,7 @@ func (a *App) finalCheckpoint(tx []byte, votes []abci.VoteInfo) (*cosigned, erro
 	if got < consortium.Quorum(total) {
 		return nil, fmt.Errorf("cosignatures hold %d of %d voting power, a quorum needs %d", got, total, consortium.Quorum(total))
 	}
-	signed = append(append(bytes.Clone(b), '\n'), logLine...)
+	signed := append(append(bytes.Clone(b), '\n'), logLine...)
 	for _, l := range cosLines {
 		signed = append(signed, l...)
 	}

@@ -144,8 +144,8 @@ func (a *App) Misbehaviour() ([]Evidence, error) {
 // PolicyAt returns the tlog-policy in force at a height (the latest one
 // when height is zero or beyond the chain).
 func (a *App) PolicyAt(height uint64) ([]byte, error) {
-	if height == 0 || height > a.committed.Load().Height+2 {
-		height = a.committed.Load().Height + 2
+	if latest := a.committed.Load().Height + 2; height == 0 || height > latest {
+		height = latest
 	}
 	return a.cfg.Store.PolicyAt(height)
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
@@ -144,8 +145,8 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 		o.HTTP = "127.0.0.1:8080"
 	}
 	if o.ExternalAddress == "" {
-		_, hostPort, ok := cutScheme(o.P2PAddress)
-		if !ok {
+		_, hostPort, ok := strings.Cut(o.P2PAddress, "://")
+		if !ok || hostPort == "" {
 			return nil, fmt.Errorf("p2p address %q: want tcp://host:port", o.P2PAddress)
 		}
 		o.ExternalAddress = hostPort
@@ -214,15 +215,6 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 		return nil, fmt.Errorf("writing member card: %w", err)
 	}
 	return card, nil
-}
-
-func cutScheme(addr string) (scheme, hostPort string, ok bool) {
-	for i := 0; i+3 <= len(addr); i++ {
-		if addr[i:i+3] == "://" {
-			return addr[:i], addr[i+3:], i > 0 && i+3 < len(addr)
-		}
-	}
-	return "", "", false
 }
 
 // newLogKey writes a new Ed25519 private key to file and returns its

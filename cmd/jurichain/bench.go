@@ -148,13 +148,10 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64) (s
 		tmp := dir
 		cleanup = func() { os.RemoveAll(tmp) }
 	}
-	var ports []string
-	for range 2 * n {
-		p, err := freePort()
-		if err != nil {
-			return nil, "", nil, nil, err
-		}
-		ports = append(ports, p)
+	ports, err := freePorts(2 * n)
+	if err != nil {
+		cleanup()
+		return nil, "", nil, nil, err
 	}
 	homes, err := node.Testnet(dir, n, "intl", ports)
 	if err != nil {
@@ -211,6 +208,20 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64) (s
 		}
 	}
 	return servers, string(homes[0]), procs, stop, nil
+}
+
+// freePorts returns n loopback addresses whose ports were free a moment
+// ago.
+func freePorts(n int) ([]string, error) {
+	var out []string
+	for range n {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func freePort() (string, error) {

@@ -27,13 +27,9 @@ func newTestnet() *cobra.Command {
 			if n < 1 || n > 50 {
 				return withHint(fmt.Errorf("--validators %d", n), "choose 1 to 50 validators")
 			}
-			var ports []string
-			for range 2 * n {
-				p, err := freePort()
-				if err != nil {
-					return err
-				}
-				ports = append(ports, p)
+			ports, err := freePorts(2 * n)
+			if err != nil {
+				return err
 			}
 			homes, err := node.Testnet(out, n, suiteName, ports)
 			if err != nil {

@@ -200,6 +200,16 @@ func (n *Node) MempoolSize() int { return n.cmt.Mempool().Size() }
 // Stop stops consensus and closes the stores.
 func (n *Node) Stop() error {
 	var errs []error
+	// CometBFT 0.38 closes its block store right after stopping the p2p
+	// switch, while the consensus reactor's per-peer goroutines, which the
+	// switch does not wait for, may be reading it ("panic: leveldb: closed"
+	// in queryMaj23Routine, seen at shutdown with peers). Stopping the
+	// switch first and letting those goroutines see it avoids the panic;
+	// CometBFT then logs that the switch was already stopped.
+	if err := n.cmt.Switch().Stop(); err != nil {
+		errs = append(errs, fmt.Errorf("stopping p2p: %w", err))
+	}
+	time.Sleep(200 * time.Millisecond)
 	if err := n.cmt.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stopping consensus: %w", err))
 	}

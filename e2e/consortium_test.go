@@ -31,6 +31,7 @@ import (
 // TCP relay of the test, so the test can cut a node off.
 type network struct {
 	t       *testing.T
+	dir     string // holds genesis.json and the node homes
 	nodes   []*node
 	pol     *policy.Policy
 	relays  map[[2]int]*relay // (dialer, dialed) -> relay
@@ -44,7 +45,7 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 	if out, errOut, code := run(t, nil, "testnet", "--validators", fmt.Sprint(n), "--out", dir); code != 0 {
 		t.Fatalf("testnet: %s %s", out, errOut)
 	}
-	nw := &network{t: t, relays: map[[2]int]*relay{}}
+	nw := &network{t: t, dir: dir, relays: map[[2]int]*relay{}}
 	type card struct {
 		NodeID     string `json:"node_id"`
 		P2PAddress string `json:"p2p_address"`
@@ -470,5 +471,142 @@ func TestNodeWithAnotherGenesisIsRefused(t *testing.T) {
 	}
 	if st := stranger.status(); st.Peers != 0 {
 		t.Fatalf("the stranger has %d peers", st.Peers)
+	}
+}
+
+// TestConsortiumMembershipChange admits a fifth institution the way the
+// README says: propose, sign, submit, join with --peers. Receipts made
+// before the change verify under the policy of their height, and the
+// newcomer really votes: with one old member down, commits need it.
+func TestConsortiumMembershipChange(t *testing.T) {
+	nw := startNetwork(t, 4, false)
+	dir := t.TempDir()
+	key := filepath.Join(dir, "depositor.key")
+	if _, errOut, code := run(t, nil, "keygen", "--out", key); code != 0 {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	deposit := func(name string, servers []string) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte("evidence: "+name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, errOut, code := run(t, nil, "deposit", "--server", strings.Join(servers, ","), "--key", key, f); code != 0 {
+			t.Fatalf("deposit %s: %s %s", name, out, errOut)
+		}
+		return f
+	}
+	verify := func(policyText, file string) (string, int) {
+		t.Helper()
+		pf := filepath.Join(t.TempDir(), "policy")
+		if err := os.WriteFile(pf, []byte(policyText), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut, code := run(t, nil, "verify", "--policy", pf, file)
+		return out + errOut, code
+	}
+	policyAt := func(height uint64) string {
+		t.Helper()
+		args := []string{"policy", "--server", nw.servers[1]}
+		if height > 0 {
+			args = append(args, "--at", fmt.Sprint(height))
+		}
+		out, errOut, code := run(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("policy %v: %s", args, errOut)
+		}
+		return out
+	}
+
+	before := deposit("before.txt", nw.servers)
+	heightBefore := nw.nodes[0].status().Height
+	genesisPolicy, err := os.ReadFile(filepath.Join(nw.nodes[0].home, "config", "policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	newcomer := &node{t: t, home: filepath.Join(dir, "newcomer"), http: freePort(t)}
+	newcomer.URL = "http://" + newcomer.http
+	if out, errOut, code := run(t, nil, "init", "--home", newcomer.home, "--institution", "newcomer-court",
+		"--p2p", "tcp://"+freePort(t), "--http", newcomer.http); code != 0 {
+		t.Fatalf("init: %s %s", out, errOut)
+	}
+	change := filepath.Join(dir, "membership-change.note")
+	if out, errOut, code := run(t, nil, "consortium", "propose", "--home", nw.nodes[0].home, "--server", nw.servers[0],
+		"--add", filepath.Join(newcomer.home, "config", "card.json"), "--out", change); code != 0 {
+		t.Fatalf("propose: %s %s", out, errOut)
+	}
+	// Two of four votes are not more than two thirds: refused, nothing changes.
+	if out, errOut, code := run(t, nil, "consortium", "sign", "--home", nw.nodes[1].home, change); code != 0 {
+		t.Fatalf("sign: %s %s", out, errOut)
+	}
+	if _, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "holding 2 of 4 voting power; it needs 3") {
+		t.Fatalf("a change signed by two of four members: exit %d, %s", code, errOut)
+	}
+	if _, errOut, code := run(t, nil, "consortium", "sign", "--home", nw.nodes[2].home, change); code != 0 {
+		t.Fatalf("sign: %s", errOut)
+	}
+	if out, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[1], change); code != 0 || !strings.Contains(out, "applied: add newcomer-court; membership version 1, 5 members") {
+		t.Fatalf("submit: exit %d\n%s %s", code, out, errOut)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(nw.nodes[3].status().Validators) != 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("node3 lists %d validators after the change", len(nw.nodes[3].status().Validators))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The same change again is stale: its membership version has passed,
+	// also for a node that has the transaction in its mempool's cache.
+	if _, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "membership version 0, the current one is 1") {
+		t.Fatalf("the change submitted twice: exit %d, %s", code, errOut)
+	}
+	signed, err := os.ReadFile(change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e api.Error
+	if code := do(t, "POST", nw.servers[1]+"/v1/membership", mustJSON(api.SignedNote{Note: string(signed)}), &e); code != 400 || !strings.Contains(e.Message, "membership version 0, the current one is 1") {
+		t.Fatalf("the change posted twice to the node that took it: %d %+v", code, e)
+	}
+
+	var card struct {
+		NodeID     string `json:"node_id"`
+		P2PAddress string `json:"p2p_address"`
+	}
+	readJSON(t, filepath.Join(nw.nodes[0].home, "config", "card.json"), &card)
+	if out, errOut, code := run(t, nil, "join", "--home", newcomer.home, "--genesis", filepath.Join(nw.dir, "genesis.json"),
+		"--peers", card.NodeID+"@"+card.P2PAddress); code != 0 {
+		t.Fatalf("join: %s %s", out, errOut)
+	}
+	newcomer.start()
+	deadline = time.Now().Add(60 * time.Second)
+	for st := newcomer.status(); st.Height < nw.nodes[0].status().Height || len(st.Validators) != 5; st = newcomer.status() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the newcomer did not catch up: height %d, %d validators", st.Height, len(st.Validators))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// With five members the quorum is four: node3 down, the newcomer's vote
+	// and cosignature are needed for anything to commit.
+	nw.nodes[3].kill()
+	after := deposit("after.txt", nw.servers[:3])
+	newPolicy := policyAt(0)
+	p, err := policy.Parse([]byte(newPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Witnesses) != 5 || !strings.Contains(newPolicy, "newcomer-court") {
+		t.Fatalf("the policy after the change has %d witnesses:\n%s", len(p.Witnesses), newPolicy)
+	}
+	if out, code := verify(newPolicy, after); code != 0 || !strings.Contains(out, "newcomer-court") {
+		t.Fatalf("a receipt made after the change: exit %d\n%s", code, out)
+	}
+	if got := policyAt(heightBefore); got != string(genesisPolicy) {
+		t.Fatalf("policy --at %d is not the genesis policy:\n%s", heightBefore, got)
+	}
+	if out, code := verify(policyAt(heightBefore), before); code != 0 {
+		t.Fatalf("a receipt made before the change, under the policy of its height: exit %d\n%s", code, out)
 	}
 }

@@ -42,12 +42,12 @@ func (a *App) applyMembership(cur *consortium.Membership, signed []byte) (*conso
 	if c.Origin != a.cfg.Origin {
 		return nil, nil, fmt.Errorf("the change is for network %q, this is %q", c.Origin, a.cfg.Origin)
 	}
-	if q := consortium.Quorum(cur.TotalPower()); power < q {
-		return nil, nil, fmt.Errorf("the change is signed by members holding %d of %d voting power; it needs %d", power, cur.TotalPower(), q)
-	}
 	next, err := cur.Apply(c)
 	if err != nil {
 		return nil, nil, err
+	}
+	if q := consortium.Quorum(cur.TotalPower()); power < q {
+		return nil, nil, fmt.Errorf("the change is signed by members holding %d of %d voting power; it needs %d", power, cur.TotalPower(), q)
 	}
 	return next, c, nil
 }

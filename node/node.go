@@ -116,7 +116,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	cmt, err := nm.NewNodeWithContext(ctx, cfg, pv, nodeKey,
 		proxy.NewConnSyncLocalClientCreator(app),
 		func() (*types.GenesisDoc, error) { return gen, nil },
-		cmtcfg.DefaultDBProvider,
+		openConsensusDB,
 		nm.DefaultMetricsProvider(cfg.Instrumentation),
 		cometLogger{logger.With("module", "cometbft")},
 	)
@@ -163,19 +163,31 @@ func (n *Node) Submit(ctx context.Context, tx []byte) error {
 	case errors.As(err, &full):
 		return ErrBusy
 	case errors.Is(err, mempool.ErrTxInCache):
-		return nil // already submitted
+		// The cache remembers transactions long after they commit. The
+		// same deposits are the same deposits, but a membership change
+		// seen before may have been applied since: judge it again.
+		r, err := n.App.CheckTx(ctx, &abci.RequestCheckTx{Tx: tx})
+		if err != nil {
+			return fmt.Errorf("checking transaction: %w", err)
+		}
+		return refusal(r)
 	case err != nil:
 		return fmt.Errorf("submitting transaction: %w", err)
 	}
 	select {
 	case r := <-done:
-		if r.Code != ledger.CodeOK {
-			return &ledger.RefusedError{Code: r.Code, Reason: r.Log}
-		}
-		return nil
+		return refusal(r)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// refusal is the ledger's refusal of a transaction, or nil.
+func refusal(r *abci.ResponseCheckTx) error {
+	if r.Code != ledger.CodeOK {
+		return &ledger.RefusedError{Code: r.Code, Reason: r.Log}
+	}
+	return nil
 }
 
 // reportEvidence submits evidence of misbehaviour seen in a vote
@@ -200,16 +212,6 @@ func (n *Node) MempoolSize() int { return n.cmt.Mempool().Size() }
 // Stop stops consensus and closes the stores.
 func (n *Node) Stop() error {
 	var errs []error
-	// CometBFT 0.38 closes its block store right after stopping the p2p
-	// switch, while the consensus reactor's per-peer goroutines, which the
-	// switch does not wait for, may be reading it ("panic: leveldb: closed"
-	// in queryMaj23Routine, seen at shutdown with peers). Stopping the
-	// switch first and letting those goroutines see it avoids the panic;
-	// CometBFT then logs that the switch was already stopped.
-	if err := n.cmt.Switch().Stop(); err != nil {
-		errs = append(errs, fmt.Errorf("stopping p2p: %w", err))
-	}
-	time.Sleep(200 * time.Millisecond)
 	if err := n.cmt.Stop(); err != nil {
 		errs = append(errs, fmt.Errorf("stopping consensus: %w", err))
 	}

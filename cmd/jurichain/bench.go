@@ -25,7 +25,7 @@ import (
 )
 
 func newBench() *cobra.Command {
-	var server, home string
+	var server, home, profiles string
 	var deposits, batch, clients, depositors, latDeposits, latBatch, validators int
 	var retain uint64
 	cmd := &cobra.Command{
@@ -57,7 +57,7 @@ node's memory and disk use.`,
 			if server == "" {
 				var stop func()
 				var err error
-				servers, home, procs, stop, err = startBenchNetwork(ctx, home, validators, retain)
+				servers, home, procs, stop, err = startBenchNetwork(ctx, home, validators, retain, profiles)
 				if err != nil {
 					return err
 				}
@@ -134,12 +134,13 @@ node's memory and disk use.`,
 	f.IntVar(&latDeposits, "latency-deposits", 20_000, "deposits in the half-load latency phase (0 skips it)")
 	f.IntVar(&latBatch, "latency-batch", 10, "deposits per request in the latency phase")
 	f.Uint64Var(&retain, "retain-blocks", 0, "passed to the fresh node's serve --retain-blocks")
+	f.StringVar(&profiles, "cpuprofile", "", "directory for each fresh node's CPU profile (nodeN.pprof)")
 	return cmd
 }
 
 // startBenchNetwork writes a network of n validators under dir and runs
 // 'jurichain serve' on each home, as separate processes.
-func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
+func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, profiles string) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
 	cleanup := func() {}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "jurichain-bench-"); err != nil {
@@ -181,7 +182,11 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64) (s
 		cleanup()
 	}
 	for i, h := range homes {
-		c := exec.Command(exe, "serve", "--home", string(h), "--log-level", "warn", "--retain-blocks", strconv.FormatUint(retain, 10))
+		args := []string{"serve", "--home", string(h), "--log-level", "warn", "--retain-blocks", strconv.FormatUint(retain, 10)}
+		if profiles != "" {
+			args = append(args, "--cpuprofile", filepath.Join(profiles, fmt.Sprintf("node%d.pprof", i)))
+		}
+		c := exec.Command(exe, args...)
 		c.Stdout, c.Stderr = os.Stderr, os.Stderr
 		if err := c.Start(); err != nil {
 			stop()

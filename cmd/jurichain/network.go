@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
@@ -238,20 +241,7 @@ func newConsortiumSign() *cobra.Command {
 		Short: "Add this institution's signature to a membership change",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(args[0])
-			if err != nil {
-				return err
-			}
-			// Earlier signatures are kept unverified: the ledger checks them.
-			n, err := note.Open(b, note.VerifierList())
-			var unverified *note.UnverifiedNoteError
-			if errors.As(err, &unverified) {
-				n, err = unverified.Note, nil
-			}
-			if err != nil {
-				return fmt.Errorf("%s is not a signed membership change: %w", args[0], err)
-			}
-			ch, err := consortium.ParseChange(n.Text)
+			_, n, ch, err := readChange(args[0])
 			if err != nil {
 				return err
 			}
@@ -271,14 +261,39 @@ func newConsortiumSign() *cobra.Command {
 	return cmd
 }
 
+// readChange reads a membership change note. Its signatures are kept
+// unverified: the ledger checks them against the current membership.
+func readChange(file string) ([]byte, *note.Note, *consortium.Change, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, err := note.Open(b, note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if errors.As(err, &unverified) {
+		n, err = unverified.Note, nil
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s is not a signed membership change: %w", file, err)
+	}
+	ch, err := consortium.ParseChange(n.Text)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return b, n, ch, nil
+}
+
 func newConsortiumSubmit() *cobra.Command {
 	var server string
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "submit FILE",
 		Short: "Submit a membership change signed by members holding more than two thirds of the voting power",
+		Long:  "Submit a signed membership change and wait until the network has applied it, or --wait has passed.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := os.ReadFile(args[0])
+			ctx := cmd.Context()
+			signed, _, ch, err := readChange(args[0])
 			if err != nil {
 				return err
 			}
@@ -286,13 +301,49 @@ func newConsortiumSubmit() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := c.ChangeMembership(cmd.Context(), b); err != nil {
+			current, err := c.Membership(ctx)
+			if err != nil {
+				return withHint(err, "name a running node of the network with --server")
+			}
+			want, err := current.Apply(ch)
+			if err != nil {
+				return withHint(err, "propose the change again for the current membership")
+			}
+			if err := c.ChangeMembership(ctx, signed); err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), "submitted; the change applies once its block commits, and the new validator set votes two blocks later")
-			return nil
+			deadline := time.Now().Add(wait)
+			for {
+				ms, err := c.Membership(ctx)
+				if err == nil && ms.Version > ch.Version {
+					if ms.Version != want.Version || !sameMembers(ms, want) {
+						return withHint(fmt.Errorf("the membership moved to version %d, but not by this change: another change was applied first", ms.Version),
+							"see the members with GET /v1/membership and propose again if the change is still wanted")
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "applied: %s %s; membership version %d, %d members with voting power, quorum %d of %d\n"+
+						"the new validator set votes from two blocks on; the policy in force: jurichain policy --server %s\n",
+						ch.Kind, ch.Institution, ms.Version, len(ms.Active()), consortium.Quorum(ms.TotalPower()), ms.TotalPower(), server)
+					return nil
+				}
+				if time.Now().After(deadline) {
+					return withHint(fmt.Errorf("submitted, but not applied after %s", wait), "check the membership with GET /v1/membership and the nodes' logs")
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(250 * time.Millisecond):
+				}
+			}
 		},
 	}
 	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "nodes of the network, comma-separated")
+	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the change to apply")
 	return cmd
+}
+
+// sameMembers reports whether two memberships list the same members.
+func sameMembers(a, b *consortium.Membership) bool {
+	ja, errA := json.Marshal(a.Members)
+	jb, errB := json.Marshal(b.Members)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }

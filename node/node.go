@@ -262,6 +262,14 @@ func (c cometLogger) otherNetwork(kv []any) bool {
 // what it needs); the CometBFT RPC server is off (the Jurichain API serves
 // everything). A consortium is a closed set of institutions, so nodes
 // connect to the peers they are given and do not exchange addresses.
+//
+// CometBFT's default p2p limits (5 MB/s per connection, writes flushed
+// every 100 ms) are made for public networks with many peers. A
+// consortium has a few peers, each block of deposits crosses every link
+// twice (mempool gossip, then block parts), and those limits held four
+// validators to about 4,300 deposits/s with half the CPU idle. A
+// 50 MiB/s cap and 10 ms flushes measured about 9,000-10,000 deposits/s
+// (BENCHMARKS.md); a node's uplink bounds it anyway.
 func Config(h Home) *cmtcfg.Config {
 	cfg := cmtcfg.DefaultConfig()
 	cfg.SetRoot(string(h))
@@ -272,6 +280,9 @@ func Config(h Home) *cmtcfg.Config {
 	cfg.P2P.PexReactor = false
 	cfg.P2P.AllowDuplicateIP = true
 	cfg.P2P.AddrBookStrict = false
+	cfg.P2P.SendRate = 50 << 20
+	cfg.P2P.RecvRate = 50 << 20
+	cfg.P2P.FlushThrottleTimeout = 10 * time.Millisecond
 	cfg.Consensus.TimeoutPropose = 1 * time.Second
 	cfg.Consensus.TimeoutCommit = 50 * time.Millisecond
 	// Start the next height as soon as every validator's precommit is in,

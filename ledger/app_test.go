@@ -39,7 +39,7 @@ type validator struct {
 	address                         []byte
 }
 
-func newValidator(t *testing.T, name string) *validator {
+func newValidator(t testing.TB, name string) *validator {
 	t.Helper()
 	vpub, _, _ := ed25519.GenerateKey(rand.Reader)
 	lpub, lpriv, _ := ed25519.GenerateKey(rand.Reader)
@@ -73,7 +73,7 @@ func (s testLogSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.
 
 // env is a network of validators, each with its own store.
 type env struct {
-	t          *testing.T
+	t          testing.TB
 	validators []*validator
 	dirs       []string
 	pol        *policy.Policy
@@ -82,7 +82,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env { return newNetwork(t, 1) }
 
-func newNetwork(t *testing.T, n int) *env {
+func newNetwork(t testing.TB, n int) *env {
 	e := &env{t: t}
 	for i := range n {
 		e.validators = append(e.validators, newValidator(t, fmt.Sprint("validator", i)))
@@ -152,7 +152,7 @@ func (e *env) block(app *ledger.App, height int64, txs ...[]byte) *abci.Response
 // app verifies every extension, apps[0] proposes, all process the
 // proposal, execute it and commit; their app hashes must agree. Apps and
 // validators match by position.
-func consensus(t *testing.T, apps []*ledger.App, validators []*validator, height int64, txs ...[]byte) []*abci.ResponseFinalizeBlock {
+func consensus(t testing.TB, apps []*ledger.App, validators []*validator, height int64, txs ...[]byte) []*abci.ResponseFinalizeBlock {
 	t.Helper()
 	ctx := context.Background()
 	votes := make([]abci.ExtendedVoteInfo, len(apps))

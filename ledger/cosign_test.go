@@ -16,7 +16,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 )
 
-func openAll(t *testing.T, e *env, report func([]byte)) []*ledger.App {
+func openAll(t testing.TB, e *env, report func([]byte)) []*ledger.App {
 	var apps []*ledger.App
 	for i := range e.validators {
 		app, closeApp := e.openValidator(i, report)
@@ -28,7 +28,7 @@ func openAll(t *testing.T, e *env, report func([]byte)) []*ledger.App {
 
 // extensionOver builds a vote extension signing a checkpoint of the given
 // tree with validator v's keys.
-func extensionOver(t *testing.T, v *validator, size uint64, root []byte) []byte {
+func extensionOver(t testing.TB, v *validator, size uint64, root []byte) []byte {
 	body := log.Checkpoint{Origin: origin, Size: size, Hash: root}.Marshal()
 	signed, err := note.Sign(&note.Note{Text: string(body)}, v.logSigner, v.cosigner)
 	if err != nil {

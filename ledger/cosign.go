@@ -166,7 +166,11 @@ func (a *App) VerifyVoteExtension(_ context.Context, req *abci.RequestVerifyVote
 		theirs := log.Checkpoint{Origin: a.cfg.Origin, Size: e.size, Hash: e.root}.Marshal()
 		if n, err := m.checkSigned(theirs, e.sigs); err == nil {
 			a.cfg.Logger.Error("misbehaviour: a validator signed a checkpoint inconsistent with our tree", "institution", m.Institution, "height", req.Height, "size", e.size)
-			if signed, err := note.Sign(n); err == nil && a.cfg.ReportEvidence != nil {
+			signed, err := note.Sign(n)
+			switch {
+			case err != nil:
+				a.cfg.Logger.Error("encoding the evidence of misbehaviour", "institution", m.Institution, "err", err)
+			case a.cfg.ReportEvidence != nil:
 				a.cfg.ReportEvidence(EncodeEvidenceTx(signed))
 			}
 		} else {

@@ -31,6 +31,7 @@ type closeSafeDB struct {
 	closed bool
 }
 
+// Get reads a key; after Close it finds nothing.
 func (d *closeSafeDB) Get(key []byte) ([]byte, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
@@ -40,6 +41,7 @@ func (d *closeSafeDB) Get(key []byte) ([]byte, error) {
 	return d.DB.Get(key)
 }
 
+// Has reports whether a key exists; after Close, none does.
 func (d *closeSafeDB) Has(key []byte) (bool, error) {
 	d.mu.RLock()
 	defer d.mu.RUnlock()

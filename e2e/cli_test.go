@@ -48,7 +48,7 @@ func TestWalkthrough(t *testing.T) {
 	}
 	// Standard input, receipt into --out, the first server down.
 	outDir := filepath.Join(dir, "receipts")
-	servers := "http://" + freePort(t) + "," + n.URL
+	servers := "http://" + freePorts(t, 1)[0] + "," + n.URL
 	if out, errOut, code := run(t, strings.NewReader("streamed evidence"), "deposit", "--server", servers, "--key", key, "--out", outDir, "-"); code != 0 {
 		t.Fatalf("deposit from stdin: %s %s", out, errOut)
 	}

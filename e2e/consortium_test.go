@@ -42,10 +42,21 @@ type network struct {
 func startNetwork(t *testing.T, n int, relayed bool) *network {
 	t.Helper()
 	dir := t.TempDir()
+	nw := &network{t: t, dir: dir, relays: map[[2]int]*relay{}}
+	if relayed {
+		// The relays listen before testnet picks the nodes' ports, so
+		// none of them can take a port a node was given.
+		for i := range n {
+			for j := range n {
+				if i != j {
+					nw.relays[[2]int{i, j}] = newRelay(t)
+				}
+			}
+		}
+	}
 	if out, errOut, code := run(t, nil, "testnet", "--validators", fmt.Sprint(n), "--out", dir); code != 0 {
 		t.Fatalf("testnet: %s %s", out, errOut)
 	}
-	nw := &network{t: t, dir: dir, relays: map[[2]int]*relay{}}
 	type card struct {
 		NodeID     string `json:"node_id"`
 		P2PAddress string `json:"p2p_address"`
@@ -64,8 +75,8 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 			var peers []string
 			for j := range n {
 				if i != j {
-					r := newRelay(t, cards[j].P2PAddress)
-					nw.relays[[2]int{i, j}] = r
+					r := nw.relays[[2]int{i, j}]
+					r.setTarget(cards[j].P2PAddress)
 					peers = append(peers, cards[j].NodeID+"@"+r.addr)
 				}
 			}
@@ -118,12 +129,13 @@ type relay struct {
 	conns  []net.Conn
 }
 
-func newRelay(t *testing.T, target string) *relay {
+// newRelay listens on a free port; it forwards once it has a target.
+func newRelay(t *testing.T) *relay {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &relay{t: t, addr: l.Addr().String(), target: target}
+	r := &relay{t: t, addr: l.Addr().String()}
 	t.Cleanup(func() { l.Close(); r.setCut(true) })
 	go func() {
 		for {
@@ -150,6 +162,12 @@ func newRelay(t *testing.T, target string) *relay {
 		}
 	}()
 	return r
+}
+
+func (r *relay) setTarget(target string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.target = target
 }
 
 func (r *relay) setCut(cut bool) {
@@ -525,10 +543,11 @@ func TestConsortiumMembershipChange(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	newcomer := &node{t: t, home: filepath.Join(dir, "newcomer"), http: freePort(t)}
+	addrs := freePorts(t, 2)
+	newcomer := &node{t: t, home: filepath.Join(dir, "newcomer"), http: addrs[0]}
 	newcomer.URL = "http://" + newcomer.http
 	if out, errOut, code := run(t, nil, "init", "--home", newcomer.home, "--institution", "newcomer-court",
-		"--p2p", "tcp://"+freePort(t), "--http", newcomer.http); code != 0 {
+		"--p2p", "tcp://"+addrs[1], "--http", newcomer.http); code != 0 {
 		t.Fatalf("init: %s %s", out, errOut)
 	}
 	change := filepath.Join(dir, "membership-change.note")

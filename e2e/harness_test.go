@@ -45,14 +45,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func freePort(t testing.TB) string {
+// freePorts returns n distinct free loopback addresses: all n are held
+// open together, so none is handed out twice.
+func freePorts(t testing.TB, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return addrs
 }
 
 // run runs the binary and returns its stdout, stderr and exit code.
@@ -86,11 +92,11 @@ type node struct {
 func initNode(t testing.TB) *node {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "node")
-	if out, errOut, code := run(t, nil, "init", "--home", home, "--p2p", "tcp://"+freePort(t)); code != 0 {
+	addrs := freePorts(t, 2)
+	if out, errOut, code := run(t, nil, "init", "--home", home, "--p2p", "tcp://"+addrs[0]); code != 0 {
 		t.Fatalf("init: %s %s", out, errOut)
 	}
-	addr := freePort(t)
-	return &node{t: t, home: home, http: addr, URL: "http://" + addr}
+	return &node{t: t, home: home, http: addrs[1], URL: "http://" + addrs[1]}
 }
 
 // start runs the node and waits until its API answers.

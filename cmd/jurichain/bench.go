@@ -215,27 +215,19 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, pr
 	return servers, string(homes[0]), procs, stop, nil
 }
 
-// freePorts returns n loopback addresses whose ports were free a moment
-// ago.
+// freePorts returns n distinct loopback addresses whose ports were free a
+// moment ago: all n are held open together, so none is handed out twice.
 func freePorts(n int) ([]string, error) {
 	var out []string
 	for range n {
-		p, err := freePort()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, p)
+		defer l.Close()
+		out = append(out, l.Addr().String())
 	}
 	return out, nil
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // processesCPU sums the CPU time of processes.

@@ -1,0 +1,245 @@
+package vault_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jurichain/jurichain/vault"
+)
+
+func newVault(t testing.TB, dir string, key []byte) *vault.Vault {
+	t.Helper()
+	disk, err := vault.NewDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := vault.New(key, disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func digest(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}
+
+// objectFile is where the disk backend keeps the object of a digest.
+func objectFile(dir string, d []byte) string {
+	name := hex.EncodeToString(d)
+	return filepath.Join(dir, name[:2], name)
+}
+
+// files lists every file under dir.
+func files(t *testing.T, dir string) []string {
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	v := newVault(t, dir, randomBytes(t, vault.KeySize))
+	const seg = 1 << 20
+	for _, size := range []int{0, 1, seg - 17, seg - 16, seg, 3*seg + 5} {
+		content := randomBytes(t, size)
+		d := digest(content)
+		n, err := v.Put(ctx, d, bytes.NewReader(content))
+		if err != nil || n != int64(size) {
+			t.Fatalf("size %d: Put = %d, %v", size, n, err)
+		}
+		stored, err := os.ReadFile(objectFile(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size >= 32 && bytes.Contains(stored, content[:32]) {
+			t.Fatalf("size %d: the stored object contains the plaintext", size)
+		}
+		r, err := v.Get(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		if err != nil || !bytes.Equal(got, content) {
+			t.Fatalf("size %d: read back %d bytes, %v", size, len(got), err)
+		}
+		if ok, err := v.Has(ctx, d); !ok || err != nil {
+			t.Fatalf("size %d: Has = %v, %v", size, ok, err)
+		}
+	}
+	// Storing the same original again is harmless.
+	content := []byte("the same photo")
+	for range 2 {
+		if _, err := v.Put(ctx, digest(content), bytes.NewReader(content)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// failingReader yields some bytes, then an error.
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("connection reset")
+	}
+	k := min(len(p), f.n)
+	f.n -= k
+	return k, nil
+}
+
+func TestFailedUploadStoresNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	v := newVault(t, dir, randomBytes(t, vault.KeySize))
+	content := randomBytes(t, 3<<20)
+	for _, tc := range []struct {
+		name   string
+		digest []byte
+		r      io.Reader
+		want   error
+	}{
+		{"declared digest of other content", digest([]byte("something else")), bytes.NewReader(content), vault.ErrDigestMismatch},
+		{"one byte short", digest(content), bytes.NewReader(content[:len(content)-1]), vault.ErrDigestMismatch},
+		{"upload broken off", digest(content), &failingReader{n: 2 << 20}, nil},
+	} {
+		_, err := v.Put(ctx, tc.digest, tc.r)
+		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
+			t.Errorf("%s: Put error %v, want %v", tc.name, err, tc.want)
+		}
+		if ok, _ := v.Has(ctx, tc.digest); ok {
+			t.Errorf("%s: the vault holds an object", tc.name)
+		}
+		if left := files(t, dir); len(left) != 0 {
+			t.Errorf("%s: files left behind: %v", tc.name, left)
+		}
+	}
+	if _, err := v.Put(ctx, []byte("short"), bytes.NewReader(nil)); err == nil || !strings.Contains(err.Error(), "digest") {
+		t.Errorf("a digest of 5 bytes: %v", err)
+	}
+}
+
+func TestAlteredObjectsDoNotRead(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := randomBytes(t, vault.KeySize)
+	v := newVault(t, dir, key)
+	content := randomBytes(t, 2<<20+100)
+	other := []byte("another original")
+	d, od := digest(content), digest(other)
+	for _, c := range [][]byte{content, other} {
+		if _, err := v.Put(ctx, digest(c), bytes.NewReader(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good, err := os.ReadFile(objectFile(dir, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip := func(i int) []byte { b := bytes.Clone(good); b[i] ^= 1; return b }
+	for _, tc := range []struct {
+		name   string
+		stored []byte
+	}{
+		{"magic", flip(0)},
+		{"wrapped key", flip(30)},
+		{"first segment", flip(200)},
+		{"last byte", flip(len(good) - 1)},
+		{"last segment dropped", good[:len(good)-(100+16)]},
+		{"truncated mid-segment", good[:len(good)/2]},
+		{"header only", good[:70]},
+	} {
+		if err := os.WriteFile(objectFile(dir, d), tc.stored, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := readAll(ctx, v, d); err == nil {
+			t.Errorf("%s: read %d bytes from an altered object without error", tc.name, len(got))
+		}
+	}
+	// Another digest's object under this digest's name.
+	otherObject, _ := os.ReadFile(objectFile(dir, od))
+	os.WriteFile(objectFile(dir, d), otherObject, 0o600)
+	if _, err := readAll(ctx, v, d); err == nil {
+		t.Error("another original's object read under this digest")
+	}
+	// The right object, another node's master key.
+	os.WriteFile(objectFile(dir, d), good, 0o600)
+	if _, err := readAll(ctx, newVault(t, dir, randomBytes(t, vault.KeySize)), d); err == nil || !strings.Contains(err.Error(), "master key") {
+		t.Errorf("read with another master key: %v", err)
+	}
+	if got, err := readAll(ctx, v, d); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the restored object: %v", err)
+	}
+	if _, err := v.Get(ctx, digest([]byte("never stored"))); !errors.Is(err, vault.ErrNotFound) {
+		t.Errorf("missing original: %v", err)
+	}
+}
+
+func readAll(ctx context.Context, v *vault.Vault, d []byte) ([]byte, error) {
+	r, err := v.Get(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return io.ReadAll(r)
+}
+
+// FuzzStoredObject feeds arbitrary bytes as a stored object: reading it
+// never panics, and whatever reads without error has the object's digest.
+func FuzzStoredObject(f *testing.F) {
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, vault.KeySize)
+	content := []byte("a seed original")
+	d := digest(content)
+	seedDir := f.TempDir()
+	if _, err := newVault(f, seedDir, key).Put(ctx, d, bytes.NewReader(content)); err != nil {
+		f.Fatal(err)
+	}
+	obj, err := os.ReadFile(objectFile(seedDir, d))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(obj)
+	f.Add(obj[:40])
+	dir := f.TempDir()
+	v := newVault(f, dir, key)
+	f.Fuzz(func(t *testing.T, stored []byte) {
+		os.MkdirAll(filepath.Dir(objectFile(dir, d)), 0o700)
+		if err := os.WriteFile(objectFile(dir, d), stored, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readAll(ctx, v, d)
+		if err == nil && !bytes.Equal(digest(got), d) {
+			t.Fatalf("read %d bytes that are not the original", len(got))
+		}
+	})
+}

@@ -123,6 +123,7 @@ node's memory and disk use.`,
 			return nil
 		},
 	}
+	cmd.AddCommand(newBenchVault())
 	f := cmd.Flags()
 	f.StringVar(&server, "server", "", "nodes to drive, comma-separated (default: start a fresh network)")
 	f.StringVar(&home, "home", "", "directory for the fresh network's node homes (default: a temporary directory, removed afterwards)")

@@ -1,0 +1,308 @@
+package identity
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/suite"
+)
+
+// Directory is the ledger's view of the accounts as they stand.
+type Directory interface {
+	// Account returns the account with this id, or nil.
+	Account(id string) (*Account, error)
+	// KeyOwner returns the id of the account that ever held this key, or "".
+	KeyOwner(pub []byte) (string, error)
+}
+
+// Nodes are the member institutions' node keys: the log key with which
+// each node signs checkpoints also attests the registrations it took.
+type Nodes map[string]note.Verifier
+
+// NewSigner returns a note signer for an account's key.
+func NewSigner(accountID string, key suite.PrivateKey, alg string) (note.Signer, error) {
+	v, err := keyVerifier(accountID, alg, key.Public())
+	if err != nil {
+		return nil, err
+	}
+	return accountSigner{name: accountID, hash: v.KeyHash(), key: key}, nil
+}
+
+type accountSigner struct {
+	name string
+	hash uint32
+	key  suite.PrivateKey
+}
+
+func (s accountSigner) Name() string                    { return s.name }
+func (s accountSigner) KeyHash() uint32                 { return s.hash }
+func (s accountSigner) Sign(msg []byte) ([]byte, error) { return s.key.Sign(msg) }
+
+// keyVerifier is the note verifier of an account key.
+func keyVerifier(accountID, alg string, pub []byte) (note.Verifier, error) {
+	if alg != "ed25519" {
+		return nil, fmt.Errorf("key algorithm %q is not supported for accounts", alg)
+	}
+	vkey, err := note.NewEd25519VerifierKey(accountID, pub)
+	if err != nil {
+		return nil, err
+	}
+	return note.NewVerifier(vkey)
+}
+
+// signers is who verifiably signed an operation.
+type signers struct {
+	newKey       bool                // the key the operation adds
+	accounts     map[string]*Account // other accounts, approved, with a key active at the height
+	self         bool                // the account itself, with a key active at the height
+	institutions []string            // nodes that attested
+}
+
+func (s *signers) names() []string {
+	var out []string
+	for id := range s.accounts {
+		out = append(out, id)
+	}
+	for _, inst := range s.institutions {
+		out = append(out, "node:"+inst)
+	}
+	if s.self || s.newKey {
+		out = append(out, "self")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// staffOf reports whether an approved account with one of roles at
+// institution signed.
+func (s *signers) staffOf(institution string, roles ...Role) bool {
+	for _, a := range s.accounts {
+		if a.CanAct(institution, roles...) {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply checks a signed identity operation against the directory at
+// block height h and returns the account as it stands after it, and the
+// operation. origin is the network's name.
+func Apply(dir Directory, nodes Nodes, origin string, signed []byte, h uint64) (*Account, *Op, error) {
+	// First read the text, to learn whose keys may have signed it.
+	_, err := note.Open(signed, note.VerifierList())
+	var un *note.UnverifiedNoteError
+	if !errors.As(err, &un) {
+		return nil, nil, fmt.Errorf("identity operation: not a signed note: %v", err)
+	}
+	op, err := ParseOp(un.Note.Text)
+	if err != nil {
+		return nil, nil, err
+	}
+	if op.Origin != origin {
+		return nil, nil, fmt.Errorf("the operation is for network %q, this is %q", op.Origin, origin)
+	}
+	cur, err := dir.Account(op.Account)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case op.Action == Register && cur != nil:
+		return nil, nil, fmt.Errorf("account %s is already registered", op.Account)
+	case op.Action != Register && cur == nil:
+		return nil, nil, fmt.Errorf("no account %s", op.Account)
+	case cur != nil && op.Version != cur.Version:
+		return nil, nil, fmt.Errorf("the operation applies to version %d of account %s, which is at version %d", op.Version, op.Account, cur.Version)
+	}
+	if op.Action == Register || op.Action == AddKey {
+		owner, err := dir.KeyOwner(op.Public)
+		if err != nil {
+			return nil, nil, err
+		}
+		if owner != "" {
+			return nil, nil, fmt.Errorf("the key is already used by account %s", owner)
+		}
+	}
+
+	s, err := verify(dir, nodes, op, cur, un.Note.UnverifiedSigs, signed, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	next, err := transition(op, cur, s, nodes, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	next.Version++
+	next.History = append(next.History, Event{Height: h, Op: string(op.Action), By: s.names(), Reason: op.Reason})
+	return next, op, nil
+}
+
+// verify opens the note with the keys of everyone who may have signed it.
+func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signature, signed []byte, h uint64) (*signers, error) {
+	var vs []note.Verifier
+	owner := map[note.Verifier]string{}
+	var newKey note.Verifier
+	if op.Action == Register || op.Action == AddKey {
+		v, err := keyVerifier(op.Account, op.Alg, op.Public)
+		if err != nil {
+			return nil, err
+		}
+		newKey = v
+		vs = append(vs, v)
+	}
+	for inst, v := range nodes {
+		vs = append(vs, v)
+		owner[v] = "node:" + inst
+	}
+	others := map[string]*Account{}
+	done := map[string]bool{}
+	for _, sig := range sigs {
+		if done[sig.Name] {
+			continue
+		}
+		done[sig.Name] = true
+		a := cur
+		if sig.Name != op.Account {
+			var err error
+			if a, err = dir.Account(sig.Name); err != nil {
+				return nil, err
+			}
+		}
+		if a == nil {
+			continue
+		}
+		if sig.Name != op.Account {
+			others[a.ID] = a
+		}
+		for _, k := range a.Keys {
+			if !k.ActiveAt(h) {
+				continue
+			}
+			v, err := keyVerifier(a.ID, k.Alg, k.Public)
+			if err != nil {
+				return nil, err
+			}
+			vs = append(vs, v)
+			owner[v] = a.ID
+		}
+	}
+	n, err := note.Open(signed, note.VerifierList(vs...))
+	if errors.As(err, new(*note.UnverifiedNoteError)) {
+		return nil, errors.New("identity operation: no signature by a key that may sign at this height (unknown, revoked, or not yet added)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("identity operation signatures: %w", err)
+	}
+	s := &signers{accounts: map[string]*Account{}}
+	for _, sig := range n.Sigs {
+		switch {
+		case newKey != nil && sig.Name == newKey.Name() && sig.Hash == newKey.KeyHash():
+			s.newKey = true
+		case sig.Name == op.Account:
+			s.self = true
+		case others[sig.Name] != nil:
+			if a := others[sig.Name]; a.Status == Approved {
+				s.accounts[a.ID] = a
+			}
+		default:
+			for inst, v := range nodes {
+				if v.Name() == sig.Name && v.KeyHash() == sig.Hash {
+					s.institutions = append(s.institutions, inst)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// transition applies an operation that its signers may make.
+func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Account, error) {
+	var next Account
+	if cur != nil {
+		next = *cur
+		next.Keys = slices.Clone(cur.Keys)
+		next.History = slices.Clone(cur.History)
+	}
+	inst := op.Institution
+	if cur != nil {
+		inst = cur.Institution
+	}
+	nodeAttests := slices.Contains(s.institutions, inst)
+	staff := func(roles ...Role) error {
+		if !s.staffOf(inst, roles...) {
+			return fmt.Errorf("%s needs the signature of an approved %v of %s", op.Action, roles, inst)
+		}
+		return nil
+	}
+	need := func(want, have Status) error {
+		if want != have {
+			return fmt.Errorf("account %s is %s; %s applies to a %s account", op.Account, have, op.Action, want)
+		}
+		return nil
+	}
+	switch op.Action {
+	case Register:
+		if _, member := nodes[inst]; !member {
+			return nil, fmt.Errorf("institution %s is not a member of the network", inst)
+		}
+		if !s.newKey {
+			return nil, errors.New("a registration must be signed with the key it registers")
+		}
+		next = Account{ID: op.Account, Institution: inst, Role: op.Role, Kind: op.Kind, Commitment: op.Commitment,
+			Keys: []Key{{Alg: op.Alg, Public: op.Public, Added: h}}}
+		switch {
+		case op.Role == Depositor && nodeAttests:
+			next.Status = Pending
+		case op.Role == Depositor:
+			return nil, fmt.Errorf("a depositor registers at %s's node, which attests it", inst)
+		case nodeAttests || s.staffOf(inst, Admin):
+			next.Status = Approved
+		default:
+			return nil, fmt.Errorf("a %s account is created by an admin of %s or by its node", op.Role, inst)
+		}
+	case Approve, Reject:
+		if err := need(Pending, cur.Status); err != nil {
+			return nil, err
+		}
+		if err := staff(Reviewer, Admin); err != nil {
+			return nil, err
+		}
+		next.Status = map[Action]Status{Approve: Approved, Reject: Rejected}[op.Action]
+	case Suspend:
+		if err := need(Approved, cur.Status); err != nil {
+			return nil, err
+		}
+		if err := staff(Reviewer, Admin); err != nil {
+			return nil, err
+		}
+		next.Status = Suspended
+	case Reinstate:
+		if err := need(Suspended, cur.Status); err != nil {
+			return nil, err
+		}
+		if err := staff(Reviewer, Admin); err != nil {
+			return nil, err
+		}
+		next.Status = Approved
+	case AddKey:
+		if !s.newKey {
+			return nil, errors.New("a new key must sign the operation that adds it")
+		}
+		if !s.self && !s.staffOf(inst, Admin) {
+			return nil, fmt.Errorf("add-key needs a signature of the account's current key or of an admin of %s", inst)
+		}
+		next.Keys = append(next.Keys, Key{Alg: op.Alg, Public: op.Public, Added: h})
+	case RevokeKey:
+		k, ok := next.ActiveKey(op.Public, h)
+		if !ok {
+			return nil, errors.New("the key is not an active key of the account")
+		}
+		if !s.self && !s.staffOf(inst, Admin) {
+			return nil, fmt.Errorf("revoke-key needs a signature of the account or of an admin of %s", inst)
+		}
+		k.Revoked, k.Reason = h, op.Reason
+	}
+	return &next, nil
+}

@@ -1,0 +1,220 @@
+package identity_test
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
+)
+
+const origin = "identity.test"
+
+// ledger is an in-memory Directory that applies operations as the ledger does.
+type ledger struct {
+	t        testing.TB
+	accounts map[string]*identity.Account
+	keys     map[string]string
+	nodes    identity.Nodes
+	signers  map[string]note.Signer // institution -> node signer
+	height   uint64
+}
+
+func newLedger(t testing.TB, institutions ...string) *ledger {
+	l := &ledger{t: t, accounts: map[string]*identity.Account{}, keys: map[string]string{}, nodes: identity.Nodes{}, signers: map[string]note.Signer{}, height: 10}
+	for _, inst := range institutions {
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		vkey, _ := note.NewEd25519VerifierKey(origin, pub)
+		v, _ := note.NewVerifier(vkey)
+		l.nodes[inst] = v
+		l.signers[inst] = nodeSigner{v, priv}
+	}
+	return l
+}
+
+type nodeSigner struct {
+	note.Verifier
+	key ed25519.PrivateKey
+}
+
+func (s nodeSigner) Sign(m []byte) ([]byte, error) { return ed25519.Sign(s.key, m), nil }
+
+func (l *ledger) Account(id string) (*identity.Account, error) { return l.accounts[id], nil }
+func (l *ledger) KeyOwner(pub []byte) (string, error)          { return l.keys[string(pub)], nil }
+
+// apply applies a signed operation in a new block.
+func (l *ledger) apply(signed []byte) (*identity.Account, error) {
+	l.height++
+	a, _, err := identity.Apply(l, l.nodes, origin, signed, l.height)
+	if err != nil {
+		return nil, err
+	}
+	l.accounts[a.ID] = a
+	for _, k := range a.Keys {
+		l.keys[string(k.Public)] = a.ID
+	}
+	return a, nil
+}
+
+// person is a key pair that may become an account.
+type person struct {
+	inst string
+	key  suite.PrivateKey
+	id   string
+}
+
+func newPerson(inst string) *person {
+	k, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	return &person{inst: inst, key: k, id: identity.AccountID(inst, k.Public())}
+}
+
+func (p *person) signer(t testing.TB) note.Signer {
+	s, err := identity.NewSigner(p.id, p.key, "ed25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func sign(t testing.TB, op *identity.Op, signers ...note.Signer) []byte {
+	t.Helper()
+	text, err := op.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := note.Sign(&note.Note{Text: text}, signers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func register(p *person, role identity.Role) *identity.Op {
+	kind := identity.Staff
+	if role == identity.Depositor {
+		kind = identity.Individual
+	}
+	return &identity.Op{Origin: origin, Account: p.id, Action: identity.Register, Institution: p.inst, Role: role, Kind: kind,
+		Alg: "ed25519", Public: p.key.Public(), Commitment: bytes.Repeat([]byte{1}, 32)}
+}
+
+func (l *ledger) version(p *person) uint64 { return l.accounts[p.id].Version }
+
+func TestRegistrationReviewAndKeys(t *testing.T) {
+	l := newLedger(t, "xuhui-notary", "internet-court")
+	node := l.signers["xuhui-notary"]
+	admin, reviewer, alice := newPerson("xuhui-notary"), newPerson("xuhui-notary"), newPerson("xuhui-notary")
+	courtReviewer := newPerson("internet-court")
+	mustApply := func(what string, signed []byte) *identity.Account {
+		t.Helper()
+		a, err := l.apply(signed)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return a
+	}
+	refuse := func(what string, signed []byte, want string) {
+		t.Helper()
+		if _, err := l.apply(signed); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error saying %q", what, err, want)
+		}
+	}
+
+	refuse("admin without node or admin", sign(t, register(admin, identity.Admin), admin.signer(t)), "created by an admin")
+	if a := mustApply("admin by the node", sign(t, register(admin, identity.Admin), admin.signer(t), node)); a.Status != identity.Approved {
+		t.Fatalf("admin is %s", a.Status)
+	}
+	mustApply("reviewer by the admin", sign(t, register(reviewer, identity.Reviewer), reviewer.signer(t), admin.signer(t)))
+	mustApply("court reviewer", sign(t, register(courtReviewer, identity.Reviewer), courtReviewer.signer(t), l.signers["internet-court"]))
+
+	refuse("depositor without the node", sign(t, register(alice, identity.Depositor), alice.signer(t)), "attests it")
+	refuse("depositor attested by another institution's node", sign(t, register(alice, identity.Depositor), alice.signer(t), l.signers["internet-court"]), "attests it")
+	refuse("depositor without its own key", sign(t, register(alice, identity.Depositor), node), "signed with the key it registers")
+	if a := mustApply("depositor", sign(t, register(alice, identity.Depositor), alice.signer(t), node)); a.Status != identity.Pending {
+		t.Fatalf("a new depositor is %s", a.Status)
+	}
+	refuse("the same registration again", sign(t, register(alice, identity.Depositor), alice.signer(t), node), "already registered")
+
+	op := func(p *person, action identity.Action, reason string) *identity.Op {
+		return &identity.Op{Origin: origin, Account: p.id, Version: l.version(p), Action: action, Reason: reason}
+	}
+	refuse("approval by the depositor", sign(t, op(alice, identity.Approve, ""), alice.signer(t)), "needs the signature")
+	refuse("approval by another institution's reviewer", sign(t, op(alice, identity.Approve, ""), courtReviewer.signer(t)), "needs the signature")
+	refuse("suspending a pending account", sign(t, op(alice, identity.Suspend, "fraud"), reviewer.signer(t)), "is pending")
+	approval := sign(t, op(alice, identity.Approve, "identity documents checked"), reviewer.signer(t))
+	if a := mustApply("approval", approval); a.Status != identity.Approved || !a.CanAct("xuhui-notary", identity.Depositor) {
+		t.Fatalf("approved account: %+v", a)
+	}
+	refuse("the approval replayed", approval, "applies to version")
+	suspension := sign(t, op(alice, identity.Suspend, "court order"), reviewer.signer(t))
+	mustApply("suspension", suspension)
+	mustApply("reinstatement", sign(t, op(alice, identity.Reinstate, "order lifted"), admin.signer(t)))
+	refuse("the suspension replayed", suspension, "applies to version")
+
+	// Key rotation: the new key signs too; the old one is revoked later.
+	oldKey := alice.key.Public()
+	newKey := newPerson("xuhui-notary")
+	addOp := op(alice, identity.AddKey, "")
+	addOp.Alg, addOp.Public = "ed25519", newKey.key.Public()
+	refuse("a key added without its own signature", sign(t, addOp, alice.signer(t)), "new key must sign")
+	newSigner, _ := identity.NewSigner(alice.id, newKey.key, "ed25519")
+	mustApply("key added", sign(t, addOp, alice.signer(t), newSigner))
+	beforeRevocation := l.height
+	revOp := op(alice, identity.RevokeKey, "phone lost")
+	revOp.Public = oldKey
+	a := mustApply("old key revoked", sign(t, revOp, newSigner))
+	if _, ok := a.ActiveKey(oldKey, beforeRevocation); !ok {
+		t.Error("the old key does not verify signatures made before its revocation")
+	}
+	if _, ok := a.ActiveKey(oldKey, l.height); ok {
+		t.Error("the revoked key is still active")
+	}
+	revokeNew := op(alice, identity.RevokeKey, "stolen")
+	revokeNew.Public = newKey.key.Public()
+	refuse("the revoked key signs", sign(t, revokeNew, alice.signer(t)), "no signature by a key that may sign")
+	sameKey := &person{inst: "internet-court", key: alice.key, id: identity.AccountID("internet-court", alice.key.Public())}
+	refuse("a key already held by another account", sign(t, register(sameKey, identity.Depositor), sameKey.signer(t), l.signers["internet-court"]), "already used by account "+alice.id)
+	if got := len(a.History); got != 6 {
+		t.Errorf("history has %d events, want 6: %+v", got, a.History)
+	}
+}
+
+func TestOpTextRoundTrip(t *testing.T) {
+	p := newPerson("court")
+	for _, op := range []*identity.Op{
+		register(p, identity.Depositor),
+		{Origin: origin, Account: p.id, Version: 3, Action: identity.Reject, Reason: "document expired, 请重新提交"},
+		{Origin: origin, Account: p.id, Version: 1, Action: identity.Approve},
+		{Origin: origin, Account: p.id, Version: 4, Action: identity.RevokeKey, Public: p.key.Public(), Reason: "lost"},
+	} {
+		text, err := op.Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := identity.ParseOp(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		again, _ := got.Text()
+		if again != text {
+			t.Fatalf("round trip changed the text:\n%s\n%s", text, again)
+		}
+	}
+	for _, bad := range []string{
+		"",
+		"jurichain identity operation\nnetwork x\naccount acct-00 version 0\napprove\n",
+		fmt.Sprintf("jurichain identity operation\nnetwork x\naccount %s version 01\napprove\n", p.id),
+		fmt.Sprintf("jurichain identity operation\nnetwork x\naccount %s version 1\nreject\n", p.id),
+		fmt.Sprintf("jurichain identity operation\nnetwork x\naccount %s version 1\nerase everything\n", p.id),
+	} {
+		if _, err := identity.ParseOp(bad); err == nil {
+			t.Errorf("parsed %q", bad)
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package identity
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Action is what an operation does.
+type Action string
+
+// Actions.
+const (
+	Register  Action = "register"
+	Approve   Action = "approve"
+	Reject    Action = "reject"
+	Suspend   Action = "suspend"
+	Reinstate Action = "reinstate"
+	AddKey    Action = "add-key"
+	RevokeKey Action = "revoke-key"
+)
+
+// Op is one identity operation. As a transaction it is the text of a
+// signed note:
+//
+//	jurichain identity operation
+//	network <origin>
+//	account <account id> version <account version it applies to>
+//	register <institution> <role> <kind> <alg> <base64 key> <hex commitment>
+//	| approve <reason> | reject <reason> | suspend <reason> | reinstate <reason>
+//	| add-key <alg> <base64 key> | revoke-key <base64 key> <reason>
+type Op struct {
+	Origin  string
+	Account string
+	Version uint64
+	Action  Action
+	// For Register.
+	Institution string
+	Role        Role
+	Kind        Kind
+	Commitment  []byte
+	// For Register and AddKey: the new key; for RevokeKey: the key revoked.
+	Alg    string
+	Public []byte
+	Reason string
+}
+
+const opHeader = "jurichain identity operation"
+
+// Text is the note text that the operation's signers sign.
+func (o *Op) Text() (string, error) {
+	if err := o.check(); err != nil {
+		return "", err
+	}
+	key := base64.StdEncoding.EncodeToString(o.Public)
+	var action string
+	switch o.Action {
+	case Register:
+		action = fmt.Sprintf("register %s %s %s %s %s %s", o.Institution, o.Role, o.Kind, o.Alg, key, hex.EncodeToString(o.Commitment))
+	case AddKey:
+		action = fmt.Sprintf("add-key %s %s", o.Alg, key)
+	case RevokeKey:
+		action = fmt.Sprintf("revoke-key %s %s", key, o.Reason)
+	default:
+		action = fmt.Sprintf("%s %s", o.Action, o.Reason)
+	}
+	return fmt.Sprintf("%s\nnetwork %s\naccount %s version %d\n%s\n", opHeader, o.Origin, o.Account, o.Version, strings.TrimRight(action, " ")), nil
+}
+
+// check validates the operation's fields.
+func (o *Op) check() error {
+	if o.Origin == "" || strings.ContainsAny(o.Origin, " \n") {
+		return errors.New("identity operation: network name missing or malformed")
+	}
+	if !strings.HasPrefix(o.Account, "acct-") || len(o.Account) != 25 {
+		return fmt.Errorf("identity operation: account %q is not an account id", o.Account)
+	}
+	if err := validReason(o.Reason); err != nil {
+		return fmt.Errorf("identity operation: %w", err)
+	}
+	switch o.Action {
+	case Register:
+		if o.Version != 0 {
+			return errors.New("identity operation: a registration applies to version 0")
+		}
+		if o.Institution == "" || strings.ContainsAny(o.Institution, " \n") {
+			return errors.New("identity operation: institution missing or malformed")
+		}
+		if !ValidRole(o.Role) {
+			return fmt.Errorf("identity operation: role %q: want admin, reviewer, judge, clerk, depositor or auditor", o.Role)
+		}
+		if (o.Role == Depositor) == (o.Kind == Staff) || (o.Kind != Individual && o.Kind != Enterprise && o.Kind != Staff) {
+			return fmt.Errorf("identity operation: a %s account cannot be of kind %q (depositors are individual or enterprise, others staff)", o.Role, o.Kind)
+		}
+		if len(o.Commitment) != 32 {
+			return errors.New("identity operation: the commitment must be 32 bytes")
+		}
+		if o.Account != AccountID(o.Institution, o.Public) {
+			return errors.New("identity operation: the account id does not follow from the institution and key")
+		}
+		fallthrough
+	case AddKey:
+		if o.Alg == "" || strings.ContainsAny(o.Alg, " \n") || len(o.Public) == 0 {
+			return errors.New("identity operation: key algorithm or key missing")
+		}
+	case RevokeKey:
+		if len(o.Public) == 0 {
+			return errors.New("identity operation: the revoked key is missing")
+		}
+	case Reject, Suspend, Reinstate:
+		if o.Reason == "" {
+			return fmt.Errorf("identity operation: %s needs a reason", o.Action)
+		}
+	case Approve:
+	default:
+		return fmt.Errorf("identity operation: unknown action %q", o.Action)
+	}
+	return nil
+}
+
+// ParseOp reads the text of an identity operation note.
+func ParseOp(text string) (*Op, error) {
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines) != 4 || lines[0] != opHeader || !strings.HasSuffix(text, "\n") {
+		return nil, errors.New("not an identity operation: want 4 lines starting with " + strconv.Quote(opHeader))
+	}
+	o := &Op{}
+	var ok bool
+	if o.Origin, ok = strings.CutPrefix(lines[1], "network "); !ok {
+		return nil, errors.New("identity operation: second line must be 'network <origin>'")
+	}
+	f := strings.Split(lines[2], " ")
+	if len(f) != 4 || f[0] != "account" || f[2] != "version" {
+		return nil, errors.New("identity operation: third line must be 'account <id> version <n>'")
+	}
+	o.Account = f[1]
+	v, err := strconv.ParseUint(f[3], 10, 64)
+	if err != nil || strconv.FormatUint(v, 10) != f[3] {
+		return nil, errors.New("identity operation: version must be a decimal number")
+	}
+	o.Version = v
+	verb, rest, _ := strings.Cut(lines[3], " ")
+	o.Action = Action(verb)
+	key := func(s string) ([]byte, error) {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || base64.StdEncoding.EncodeToString(b) != s {
+			return nil, errors.New("identity operation: a key is not canonical base64")
+		}
+		return b, nil
+	}
+	switch o.Action {
+	case Register:
+		p := strings.Split(rest, " ")
+		if len(p) != 6 {
+			return nil, errors.New("identity operation: register <institution> <role> <kind> <alg> <key> <commitment>")
+		}
+		o.Institution, o.Role, o.Kind, o.Alg = p[0], Role(p[1]), Kind(p[2]), p[3]
+		if o.Public, err = key(p[4]); err != nil {
+			return nil, err
+		}
+		if o.Commitment, err = hex.DecodeString(p[5]); err != nil || hex.EncodeToString(o.Commitment) != p[5] {
+			return nil, errors.New("identity operation: the commitment is not lowercase hex")
+		}
+	case AddKey:
+		p := strings.Split(rest, " ")
+		if len(p) != 2 {
+			return nil, errors.New("identity operation: add-key <alg> <key>")
+		}
+		o.Alg = p[0]
+		if o.Public, err = key(p[1]); err != nil {
+			return nil, err
+		}
+	case RevokeKey:
+		k, reason, _ := strings.Cut(rest, " ")
+		if o.Public, err = key(k); err != nil {
+			return nil, err
+		}
+		o.Reason = reason
+	default:
+		o.Reason = rest
+	}
+	canonical, err := o.Text()
+	if err != nil {
+		return nil, err
+	}
+	if canonical != text {
+		return nil, errors.New("identity operation: not in canonical form (extra spaces?)")
+	}
+	return o, nil
+}

@@ -95,10 +95,17 @@ func associatedData(digest []byte) []byte {
 	return append([]byte("jurichain vault original sha256:"), digest...)
 }
 
+func checkDigest(digest []byte) error {
+	if len(digest) != sha256.Size {
+		return fmt.Errorf("digest: %d bytes, want a SHA-256 of %d", len(digest), sha256.Size)
+	}
+	return nil
+}
+
 // Has reports whether the vault holds the original with this digest.
 func (v *Vault) Has(ctx context.Context, digest []byte) (bool, error) {
-	if len(digest) != sha256.Size {
-		return false, fmt.Errorf("digest: %d bytes, want a SHA-256 of %d", len(digest), sha256.Size)
+	if err := checkDigest(digest); err != nil {
+		return false, err
 	}
 	return v.backend.Exists(ctx, objectName(digest))
 }
@@ -108,8 +115,8 @@ func (v *Vault) Has(ctx context.Context, digest []byte) (bool, error) {
 // stored and the error is ErrDigestMismatch. It returns the number of
 // bytes read. Storing an original the vault already holds succeeds.
 func (v *Vault) Put(ctx context.Context, digest []byte, r io.Reader) (int64, error) {
-	if len(digest) != sha256.Size {
-		return 0, fmt.Errorf("digest: %d bytes, want a SHA-256 of %d", len(digest), sha256.Size)
+	if err := checkDigest(digest); err != nil {
+		return 0, err
 	}
 	fileKey := make([]byte, KeySize)
 	if _, err := rand.Read(fileKey); err != nil {
@@ -187,8 +194,8 @@ func (v *Vault) wrapHeader(fileKey, aad []byte) ([]byte, error) {
 // fails if the stored object was altered, truncated or belongs to
 // another digest, or if the master key is not the one it was stored with.
 func (v *Vault) Get(ctx context.Context, digest []byte) (io.ReadCloser, error) {
-	if len(digest) != sha256.Size {
-		return nil, fmt.Errorf("digest: %d bytes, want a SHA-256 of %d", len(digest), sha256.Size)
+	if err := checkDigest(digest); err != nil {
+		return nil, err
 	}
 	obj, err := v.backend.Get(ctx, objectName(digest))
 	if err != nil {

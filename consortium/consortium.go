@@ -145,6 +145,12 @@ func (c *Card) ValidatorPubKey() ed25519.PublicKey {
 	return k
 }
 
+// LogPubKey returns the member's log public key.
+func (c *Card) LogPubKey() ed25519.PublicKey {
+	k, _ := rawKey(c.LogKey)
+	return k
+}
+
 // LogVKey returns the signed-note verifier key of the member's log key for
 // the network with this origin.
 func (c *Card) LogVKey(origin string) (string, error) {

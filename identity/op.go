@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // Action is what an operation does.
@@ -49,6 +51,22 @@ type Op struct {
 }
 
 const opHeader = "jurichain identity operation"
+
+// NewRegistration is the registration of a key as a new account of an
+// institution; commitment commits to the holder's real-name data (Commit).
+func NewRegistration(origin, institution string, role Role, kind Kind, alg string, pub, commitment []byte) *Op {
+	return &Op{Origin: origin, Account: AccountID(institution, pub), Action: Register, Institution: institution,
+		Role: role, Kind: kind, Alg: alg, Public: pub, Commitment: commitment}
+}
+
+// Sign returns the operation as a note signed by signers.
+func (o *Op) Sign(signers ...note.Signer) ([]byte, error) {
+	text, err := o.Text()
+	if err != nil {
+		return nil, err
+	}
+	return note.Sign(&note.Note{Text: text}, signers...)
+}
 
 // Text is the note text that the operation's signers sign.
 func (o *Op) Text() (string, error) {

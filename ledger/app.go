@@ -96,8 +96,10 @@ type App struct {
 	rejectedMu sync.Mutex
 	rejected   map[string]Rejection // by deposit id, recent rejections only
 
+	accounts *accountBook
+
 	// Under mu: digests the app hash covers and evidence already recorded.
-	finalDigest, membershipDigest [suite.HashSize]byte
+	finalDigest, membershipDigest, identityDigest [suite.HashSize]byte
 	evidence                      map[string]bool // institution, size, root
 	evidenceSeq                   uint64
 }
@@ -139,9 +141,12 @@ type stagedBlock struct {
 	membership *consortium.Membership
 	updates    []abci.ValidatorUpdate
 	evidence   []Evidence
-	// finalDigest and membershipDigest are what the app hash covers
-	// after this block.
-	finalDigest, membershipDigest [suite.HashSize]byte
+	// accounts is the accounts as the block's identity operations
+	// changed them, if it has any.
+	accounts *blockAccounts
+	// finalDigest, membershipDigest and identityDigest are what the app
+	// hash covers after this block.
+	finalDigest, membershipDigest, identityDigest [suite.HashSize]byte
 }
 
 // New opens the ledger on its store.
@@ -165,6 +170,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.loadMembership(); err != nil {
+		return nil, err
+	}
+	if err := a.loadAccounts(); err != nil {
 		return nil, err
 	}
 	a.evidence = map[string]bool{}
@@ -267,19 +275,19 @@ func (a *App) root(st store.State) ([]byte, error) {
 }
 
 // appHash commits to the tree, the deposits waiting to enter it, the
-// latest final checkpoint and the membership: every other piece of state
-// is derived from those. While the tree is ahead of the final checkpoint
+// latest final checkpoint, the membership and the identity operations
+// applied: every other piece of state is derived from those. While the tree is ahead of the final checkpoint
 // it also covers the height, so the state changes every block and
 // CometBFT (which makes no empty blocks otherwise) keeps making blocks
 // until the validators' cosignatures have made the tree final.
-func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest [suite.HashSize]byte) []byte {
+func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest, identityDigest [suite.HashSize]byte) []byte {
 	pendingDigest := a.cfg.Suite.Hash(st.Pending)
 	var unfinal uint64
 	if st.Size > st.FinalSize {
 		unfinal = st.Height
 	}
-	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v2\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
-		binary.BigEndian.AppendUint64(nil, st.FinalSize), finalDigest[:], membershipDigest[:], binary.BigEndian.AppendUint64(nil, unfinal))
+	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v3\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
+		binary.BigEndian.AppendUint64(nil, st.FinalSize), finalDigest[:], membershipDigest[:], identityDigest[:], binary.BigEndian.AppendUint64(nil, unfinal))
 	return h[:]
 }
 
@@ -319,7 +327,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.setMembership(ms); err != nil {
 		return nil, err
 	}
-	return &abci.ResponseInitChain{AppHash: a.appHash(store.State{}, a.cfg.Suite.LogHasher().EmptyRoot(), a.finalDigest, a.membershipDigest)}, nil
+	return &abci.ResponseInitChain{AppHash: a.appHash(store.State{}, a.cfg.Suite.LogHasher().EmptyRoot(), a.finalDigest, a.membershipDigest, a.identityDigest)}, nil
 }
 
 // stageMembership records a membership and the policy in force from a
@@ -357,8 +365,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{Code: CodeOK}, nil
 }
 
-// checkOtherTx admits a membership change that a quorum signed and
-// evidence that proves something; cosignatures come only from proposers.
+// checkOtherTx admits a membership change that a quorum signed, evidence
+// that proves something and an identity operation that its signers may
+// make; cosignatures come only from proposers.
 func (a *App) checkOtherTx(tx []byte) *abci.ResponseCheckTx {
 	var err error
 	switch tx[0] {
@@ -366,6 +375,8 @@ func (a *App) checkOtherTx(tx []byte) *abci.ResponseCheckTx {
 		_, _, err = a.applyMembership(a.Membership(), tx[1:])
 	case txEvidence:
 		_, err = a.checkEvidence(tx[1:], a.committed.Load().TreeSize, 0)
+	case txIdentity:
+		_, _, err = a.applyIdentity(a.accounts, tx[1:], a.committed.Load().Height+1)
 	default:
 		err = fmt.Errorf("transaction type %d is not accepted from clients", tx[0])
 	}
@@ -390,7 +401,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 			_, err = parseDepositTx(tx)
 		case tx[0] == txCosignatures && i == 0:
 			_, err = a.finalCheckpoint(tx, req.ProposedLastCommit.Votes)
-		case tx[0] == txMembership || tx[0] == txEvidence:
+		case tx[0] == txMembership || tx[0] == txEvidence || tx[0] == txIdentity:
 		default:
 			err = fmt.Errorf("transaction type %d at position %d", tx[0], i)
 		}
@@ -492,6 +503,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
 				continue
 			}
+			if why := a.depositRefusal(b.identities(a), d.Depositor, height); why != "" {
+				b.rejected[id] = Rejection{why, sha256.Sum256(d.raw)}
+				continue
+			}
 			stmt := d.StatementOf(d.raw)
 			prev, err := a.existingStatement(id, inLog)
 			if err != nil {
@@ -538,13 +553,20 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		}
 		b.batch.PutEvidence(a.evidenceSeq+uint64(i), rec)
 	}
-	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest)
+	if err := b.stageAccounts(); err != nil {
+		return nil, err
+	}
+	b.identityDigest = a.identityDigest
+	if b.accounts != nil {
+		b.identityDigest = b.accounts.digest
+	}
+	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest, b.identityDigest)
 	b.batch.PutState(b.state)
 	a.staged = b
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash, ValidatorUpdates: b.updates}, nil
 }
 
-// executeOtherTx executes a cosignatures, membership or evidence
+// executeOtherTx executes a cosignatures, membership, evidence or identity
 // transaction. None of them can fail the block: a transaction that does
 // not hold is recorded as refused, the same way on every node.
 func (a *App) executeOtherTx(b *stagedBlock, tx []byte, i int, height, treeSize uint64, votes []abci.VoteInfo) *abci.ExecTxResult {
@@ -577,6 +599,10 @@ func (a *App) executeOtherTx(b *stagedBlock, tx []byte, i int, height, treeSize 
 		b.membership = next
 		b.updates = append(b.updates, validatorUpdate(next, c))
 		a.cfg.Logger.Info("membership changed", "height", height, "change", c.Kind, "institution", c.Institution, "power", c.Power, "version", next.Version)
+	case txIdentity:
+		if err := a.executeIdentity(b, tx[1:], height); err != nil {
+			return refused(err)
+		}
 	case txEvidence:
 		recs, err := a.checkEvidence(tx[1:], treeSize, height)
 		if err != nil {
@@ -652,7 +678,8 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 			return nil, err
 		}
 	}
-	a.finalDigest = b.finalDigest
+	a.finalDigest, a.identityDigest = b.finalDigest, b.identityDigest
+	a.commitAccounts(b)
 	for _, e := range b.evidence {
 		a.evidence[evidenceKey(e)] = true
 		a.evidenceSeq++

@@ -92,7 +92,9 @@ func newNetwork(t testing.TB, n int) *env {
 	if e.pol, err = e.membership().Policy(origin); err != nil {
 		t.Fatal(err)
 	}
-	_, e.key, _ = ed25519.GenerateKey(rand.Reader)
+	// Deposits are made with validator 0's log key, which its node uses
+	// for its own records; accounts are tested in identity_test.go.
+	e.key = e.validators[0].logSigner.(testLogSigner).key
 	return e
 }
 
@@ -273,10 +275,11 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 			t.Fatalf("a proposal carrying %x was not rejected", garbage)
 		}
 	}
-	e.block(app, 1, ledger.EncodeDepositTx([][]byte{a, a, conflict, bad, sameContentOther}))
-	e.block(app, 2, ledger.EncodeDepositTx([][]byte{a})) // resubmitted after ordering
-	e.block(app, 3)
-	e.block(app, 4)
+	h := e.enroll(app, 1, other)
+	e.block(app, h, ledger.EncodeDepositTx([][]byte{a, a, conflict, bad, sameContentOther}))
+	e.block(app, h+1, ledger.EncodeDepositTx([][]byte{a})) // resubmitted after ordering
+	e.block(app, h+2)
+	e.block(app, h+3)
 	if got := app.Committed().Size; got != 2 {
 		t.Fatalf("log size %d, want 2 (one deposit per depositor)", got)
 	}

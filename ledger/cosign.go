@@ -19,6 +19,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -80,10 +81,15 @@ type memberKeys struct {
 type memberIndex struct {
 	byAddress map[string]*memberKeys
 	ms        *consortium.Membership
+	// nodes are the active members' log keys, which attest registrations;
+	// byLogKey maps each raw log key to its institution, as nodes deposit
+	// their access-trail records with it.
+	nodes    identity.Nodes
+	byLogKey map[string]string
 }
 
 func newMemberIndex(origin string, ms *consortium.Membership) (*memberIndex, error) {
-	idx := &memberIndex{byAddress: map[string]*memberKeys{}, ms: ms}
+	idx := &memberIndex{byAddress: map[string]*memberKeys{}, ms: ms, nodes: identity.Nodes{}, byLogKey: map[string]string{}}
 	for _, m := range ms.Members {
 		lk, err := m.LogVKey(origin)
 		if err != nil {
@@ -99,6 +105,10 @@ func newMemberIndex(origin string, ms *consortium.Membership) (*memberIndex, err
 		}
 		addr := ed25519.PubKey(m.ValidatorPubKey()).Address()
 		idx.byAddress[string(addr)] = &memberKeys{Member: m, log: lv, cosign: cv}
+		if m.Power > 0 {
+			idx.nodes[m.Institution] = lv
+			idx.byLogKey[string(m.LogPubKey())] = m.Institution
+		}
 	}
 	return idx, nil
 }

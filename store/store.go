@@ -40,6 +40,9 @@ const (
 	prefixFinal      = 'F' // tree size -> checkpoint cosigned by a quorum
 	prefixPolicy     = 'V' // first height -> tlog-policy in force from it
 	prefixEvidence   = 'X' // sequence -> misbehaviour evidence
+	prefixAccount    = 'A' // account id -> account record
+	prefixKeyOwner   = 'K' // public key -> id of the account that holds or held it
+	keyIdentity      = "I" // running digest of every identity operation applied
 	keyMembership    = "M"
 	keyState         = "S"
 	keyPending       = "Q" // deposits ordered in the last block, not yet in the log
@@ -296,6 +299,34 @@ func (s *Store) Evidence(fn func(seq uint64, record []byte) error) error {
 	return it.Error()
 }
 
+// Account returns the record of an account.
+func (s *Store) Account(id string) ([]byte, error) { return s.get(key(prefixAccount, []byte(id))) }
+
+// KeyOwner returns the id of the account that holds or held a key.
+func (s *Store) KeyOwner(pub []byte) (string, error) {
+	v, err := s.get(key(prefixKeyOwner, pub))
+	return string(v), err
+}
+
+// Accounts calls fn with every account record, in id order.
+func (s *Store) Accounts(fn func(record []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixAccount}, UpperBound: []byte{prefixAccount + 1}})
+	if err != nil {
+		return fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// IdentityDigest returns the running digest of the identity operations
+// applied, or ErrNotFound before the first.
+func (s *Store) IdentityDigest() ([]byte, error) { return s.get([]byte(keyIdentity)) }
+
 // last returns the value of the largest key in [lo, hi).
 func (s *Store) last(lo, hi []byte) ([]byte, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
@@ -421,6 +452,16 @@ func (b *Batch) PutPolicy(fromHeight uint64, policy []byte) {
 func (b *Batch) PutEvidence(seq uint64, record []byte) {
 	b.set(key(prefixEvidence, u64(seq)), record)
 }
+
+// PutAccount records an account as it stands.
+func (b *Batch) PutAccount(id string, record []byte) { b.set(key(prefixAccount, []byte(id)), record) }
+
+// PutKeyOwner records which account a key belongs to; keys are never
+// reused, so this is written once per key.
+func (b *Batch) PutKeyOwner(pub []byte, id string) { b.set(key(prefixKeyOwner, pub), []byte(id)) }
+
+// PutIdentityDigest records the running digest of identity operations.
+func (b *Batch) PutIdentityDigest(d []byte) { b.set([]byte(keyIdentity), d) }
 
 // PutState records the committed state.
 func (b *Batch) PutState(st State) {

@@ -164,14 +164,18 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
 // Error codes.
 const (
-	CodeInvalid    = "invalid_request"
-	CodeSignature  = "bad_signature"
-	CodeConflict   = "conflict"
-	CodeNotFound   = "not_found"
-	CodeTooLarge   = "too_large"
-	CodeForbidden  = "forbidden"
-	CodeInternal   = "internal"
-	CodeNotAllowed = "method_not_allowed"
+	CodeInvalid   = "invalid_request"
+	CodeSignature = "bad_signature"
+	CodeConflict  = "conflict"
+	CodeNotFound  = "not_found"
+	CodeTooLarge  = "too_large"
+	CodeForbidden = "forbidden"
+	// CodeUnauthenticated is a request without valid credentials (401).
+	CodeUnauthenticated = "unauthenticated"
+	// CodeUnavailable is a request the node cannot serve right now (503).
+	CodeUnavailable = "unavailable"
+	CodeInternal        = "internal"
+	CodeNotAllowed      = "method_not_allowed"
 )
 
 // FieldError names the request field that is wrong, as a path such as

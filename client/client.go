@@ -6,7 +6,6 @@ package client
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +24,14 @@ import (
 type Client struct {
 	servers []string
 	http    *http.Client
+	auth    Credentials
+}
+
+// WithAuth returns a client that authenticates its requests with cred.
+func (c *Client) WithAuth(cred Credentials) *Client {
+	cc := *c
+	cc.auth = cred
+	return &cc
 }
 
 // New returns a client for the given base URLs, tried in order. Deposits
@@ -63,6 +70,11 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		if c.auth != nil {
+			if err := c.auth.authorize(req, body); err != nil {
+				return err
+			}
+		}
 		resp, err := c.http.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -78,15 +90,12 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 			continue
 		}
 		if resp.StatusCode >= 300 {
-			var e api.Error
-			if json.Unmarshal(data, &e) == nil && e.Code != "" {
-				if resp.StatusCode < 500 {
-					return &e
-				}
-				errs = append(errs, fmt.Errorf("%s: %w", srv, &e))
-				continue
+			err := responseError(resp, data)
+			var e *api.Error
+			if errors.As(err, &e) && resp.StatusCode < 500 {
+				return e
 			}
-			errs = append(errs, fmt.Errorf("%s: HTTP %s", srv, resp.Status))
+			errs = append(errs, fmt.Errorf("%s: %w", srv, err))
 			continue
 		}
 		if raw, ok := out.(*[]byte); ok {
@@ -99,6 +108,16 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 		return nil
 	}
 	return fmt.Errorf("no server answered: %w", errors.Join(errs...))
+}
+
+// responseError is the error of an answer with a status of 300 or more:
+// the API's JSON error when there is one.
+func responseError(resp *http.Response, data []byte) error {
+	var e api.Error
+	if json.Unmarshal(data, &e) == nil && e.Code != "" {
+		return &e
+	}
+	return fmt.Errorf("HTTP %s", resp.Status)
 }
 
 // Status returns the node's status.
@@ -195,14 +214,10 @@ func (c *Client) ByContent(ctx context.Context, sha256Hex string) ([]api.Deposit
 	return l.Deposits, c.do(ctx, http.MethodGet, "/v1/deposits?sha256="+url.QueryEscape(sha256Hex), nil, nil, &l)
 }
 
-// Opening fetches a deposit's metadata opening; sign signs the request
-// message (see httpapi.OpeningMessage) with the depositor key.
-func (c *Client) Opening(ctx context.Context, id string, unix int64, sig []byte) ([]byte, error) {
-	h := http.Header{}
-	h.Set("Jurichain-Time", strconv.FormatInt(unix, 10))
-	h.Set("Jurichain-Signature", base64.StdEncoding.EncodeToString(sig))
+// Opening fetches a deposit's metadata opening.
+func (c *Client) Opening(ctx context.Context, id string) ([]byte, error) {
 	var b []byte
-	return b, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/opening", h, nil, &b)
+	return b, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/opening", nil, nil, &b)
 }
 
 // ConsistencyProof returns the proof that the tree of size to extends the

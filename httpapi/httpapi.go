@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,13 +20,19 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/httpsig"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/office"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tlog"
+	"github.com/jurichain/jurichain/vault"
 )
 
 //go:embed openapi.json
@@ -42,8 +47,9 @@ const (
 	MaxWait = 60 * time.Second
 	// maxByContent bounds GET /v1/deposits?sha256=.
 	maxByContent = 1000
-	// openingClockSkew is how far an opening request's time may be from ours.
-	openingClockSkew = 5 * time.Minute
+	// signatureSkew is how far a signed request's creation time may be
+	// from the server's clock.
+	signatureSkew = 5 * time.Minute
 )
 
 // Config is what the server needs.
@@ -55,6 +61,14 @@ type Config struct {
 	Ledger      *ledger.App
 	Store       *store.Store
 	Pipeline    *ingest.Pipeline
+	// Office keeps the institution's own records; Vault its originals.
+	Office *office.Office
+	Vault  *vault.Vault
+	// NodeKey is the node's log key: it deposits the access trail.
+	// NodeSigner is the same key as the log's note signer: it attests
+	// registrations.
+	NodeKey    suite.PrivateKey
+	NodeSigner note.Signer
 	// Submit hands a membership change or evidence transaction to the
 	// network.
 	Submit func(ctx context.Context, tx []byte) error
@@ -69,9 +83,23 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg      Config
+	mux      *http.ServeMux
+	verifier *httpsig.Verifier
+	routes   []Route
 }
+
+// Route is one endpoint and its authorization rule.
+type Route struct {
+	Method, Path string
+	Rule         Rule
+	// Streamed routes take a body the handler reads as a stream.
+	Streamed bool
+	handler  http.HandlerFunc
+}
+
+// Routes lists every endpoint with its rule, for documentation and tests.
+func (s *Server) Routes() []Route { return s.routes }
 
 // New builds the server.
 func New(cfg Config) *Server {
@@ -82,32 +110,50 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
-	routes := []struct {
-		method, path string
-		handler      http.HandlerFunc
-	}{
-		{"POST", "/v1/deposits", s.submit},
-		{"GET", "/v1/deposits", s.byContent},
-		{"GET", "/v1/deposits/{id}", s.getDeposit},
-		{"GET", "/v1/deposits/{id}/opening", s.getOpening},
-		{"GET", "/v1/proofs/inclusion", s.inclusion},
-		{"GET", "/v1/proofs/consistency", s.consistency},
-		{"GET", "/v1/status", s.status},
-		{"GET", "/checkpoint", s.checkpoint},
-		{"GET", "/tile/", s.tile},
-		{"GET", "/v1/misbehaviour", s.misbehaviour},
-		{"POST", "/v1/misbehaviour", s.reportMisbehaviour},
-		{"GET", "/v1/membership", s.membership},
-		{"POST", "/v1/membership", s.changeMembership},
-		{"GET", "/policy", s.policy},
-		{"GET", "/openapi.json", s.openapi},
-		{"GET", "/metrics", s.metricsHandler().ServeHTTP},
-		{"GET", "/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
+	s.verifier = httpsig.NewVerifier(s.resolveKey, signatureSkew, cfg.Now)
+	depositor := roles(identity.Depositor)
+	s.routes = []Route{
+		// Verification, checkpoint and tiles, policy, OpenAPI and health
+		// are public; everything else needs an account.
+		{Method: "GET", Path: "/v1/deposits", Rule: rulePublic, handler: s.byContent},
+		{Method: "GET", Path: "/v1/proofs/inclusion", Rule: rulePublic, handler: s.inclusion},
+		{Method: "GET", Path: "/v1/proofs/consistency", Rule: rulePublic, handler: s.consistency},
+		{Method: "GET", Path: "/v1/misbehaviour", Rule: rulePublic, handler: s.misbehaviour},
+		{Method: "GET", Path: "/checkpoint", Rule: rulePublic, handler: s.checkpoint},
+		{Method: "GET", Path: "/tile/", Rule: rulePublic, handler: s.tile},
+		{Method: "GET", Path: "/policy", Rule: rulePublic, handler: s.policy},
+		{Method: "GET", Path: "/v1/membership", Rule: rulePublic, handler: s.membership},
+		{Method: "GET", Path: "/openapi.json", Rule: rulePublic, handler: s.openapi},
+		{Method: "GET", Path: "/v1/status", Rule: rulePublic, handler: s.status},
+		{Method: "GET", Path: "/metrics", Rule: rulePublic, handler: s.metricsHandler().ServeHTTP},
+		{Method: "GET", Path: "/healthz", Rule: rulePublic, handler: func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
+
+		{Method: "POST", Path: "/v1/registrations", Rule: ruleInvitation, handler: s.register},
+		{Method: "GET", Path: "/v1/account", Rule: ruleAnyStatus, handler: s.ownAccount},
+		{Method: "POST", Path: "/v1/tokens", Rule: ruleApproved, handler: s.newToken},
+		{Method: "POST", Path: "/v1/identity", Rule: ruleApproved, handler: s.identityOp},
+		{Method: "POST", Path: "/v1/invitations", Rule: roles(identity.Reviewer, identity.Admin), handler: s.invite},
+		{Method: "GET", Path: "/v1/accounts", Rule: roles(identity.Reviewer, identity.Admin, identity.Auditor), handler: s.accounts},
+
+		{Method: "POST", Path: "/v1/deposits", Rule: depositor, handler: s.submit},
+		{Method: "GET", Path: "/v1/account/deposits", Rule: depositor, handler: s.ownDeposits},
+		{Method: "GET", Path: "/v1/deposits/{id}", Rule: ruleApproved, handler: s.getDeposit},
+		{Method: "GET", Path: "/v1/deposits/{id}/opening", Rule: ruleApproved, handler: s.getOpening},
+		{Method: "PUT", Path: "/v1/deposits/{id}/original", Rule: depositor, Streamed: true, handler: s.putOriginal},
+		{Method: "GET", Path: "/v1/deposits/{id}/original", Rule: ruleApproved, handler: s.getOriginal},
+		{Method: "POST", Path: "/v1/deposits/{id}/shares", Rule: depositor, handler: s.share},
+		{Method: "POST", Path: "/v1/deposits/{id}/grants", Rule: depositor, handler: s.grant},
+		{Method: "DELETE", Path: "/v1/deposits/{id}/grants", Rule: depositor, handler: s.revokeGrant},
+		{Method: "GET", Path: "/v1/deposits/{id}/trail", Rule: ruleApproved, handler: s.trail},
+		{Method: "GET", Path: "/v1/cases/{court}/{case}", Rule: roles(identity.Judge, identity.Clerk), handler: s.caseEvidence},
+
+		{Method: "POST", Path: "/v1/misbehaviour", Rule: roles(identity.Admin), handler: s.reportMisbehaviour},
+		{Method: "POST", Path: "/v1/membership", Rule: roles(identity.Admin), handler: s.changeMembership},
 	}
 	allowed := map[string][]string{}
-	for _, rt := range routes {
-		s.mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
-		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	for _, rt := range s.routes {
+		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.guard(rt.Rule, rt.Streamed, rt.handler))
+		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
 	}
 	// Other methods on a known path get a JSON 405 rather than the mux's
 	// plain-text one.
@@ -140,6 +186,10 @@ func httpStatus(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case api.CodeForbidden:
 		return http.StatusForbidden
+	case api.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case api.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	case api.CodeNotAllowed:
 		return http.StatusMethodNotAllowed
 	default:
@@ -220,8 +270,9 @@ func parseWait(r *http.Request) (time.Duration, error) {
 // submitted is one deposit of a request, checked.
 type submitted struct {
 	item    ingest.Item
-	opening []byte // canonical encoding
-	field   string // path prefix for errors, "deposits[3]." in a batch
+	opening   []byte // canonical encoding
+	depositor []byte // public key
+	field     string // path prefix for errors, "deposits[3]." in a batch
 }
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
@@ -256,59 +307,21 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	results := make([]api.Result, len(subs))
-	var fresh []ingest.Item
-	for i, sub := range subs {
-		_, err := s.cfg.Ledger.Placement(sub.item.ID)
-		if errors.Is(err, ledger.ErrNotFound) {
-			fresh = append(fresh, sub.item)
-			results[i] = api.Result{ID: sub.item.ID, Status: api.StatusPending}
-			continue
-		}
-		var rec *ledger.Record
-		if err == nil {
-			rec, err = s.cfg.Ledger.DepositByID(sub.item.ID)
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if !bytes.Equal(rec.Leaf.Statement.AppendBinary(nil), sub.item.Statement) {
-			s.writeError(w, r, &api.Error{Code: api.CodeConflict, Message: sub.field + "idempotency_key: already used by this depositor for a different deposit (deposit " + sub.item.ID + ")"})
-			return
-		}
-		results[i] = committedResult(rec.ID, placementOf(rec))
+	if err := s.authorizeDeposits(principal(r), subs); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if len(fresh) > 0 {
-		ids := make([][]byte, 0, len(fresh))
-		openings := make([][]byte, 0, len(fresh))
-		for i, sub := range subs {
-			if results[i].Status == api.StatusPending {
-				idBytes, _ := hex.DecodeString(sub.item.ID)
-				ids, openings = append(ids, idBytes), append(openings, sub.opening)
-			}
-		}
-		if err := s.cfg.Store.PutOpenings(ids, openings); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if err := s.cfg.Pipeline.Enqueue(fresh); err != nil {
-			var ce *ingest.ConflictError
-			if errors.As(err, &ce) {
-				field := ""
-				for _, sub := range subs {
-					if sub.item.ID == ce.ID {
-						field = sub.field
-					}
-				}
-				err = &api.Error{Code: api.CodeConflict, Message: field + "idempotency_key: " + ce.Error()}
-			}
-			s.writeError(w, r, err)
-			return
-		}
+	results, err := s.enqueue(subs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	if wait > 0 && len(fresh) > 0 {
-		if err := s.waitAll(r, results, wait); err != nil {
+	if err := s.cfg.Office.AddOwned(r.Context(), principal(r).ID(), resultIDs(results)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wait > 0 {
+		if err := s.waitAll(r.Context(), results, wait); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -324,6 +337,67 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	} else {
 		writeJSON(w, status, results[0])
 	}
+}
+
+// enqueue hands checked deposits to the ingest pipeline and reports each
+// one's state: pending, or committed if it already was.
+func (s *Server) enqueue(subs []submitted) ([]api.Result, error) {
+	results := make([]api.Result, len(subs))
+	var fresh []ingest.Item
+	for i, sub := range subs {
+		_, err := s.cfg.Ledger.Placement(sub.item.ID)
+		if errors.Is(err, ledger.ErrNotFound) {
+			fresh = append(fresh, sub.item)
+			results[i] = api.Result{ID: sub.item.ID, Status: api.StatusPending}
+			continue
+		}
+		var rec *ledger.Record
+		if err == nil {
+			rec, err = s.cfg.Ledger.DepositByID(sub.item.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(rec.Leaf.Statement.AppendBinary(nil), sub.item.Statement) {
+			return nil, &api.Error{Code: api.CodeConflict, Message: sub.field + "idempotency_key: already used by this depositor for a different deposit (deposit " + sub.item.ID + ")"}
+		}
+		results[i] = committedResult(rec.ID, placementOf(rec))
+	}
+	if len(fresh) > 0 {
+		ids := make([][]byte, 0, len(fresh))
+		openings := make([][]byte, 0, len(fresh))
+		for i, sub := range subs {
+			if results[i].Status == api.StatusPending {
+				idBytes, _ := hex.DecodeString(sub.item.ID)
+				ids, openings = append(ids, idBytes), append(openings, sub.opening)
+			}
+		}
+		if err := s.cfg.Store.PutOpenings(ids, openings); err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Pipeline.Enqueue(fresh); err != nil {
+			var ce *ingest.ConflictError
+			if errors.As(err, &ce) {
+				field := ""
+				for _, sub := range subs {
+					if sub.item.ID == ce.ID {
+						field = sub.field
+					}
+				}
+				err = &api.Error{Code: api.CodeConflict, Message: field + "idempotency_key: " + ce.Error()}
+			}
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+func resultIDs(results []api.Result) []string {
+	ids := make([]string, len(results))
+	for i, r := range results {
+		ids[i] = r.ID
+	}
+	return ids
 }
 
 // check parses every deposit and verifies every signature; the first
@@ -356,7 +430,7 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		}
 		seen[id] = i
 		signed[i], raw[i] = sd, signedRaw
-		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, opening: opening, field: prefix}
+		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, opening: opening, depositor: sd.Depositor, field: prefix}
 	}
 	for i, ok := range s.cfg.Ledger.VerifyDeposits(signed, raw) {
 		if !ok {
@@ -405,7 +479,7 @@ func (s *Server) result(id string) (*api.Result, error) {
 
 // waitAll updates pending results until each is committed or rejected, or
 // the wait ends.
-func (s *Server) waitAll(r *http.Request, results []api.Result, wait time.Duration) error {
+func (s *Server) waitAll(ctx context.Context, results []api.Result, wait time.Duration) error {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -436,7 +510,7 @@ func (s *Server) waitAll(r *http.Request, results []api.Result, wait time.Durati
 		case <-snap.Done:
 		case <-deadline.C:
 			return nil
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return nil
 		}
 	}
@@ -481,9 +555,13 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no deposit " + id + " on this node"})
 		return
 	}
+	if err := s.mayFollow(r.Context(), principal(r), res); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if res.Status == api.StatusPending && wait > 0 {
 		results := []api.Result{*res}
-		if err := s.waitAll(r, results, wait); err != nil {
+		if err := s.waitAll(r.Context(), results, wait); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -501,6 +579,24 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, info)
+}
+
+// mayFollow decides who sees a deposit's state: for a committed deposit
+// whoever may see its record (mayDescribe), before that the account that
+// submitted it through this node.
+func (s *Server) mayFollow(ctx context.Context, p *Principal, res *api.Result) error {
+	if res.Status == api.StatusCommitted {
+		rec, err := s.cfg.Ledger.DepositByID(res.ID)
+		if err != nil {
+			return err
+		}
+		return s.mayDescribe(ctx, p, &evidence{Record: rec, owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)})
+	}
+	owns, err := s.cfg.Office.Owns(ctx, p.ID(), res.ID)
+	if err != nil || owns {
+		return err
+	}
+	return forbidden("deposit %s was not submitted by %s", res.ID, p.ID())
 }
 
 func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
@@ -542,54 +638,23 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// OpeningMessage is what a depositor signs to fetch a deposit's metadata
-// opening at a given Unix time.
-func OpeningMessage(origin, id string, unix int64) []byte {
-	return fmt.Appendf(nil, "jurichain/opening-request/v1\n%s\n%s\n%d\n", origin, id, unix)
-}
-
-// Headers of an opening request.
-const (
-	HeaderTime      = "Jurichain-Time"
-	HeaderSignature = "Jurichain-Signature"
-)
-
-// getOpening returns a deposit's metadata opening to its depositor, who
-// proves it by signing OpeningMessage: the opening is private, and a
-// deposit id is computable by anyone reading the log.
+// getOpening returns a deposit's metadata opening to its depositor and to
+// the courts it is granted to: the opening is private, and a deposit id is
+// computable by anyone reading the log.
 func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
-	id, err := s.lookup(r.PathValue("id"))
+	e, err := s.evidence(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rec, err := s.cfg.Ledger.DepositByID(id)
-	if errors.Is(err, ledger.ErrNotFound) {
-		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no committed deposit " + id})
-		return
-	}
-	if err != nil {
+	if err := s.mayDescribe(r.Context(), principal(r), e); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	unix, err := strconv.ParseInt(r.Header.Get(HeaderTime), 10, 64)
-	if err != nil {
-		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderTime + ": need the Unix time of the request, signed with the depositor key"})
-		return
-	}
-	if d := s.cfg.Now().Sub(time.Unix(unix, 0)); d > openingClockSkew || d < -openingClockSkew {
-		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderTime + ": more than 5 minutes from the server's clock; check your clock"})
-		return
-	}
-	sig, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderSignature))
-	if err != nil || !s.cfg.Suite.Signature().Verify(rec.Leaf.Depositor, OpeningMessage(s.cfg.Origin, id, unix), sig) {
-		s.writeError(w, r, &api.Error{Code: api.CodeForbidden, Message: HeaderSignature + ": not the depositor's signature of this request"})
-		return
-	}
-	idBytes, _ := hex.DecodeString(id) // lookup checked the form
+	idBytes, _ := hex.DecodeString(e.ID)
 	op, err := s.cfg.Store.Opening(idBytes)
 	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + id + "; ask the node it was deposited through"})
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + e.ID + "; ask the node it was deposited through"})
 		return
 	}
 	if err != nil {
@@ -597,11 +662,11 @@ func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opening, err := deposit.ParseOpening(op)
-	if err == nil && opening.Commitment(s.cfg.Suite) != rec.Leaf.MetadataCommitment {
+	if err == nil && opening.Commitment(s.cfg.Suite) != e.Leaf.MetadataCommitment {
 		err = errors.New("it does not match the commitment in the log")
 	}
 	if err != nil {
-		s.writeError(w, r, fmt.Errorf("stored opening of %s: %w", id, err))
+		s.writeError(w, r, fmt.Errorf("stored opening of %s: %w", e.ID, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, opening)

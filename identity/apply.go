@@ -24,7 +24,7 @@ type Nodes map[string]note.Verifier
 
 // NewSigner returns a note signer for an account's key.
 func NewSigner(accountID string, key suite.PrivateKey, alg string) (note.Signer, error) {
-	v, err := keyVerifier(accountID, alg, key.Public())
+	v, err := KeyVerifier(accountID, alg, key.Public())
 	if err != nil {
 		return nil, err
 	}
@@ -41,8 +41,8 @@ func (s accountSigner) Name() string                    { return s.name }
 func (s accountSigner) KeyHash() uint32                 { return s.hash }
 func (s accountSigner) Sign(msg []byte) ([]byte, error) { return s.key.Sign(msg) }
 
-// keyVerifier is the note verifier of an account key.
-func keyVerifier(accountID, alg string, pub []byte) (note.Verifier, error) {
+// KeyVerifier is the note verifier of an account key.
+func KeyVerifier(accountID, alg string, pub []byte) (note.Verifier, error) {
 	if alg != "ed25519" {
 		return nil, fmt.Errorf("key algorithm %q is not supported for accounts", alg)
 	}
@@ -145,7 +145,7 @@ func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signat
 	owner := map[note.Verifier]string{}
 	var newKey note.Verifier
 	if op.Action == Register || op.Action == AddKey {
-		v, err := keyVerifier(op.Account, op.Alg, op.Public)
+		v, err := KeyVerifier(op.Account, op.Alg, op.Public)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signat
 			if !k.ActiveAt(h) {
 				continue
 			}
-			v, err := keyVerifier(a.ID, k.Alg, k.Public)
+			v, err := KeyVerifier(a.ID, k.Alg, k.Public)
 			if err != nil {
 				return nil, err
 			}

@@ -187,6 +187,13 @@ func (a *App) depositRefusal(dir identity.Directory, pub []byte, height uint64) 
 	return ""
 }
 
+// CheckIdentity judges a signed identity operation against the committed
+// accounts, as CheckTx will.
+func (a *App) CheckIdentity(signed []byte) error {
+	_, _, err := a.applyIdentity(a.accounts, signed, a.Committed().Height+1)
+	return err
+}
+
 // DepositRefusal says why a key may not deposit in the next block, or ""
 // if it may. The ledger decides again when it orders the deposit.
 func (a *App) DepositRefusal(pub []byte) string {

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -25,6 +26,8 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/vault"
 )
 
 // Home is a node's directory. Its layout:
@@ -35,11 +38,14 @@ import (
 //	config/genesis.json       the network's genesis (members, chain ID = log origin)
 //	config/node_key.json      p2p identity
 //	config/priv_validator_key.json  consensus key
-//	config/checkpoint.key     signs checkpoints as the log (Ed25519, PKCS#8 PEM)
+//	config/checkpoint.key     signs checkpoints as the log (Ed25519, PKCS#8 PEM); the node key
+//	config/vault.key          the evidence vault's master key (created by serve)
 //	config/cosign.key         this validator's tlog-cosignature key
 //	config/governance.key     signs membership changes
 //	config/policy             the network's tlog-policy at genesis
 //	data/                     CometBFT's block store and WAL
+//	data/office/              the institution's own records (package office)
+//	data/vault/               encrypted originals, unless they are kept in S3
 //	data/ledger/log/          the log: leaves and tile-level hashes (flat files)
 //	data/ledger/state/        the ledger's Pebble database
 type Home string
@@ -71,6 +77,59 @@ func (h Home) cosignKeyFile() string     { return h.path("config", "cosign.key")
 
 // LedgerDir holds the ledger's store.
 func (h Home) LedgerDir() string { return h.path("data", "ledger") }
+
+// OfficeDir holds the institution's own records (package office).
+func (h Home) OfficeDir() string { return h.path("data", "office") }
+
+// VaultDir holds the encrypted originals when they are kept on local disk.
+func (h Home) VaultDir() string { return h.path("data", "vault") }
+
+func (h Home) vaultKeyFile() string { return h.path("config", "vault.key") }
+
+// VaultKey returns the evidence vault's master key, creating it (readable
+// by the owner only) on first use. Losing it loses every stored original.
+func (h Home) VaultKey() ([]byte, error) {
+	b, err := os.ReadFile(h.vaultKeyFile())
+	if errors.Is(err, os.ErrNotExist) {
+		key, err := vault.NewMasterKey()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(h.vaultKeyFile(), []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("writing the vault master key: %w", err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the vault master key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("vault master key %s is damaged: want 64 hex characters", h.vaultKeyFile())
+	}
+	return key, nil
+}
+
+// NodeKey returns the node's log key as a signing key of the suite. Besides
+// checkpoints, the node signs with it the access-trail records it deposits,
+// the registrations it attests, and its operator's API requests.
+func (h Home) NodeKey(cs *suite.Suite) (suite.PrivateKey, error) {
+	b, err := os.ReadFile(h.checkpointKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("reading the node key: %w", err)
+	}
+	return cs.Signature().ParsePrivateKey(b)
+}
+
+// LogSigner returns the node's log key as the note signer named by the
+// network's origin.
+func (h Home) LogSigner(origin string) (note.Signer, error) {
+	key, err := readLogKey(h.checkpointKeyFile())
+	if err != nil {
+		return nil, err
+	}
+	return newLogSigner(origin, key)
+}
 
 // Initialized reports whether the home holds a genesis.
 func (h Home) Initialized() bool {

@@ -44,8 +44,11 @@ type Node struct {
 	Institution string
 	App         *ledger.App
 	Store       *store.Store
-	cmt         *nm.Node
-	logger      *slog.Logger
+	// LogSigner signs checkpoints as the log; the node also attests the
+	// registrations it takes with it.
+	LogSigner note.Signer
+	cmt       *nm.Node
+	logger    *slog.Logger
 }
 
 // Start opens the node's stores and starts CometBFT with the ledger.
@@ -66,11 +69,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("genesis app_state.suite: %w", err)
 	}
-	logKey, err := readLogKey(h.checkpointKeyFile())
-	if err != nil {
-		return nil, err
-	}
-	logSigner, err := newLogSigner(gen.ChainID, logKey)
+	logSigner, err := h.LogSigner(gen.ChainID)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +90,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	n := &Node{Suite: cs, Origin: gen.ChainID, Institution: card.Institution, Store: st, logger: logger}
+	n := &Node{Suite: cs, Origin: gen.ChainID, Institution: card.Institution, Store: st, LogSigner: logSigner, logger: logger}
 	app, err := ledger.New(ledger.Config{
 		Suite: cs, Store: st, Origin: gen.ChainID,
 		CheckpointSigner: logSigner, Cosigner: cosigner,

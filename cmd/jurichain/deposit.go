@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -217,7 +219,9 @@ func mediaType(path string, head []byte) string {
 }
 
 func newDeposit() *cobra.Command {
-	var servers, keyFile, outDir, title, mediaTypeFlag, caseRef, idem string
+	var cred credentials
+	var outDir, title, mediaTypeFlag, caseRef, idem string
+	var upload bool
 	var capture deposit.Capture
 	var lat, lon float64
 	var wait time.Duration
@@ -228,32 +232,28 @@ func newDeposit() *cobra.Command {
 deposit with your key, submits the batch, waits until it is committed, and
 writes FILE.tlog-proof (the receipt) and FILE.meta.json (the metadata
 opening) beside each file, or into --out. Directories are walked
-recursively; "-" reads standard input. Only digests leave this machine.`,
+recursively; "-" reads standard input. Only digests leave this machine,
+unless --upload also stores each original, encrypted, in the node's vault.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			key, err := loadKey(keyFile)
+			c, err := cred.connect(ctx)
 			if err != nil {
 				return err
 			}
-			c, err := client.New(strings.Split(servers, ","), nil)
-			if err != nil {
+			if err := c.needKey("deposit"); err != nil {
 				return err
 			}
-			st, err := c.Status(ctx)
-			if err != nil {
-				return withHint(err, "is the node running? start one with 'jurichain serve', or name it with --server")
-			}
-			cs, err := suite.ByName(st.Suite)
-			if err != nil {
-				return err
-			}
+			key, st, cs := c.key, c.status, c.suite
 			inputs, err := expandInputs(args)
 			if err != nil {
 				return err
 			}
 			if len(inputs) == 0 {
 				return withHint(errors.New("no files to deposit"), "name files or directories that contain files")
+			}
+			if upload && slices.ContainsFunc(inputs, func(in input) bool { return in.path == "-" }) {
+				return withHint(errors.New("--upload cannot send standard input"), "deposit the original from a file")
 			}
 			if len(inputs) > 1 && (title != "" || idem != "") {
 				return withHint(errors.New("--title and --idempotency-key name one deposit"), "deposit one file at a time to set them")
@@ -307,7 +307,14 @@ recursively; "-" reads standard input. Only digests leave this machine.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d\tcertified %s\t%s\n", in.path, *res.Index, res.Time.UTC().Format(time.RFC3339Nano), proofPath)
+				uploaded := ""
+				if upload {
+					if err := uploadOriginal(ctx, c, res.ID, in.path); err != nil {
+						return fmt.Errorf("%s: the deposit committed but the upload failed: %w", in.path, err)
+					}
+					uploaded = "\toriginal stored in the vault"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d %s\tcertified %s\t%s%s\n", in.path, *res.Index, res.ID, res.Time.UTC().Format(time.RFC3339Nano), proofPath, uploaded)
 			}
 			if len(failed) > 0 {
 				return withHint(fmt.Errorf("%d of %d deposits did not commit:\n  %s", len(failed), len(results), strings.Join(failed, "\n  ")),
@@ -316,9 +323,9 @@ recursively; "-" reads standard input. Only digests leave this machine.`,
 			return nil
 		},
 	}
+	cred.flags(cmd, "depositor private key")
 	f := cmd.Flags()
-	f.StringVar(&servers, "server", "http://127.0.0.1:8080", "node API URL; several, comma-separated, are tried in turn")
-	f.StringVar(&keyFile, "key", defaultKeyFile(), "depositor private key")
+	f.BoolVar(&upload, "upload", false, "also upload each original to the node's vault (encrypted at rest), after its deposit commits")
 	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
 	f.StringVar(&title, "title", "", "title (default: the file name)")
 	f.StringVar(&mediaTypeFlag, "media-type", "", "media type (default: from the file name or content)")
@@ -331,6 +338,20 @@ recursively; "-" reads standard input. Only digests leave this machine.`,
 	f.StringVar(&idem, "idempotency-key", "", "idempotency key (default: derived, so re-running returns the same deposit)")
 	f.DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the deposits to commit")
 	return cmd
+}
+
+// uploadOriginal streams a file to the node's vault.
+func uploadOriginal(ctx context.Context, s *session, id, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return s.UploadOriginal(ctx, id, f, fi.Size())
 }
 
 func writeReceipt(in input, outDir, proof string, op *deposit.Opening) (string, error) {

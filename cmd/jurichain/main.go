@@ -55,7 +55,8 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newInit(), newJoin(), newTestnet(), newConsortium(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench())
+	root.AddCommand(newServe(), newInit(), newJoin(), newTestnet(), newConsortium(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench(),
+		newStaff(), newInvite(), newRegister(), newAccount(), newToken(), newGrant(), newShare(), newCase(), newFetch(), newTrail())
 	return root
 }
 

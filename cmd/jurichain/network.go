@@ -17,6 +17,7 @@ import (
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/suite"
 )
 
 func newTestnet() *cobra.Command {
@@ -284,7 +285,7 @@ func readChange(file string) ([]byte, *note.Note, *consortium.Change, error) {
 }
 
 func newConsortiumSubmit() *cobra.Command {
-	var server string
+	var server, home string
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "submit FILE",
@@ -305,6 +306,19 @@ func newConsortiumSubmit() *cobra.Command {
 			if err != nil {
 				return withHint(err, "name a running node of the network with --server")
 			}
+			st, err := c.Status(ctx)
+			if err != nil {
+				return err
+			}
+			cs, err := suite.ByName(st.Suite)
+			if err != nil {
+				return err
+			}
+			auth, err := nodeAuth(home, cs)
+			if err != nil {
+				return withHint(err, "submitting a change needs a member's node home (--home) to sign the request")
+			}
+			c = c.WithAuth(auth)
 			want, err := current.Apply(ch)
 			if err != nil {
 				return withHint(err, "propose the change again for the current membership")
@@ -337,6 +351,7 @@ func newConsortiumSubmit() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "nodes of the network, comma-separated")
+	cmd.Flags().StringVar(&home, "home", defaultHome, "your node home: its node key signs the request")
 	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the change to apply")
 	return cmd
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/vault"
 )
 
 const defaultHome = "jurichain-data"
@@ -66,9 +68,33 @@ one-institution network under that name instead.`,
 	return cmd
 }
 
+// openVault opens the evidence vault: encrypted originals on the home's
+// disk, or in an S3-compatible bucket.
+func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vault, error) {
+	key, err := h.VaultKey()
+	if err != nil {
+		return nil, err
+	}
+	var backend vault.Backend
+	if s3.Endpoint != "" {
+		s3.AccessKey, s3.SecretKey = os.Getenv("JURICHAIN_S3_ACCESS_KEY"), os.Getenv("JURICHAIN_S3_SECRET_KEY")
+		if s3.AccessKey == "" || s3.SecretKey == "" {
+			return nil, withHint(errors.New("--s3-endpoint needs credentials"), "set JURICHAIN_S3_ACCESS_KEY and JURICHAIN_S3_SECRET_KEY")
+		}
+		backend, err = vault.NewS3(ctx, s3)
+	} else {
+		backend, err = vault.NewDisk(h.VaultDir())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return vault.New(key, backend)
+}
+
 func newServe() *cobra.Command {
 	var home, httpAddr, level, cpuProfile string
 	var retain uint64
+	var s3 vault.S3Config
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a validator node and its HTTP API (creates a single-validator network on first start)",
@@ -138,9 +164,23 @@ func newServe() *cobra.Command {
 				stopPipe()
 				<-pipeDone
 			}()
+			off, err := office.Open(h.OfficeDir())
+			if err != nil {
+				return err
+			}
+			defer off.Close()
+			vlt, err := openVault(cmd.Context(), h, s3)
+			if err != nil {
+				return err
+			}
+			nodeKey, err := h.NodeKey(n.Suite)
+			if err != nil {
+				return err
+			}
 			api := httpapi.New(httpapi.Config{
 				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
+				Office: off, Vault: vlt, NodeKey: nodeKey, NodeSigner: n.LogSigner,
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
 			})
 			ln, err := net.Listen("tcp", httpAddr)
@@ -169,6 +209,9 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "HTTP API listen address (default: the one in the home's config/jurichain.json)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the node to this file (for performance work)")
+	cmd.Flags().StringVar(&s3.Endpoint, "s3-endpoint", "", "keep originals in an S3-compatible store at this URL instead of the home's data/vault (credentials from JURICHAIN_S3_ACCESS_KEY and JURICHAIN_S3_SECRET_KEY)")
+	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")
+	cmd.Flags().StringVar(&s3.Region, "s3-region", "", "with --s3-endpoint: the region, if the store needs one")
 	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")
 	return cmd
 }

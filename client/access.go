@@ -1,0 +1,180 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/jurichain/jurichain/api"
+)
+
+func (c *Client) post(ctx context.Context, method, path string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, method, path, nil, body, out)
+}
+
+// Invite issues an invitation code (reviewers and admins).
+func (c *Client) Invite(ctx context.Context, validFor string) (*api.Invitation, error) {
+	var out api.Invitation
+	return &out, c.post(ctx, http.MethodPost, "/v1/invitations", api.InvitationRequest{ValidFor: validFor}, &out)
+}
+
+// Register registers a depositor with an invitation code.
+func (c *Client) Register(ctx context.Context, req api.RegistrationRequest) (*api.AccountInfo, error) {
+	var out api.AccountInfo
+	return &out, c.post(ctx, http.MethodPost, "/v1/registrations", req, &out)
+}
+
+// Identity submits a signed identity operation and returns the account as
+// it stands after it (Applied false if it had not yet taken effect).
+func (c *Client) Identity(ctx context.Context, signed []byte) (*api.AccountInfo, error) {
+	var out api.AccountInfo
+	return &out, c.post(ctx, http.MethodPost, "/v1/identity", api.SignedNote{Note: string(signed)}, &out)
+}
+
+// Account returns the caller's own account.
+func (c *Client) Account(ctx context.Context) (*api.AccountInfo, error) {
+	var out api.AccountInfo
+	return &out, c.do(ctx, http.MethodGet, "/v1/account", nil, nil, &out)
+}
+
+// Accounts lists the node's institution's accounts, optionally of one
+// status (reviewers, admins, auditors).
+func (c *Client) Accounts(ctx context.Context, status string) ([]api.AccountInfo, error) {
+	var out api.AccountList
+	return out.Accounts, c.do(ctx, http.MethodGet, "/v1/accounts?status="+url.QueryEscape(status), nil, nil, &out)
+}
+
+// NewToken issues an API token for the caller's account.
+func (c *Client) NewToken(ctx context.Context, label, validFor string) (*api.Token, error) {
+	var out api.Token
+	return &out, c.post(ctx, http.MethodPost, "/v1/tokens", api.TokenRequest{Label: label, ValidFor: validFor}, &out)
+}
+
+// OwnDeposits lists the caller's deposits made through the node.
+func (c *Client) OwnDeposits(ctx context.Context) ([]api.Result, error) {
+	var out api.OwnDeposits
+	return out.Deposits, c.do(ctx, http.MethodGet, "/v1/account/deposits", nil, nil, &out)
+}
+
+// Share issues a share code for a deposit's original.
+func (c *Client) Share(ctx context.Context, id, validFor string) (*api.Share, error) {
+	var out api.Share
+	return &out, c.post(ctx, http.MethodPost, "/v1/deposits/"+url.PathEscape(id)+"/shares", api.ShareRequest{ValidFor: validFor}, &out)
+}
+
+// Grant grants a deposit to a case at a court.
+func (c *Client) Grant(ctx context.Context, id, court, caseNo string) (*api.Grant, error) {
+	var out api.Grant
+	return &out, c.post(ctx, http.MethodPost, "/v1/deposits/"+url.PathEscape(id)+"/grants", api.GrantRequest{Court: court, Case: caseNo}, &out)
+}
+
+// RevokeGrant withdraws a grant.
+func (c *Client) RevokeGrant(ctx context.Context, id, court, caseNo string) (*api.Grant, error) {
+	var out api.Grant
+	q := url.Values{"court": {court}, "case": {caseNo}}
+	return &out, c.do(ctx, http.MethodDelete, "/v1/deposits/"+url.PathEscape(id)+"/grants?"+q.Encode(), nil, nil, &out)
+}
+
+// Case lists the evidence granted to a case at the caller's court.
+func (c *Client) Case(ctx context.Context, court, caseNo string) (*api.CaseEvidence, error) {
+	var out api.CaseEvidence
+	return &out, c.do(ctx, http.MethodGet, "/v1/cases/"+url.PathEscape(court)+"/"+url.PathEscape(caseNo), nil, nil, &out)
+}
+
+// Trail returns the access trail of a deposit.
+func (c *Client) Trail(ctx context.Context, id string) (*api.Trail, error) {
+	var out api.Trail
+	return &out, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/trail", nil, nil, &out)
+}
+
+// stream sends one request with a streamed body to the first server only:
+// a consumed stream cannot be resent elsewhere.
+func (c *Client) stream(ctx context.Context, method, path string, body io.Reader, size int64) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.servers[0]+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.ContentLength = size
+		req.Header.Set("Content-Type", "application/octet-stream")
+	}
+	if c.auth != nil {
+		if err := c.auth.authorize(req, nil); err != nil {
+			return nil, err
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode >= 300 {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return nil, responseError(resp, data)
+	}
+	return resp, nil
+}
+
+// UploadOriginal streams a deposit's original to the node's vault.
+func (c *Client) UploadOriginal(ctx context.Context, id string, r io.Reader, size int64) error {
+	resp, err := c.stream(ctx, http.MethodPut, "/v1/deposits/"+url.PathEscape(id)+"/original", r, size)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// Original streams a deposit's original from the node. Name the case it
+// is granted to (judges and clerks) or a share code, or neither (owner).
+// The caller closes the reader.
+func (c *Client) Original(ctx context.Context, id, caseNo, code string) (io.ReadCloser, int64, error) {
+	q := url.Values{}
+	if caseNo != "" {
+		q.Set("case", caseNo)
+	}
+	if code != "" {
+		q.Set("code", code)
+	}
+	path := "/v1/deposits/" + url.PathEscape(id) + "/original"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	resp, err := c.stream(ctx, http.MethodGet, path, nil, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	return resp.Body, resp.ContentLength, nil
+}
+
+// Raw sends a request with an optional JSON body and returns the status
+// and body as they are, for tests of the API itself.
+func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.servers[0]+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.auth != nil {
+		if err := c.auth.authorize(req, body); err != nil {
+			return 0, nil, err
+		}
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, err
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/receipt"
+)
+
+func newGrant() *cobra.Command {
+	var cred credentials
+	var court, caseNo string
+	var revoke bool
+	cmd := &cobra.Command{
+		Use:   "grant DEPOSIT --court COURT --case CASE-NUMBER",
+		Short: "Grant a court case access to a deposit and its original (--revoke withdraws it); recorded on the ledger",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			grant, verb := s.Grant, "granted"
+			if revoke {
+				grant, verb = s.RevokeGrant, "revoked"
+			}
+			g, err := grant(cmd.Context(), args[0], court, caseNo)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: deposit %s to case %s at %s; access-trail entry %s\n", verb, g.Deposit, g.Case, g.Court, g.Trail.ID)
+			return nil
+		},
+	}
+	cred.flags(cmd, "your depositor key")
+	cmd.Flags().StringVar(&court, "court", "", "the court's institution name")
+	cmd.Flags().StringVar(&caseNo, "case", "", "the case number")
+	cmd.Flags().BoolVar(&revoke, "revoke", false, "withdraw the grant")
+	return cmd
+}
+
+func newShare() *cobra.Command {
+	var cred credentials
+	var validFor string
+	cmd := &cobra.Command{
+		Use:   "share DEPOSIT",
+		Short: "Issue a share (extraction) code for a deposit's original; its holder downloads it with 'jurichain fetch --code'",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			sh, err := s.Share(cmd.Context(), args[0], validFor)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "share code %s for deposit %s, valid until %s\n", sh.Code, sh.Deposit, sh.Expires.UTC().Format(time.RFC3339))
+			return nil
+		},
+	}
+	cred.flags(cmd, "your depositor key")
+	cmd.Flags().StringVar(&validFor, "valid-for", "", "how long the code works, such as 24h (default 7 days, at most 30)")
+	return cmd
+}
+
+func newCase() *cobra.Command {
+	var cred credentials
+	cmd := &cobra.Command{
+		Use:   "case COURT CASE-NUMBER",
+		Short: "List the evidence granted to a case (judges and clerks of the court)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ev, err := s.Case(cmd.Context(), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "case %s at %s: %d deposits\n", ev.Case, ev.Court, len(ev.Deposits))
+			fmt.Fprintln(tw, "DEPOSIT\tNUMBER\tCERTIFIED\tSHA-256\tSIZE")
+			for _, d := range ev.Deposits {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", d.ID, *d.Index, d.Time.UTC().Format(time.RFC3339), d.Entry.Digests["sha256"], d.Entry.Size)
+			}
+			return tw.Flush()
+		},
+	}
+	cred.flags(cmd, "your judge or clerk key")
+	return cmd
+}
+
+func newFetch() *cobra.Command {
+	var cred credentials
+	var caseNo, code, out string
+	cmd := &cobra.Command{
+		Use:   "fetch DEPOSIT --out FILE [--case CASE-NUMBER | --code SHARE-CODE]",
+		Short: "Download a deposit's original and its receipt, checking the content against the deposit; the read is recorded on the ledger",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return withHint(errors.New("--out is required"), "name the file to write the original to")
+			}
+			ctx := cmd.Context()
+			s, err := cred.connect(ctx)
+			if err != nil {
+				return err
+			}
+			body, _, err := s.Original(ctx, args[0], caseNo, code)
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			tmp, err := os.CreateTemp(filepath.Dir(out), ".fetch-*")
+			if err != nil {
+				return err
+			}
+			defer os.Remove(tmp.Name())
+			h := sha256.New()
+			if _, err := io.Copy(io.MultiWriter(tmp, h), body); err != nil {
+				tmp.Close()
+				return fmt.Errorf("downloading the original: %w", err)
+			}
+			if err := tmp.Close(); err != nil {
+				return err
+			}
+			info, err := s.Deposit(ctx, args[0], 0)
+			if err != nil {
+				return err
+			}
+			if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests["sha256"] {
+				return fmt.Errorf("the downloaded original's SHA-256 %s is not the deposit's %s; nothing written", got, info.Entry.Digests["sha256"])
+			}
+			if err := os.Rename(tmp.Name(), out); err != nil {
+				return err
+			}
+			if err := os.WriteFile(out+receipt.FileExtension, []byte(info.Receipt), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d\tSHA-256 matches the deposit\treceipt %s%s\n", out, *info.Index, out, receipt.FileExtension)
+			return nil
+		},
+	}
+	cred.flags(cmd, "your private key")
+	cmd.Flags().StringVar(&caseNo, "case", "", "judges and clerks: the case the deposit is granted to")
+	cmd.Flags().StringVar(&code, "code", "", "a share code from the depositor")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the original to; its receipt goes beside it")
+	return cmd
+}
+
+func newTrail() *cobra.Command {
+	var cred credentials
+	var outDir string
+	cmd := &cobra.Command{
+		Use:   "trail DEPOSIT",
+		Short: "Show who read, uploaded, shared or granted a deposit's original; --out writes each record with its receipt",
+		Long: `Each access is a record the node deposited on the ledger. With --out DIR,
+each record is written as DIR/N.json with its receipt DIR/N.json.tlog-proof,
+so 'jurichain verify DIR/N.json' proves the record offline.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tr, err := s.Trail(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			for i, e := range tr.Entries {
+				fmt.Fprintf(w, "%d\t%s\t%s\n", i+1, e.Status, bytes.TrimSpace(e.Record))
+				if outDir == "" {
+					continue
+				}
+				if e.Receipt == "" {
+					return fmt.Errorf("record %d is not committed yet; try again shortly", i+1)
+				}
+				name := filepath.Join(outDir, fmt.Sprintf("%d.json", i+1))
+				if err := os.MkdirAll(outDir, 0o755); err != nil {
+					return err
+				}
+				if err := os.WriteFile(name, e.Record, 0o644); err != nil {
+					return err
+				}
+				if err := os.WriteFile(name+receipt.FileExtension, []byte(e.Receipt), 0o644); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cred.flags(cmd, "your private key")
+	cmd.Flags().StringVar(&outDir, "out", "", "write each record and its receipt into this directory")
+	return cmd
+}

@@ -1,0 +1,722 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/vault"
+)
+
+// Lifetimes of codes and tokens: default and longest.
+const (
+	defaultCodeLife  = 7 * 24 * time.Hour
+	maxCodeLife      = 30 * 24 * time.Hour
+	defaultTokenLife = 90 * 24 * time.Hour
+	maxTokenLife     = 365 * 24 * time.Hour
+	// identityWait bounds how long a request waits for an identity
+	// operation to take effect.
+	identityWait = 30 * time.Second
+)
+
+func parseLife(field, v string, def, most time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 || d > most {
+		return 0, invalid("%s: %q is not a duration between 1s and %s, such as 72h", field, v, most)
+	}
+	return d, nil
+}
+
+// authorizeDeposits lets an approved depositor submit only deposits signed
+// with its own active keys.
+func (s *Server) authorizeDeposits(p *Principal, subs []submitted) error {
+	for _, sub := range subs {
+		if acc := s.cfg.Ledger.AccountByKey(sub.depositor); acc == nil || acc.ID != p.ID() {
+			return forbidden("%sdepositor_key: not a key of account %s; sign deposits with your own key", sub.field, p.ID())
+		}
+		if why := s.cfg.Ledger.DepositRefusal(sub.depositor); why != "" {
+			return forbidden("%sdepositor_key: %s", sub.field, why)
+		}
+	}
+	return nil
+}
+
+// evidence is a committed deposit and the account that made it (nil for
+// a node's own trail records).
+type evidence struct {
+	*ledger.Record
+	owner *identity.Account
+}
+
+func (s *Server) evidence(r *http.Request) (*evidence, error) {
+	id, err := s.lookup(r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	rec, err := s.cfg.Ledger.DepositByID(id)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, &api.Error{Code: api.CodeNotFound, Message: "no committed deposit " + id}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &evidence{Record: rec, owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)}, nil
+}
+
+func (e *evidence) ownedBy(p *Principal) bool {
+	return e.owner != nil && p.Account != nil && e.owner.ID == p.Account.ID
+}
+
+// courtGranted reports whether the deposit is granted to a case at the
+// principal's court and the principal is a judge or clerk there.
+func (s *Server) courtGranted(ctx context.Context, p *Principal, id string) (bool, error) {
+	if !p.Is(identity.Judge, identity.Clerk) {
+		return false, nil
+	}
+	grants, err := s.cfg.Office.GrantsOf(ctx, id)
+	return slices.ContainsFunc(grants, func(g office.Grant) bool { return g.Court == p.Institution }), err
+}
+
+// institutionStaff reports whether the principal audits or administers the
+// institution running this node.
+func (s *Server) institutionStaff(p *Principal) bool {
+	return p.Institution == s.cfg.Institution && p.Is(identity.Admin, identity.Auditor)
+}
+
+// mayDescribe decides who sees a deposit's record and metadata: its owner,
+// a court it is granted to, and this institution's auditors and admins.
+func (s *Server) mayDescribe(ctx context.Context, p *Principal, e *evidence) error {
+	if e.ownedBy(p) || s.institutionStaff(p) {
+		return nil
+	}
+	ok, err := s.courtGranted(ctx, p, e.ID)
+	if err != nil || ok {
+		return err
+	}
+	return forbidden("deposit %s is not yours and not granted to your court", e.ID)
+}
+
+// recordTrail deposits an access-trail record with the node's key and
+// waits until it is committed: an access is served only once its trace is
+// on the ledger.
+func (s *Server) recordTrail(ctx context.Context, p *Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
+	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
+	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
+	rec.Deposit, rec.SHA256 = e.ID, hex.EncodeToString(e.Leaf.SHA256())
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
+		SHA256: sum[:], Size: uint64(len(b)),
+		Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
+		IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
+	})
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.check([]api.Deposit{d}, false)
+	if err != nil {
+		return nil, fmt.Errorf("access-trail deposit: %w", err)
+	}
+	results, err := s.enqueue(subs)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Office.AppendTrail(ctx, e.ID, office.TrailEntry{Record: b, Entry: results[0].ID}); err != nil {
+		return nil, err
+	}
+	if err := s.waitAll(ctx, results, MaxWait); err != nil {
+		return nil, err
+	}
+	if results[0].Status != api.StatusCommitted {
+		return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the access-trail record did not commit in %s (%s %s); try again", MaxWait, results[0].Status, results[0].Reason)}
+	}
+	return &results[0], nil
+}
+
+// putOriginal stores a deposit's original, streamed, encrypted at rest.
+// The vault checks the content against the deposit's SHA-256 as it
+// streams: a different file is refused and nothing is stored.
+func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !e.ownedBy(p) {
+		s.writeError(w, r, forbidden("only the depositor of %s uploads its original", e.ID))
+		return
+	}
+	if r.ContentLength >= 0 && uint64(r.ContentLength) != e.Leaf.Size {
+		s.writeError(w, r, invalid("body: %d bytes, but deposit %s is of %d bytes", r.ContentLength, e.ID, e.Leaf.Size))
+		return
+	}
+	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.SHA256(), r.Body)
+	if errors.Is(err, vault.ErrDigestMismatch) {
+		s.writeError(w, r, invalid("body: its SHA-256 is not the deposit's %x; nothing was stored", e.Leaf.SHA256()))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailUpload})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"deposit": e.ID, "size": n, "trail": trail})
+}
+
+// getOriginal streams a deposit's original to its owner, to a judge or
+// clerk of a case it is granted to (?case=), or to whoever holds a valid
+// share code (?code=), after recording the read on the ledger.
+func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	rec := api.TrailRecord{Action: api.TrailRead}
+	switch code, caseNo := q.Get("code"), q.Get("case"); {
+	case code != "":
+		sh, err := s.cfg.Office.ShareAt(r.Context(), code, s.cfg.Now())
+		switch {
+		case errors.Is(err, office.ErrNotFound) || (err == nil && sh.Deposit != e.ID):
+			s.writeError(w, r, forbidden("code: not a share code of deposit %s", e.ID))
+			return
+		case errors.Is(err, office.ErrExpired):
+			s.writeError(w, r, forbidden("code: the share code has expired; ask the depositor for a new one"))
+			return
+		case err != nil:
+			s.writeError(w, r, err)
+			return
+		}
+		rec.Via = "share code"
+	case caseNo != "":
+		ok := p.Is(identity.Judge, identity.Clerk)
+		if ok {
+			if ok, err = s.cfg.Office.Granted(r.Context(), e.ID, p.Institution, caseNo); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if !ok {
+			s.writeError(w, r, forbidden("deposit %s is not granted to case %q at your court", e.ID, caseNo))
+			return
+		}
+		rec.Via, rec.Court, rec.Case = "grant", p.Institution, caseNo
+	case e.ownedBy(p):
+		rec.Via = "owner"
+	default:
+		s.writeError(w, r, forbidden("deposit %s is not yours: name the case it is granted to (?case=) or give a share code (?code=)", e.ID))
+		return
+	}
+	has, err := s.cfg.Vault.Has(r.Context(), e.Leaf.SHA256())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !has {
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no original of deposit " + e.ID})
+		return
+	}
+	trail, err := s.recordTrail(r.Context(), p, e, rec)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := s.cfg.Vault.Get(r.Context(), e.Leaf.SHA256())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer body.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", fmt.Sprint(e.Leaf.Size))
+	w.Header().Set("Jurichain-Trail-Entry", trail.ID)
+	if _, err := io.Copy(w, body); err != nil {
+		// The status is sent; the client sees a short body, and a damaged
+		// object fails its authentication before its last segment.
+		s.cfg.Logger.Error("streaming an original failed", "deposit", e.ID, "err", err)
+	}
+}
+
+// share issues a share code for a deposit's original.
+func (s *Server) share(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	var req api.ShareRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	life, err := parseLife("valid_for", req.ValidFor, defaultCodeLife, maxCodeLife)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !e.ownedBy(p) {
+		s.writeError(w, r, forbidden("only the depositor of %s shares it", e.ID))
+		return
+	}
+	now := s.cfg.Now()
+	code, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Created: now, Expires: now.Add(life)})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailShare}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, api.Share{Code: code, Deposit: e.ID, Expires: now.Add(life)})
+}
+
+// grant gives a court case access to a deposit; revokeGrant withdraws it.
+func (s *Server) grant(w http.ResponseWriter, r *http.Request) {
+	var req api.GrantRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.changeGrant(w, r, req, api.TrailGrant)
+}
+
+func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
+	s.changeGrant(w, r, api.GrantRequest{Court: r.URL.Query().Get("court"), Case: r.URL.Query().Get("case")}, api.TrailRevoke)
+}
+
+func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.GrantRequest, action string) {
+	p := principal(r)
+	if m, ok := s.cfg.Ledger.Membership().Member(req.Court); !ok || m.Power == 0 {
+		s.writeError(w, r, invalid("court: %q is not a member institution of the network", req.Court))
+		return
+	}
+	if req.Case == "" || len(req.Case) > 200 {
+		s.writeError(w, r, invalid("case: need the case number, at most 200 bytes"))
+		return
+	}
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !e.ownedBy(p) {
+		s.writeError(w, r, forbidden("only the depositor of %s grants access to it", e.ID))
+		return
+	}
+	now := s.cfg.Now().UTC()
+	if action == api.TrailGrant {
+		err = s.cfg.Office.PutGrant(r.Context(), office.Grant{Deposit: e.ID, Owner: p.ID(), Court: req.Court, Case: req.Case, Granted: now})
+	} else {
+		err = s.cfg.Office.RevokeGrant(r.Context(), e.ID, req.Court, req.Case)
+		if errors.Is(err, office.ErrNotFound) {
+			err = &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("deposit %s is not granted to case %q at %s", e.ID, req.Case, req.Court)}
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: action, Court: req.Court, Case: req.Case})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := http.StatusCreated
+	if action == api.TrailRevoke {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, api.Grant{Deposit: e.ID, Court: req.Court, Case: req.Case, Granted: now, Trail: trail})
+}
+
+// caseEvidence lists exactly the deposits granted to a case, for its
+// court's judges and clerks.
+func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	court, caseNo := r.PathValue("court"), r.PathValue("case")
+	if court != p.Institution {
+		s.writeError(w, r, forbidden("%s is a %s of %s, not of %s", p.ID(), p.Role, p.Institution, court))
+		return
+	}
+	ids, err := s.cfg.Office.CaseEvidence(r.Context(), court, caseNo)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.CaseEvidence{Court: court, Case: caseNo, Deposits: []api.DepositInfo{}}
+	for _, id := range ids {
+		rec, err := s.cfg.Ledger.DepositByID(id)
+		var info api.DepositInfo
+		if err == nil {
+			info.Result = committedResult(rec.ID, placementOf(rec))
+			err = s.describe(&info, rec)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Deposits = append(out.Deposits, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// trail lists the access-trail records about a deposit with their
+// receipts, for its owner and this institution's auditors and admins.
+func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !e.ownedBy(p) && !s.institutionStaff(p) {
+		s.writeError(w, r, forbidden("the access trail of %s is for its depositor and this institution's auditors", e.ID))
+		return
+	}
+	entries, err := s.cfg.Office.Trail(r.Context(), e.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.Trail{Deposit: e.ID, Entries: []api.TrailEntry{}}
+	for _, te := range entries {
+		res, err := s.result(te.Entry)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		entry := api.TrailEntry{Record: te.Record, DepositInfo: api.DepositInfo{Result: api.Result{ID: te.Entry, Status: api.StatusPending}}}
+		if res != nil {
+			entry.Result = *res
+		}
+		if entry.Status == api.StatusCommitted {
+			rec, err := s.cfg.Ledger.DepositByID(te.Entry)
+			if err == nil {
+				err = s.describe(&entry.DepositInfo, rec)
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		out.Entries = append(out.Entries, entry)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// ownDeposits lists the deposits the caller made through this node.
+func (s *Server) ownDeposits(w http.ResponseWriter, r *http.Request) {
+	ids, err := s.cfg.Office.Owned(r.Context(), principal(r).ID())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.OwnDeposits{Deposits: []api.Result{}}
+	for _, id := range ids {
+		res, err := s.result(id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if res == nil {
+			res = &api.Result{ID: id, Status: api.StatusPending}
+		}
+		out.Deposits = append(out.Deposits, *res)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// invite issues an invitation code to register at this institution.
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	var req api.InvitationRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	life, err := parseLife("valid_for", req.ValidFor, defaultCodeLife, maxCodeLife)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p.Institution != s.cfg.Institution {
+		s.writeError(w, r, forbidden("%s is staff of %s; invitations to %s come from its own reviewers", p.ID(), p.Institution, s.cfg.Institution))
+		return
+	}
+	now := s.cfg.Now()
+	code, err := s.cfg.Office.Invite(r.Context(), office.Invitation{Institution: s.cfg.Institution, IssuedBy: p.ID(), Issued: now, Expires: now.Add(life)})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, api.Invitation{Code: code, Institution: s.cfg.Institution, Expires: now.Add(life)})
+}
+
+// register takes a depositor's registration with an invitation code: the
+// node checks the real-name data against the commitment, keeps the data,
+// attests the registration with its key and puts it on the ledger. The
+// account is pending until a reviewer approves it.
+func (s *Server) register(w http.ResponseWriter, r *http.Request) {
+	var req api.RegistrationRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Invitation == "" {
+		s.writeError(w, r, unauthenticated("invitation: missing; a reviewer of %s issues invitation codes", s.cfg.Institution))
+		return
+	}
+	_, err := note.Open([]byte(req.Note), note.VerifierList())
+	var un *note.UnverifiedNoteError
+	if !errors.As(err, &un) {
+		s.writeError(w, r, invalid("note: not a signed note"))
+		return
+	}
+	op, err := identity.ParseOp(un.Note.Text)
+	if err != nil {
+		s.writeError(w, r, invalid("note: %v", err))
+		return
+	}
+	switch {
+	case op.Action != identity.Register || op.Role != identity.Depositor:
+		s.writeError(w, r, invalid("note: want the registration of a depositor, got %s", op.Action))
+		return
+	case op.Institution != s.cfg.Institution:
+		s.writeError(w, r, invalid("note: the registration is for %s; this node is %s's", op.Institution, s.cfg.Institution))
+		return
+	}
+	if err := req.RealName.Check(op.Kind); err != nil {
+		s.writeError(w, r, invalid("%v", err))
+		return
+	}
+	commitment, err := identity.Commit(req.Salt, req.RealName.Canonical())
+	if err != nil {
+		s.writeError(w, r, invalid("salt: %v", err))
+		return
+	}
+	if string(commitment) != string(op.Commitment) {
+		s.writeError(w, r, invalid("note: its commitment is not that of real_name with salt"))
+		return
+	}
+	signed, err := s.attest(op, []byte(req.Note))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Ledger.CheckIdentity(signed); err != nil {
+		s.writeError(w, r, invalid("note: %v", err))
+		return
+	}
+	now := s.cfg.Now()
+	_, err = s.cfg.Office.UseInvitation(r.Context(), req.Invitation, op.Account, now)
+	switch {
+	case errors.Is(err, office.ErrNotFound):
+		s.writeError(w, r, unauthenticated("invitation: unknown code"))
+		return
+	case errors.Is(err, office.ErrUsed):
+		s.writeError(w, r, unauthenticated("invitation: the code was already used; ask the reviewer for a new one"))
+		return
+	case errors.Is(err, office.ErrExpired):
+		s.writeError(w, r, unauthenticated("invitation: the code has expired; ask the reviewer for a new one"))
+		return
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	reg := office.Registration{Account: op.Account, Kind: op.Kind, RealName: req.RealName, Salt: req.Salt, Registered: now}
+	if err := s.cfg.Office.PutRegistration(r.Context(), reg); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.submitIdentity(w, r, signed, op)
+}
+
+// attest adds this node's signature to a registration.
+func (s *Server) attest(op *identity.Op, signed []byte) ([]byte, error) {
+	v, err := identity.KeyVerifier(op.Account, op.Alg, op.Public)
+	if err != nil {
+		return nil, invalid("note: %v", err)
+	}
+	n, err := note.Open(signed, note.VerifierList(v))
+	if err != nil {
+		return nil, invalid("note: not signed by the key it registers")
+	}
+	return note.Sign(n, s.cfg.NodeSigner)
+}
+
+// identityOp submits a signed identity operation (approve, reject,
+// suspend, reinstate, add-key, revoke-key, or a staff registration); the
+// ledger checks its signatures.
+func (s *Server) identityOp(w http.ResponseWriter, r *http.Request) {
+	var req api.SignedNote
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	_, err := note.Open([]byte(req.Note), note.VerifierList())
+	var un *note.UnverifiedNoteError
+	if !errors.As(err, &un) {
+		s.writeError(w, r, invalid("note: not a signed note"))
+		return
+	}
+	op, err := identity.ParseOp(un.Note.Text)
+	if err != nil {
+		s.writeError(w, r, invalid("note: %v", err))
+		return
+	}
+	if op.Action == identity.Register && op.Role == identity.Depositor {
+		s.writeError(w, r, invalid("note: depositors register with an invitation code at POST /v1/registrations"))
+		return
+	}
+	s.submitIdentity(w, r, []byte(req.Note), op)
+}
+
+// submitIdentity hands an identity operation to the network and waits
+// until it takes effect.
+func (s *Server) submitIdentity(w http.ResponseWriter, r *http.Request, signed []byte, op *identity.Op) {
+	err := s.cfg.Submit(r.Context(), ledger.EncodeIdentityTx(signed))
+	var refused *ledger.RefusedError
+	if errors.As(err, &refused) {
+		s.writeError(w, r, invalid("note: %s", refused.Reason))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), identityWait)
+	defer cancel()
+	for {
+		snap := s.cfg.Ledger.Committed()
+		if acc := s.cfg.Ledger.Account(op.Account); acc != nil && acc.Version > op.Version {
+			applied := true
+			writeJSON(w, http.StatusOK, api.AccountInfo{Account: acc, Applied: &applied})
+			return
+		}
+		select {
+		case <-snap.Done:
+		case <-ctx.Done():
+			applied := false
+			writeJSON(w, http.StatusAccepted, api.AccountInfo{Account: s.cfg.Ledger.Account(op.Account), Applied: &applied})
+			return
+		}
+	}
+}
+
+// ownAccount shows the caller its account and real-name data, whatever its
+// status, so a pending depositor can follow its review.
+func (s *Server) ownAccount(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if p.Account == nil {
+		s.writeError(w, r, invalid("the node key has no account; use an account key"))
+		return
+	}
+	info, err := s.accountInfo(r.Context(), p.Account, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+func (s *Server) accountInfo(ctx context.Context, acc *identity.Account, withRealName bool) (api.AccountInfo, error) {
+	info := api.AccountInfo{Account: acc}
+	if !withRealName {
+		return info, nil
+	}
+	reg, err := s.cfg.Office.Registration(ctx, acc.ID)
+	switch {
+	case err == nil:
+		info.RealName = &reg.RealName
+	case !errors.Is(err, office.ErrNotFound):
+		return info, err
+	}
+	return info, nil
+}
+
+// accounts lists this institution's accounts (?status= filters), for its
+// reviewers, admins and auditors; auditors do not see real-name data.
+func (s *Server) accounts(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if p.Institution != s.cfg.Institution {
+		s.writeError(w, r, forbidden("%s is staff of %s, not of %s", p.ID(), p.Institution, s.cfg.Institution))
+		return
+	}
+	status := identity.Status(r.URL.Query().Get("status"))
+	out := api.AccountList{Accounts: []api.AccountInfo{}}
+	for _, acc := range s.cfg.Ledger.Accounts(s.cfg.Institution) {
+		if status != "" && acc.Status != status {
+			continue
+		}
+		info, err := s.accountInfo(r.Context(), acc, p.Is(identity.Reviewer, identity.Admin))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out.Accounts = append(out.Accounts, info)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// newToken issues an API token for the caller's account. It needs a
+// signed request: a token does not beget tokens.
+func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	var req api.TokenRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	life, err := parseLife("valid_for", req.ValidFor, defaultTokenLife, maxTokenLife)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	switch {
+	case p.ByToken:
+		s.writeError(w, r, forbidden("issue API tokens with a request signed by your account key, not with a token"))
+		return
+	case p.Account == nil:
+		s.writeError(w, r, invalid("the node key has no account; tokens are for accounts"))
+		return
+	case len(req.Label) > 100:
+		s.writeError(w, r, invalid("label: at most 100 bytes"))
+		return
+	}
+	now := s.cfg.Now()
+	tok, err := s.cfg.Office.NewToken(r.Context(), office.Token{Account: p.ID(), Label: req.Label, Created: now, Expires: now.Add(life)})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, api.Token{Token: tok, Account: p.ID(), Expires: now.Add(life)})
+}

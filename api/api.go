@@ -174,8 +174,8 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	// CodeUnavailable is a request the node cannot serve right now (503).
 	CodeUnavailable = "unavailable"
-	CodeInternal        = "internal"
-	CodeNotAllowed      = "method_not_allowed"
+	CodeInternal    = "internal"
+	CodeNotAllowed  = "method_not_allowed"
 )
 
 // FieldError names the request field that is wrong, as a path such as

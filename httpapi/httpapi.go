@@ -269,7 +269,7 @@ func parseWait(r *http.Request) (time.Duration, error) {
 
 // submitted is one deposit of a request, checked.
 type submitted struct {
-	item    ingest.Item
+	item      ingest.Item
 	opening   []byte // canonical encoding
 	depositor []byte // public key
 	field     string // path prefix for errors, "deposits[3]." in a batch

@@ -100,8 +100,8 @@ type App struct {
 
 	// Under mu: digests the app hash covers and evidence already recorded.
 	finalDigest, membershipDigest, identityDigest [suite.HashSize]byte
-	evidence                      map[string]bool // institution, size, root
-	evidenceSeq                   uint64
+	evidence                                      map[string]bool // institution, size, root
+	evidenceSeq                                   uint64
 }
 
 // Snapshot is the committed state as readers see it. Readers see the tree

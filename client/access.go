@@ -3,13 +3,18 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
 )
 
 func (c *Client) post(ctx context.Context, method, path string, in, out any) error {
@@ -107,7 +112,7 @@ func (c *Client) stream(ctx context.Context, method, path string, body io.Reader
 		req.Header.Set("Content-Type", "application/octet-stream")
 	}
 	if c.auth != nil {
-		if err := c.auth.authorize(req, nil); err != nil {
+		if err := c.auth.Authorize(req, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -166,7 +171,7 @@ func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (int
 		return 0, nil, err
 	}
 	if c.auth != nil {
-		if err := c.auth.authorize(req, body); err != nil {
+		if err := c.auth.Authorize(req, body); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -177,4 +182,49 @@ func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (int
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, data, err
+}
+
+// Enroll registers key as an approved depositor account in one go, as an
+// institution does for a person at its counter: the client, authenticated
+// as a reviewer or the node, issues an invitation; the key registers with
+// it; approver (the same reviewer's or the node's signer) approves. It
+// returns the account id.
+func (c *Client) Enroll(ctx context.Context, origin, institution string, key suite.PrivateKey, kind identity.Kind, rn identity.RealName, approver note.Signer) (string, error) {
+	inv, err := c.Invite(ctx, "1h")
+	if err != nil {
+		return "", fmt.Errorf("issuing an invitation: %w", err)
+	}
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	commitment, err := identity.Commit(salt, rn.Canonical())
+	if err != nil {
+		return "", err
+	}
+	alg := "ed25519"
+	op := identity.NewRegistration(origin, institution, identity.Depositor, kind, alg, key.Public(), commitment)
+	self, err := identity.NewSigner(op.Account, key, alg)
+	if err != nil {
+		return "", err
+	}
+	signed, err := op.Sign(self)
+	if err != nil {
+		return "", err
+	}
+	if _, err := c.Register(ctx, api.RegistrationRequest{Invitation: inv.Code, RealName: rn, Salt: salt, Note: string(signed)}); err != nil {
+		return "", fmt.Errorf("registering: %w", err)
+	}
+	approve := &identity.Op{Origin: origin, Account: op.Account, Version: 1, Action: identity.Approve}
+	if signed, err = approve.Sign(approver); err != nil {
+		return "", err
+	}
+	info, err := c.Identity(ctx, signed)
+	if err != nil {
+		return "", fmt.Errorf("approving: %w", err)
+	}
+	if info.Account == nil || info.Status != identity.Approved {
+		return "", fmt.Errorf("account %s was not approved in time", op.Account)
+	}
+	return op.Account, nil
 }

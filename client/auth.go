@@ -12,9 +12,9 @@ import (
 
 // Credentials authenticate requests.
 type Credentials interface {
-	// authorize adds credentials to a request whose body is body (nil for
+	// Authorize adds credentials to a request whose body is body (nil for
 	// a streamed body, which the signature then does not cover).
-	authorize(req *http.Request, body []byte) error
+	Authorize(req *http.Request, body []byte) error
 }
 
 // KeyAuth signs requests (RFC 9421) with an account's key, or with an
@@ -29,7 +29,7 @@ type KeyAuth struct {
 	Now func() time.Time
 }
 
-func (k KeyAuth) authorize(req *http.Request, body []byte) error {
+func (k KeyAuth) Authorize(req *http.Request, body []byte) error {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
 		return err
@@ -44,7 +44,7 @@ func (k KeyAuth) authorize(req *http.Request, body []byte) error {
 // TokenAuth sends an API token.
 type TokenAuth string
 
-func (t TokenAuth) authorize(req *http.Request, _ []byte) error {
+func (t TokenAuth) Authorize(req *http.Request, _ []byte) error {
 	req.Header.Set("Authorization", "Bearer "+string(t))
 	return nil
 }

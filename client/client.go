@@ -71,7 +71,7 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if c.auth != nil {
-			if err := c.auth.authorize(req, body); err != nil {
+			if err := c.auth.Authorize(req, body); err != nil {
 				return err
 			}
 		}

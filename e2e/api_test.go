@@ -51,7 +51,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 	n := initNode(t)
 	n.start()
 	st := n.status()
-	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	key, c := n.newDepositor()
+	st = n.status()
 	good := prepare(t, st.Origin, key, "content", "idem-1")
 	edit := func(f func(d *api.Deposit)) string {
 		d := good
@@ -102,7 +103,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var e api.Error
-			status := do(t, tc.method, n.URL+tc.path, tc.body, &e)
+			status := doAs(t, c, tc.method, tc.path, tc.body, &e)
 			if status != tc.status || e.Code != tc.code || !strings.Contains(e.Message, tc.mention) {
 				t.Fatalf("got %d %+v, want %d %s mentioning %q", status, e, tc.status, tc.code, tc.mention)
 			}
@@ -114,7 +115,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	// The good deposit from the bad batch was not accepted either.
 	var e api.Error
-	if status := do(t, "GET", n.URL+"/v1/deposits/"+depositID(t, good), "", &e); status != 404 {
+	if status := doAs(t, c, "GET", "/v1/deposits/"+depositID(t, good), "", &e); status != 404 {
 		t.Fatalf("a deposit from a rejected batch is known: %d", status)
 	}
 }
@@ -139,14 +140,14 @@ func TestAPI(t *testing.T) {
 	n := initNode(t)
 	n.start()
 	ctx := context.Background()
-	c := n.client()
+	key, c := n.newDepositor()
+	key2, c2 := n.newDepositor()
 	st := n.status()
-	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
 
 	// One deposit (not a batch), waiting for commit.
 	single := prepare(t, st.Origin, key, "single", "s-1")
 	var res api.Result
-	if status := do(t, "POST", n.URL+"/v1/deposits?wait=10s", mustJSON(single), &res); status != http.StatusOK || res.Status != api.StatusCommitted || res.Index == nil {
+	if status := doAs(t, c, "POST", "/v1/deposits?wait=10s", mustJSON(single), &res); status != http.StatusOK || res.Status != api.StatusCommitted || res.Index == nil {
 		t.Fatalf("single deposit: %d %+v", status, res)
 	}
 	// A batch of 300 without waiting, then long-poll the last.
@@ -172,12 +173,11 @@ func TestAPI(t *testing.T) {
 	}
 	// Same idempotency key, different content: a conflict.
 	var e api.Error
-	if status := do(t, "POST", n.URL+"/v1/deposits", mustJSON(prepare(t, st.Origin, key, "other", "b-0")), &e); status != http.StatusConflict || e.Code != api.CodeConflict {
+	if status := doAs(t, c, "POST", "/v1/deposits", mustJSON(prepare(t, st.Origin, key, "other", "b-0")), &e); status != http.StatusConflict || e.Code != api.CodeConflict {
 		t.Fatalf("conflict: %d %+v", status, e)
 	}
 	// The same content from another depositor is a second entry.
-	key2, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	if _, err := c.Submit(ctx, []api.Deposit{prepare(t, st.Origin, key2, "batch content 0", "b-0")}, 10*time.Second); err != nil {
+	if _, err := c2.Submit(ctx, []api.Deposit{prepare(t, st.Origin, key2, "batch content 0", "b-0")}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte("batch content 0"))
@@ -186,7 +186,7 @@ func TestAPI(t *testing.T) {
 		t.Fatalf("by content: %d %v", len(list), err)
 	}
 	st = n.status()
-	if st.TreeSize != 302 {
+	if st.TreeSize != 302 { // enrolments are identity operations, not log entries
 		t.Fatalf("tree size %d, want 302", st.TreeSize)
 	}
 
@@ -227,20 +227,15 @@ func TestAPI(t *testing.T) {
 
 	// The metadata opening, only for the depositor.
 	id := results[5].ID
-	now := time.Now().Unix()
-	sig, _ := key.Sign(httpapi.OpeningMessage(st.Origin, id, now))
-	op, err := c.Opening(ctx, id, now, sig)
+	op, err := c.Opening(ctx, id)
 	if err != nil || !strings.Contains(string(op), `"title":"t batch content 5"`) {
 		t.Fatalf("opening for the depositor: %s %v", op, err)
 	}
-	otherSig, _ := key2.Sign(httpapi.OpeningMessage(st.Origin, id, now))
-	if _, err := c.Opening(ctx, id, now, otherSig); err == nil || !strings.Contains(err.Error(), api.CodeForbidden) {
-		t.Fatalf("opening for someone else: %v", err)
+	if _, err := c2.Opening(ctx, id); err == nil || !strings.Contains(err.Error(), api.CodeForbidden) {
+		t.Fatalf("opening for another depositor: %v", err)
 	}
-	old := now - 3600
-	oldSig, _ := key.Sign(httpapi.OpeningMessage(st.Origin, id, old))
-	if _, err := c.Opening(ctx, id, old, oldSig); err == nil {
-		t.Fatal("an hour-old opening request was accepted")
+	if _, err := n.client().Opening(ctx, id); err == nil || !strings.Contains(err.Error(), api.CodeUnauthenticated) {
+		t.Fatalf("opening for anyone: %v", err)
 	}
 
 	// Policy and OpenAPI.

@@ -21,6 +21,10 @@ func TestWalkthrough(t *testing.T) {
 	if _, errOut, code := run(t, nil, "keygen", "--out", key); code == 0 || !strings.Contains(errOut, "hint:") {
 		t.Fatalf("keygen over an existing key: exit %d, %s", code, errOut)
 	}
+	if out, errOut, code := run(t, nil, "account", "enroll", "--home", n.home, "--server", n.URL, "--depositor-key", key,
+		"--name", "Zhang San", "--id-type", "resident-id", "--id-number", "110101199003071234"); code != 0 || !strings.Contains(out, "approved") {
+		t.Fatalf("account enroll: exit %d\n%s%s", code, out, errOut)
+	}
 	photo := filepath.Join(dir, "photo.jpg")
 	os.WriteFile(photo, []byte("\xff\xd8\xff a photo of the scene"), 0o644)
 	sub := filepath.Join(dir, "case", "docs")
@@ -60,7 +64,7 @@ func TestWalkthrough(t *testing.T) {
 	again, _, code := run(t, nil, "deposit", "--server", n.URL, "--key", key,
 		"--case-ref", "(2026)京0491民初123号", "--capture-time", "2026-05-01T09:30:00+08:00",
 		"--latitude", "39.9042", "--longitude", "116.4074", "--device", "Pixel 9", photo)
-	if code != 0 || !strings.Contains(again, "deposit #"+numbers[1]+"\t") {
+	if code != 0 || !strings.Contains(again, "deposit #"+numbers[1]+" ") {
 		t.Fatalf("re-depositing gave another deposit:\nfirst  %s\nsecond %s", out, again)
 	}
 	if st := n.status(); st.TreeSize != 4 {

@@ -188,6 +188,7 @@ type ledgerLoad struct {
 	t           *testing.T
 	origin      string
 	key         suite.PrivateKey
+	auth        client.Credentials
 	pol         *policy.Policy
 	mu          sync.Mutex
 	seq         int
@@ -196,9 +197,13 @@ type ledgerLoad struct {
 	checkpoints map[uint64][]byte // size -> root, from any node
 }
 
+// newLoad makes a depositor, enrolled at the first node's institution;
+// accounts are on the ledger, so it signs requests to any node.
 func newLoad(t *testing.T, nw *network) *ledgerLoad {
 	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	return &ledgerLoad{t: t, origin: nw.origin, key: key, pol: nw.pol,
+	id := nw.nodes[0].enroll(key)
+	auth := client.KeyAuth{KeyID: id, Alg: "ed25519", Key: key}
+	return &ledgerLoad{t: t, origin: nw.origin, key: key, auth: auth, pol: nw.pol,
 		committed: map[string]uint64{}, contents: map[string][]byte{}, checkpoints: map[uint64][]byte{}}
 }
 
@@ -261,7 +266,7 @@ func (l *ledgerLoad) submit(ctx context.Context, c *client.Client, n int, wait t
 		batch = append(batch, d)
 		sums[depositID(l.t, d)] = sum[:]
 	}
-	res, err := c.Submit(ctx, batch, wait)
+	res, err := c.WithAuth(l.auth).Submit(ctx, batch, wait)
 	if err != nil {
 		return nil
 	}
@@ -431,13 +436,13 @@ func TestConsortiumEquivocationIsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := nw.nodes[0].client().ReportMisbehaviour(ctx, signed); err != nil {
+	if err := nw.nodes[0].operator().ReportMisbehaviour(ctx, signed); err != nil {
 		t.Fatal(err)
 	}
 	// A checkpoint consistent with the ledger proves nothing.
 	honest, _ := note.Sign(&note.Note{Text: string(log.Checkpoint{Origin: nw.origin, Size: st.TreeSize, Hash: st.RootHash}.Marshal())}, signer)
 	var e api.Error
-	if code := do(t, "POST", nw.servers[1]+"/v1/misbehaviour", mustJSON(api.SignedNote{Note: string(honest)}), &e); code != 400 || !strings.Contains(e.Message, "consistent") {
+	if code := doAs(t, nw.nodes[1].operator(), "POST", "/v1/misbehaviour", mustJSON(api.SignedNote{Note: string(honest)}), &e); code != 400 || !strings.Contains(e.Message, "consistent") {
 		t.Fatalf("honest checkpoint as evidence: %d %+v", code, e)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -503,13 +508,19 @@ func TestConsortiumMembershipChange(t *testing.T) {
 	if _, errOut, code := run(t, nil, "keygen", "--out", key); code != 0 {
 		t.Fatalf("keygen: %s", errOut)
 	}
+	out, errOut, code := run(t, nil, "account", "enroll", "--home", nw.nodes[0].home, "--server", nw.servers[0], "--depositor-key", key,
+		"--kind", "enterprise", "--name", "Hangzhou Evidence Co.", "--credit-code", "91330100MA2B3C4D5E", "--legal-representative", "Li Si", "--agent", "Wang Wu")
+	if code != 0 {
+		t.Fatalf("enroll: %s %s", out, errOut)
+	}
+	account := strings.Fields(out)[1]
 	deposit := func(name string, servers []string) string {
 		t.Helper()
 		f := filepath.Join(dir, name)
 		if err := os.WriteFile(f, []byte("evidence: "+name), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, errOut, code := run(t, nil, "deposit", "--server", strings.Join(servers, ","), "--key", key, f); code != 0 {
+		if out, errOut, code := run(t, nil, "deposit", "--server", strings.Join(servers, ","), "--key", key, "--account", account, f); code != 0 {
 			t.Fatalf("deposit %s: %s %s", name, out, errOut)
 		}
 		return f
@@ -559,13 +570,13 @@ func TestConsortiumMembershipChange(t *testing.T) {
 	if out, errOut, code := run(t, nil, "consortium", "sign", "--home", nw.nodes[1].home, change); code != 0 {
 		t.Fatalf("sign: %s %s", out, errOut)
 	}
-	if _, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "holding 2 of 4 voting power; it needs 3") {
+	if _, errOut, code := run(t, nil, "consortium", "submit", "--home", nw.nodes[0].home, "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "holding 2 of 4 voting power; it needs 3") {
 		t.Fatalf("a change signed by two of four members: exit %d, %s", code, errOut)
 	}
 	if _, errOut, code := run(t, nil, "consortium", "sign", "--home", nw.nodes[2].home, change); code != 0 {
 		t.Fatalf("sign: %s", errOut)
 	}
-	if out, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[1], change); code != 0 || !strings.Contains(out, "applied: add newcomer-court; membership version 1, 5 members") {
+	if out, errOut, code := run(t, nil, "consortium", "submit", "--home", nw.nodes[1].home, "--server", nw.servers[1], change); code != 0 || !strings.Contains(out, "applied: add newcomer-court; membership version 1, 5 members") {
 		t.Fatalf("submit: exit %d\n%s %s", code, out, errOut)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -577,7 +588,7 @@ func TestConsortiumMembershipChange(t *testing.T) {
 	}
 	// The same change again is stale: its membership version has passed,
 	// also for a node that has the transaction in its mempool's cache.
-	if _, errOut, code := run(t, nil, "consortium", "submit", "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "membership version 0, the current one is 1") {
+	if _, errOut, code := run(t, nil, "consortium", "submit", "--home", nw.nodes[0].home, "--server", nw.servers[0], change); code == 0 || !strings.Contains(errOut, "membership version 0, the current one is 1") {
 		t.Fatalf("the change submitted twice: exit %d, %s", code, errOut)
 	}
 	signed, err := os.ReadFile(change)
@@ -585,7 +596,7 @@ func TestConsortiumMembershipChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	var e api.Error
-	if code := do(t, "POST", nw.servers[1]+"/v1/membership", mustJSON(api.SignedNote{Note: string(signed)}), &e); code != 400 || !strings.Contains(e.Message, "membership version 0, the current one is 1") {
+	if code := doAs(t, nw.nodes[1].operator(), "POST", "/v1/membership", mustJSON(api.SignedNote{Note: string(signed)}), &e); code != 400 || !strings.Contains(e.Message, "membership version 0, the current one is 1") {
 		t.Fatalf("the change posted twice to the node that took it: %d %+v", code, e)
 	}
 

@@ -12,6 +12,7 @@ import (
 	mproof "github.com/transparency-dev/merkle/proof"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
@@ -27,6 +28,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 	origin := n.status().Origin
 	pol := n.policy()
 	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	account := n.enroll(key)
 
 	var mu sync.Mutex
 	committed := map[string]uint64{}   // deposit id -> index
@@ -51,7 +53,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c := n.client()
+				c := n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: "ed25519", Key: key})
 				for ctx.Err() == nil {
 					var batch []api.Deposit
 					sums := map[string][]byte{}
@@ -115,7 +117,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 func checkAll(t *testing.T, n *node, pol *policy.Policy, committed map[string]uint64, contents map[string][]byte, checkpoints map[uint64][]byte) {
 	t.Helper()
 	ctx := context.Background()
-	c := n.client()
+	c := n.operator() // the institution's operator may read every deposit
 	cpNote, err := c.Checkpoint(ctx)
 	if err != nil {
 		t.Fatal(err)

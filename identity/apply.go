@@ -230,9 +230,11 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		inst = cur.Institution
 	}
 	nodeAttests := slices.Contains(s.institutions, inst)
+	// The institution's node key acts as its administrator: the operator
+	// who runs the node decides for the institution.
 	staff := func(roles ...Role) error {
-		if !s.staffOf(inst, roles...) {
-			return fmt.Errorf("%s needs the signature of an approved %v of %s", op.Action, roles, inst)
+		if !nodeAttests && !s.staffOf(inst, roles...) {
+			return fmt.Errorf("%s needs the signature of an approved %v of %s, or of its node", op.Action, roles, inst)
 		}
 		return nil
 	}
@@ -290,7 +292,7 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if !s.newKey {
 			return nil, errors.New("a new key must sign the operation that adds it")
 		}
-		if !s.self && !s.staffOf(inst, Admin) {
+		if !s.self && staff(Admin) != nil {
 			return nil, fmt.Errorf("add-key needs a signature of the account's current key or of an admin of %s", inst)
 		}
 		next.Keys = append(next.Keys, Key{Alg: op.Alg, Public: op.Public, Added: h})
@@ -299,7 +301,7 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if !ok {
 			return nil, errors.New("the key is not an active key of the account")
 		}
-		if !s.self && !s.staffOf(inst, Admin) {
+		if !s.self && staff(Admin) != nil {
 			return nil, fmt.Errorf("revoke-key needs a signature of the account or of an admin of %s", inst)
 		}
 		k.Revoked, k.Reason = h, op.Reason

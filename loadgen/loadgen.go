@@ -24,6 +24,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/httpsig"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -63,22 +64,26 @@ func VerifyRate(cs *suite.Suite, d time.Duration) (float64, error) {
 	return float64(total.Load()) / time.Since(start).Seconds(), nil
 }
 
-// Batch is one pre-encoded POST /v1/deposits body.
+// Batch is one pre-encoded POST /v1/deposits body and the depositor whose
+// deposits it carries and who signs the request.
 type Batch struct {
 	Body []byte
 	N    int
+	Auth client.Credentials
 }
 
-// Generate signs n deposits of random content from keys depositors and
-// encodes them into request bodies of batchSize, using all cores.
-func Generate(cs *suite.Suite, origin string, n, batchSize, depositors int) ([]Batch, error) {
-	keys := make([]suite.PrivateKey, depositors)
-	for i := range keys {
-		k, err := cs.Signature().GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		keys[i] = k
+// Depositor is an approved depositor account and its key.
+type Depositor struct {
+	Account string
+	Key     suite.PrivateKey
+}
+
+// Generate signs n deposits of random content and encodes them into
+// request bodies of batchSize, using all cores. Each batch is one
+// depositor's, in turn, as a client sends its own deposits.
+func Generate(cs *suite.Suite, origin string, n, batchSize int, depositors []Depositor) ([]Batch, error) {
+	if len(depositors) == 0 {
+		return nil, errors.New("no depositors")
 	}
 	var run [8]byte
 	if _, err := rand.Read(run[:]); err != nil {
@@ -97,11 +102,12 @@ func Generate(cs *suite.Suite, origin string, n, batchSize, depositors int) ([]B
 				if b >= len(batches) {
 					return
 				}
+				who := depositors[b%len(depositors)]
 				deps := make([]api.Deposit, 0, batchSize)
 				for i := b * batchSize; i < min(n, (b+1)*batchSize); i++ {
 					content := binary.BigEndian.AppendUint64(run[:], uint64(i))
 					sum := sha256.Sum256(content)
-					d, _, err := client.Prepare(cs, origin, keys[i%depositors], client.Content{
+					d, _, err := client.Prepare(cs, origin, who.Key, client.Content{
 						SHA256: sum[:], Size: uint64(1000 + i%100000),
 						Metadata:       deposit.Metadata{Title: fmt.Sprintf("bench evidence %d", i), MediaType: "image/jpeg"},
 						IdempotencyKey: fmt.Sprintf("bench-%x-%d", run, i),
@@ -117,7 +123,7 @@ func Generate(cs *suite.Suite, origin string, n, batchSize, depositors int) ([]B
 					errc <- err
 					return
 				}
-				batches[b] = Batch{Body: body, N: len(deps)}
+				batches[b] = Batch{Body: body, N: len(deps), Auth: client.KeyAuth{KeyID: who.Account, Alg: cs.Signature().Name(), Key: who.Key}}
 			}
 		}()
 	}
@@ -155,6 +161,9 @@ func post(ctx context.Context, hc *http.Client, server string, b Batch) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if err := b.Auth.Authorize(req, b.Body); err != nil {
+		return err
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return err
@@ -269,4 +278,34 @@ func Paced(ctx context.Context, servers []string, batches []Batch, perSecond flo
 	res.PerSecond = float64(res.Deposits) / res.Elapsed.Seconds()
 	slices.Sort(res.Latencies)
 	return res, firstErr
+}
+
+// AuthCost measures what authenticating one request of batch b costs a
+// server: checking its RFC 9421 signature and its Content-Digest over the
+// body, as the API does before it reads any deposit. It verifies n
+// requests signed beforehand (signing is the client's cost) and returns
+// the mean time per request.
+func AuthCost(cs *suite.Suite, b Batch, pub []byte, n int) (time.Duration, error) {
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		req, err := http.NewRequest(http.MethodPost, "http://node.invalid/v1/deposits?wait=60s", bytes.NewReader(b.Body))
+		if err != nil {
+			return 0, err
+		}
+		if err := b.Auth.Authorize(req, b.Body); err != nil {
+			return 0, err
+		}
+		reqs[i] = req
+	}
+	sig := cs.Signature()
+	v := httpsig.NewVerifier(func(context.Context, string) (httpsig.Key, error) {
+		return httpsig.Key{Alg: sig.Name(), Verify: func(msg, s []byte) bool { return sig.Verify(pub, msg, s) }}, nil
+	}, 5*time.Minute, time.Now)
+	start := time.Now()
+	for _, req := range reqs {
+		if _, err := v.Verify(req, b.Body); err != nil {
+			return 0, fmt.Errorf("a signed request did not verify: %w", err)
+		}
+	}
+	return time.Since(start) / time.Duration(n), nil
 }

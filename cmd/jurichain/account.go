@@ -158,15 +158,8 @@ registration. The account is pending until a reviewer approves it.`,
 		},
 	}
 	cred.flags(cmd, "your private key (create one with 'jurichain keygen')")
-	f := cmd.Flags()
-	f.StringVar(&invitation, "invitation", "", "the invitation code a reviewer gave you")
-	f.StringVar(&kind, "kind", "individual", "individual or enterprise")
-	f.StringVar(&rn.Name, "name", "", "legal name of the person or enterprise")
-	f.StringVar(&rn.IDType, "id-type", "", "individual: identity document type, such as resident-id or passport")
-	f.StringVar(&rn.IDNumber, "id-number", "", "individual: identity document number")
-	f.StringVar(&rn.CreditCode, "credit-code", "", "enterprise: unified social credit code (18 characters)")
-	f.StringVar(&rn.LegalRepresentative, "legal-representative", "", "enterprise: legal representative")
-	f.StringVar(&rn.Agent, "agent", "", "enterprise: the agent acting for it")
+	cmd.Flags().StringVar(&invitation, "invitation", "", "the invitation code a reviewer gave you")
+	realNameFlags(cmd, &kind, &rn)
 	return cmd
 }
 
@@ -175,7 +168,7 @@ func newAccount() *cobra.Command {
 		Use:   "account",
 		Short: "Show your account; review, suspend and reinstate accounts; rotate and revoke keys",
 	}
-	cmd.AddCommand(newAccountShow(), newAccountList())
+	cmd.AddCommand(newAccountShow(), newAccountList(), newAccountEnroll())
 	for _, a := range []struct {
 		action identity.Action
 		short  string
@@ -188,6 +181,59 @@ func newAccount() *cobra.Command {
 		cmd.AddCommand(newDecision(a.action, a.short))
 	}
 	cmd.AddCommand(newKeyChange(identity.AddKey), newKeyChange(identity.RevokeKey))
+	return cmd
+}
+
+// realNameFlags adds the flags of real-name data.
+func realNameFlags(cmd *cobra.Command, kind *string, rn *identity.RealName) {
+	f := cmd.Flags()
+	f.StringVar(kind, "kind", "individual", "individual or enterprise")
+	f.StringVar(&rn.Name, "name", "", "legal name of the person or enterprise")
+	f.StringVar(&rn.IDType, "id-type", "", "individual: identity document type, such as resident-id or passport")
+	f.StringVar(&rn.IDNumber, "id-number", "", "individual: identity document number")
+	f.StringVar(&rn.CreditCode, "credit-code", "", "enterprise: unified social credit code (18 characters)")
+	f.StringVar(&rn.LegalRepresentative, "legal-representative", "", "enterprise: legal representative")
+	f.StringVar(&rn.Agent, "agent", "", "enterprise: the agent acting for it")
+}
+
+func newAccountEnroll() *cobra.Command {
+	var cred credentials
+	var depositorKey, kind string
+	var rn identity.RealName
+	cmd := &cobra.Command{
+		Use:   "enroll --home HOME --depositor-key FILE --name NAME ...",
+		Short: "Register and approve a depositor in one step, as at the institution's counter (operators, with the node key)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cred.home == "" {
+				return withHint(errors.New("--home is required"), "enroll signs the approval with the institution's node key")
+			}
+			if err := rn.Check(identity.Kind(kind)); err != nil {
+				return withHint(err, "individuals give --name, --id-type and --id-number; enterprises (--kind enterprise) --name, --credit-code, --legal-representative and --agent")
+			}
+			key, err := loadKey(depositorKey)
+			if err != nil {
+				return err
+			}
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			approver, err := node.Home(cred.home).LogSigner(s.status.Origin)
+			if err != nil {
+				return err
+			}
+			id, err := s.Enroll(cmd.Context(), s.status.Origin, s.status.Institution, key, identity.Kind(kind), rn, approver)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s depositor at %s): approved\n", id, kind, s.status.Institution)
+			return nil
+		},
+	}
+	cred.flags(cmd, "unused with --home")
+	cmd.Flags().StringVar(&depositorKey, "depositor-key", "", "the depositor's private key (it signs the registration)")
+	realNameFlags(cmd, &kind, &rn)
 	return cmd
 }
 

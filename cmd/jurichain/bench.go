@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,8 +19,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/loadgen"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/suite"
@@ -73,12 +78,25 @@ node's memory and disk use.`,
 				return err
 			}
 			before := st.TreeSize
+			if home == "" {
+				return withHint(errors.New("--server needs --home"), "name the node home of the node at --server: its operator enrolls the bench's depositors")
+			}
 			t0 := time.Now()
-			batches, err := loadgen.Generate(cs, st.Origin, deposits+latDeposits, batch, depositors)
+			accounts, err := enrollBenchDepositors(ctx, c, home, st, depositors)
+			if err != nil {
+				return fmt.Errorf("enrolling depositors: %w", err)
+			}
+			fmt.Fprintf(out, "enrolled %d depositor accounts in %.1fs (not timed)\n", depositors, time.Since(t0).Seconds())
+			t0 = time.Now()
+			batches, err := loadgen.Generate(cs, st.Origin, deposits+latDeposits, batch, accounts)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "signed %d deposits in %.1fs (not timed)\n", deposits+latDeposits, time.Since(t0).Seconds())
+			authCost, err := loadgen.AuthCost(cs, batches[0], accounts[0].Key.Public(), 200)
+			if err != nil {
+				return err
+			}
 			satBatches := batches[:(deposits+batch-1)/batch]
 			genCPU, nodeCPU := processCPU(os.Getpid()), processesCPU(procs)
 			sat, err := loadgen.Saturate(ctx, servers, satBatches, clients)
@@ -88,16 +106,21 @@ node's memory and disk use.`,
 			genCPU, nodeCPU = processCPU(os.Getpid())-genCPU, processesCPU(procs)-nodeCPU
 			fmt.Fprintf(out, "sustained: %d deposits in %.2fs = %.0f deposits/s (%.2fx verify rate), %d clients x %d per request; request latency p50 %v p99 %v\n",
 				sat.Deposits, sat.Elapsed.Seconds(), sat.PerSecond, sat.PerSecond/rate, clients, batch, sat.Percentile(50).Round(time.Millisecond), sat.Percentile(99).Round(time.Millisecond))
+			perDeposit := authCost.Seconds() * 1e6 / float64(batches[0].N)
+			fmt.Fprintf(out, "request authentication (RFC 9421 signature + Content-Digest of a %d-deposit body): %.0f µs per request = %.2f µs per deposit\n",
+				batches[0].N, authCost.Seconds()*1e6, perDeposit)
 			if procs != nil {
+				nodePer := nodeCPU.Seconds() * 1e6 / float64(sat.Deposits)
 				fmt.Fprintf(out, "CPU per deposit: nodes %.1f µs, load generator %.1f µs (of %d cores x %.2fs = %.1f µs available)\n",
-					nodeCPU.Seconds()*1e6/float64(sat.Deposits), genCPU.Seconds()*1e6/float64(sat.Deposits),
+					nodePer, genCPU.Seconds()*1e6/float64(sat.Deposits),
 					runtime.NumCPU(), sat.Elapsed.Seconds(), float64(runtime.NumCPU())*sat.Elapsed.Seconds()*1e6/float64(sat.Deposits))
+				fmt.Fprintf(out, "authentication share of the nodes' CPU per deposit: %.1f%% (target at most 10%%)\n", 100*perDeposit/nodePer)
 			}
 
 			if latDeposits > 0 {
 				// Re-cut the remaining deposits into small requests, so
 				// latency is per deposit rather than per large batch.
-				small, err := loadgen.Generate(cs, st.Origin, latDeposits, latBatch, depositors)
+				small, err := loadgen.Generate(cs, st.Origin, latDeposits, latBatch, accounts)
 				if err != nil {
 					return err
 				}
@@ -126,7 +149,7 @@ node's memory and disk use.`,
 	cmd.AddCommand(newBenchVault())
 	f := cmd.Flags()
 	f.StringVar(&server, "server", "", "nodes to drive, comma-separated (default: start a fresh network)")
-	f.StringVar(&home, "home", "", "directory for the fresh network's node homes (default: a temporary directory, removed afterwards)")
+	f.StringVar(&home, "home", "", "directory for the fresh network's node homes (default: a temporary directory, removed afterwards); with --server, the home of that node, whose key enrolls the depositors")
 	f.IntVar(&validators, "validators", 1, "validator processes in the fresh network")
 	f.IntVar(&deposits, "deposits", 200_000, "deposits in the sustained phase")
 	f.IntVar(&batch, "batch", 500, "deposits per request in the sustained phase")
@@ -141,6 +164,40 @@ node's memory and disk use.`,
 
 // startBenchNetwork writes a network of n validators under dir and runs
 // 'jurichain serve' on each home, as separate processes.
+// enrollBenchDepositors makes n depositor accounts, approved by the node
+// of home, eight at a time.
+func enrollBenchDepositors(ctx context.Context, c *client.Client, home string, st *api.Status, n int) ([]loadgen.Depositor, error) {
+	cs, err := suite.ByName(st.Suite)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := nodeAuth(home, cs)
+	if err != nil {
+		return nil, err
+	}
+	approver, err := node.Home(home).LogSigner(st.Origin)
+	if err != nil {
+		return nil, err
+	}
+	op := c.WithAuth(auth)
+	out := make([]loadgen.Depositor, n)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i := range out {
+		g.Go(func() error {
+			key, err := cs.Signature().GenerateKey(rand.Reader)
+			if err != nil {
+				return err
+			}
+			id, err := op.Enroll(gctx, st.Origin, st.Institution, key, identity.Enterprise,
+				identity.RealName{Name: fmt.Sprintf("Bench Enterprise %d", i), CreditCode: "91110000100000000X", LegalRepresentative: "Bench", Agent: "Bench"}, approver)
+			out[i] = loadgen.Depositor{Account: id, Key: key}
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
 func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, profiles string) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
 	cleanup := func() {}
 	if dir == "" {

@@ -42,6 +42,13 @@ type session struct {
 
 // connect reaches the node, learns its network, and sets up credentials.
 func (c *credentials) connect(ctx context.Context) (*session, error) {
+	s := &session{}
+	if c.token == "" && c.home == "" {
+		var err error
+		if s.key, err = loadKey(c.keyFile); err != nil {
+			return nil, err
+		}
+	}
 	cl, err := client.New(strings.Split(c.servers, ","), nil)
 	if err != nil {
 		return nil, err
@@ -54,7 +61,7 @@ func (c *credentials) connect(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{status: st, suite: cs}
+	s.status, s.suite = st, cs
 	switch {
 	case c.token != "":
 		s.Client = cl.WithAuth(client.TokenAuth(c.token))
@@ -65,9 +72,6 @@ func (c *credentials) connect(ctx context.Context) (*session, error) {
 		}
 		s.Client = cl.WithAuth(auth)
 	default:
-		if s.key, err = loadKey(c.keyFile); err != nil {
-			return nil, err
-		}
 		s.account = c.account
 		if s.account == "" {
 			s.account = identity.AccountID(st.Institution, s.key.Public())

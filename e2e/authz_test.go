@@ -333,7 +333,7 @@ func TestSignedRequestsCannotBeForged(t *testing.T) {
 	if _, err := byToken.NewToken(ctx, "more", ""); err == nil || !strings.Contains(err.Error(), api.CodeForbidden) {
 		t.Fatalf("a token minted a token: %v", err)
 	}
-	if _, err := e.n.client().WithAuth(client.TokenAuth("jct_"+strings.Repeat("a", 52))).OwnDeposits(ctx); err == nil || !strings.Contains(err.Error(), api.CodeUnauthenticated) {
+	if _, err := e.n.client().WithAuth(client.TokenAuth("jct_" + strings.Repeat("a", 52))).OwnDeposits(ctx); err == nil || !strings.Contains(err.Error(), api.CodeUnauthenticated) {
 		t.Fatalf("an unknown token: %v", err)
 	}
 }

@@ -86,6 +86,8 @@ type node struct {
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
+	// killed is set when the test killed the node on purpose.
+	killed bool
 }
 
 // initNode creates a node home on free loopback ports.
@@ -108,7 +110,7 @@ func (n *node) start() {
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
 	}
-	n.done = make(chan struct{})
+	n.done, n.killed = make(chan struct{}), false
 	go func() { n.cmd.Wait(); close(n.done) }()
 	n.t.Cleanup(n.stop)
 	deadline := time.Now().Add(30 * time.Second)
@@ -150,6 +152,7 @@ func (s *syncBuffer) String() string {
 
 // kill sends SIGKILL and waits for the process to die.
 func (n *node) kill() {
+	n.killed = true
 	n.cmd.Process.Signal(syscall.SIGKILL)
 	<-n.done
 	if strings.Contains(n.log.String(), "DATA RACE") {
@@ -163,6 +166,10 @@ func (n *node) stop() {
 	}
 	select {
 	case <-n.done:
+		if !n.killed {
+			n.t.Errorf("the node exited on its own before the test ended; its log:\n%s", n.log)
+			return
+		}
 	default:
 		n.cmd.Process.Signal(os.Interrupt)
 		select {
@@ -171,7 +178,7 @@ func (n *node) stop() {
 			n.kill()
 		}
 	}
-	if strings.Contains(n.log.String(), "DATA RACE") || strings.Contains(n.log.String(), "panic:") {
+	if log := n.log.String(); strings.Contains(log, "DATA RACE") || strings.Contains(log, "panic:") || strings.Contains(log, "fatal error:") {
 		n.t.Errorf("node log shows a data race or panic:\n%s", n.log)
 	}
 }

@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/jurichain/jurichain/identity"
@@ -54,6 +55,37 @@ func FuzzApply(f *testing.F) {
 		a, _, err := identity.Apply(l, l.nodes, origin, signed, l.height+1)
 		if err == nil && len(a.History[len(a.History)-1].By) == 0 {
 			t.Fatalf("applied without any signer: %+v", a)
+		}
+	})
+}
+
+// FuzzRealName checks real-name data as a registration brings it: Check
+// never panics, and data it accepts commits the same after a JSON round
+// trip, so the node and the registrant compute the same commitment.
+func FuzzRealName(f *testing.F) {
+	f.Add(`{"name":"Zhang San","id_type":"resident-id","id_number":"110101199003071234"}`, "individual")
+	f.Add(`{"name":"Hangzhou Evidence Co.","credit_code":"91330100MA2B3C4D5E","legal_representative":"Li Si","agent":"Wang Wu"}`, "enterprise")
+	f.Add(`{"name":" x","id_type":"a\n"}`, "individual")
+	f.Fuzz(func(t *testing.T, doc, kind string) {
+		var rn identity.RealName
+		if json.Unmarshal([]byte(doc), &rn) != nil {
+			return
+		}
+		if rn.Check(identity.Kind(kind)) != nil {
+			return
+		}
+		var again identity.RealName
+		if err := json.Unmarshal(rn.Canonical(), &again); err != nil {
+			t.Fatal(err)
+		}
+		salt := make([]byte, 16)
+		a, _ := identity.Commit(salt, rn.Canonical())
+		b, _ := identity.Commit(salt, again.Canonical())
+		if string(a) != string(b) {
+			t.Fatalf("%q: the commitment changes across a JSON round trip", doc)
+		}
+		if again.Check(identity.Kind(kind)) != nil {
+			t.Fatalf("%q: accepted data fails its check after a round trip", doc)
 		}
 	})
 }

@@ -8,18 +8,24 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
 
 func newBenchVault() *cobra.Command {
 	var dir string
 	var size, small int64
+	var overHTTP bool
 	cmd := &cobra.Command{
 		Use:   "vault",
 		Short: "Measure the evidence vault's upload and download against this machine's raw disk and AES-GCM",
@@ -29,7 +35,11 @@ amount in memory, then the vault storing and reading back an original of
 --size bytes (SHA-256 check, per-file key, streaming AES-GCM, fsync). The
 baseline for each direction is the raw disk time plus the AES-GCM time.
 Peak memory (VmHWM) is reported for a --small original and for the large
-one, to show it does not grow with the file.`,
+one, to show it does not grow with the file. With --http (the default) it
+then starts a node process in the same directory, enrolls a depositor,
+deposits the original's digest and uploads and downloads the original
+through the API (PUT and GET /v1/deposits/{id}/original, each access
+recorded on the ledger), reporting the node process's peak memory.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -85,6 +95,12 @@ one, to show it does not grow with the file.`,
 				_, peak := processMemory(os.Getpid())
 				fmt.Fprintf(out, "vault, %d MiB original: peak memory %d MiB\n", n>>20, peak>>20)
 			}
+			var httpPut, httpGet time.Duration
+			if overHTTP {
+				if httpPut, httpGet, err = vaultOverHTTP(ctx, out, filepath.Join(dir, "net"), block, small, size); err != nil {
+					return fmt.Errorf("vault over HTTP: %w", err)
+				}
+			}
 			w2, r2, err := rawDisk(filepath.Join(dir, "raw"), block, size)
 			if err != nil {
 				return err
@@ -94,12 +110,17 @@ one, to show it does not grow with the file.`,
 			up, down := mbps(writeT+sealT), mbps(readT+openT)
 			fmt.Fprintf(out, "vault upload:   %.0f MiB/s = %.2fx raw disk write (mean) + AES-GCM seal (%.0f MiB/s)\n", mbps(putT), mbps(putT)/up, up)
 			fmt.Fprintf(out, "vault download: %.0f MiB/s = %.2fx raw disk read (mean) + AES-GCM open (%.0f MiB/s)\n", mbps(getT), mbps(getT)/down, down)
+			if overHTTP {
+				fmt.Fprintf(out, "over HTTP, upload:   %.0f MiB/s = %.2fx (target at least 0.8x)\n", mbps(httpPut), mbps(httpPut)/up)
+				fmt.Fprintf(out, "over HTTP, download: %.0f MiB/s = %.2fx (target at least 0.8x)\n", mbps(httpGet), mbps(httpGet)/down)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "directory on the disk to measure (default: a temporary one here, removed afterwards)")
 	cmd.Flags().Int64Var(&size, "size", 1<<30, "bytes in the large original")
 	cmd.Flags().Int64Var(&small, "small", 64<<20, "bytes in the small original")
+	cmd.Flags().BoolVar(&overHTTP, "http", true, "also measure through a node's API")
 	return cmd
 }
 
@@ -206,6 +227,76 @@ func vaultRoundTrip(ctx context.Context, v *vault.Vault, block []byte, size int6
 		return 0, 0, fmt.Errorf("read back %d bytes of %d", n, size)
 	}
 	return put, time.Since(t0), nil
+}
+
+// vaultOverHTTP starts a one-validator network in dir and moves originals
+// of small and size bytes through its API; it returns the times of the
+// large one.
+func vaultOverHTTP(ctx context.Context, out io.Writer, dir string, block []byte, small, size int64) (put, get time.Duration, err error) {
+	servers, home, procs, stop, err := startBenchNetwork(ctx, dir, 1, 0, "")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer stop()
+	c, err := client.New(servers, &http.Client{})
+	if err != nil {
+		return 0, 0, err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	accounts, err := enrollBenchDepositors(ctx, c, home, st, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	who := accounts[0]
+	dc := c.WithAuth(client.KeyAuth{KeyID: who.Account, Alg: "ed25519", Key: who.Key})
+	cs := suite.International()
+	for _, n := range []int64{small, size} {
+		h := sha256.New()
+		if _, err := io.Copy(h, repeated(block, n)); err != nil {
+			return 0, 0, err
+		}
+		d, _, err := client.Prepare(cs, st.Origin, who.Key, client.Content{SHA256: h.Sum(nil), Size: uint64(n),
+			Metadata: deposit.Metadata{Title: fmt.Sprintf("bench original of %d MiB", n>>20), MediaType: "video/mp4"}})
+		if err != nil {
+			return 0, 0, err
+		}
+		res, err := dc.Submit(ctx, []api.Deposit{d}, time.Minute)
+		if err != nil {
+			return 0, 0, err
+		}
+		if res[0].Status != api.StatusCommitted {
+			return 0, 0, fmt.Errorf("the deposit is %s %s", res[0].Status, res[0].Reason)
+		}
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", procs[0].Pid), []byte("5"), 0); err != nil {
+			return 0, 0, fmt.Errorf("resetting the node's peak memory count: %w", err)
+		}
+		t0 := time.Now()
+		if err := dc.UploadOriginal(ctx, res[0].ID, repeated(block, n), n); err != nil {
+			return 0, 0, err
+		}
+		put = time.Since(t0)
+		t0 = time.Now()
+		body, _, err := dc.Original(ctx, res[0].ID, "", "")
+		if err != nil {
+			return 0, 0, err
+		}
+		got, err := io.Copy(io.Discard, body)
+		body.Close()
+		if err != nil {
+			return 0, 0, err
+		}
+		if got != n {
+			return 0, 0, fmt.Errorf("downloaded %d bytes of %d", got, n)
+		}
+		get = time.Since(t0)
+		_, peak := processMemory(procs[0].Pid)
+		fmt.Fprintf(out, "over HTTP, %d MiB original: upload %.0f MiB/s, download %.0f MiB/s, node process peak memory %d MiB\n",
+			n>>20, float64(n)/(1<<20)/put.Seconds(), float64(n)/(1<<20)/get.Seconds(), peak>>20)
+	}
+	return put, get, nil
 }
 
 // resetPeakMemory restarts the kernel's peak-RSS count (VmHWM) for this

@@ -32,6 +32,8 @@ const (
 	// identityWait bounds how long a request waits for an identity
 	// operation to take effect.
 	identityWait = 30 * time.Second
+	// maxOwnDeposits bounds GET /v1/account/deposits per key.
+	maxOwnDeposits = 10_000
 )
 
 func parseLife(field, v string, def, most time.Duration) (time.Duration, error) {
@@ -433,24 +435,22 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// ownDeposits lists the deposits the caller made through this node.
+// ownDeposits lists the caller's committed deposits, made with any key
+// the account ever held, through any node.
 func (s *Server) ownDeposits(w http.ResponseWriter, r *http.Request) {
-	ids, err := s.cfg.Office.Owned(r.Context(), principal(r).ID())
+	acc := principal(r).Account
+	keys := make([][]byte, len(acc.Keys))
+	for i, k := range acc.Keys {
+		keys[i] = k.Public
+	}
+	recs, err := s.cfg.Ledger.ByKeys(keys, maxOwnDeposits)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := api.OwnDeposits{Deposits: []api.Result{}}
-	for _, id := range ids {
-		res, err := s.result(id)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if res == nil {
-			res = &api.Result{ID: id, Status: api.StatusPending}
-		}
-		out.Deposits = append(out.Deposits, *res)
+	for _, rec := range recs {
+		out.Deposits = append(out.Deposits, committedResult(rec.ID, placementOf(rec)))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

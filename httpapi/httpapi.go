@@ -316,10 +316,6 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.cfg.Office.AddOwned(r.Context(), principal(r).ID(), resultIDs(results)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	if wait > 0 {
 		if err := s.waitAll(r.Context(), results, wait); err != nil {
 			s.writeError(w, r, err)
@@ -390,14 +386,6 @@ func (s *Server) enqueue(subs []submitted) ([]api.Result, error) {
 		}
 	}
 	return results, nil
-}
-
-func resultIDs(results []api.Result) []string {
-	ids := make([]string, len(results))
-	for i, r := range results {
-		ids[i] = r.ID
-	}
-	return ids
 }
 
 // check parses every deposit and verifies every signature; the first
@@ -582,8 +570,9 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 }
 
 // mayFollow decides who sees a deposit's state: for a committed deposit
-// whoever may see its record (mayDescribe), before that the account that
-// submitted it through this node.
+// whoever may see its record (mayDescribe); before that, depositors, who
+// follow what they submitted (the id, a hash of their key and idempotency
+// key, says nothing about the evidence).
 func (s *Server) mayFollow(ctx context.Context, p *Principal, res *api.Result) error {
 	if res.Status == api.StatusCommitted {
 		rec, err := s.cfg.Ledger.DepositByID(res.ID)
@@ -592,11 +581,10 @@ func (s *Server) mayFollow(ctx context.Context, p *Principal, res *api.Result) e
 		}
 		return s.mayDescribe(ctx, p, &evidence{Record: rec, owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)})
 	}
-	owns, err := s.cfg.Office.Owns(ctx, p.ID(), res.ID)
-	if err != nil || owns {
-		return err
+	if p.Is(identity.Depositor) {
+		return nil
 	}
-	return forbidden("deposit %s was not submitted by %s", res.ID, p.ID())
+	return forbidden("deposit %s is not committed; only depositors follow pending deposits", res.ID)
 }
 
 func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {

@@ -466,7 +466,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			var idKey [suite.HashSize]byte
 			hex.Decode(idKey[:], []byte(id))
-			b.batch.PutDeposit(idKey[:], d.SHA256(), size)
+			b.batch.PutDeposit(idKey[:], d.SHA256(), d.Depositor, size)
 			b.appended = append(b.appended, idKey)
 			if i == 0 {
 				b.batch.PutTx(size, g.txHash[:])

@@ -227,3 +227,20 @@ func TestIdentityOperationsChangeTheAppHash(t *testing.T) {
 		t.Fatal("the app hash does not cover the accounts")
 	}
 }
+
+// BenchmarkDepositAuthorization is what the ledger and the API add per
+// deposit to decide that its key may deposit: the key's account, its role
+// and status, and the key's validity at the height.
+func BenchmarkDepositAuthorization(b *testing.B) {
+	e := newNetwork(b, 1)
+	app, closeApp := e.open()
+	defer closeApp()
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	e.enroll(app, 1, key)
+	pub := key.Public().(ed25519.PublicKey)
+	for b.Loop() {
+		if app.AccountByKey(pub) == nil || app.DepositRefusal(pub) != "" {
+			b.Fatal("the enrolled key may not deposit")
+		}
+	}
+}

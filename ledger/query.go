@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/receipt"
@@ -74,6 +75,26 @@ func (a *App) ByContent(sha256 []byte, limit int) ([]*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.records(idx)
+}
+
+// ByKeys returns the committed deposits signed with any of keys (an
+// account's key history), oldest first, at most limit per key.
+func (a *App) ByKeys(keys [][]byte, limit int) ([]*Record, error) {
+	var idx []uint64
+	for _, k := range keys {
+		ix, err := a.cfg.Store.ByDepositor(k, limit)
+		if err != nil {
+			return nil, err
+		}
+		idx = append(idx, ix...)
+	}
+	slices.Sort(idx)
+	return a.records(idx)
+}
+
+// records reads the committed deposits at sorted leaf indexes.
+func (a *App) records(idx []uint64) ([]*Record, error) {
 	size := a.Committed().Size
 	out := make([]*Record, 0, len(idx))
 	for _, i := range idx {

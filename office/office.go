@@ -1,8 +1,7 @@
 // Package office keeps an institution's own records on its node, never on
 // the ledger: invitation codes, the real-name data of the accounts it
 // registered, API tokens, share codes, grants of evidence to court cases,
-// which deposits each account made through this node, and the access
-// trail it deposited. Codes and tokens are stored only as SHA-256 hashes,
+// and the index of the access trail it deposited. Codes and tokens are stored only as SHA-256 hashes,
 // so a copy of the database does not hand them out.
 package office
 
@@ -42,7 +41,6 @@ const (
 	prefixShare        = 's' // code hash -> Share
 	prefixGrant        = 'g' // deposit id, 0, court, 0, case -> Grant
 	prefixCase         = 'c' // court, 0, case, 0, deposit id -> (empty)
-	prefixOwned        = 'o' // account id, 0, deposit id -> (empty)
 	prefixTrail        = 'a' // evidence deposit id, 0, sequence -> TrailEntry
 	keyTrailSeq        = "A"
 )
@@ -334,47 +332,6 @@ func (o *Office) GrantsOf(ctx context.Context, deposit string) ([]Grant, error) 
 func (o *Office) CaseEvidence(ctx context.Context, court, caseNo string) ([]string, error) {
 	out := []string{}
 	err := o.scan(ctx, key(prefixCase, court, caseNo, ""), func(suffix, _ []byte) error {
-		out = append(out, string(suffix))
-		return nil
-	})
-	return out, err
-}
-
-// AddOwned records deposits an account made through this node.
-func (o *Office) AddOwned(ctx context.Context, account string, deposits []string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	b := o.db.NewBatch()
-	defer b.Close()
-	for _, d := range deposits {
-		if err := b.Set(key(prefixOwned, account, d), nil, nil); err != nil {
-			return err
-		}
-	}
-	return b.Commit(pebble.Sync)
-}
-
-// Owns reports whether an account made a deposit through this node.
-func (o *Office) Owns(ctx context.Context, account, deposit string) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	_, closer, err := o.db.Get(key(prefixOwned, account, deposit))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("reading the institution's records: %w", err)
-	}
-	return true, closer.Close()
-}
-
-// Owned returns the ids of the deposits an account made through this
-// node, in id order.
-func (o *Office) Owned(ctx context.Context, account string) ([]string, error) {
-	out := []string{}
-	err := o.scan(ctx, key(prefixOwned, account, ""), func(suffix, _ []byte) error {
 		out = append(out, string(suffix))
 		return nil
 	})

@@ -34,6 +34,7 @@ var ErrNotFound = errors.New("not found")
 const (
 	prefixContent    = 'C' // sha256, index -> (empty)
 	prefixDepositID  = 'D' // deposit id -> index
+	prefixDepositor  = 'W' // depositor key length, key, index -> (empty)
 	prefixTx         = 'T' // index of a transaction's first deposit -> tx hash
 	prefixCheckpoint = 'P' // tree size -> signed checkpoint
 	prefixOpening    = 'O' // deposit id -> metadata opening (node-local)
@@ -234,8 +235,11 @@ func (s *Store) DepositIDs(fn func(id []byte)) error {
 // ByContent returns the indexes of every deposit of the content with this
 // SHA-256, oldest first, at most limit of them.
 func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
-	lo := key(prefixContent, sha256)
-	hi := key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9))
+	return s.indexes(key(prefixContent, sha256), key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9)), limit)
+}
+
+// indexes returns the leaf indexes that end the keys in [lo, hi).
+func (s *Store) indexes(lo, hi []byte, limit int) ([]uint64, error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return nil, fmt.Errorf("reading state database: %w", err)
@@ -247,6 +251,13 @@ func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
 		out = append(out, binary.BigEndian.Uint64(k[len(k)-8:]))
 	}
 	return out, it.Error()
+}
+
+// ByDepositor returns the indexes of up to limit deposits signed with a
+// depositor key, oldest first.
+func (s *Store) ByDepositor(pub []byte, limit int) ([]uint64, error) {
+	lo := key(prefixDepositor, []byte{byte(len(pub))}, pub)
+	return s.indexes(lo, append(bytes.Clone(lo), bytes.Repeat([]byte{0xff}, 9)...), limit)
 }
 
 // TxHash returns the hash of the transaction that carried the deposit at
@@ -418,10 +429,11 @@ func (b *Batch) PutHash(tileLevel uint8, index uint64, h []byte) {
 	lh.hashes = append(lh.hashes, h...)
 }
 
-// PutDeposit indexes a deposit by id and content digest.
-func (b *Batch) PutDeposit(id, sha256 []byte, index uint64) {
+// PutDeposit indexes a deposit by id, content digest and depositor key.
+func (b *Batch) PutDeposit(id, sha256, depositor []byte, index uint64) {
 	b.set(key(prefixDepositID, id), u64(index))
 	b.set(key(prefixContent, sha256, u64(index)), nil)
+	b.set(key(prefixDepositor, []byte{byte(len(depositor))}, depositor, u64(index)), nil)
 }
 
 // PutTx records the hash of the transaction whose first deposit is at

@@ -23,7 +23,7 @@ import (
 )
 
 func newBenchVault() *cobra.Command {
-	var dir string
+	var dir, profiles string
 	var size, small int64
 	var overHTTP bool
 	cmd := &cobra.Command{
@@ -97,7 +97,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 			}
 			var httpPut, httpGet time.Duration
 			if overHTTP {
-				if httpPut, httpGet, err = vaultOverHTTP(ctx, out, filepath.Join(dir, "net"), block, small, size); err != nil {
+				if httpPut, httpGet, err = vaultOverHTTP(ctx, out, filepath.Join(dir, "net"), profiles, block, small, size); err != nil {
 					return fmt.Errorf("vault over HTTP: %w", err)
 				}
 			}
@@ -121,6 +121,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 	cmd.Flags().Int64Var(&size, "size", 1<<30, "bytes in the large original")
 	cmd.Flags().Int64Var(&small, "small", 64<<20, "bytes in the small original")
 	cmd.Flags().BoolVar(&overHTTP, "http", true, "also measure through a node's API")
+	cmd.Flags().StringVar(&profiles, "cpuprofile", "", "write the node's CPU profile into this directory")
 	return cmd
 }
 
@@ -232,8 +233,8 @@ func vaultRoundTrip(ctx context.Context, v *vault.Vault, block []byte, size int6
 // vaultOverHTTP starts a one-validator network in dir and moves originals
 // of small and size bytes through its API; it returns the times of the
 // large one.
-func vaultOverHTTP(ctx context.Context, out io.Writer, dir string, block []byte, small, size int64) (put, get time.Duration, err error) {
-	servers, home, procs, stop, err := startBenchNetwork(ctx, dir, 1, 0, "")
+func vaultOverHTTP(ctx context.Context, out io.Writer, dir, profiles string, block []byte, small, size int64) (put, get time.Duration, err error) {
+	servers, home, procs, stop, err := startBenchNetwork(ctx, dir, 1, 0, profiles)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -495,15 +495,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, unauthenticated("invitation: missing; a reviewer of %s issues invitation codes", s.cfg.Institution))
 		return
 	}
-	_, err := note.Open([]byte(req.Note), note.VerifierList())
-	var un *note.UnverifiedNoteError
-	if !errors.As(err, &un) {
-		s.writeError(w, r, invalid("note: not a signed note"))
-		return
-	}
-	op, err := identity.ParseOp(un.Note.Text)
+	op, err := parseOpNote(req.Note)
 	if err != nil {
-		s.writeError(w, r, invalid("note: %v", err))
+		s.writeError(w, r, err)
 		return
 	}
 	switch {
@@ -560,6 +554,21 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	s.submitIdentity(w, r, signed, op)
 }
 
+// parseOpNote reads the identity operation of a signed note without
+// checking its signatures, which is the ledger's job.
+func parseOpNote(signed string) (*identity.Op, error) {
+	_, err := note.Open([]byte(signed), note.VerifierList())
+	var un *note.UnverifiedNoteError
+	if !errors.As(err, &un) {
+		return nil, invalid("note: not a signed note")
+	}
+	op, err := identity.ParseOp(un.Note.Text)
+	if err != nil {
+		return nil, invalid("note: %v", err)
+	}
+	return op, nil
+}
+
 // attest adds this node's signature to a registration.
 func (s *Server) attest(op *identity.Op, signed []byte) ([]byte, error) {
 	v, err := identity.KeyVerifier(op.Account, op.Alg, op.Public)
@@ -582,15 +591,9 @@ func (s *Server) identityOp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	_, err := note.Open([]byte(req.Note), note.VerifierList())
-	var un *note.UnverifiedNoteError
-	if !errors.As(err, &un) {
-		s.writeError(w, r, invalid("note: not a signed note"))
-		return
-	}
-	op, err := identity.ParseOp(un.Note.Text)
+	op, err := parseOpNote(req.Note)
 	if err != nil {
-		s.writeError(w, r, invalid("note: %v", err))
+		s.writeError(w, r, err)
 		return
 	}
 	if op.Action == identity.Register && op.Role == identity.Depositor {

@@ -227,10 +227,3 @@ func (a *App) Accounts(institution string) []*identity.Account {
 	slices.SortFunc(out, func(x, y *identity.Account) int { return strings.Compare(x.ID, y.ID) })
 	return out
 }
-
-// NodeInstitution returns the institution whose node log key pub is, if it
-// is an active member's.
-func (a *App) NodeInstitution(pub []byte) (string, bool) {
-	inst, ok := a.members.Load().byLogKey[string(pub)]
-	return inst, ok
-}

@@ -86,8 +86,8 @@ type node struct {
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
-	// killed is set when the test killed the node on purpose.
-	killed bool
+	// killed and stopped are set when the test ended the process.
+	killed, stopped bool
 }
 
 // initNode creates a node home on free loopback ports.
@@ -110,7 +110,7 @@ func (n *node) start() {
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
 	}
-	n.done, n.killed = make(chan struct{}), false
+	n.done, n.killed, n.stopped = make(chan struct{}), false, false
 	go func() { n.cmd.Wait(); close(n.done) }()
 	n.t.Cleanup(n.stop)
 	deadline := time.Now().Add(30 * time.Second)
@@ -166,11 +166,12 @@ func (n *node) stop() {
 	}
 	select {
 	case <-n.done:
-		if !n.killed {
+		if !n.killed && !n.stopped {
 			n.t.Errorf("the node exited on its own before the test ended; its log:\n%s", n.log)
 			return
 		}
 	default:
+		n.stopped = true
 		n.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-n.done:

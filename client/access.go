@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -223,8 +224,23 @@ func (c *Client) Enroll(ctx context.Context, origin, institution string, key sui
 	if err != nil {
 		return "", fmt.Errorf("approving: %w", err)
 	}
-	if info.Account == nil || info.Status != identity.Approved {
-		return "", fmt.Errorf("account %s was not approved in time", op.Account)
+	// The node waits a while for the approval to apply; a busy network may
+	// take longer, so keep asking until ctx ends.
+	for info.Account == nil || info.Status != identity.Approved {
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("account %s was not approved in time: %w", op.Account, ctx.Err())
+		case <-time.After(time.Second):
+		}
+		accs, err := c.Accounts(ctx, string(identity.Approved))
+		if err != nil {
+			return "", err
+		}
+		for _, a := range accs {
+			if a.ID == op.Account {
+				info = &a
+			}
+		}
 	}
 	return op.Account, nil
 }

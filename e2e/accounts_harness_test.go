@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/httpapi"
@@ -36,7 +37,9 @@ func (n *node) enroll(key suite.PrivateKey) string {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	id, err := n.operator().Enroll(context.Background(), st.Origin, st.Institution, key, identity.Individual,
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	id, err := n.operator().Enroll(ctx, st.Origin, st.Institution, key, identity.Individual,
 		identity.RealName{Name: "Test Person", IDType: "resident-id", IDNumber: "110101199003070000"}, approver)
 	if err != nil {
 		n.t.Fatalf("enrolling a depositor: %v", err)

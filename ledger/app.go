@@ -276,10 +276,11 @@ func (a *App) root(st store.State) ([]byte, error) {
 
 // appHash commits to the tree, the deposits waiting to enter it, the
 // latest final checkpoint, the membership and the identity operations
-// applied: every other piece of state is derived from those. While the tree is ahead of the final checkpoint
-// it also covers the height, so the state changes every block and
-// CometBFT (which makes no empty blocks otherwise) keeps making blocks
-// until the validators' cosignatures have made the tree final.
+// applied: every other piece of state is derived from those. While the
+// tree is ahead of the final checkpoint it also covers the height, so the
+// state changes every block and CometBFT (which makes no empty blocks
+// otherwise) keeps making blocks until the validators' cosignatures have
+// made the tree final.
 func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest, identityDigest [suite.HashSize]byte) []byte {
 	pendingDigest := a.cfg.Suite.Hash(st.Pending)
 	var unfinal uint64
@@ -503,7 +504,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
 				continue
 			}
-			if why := a.depositRefusal(b.identities(a), d.Depositor, height); why != "" {
+			if why := a.depositRefusal(b.accountsView(a), d.Depositor, height); why != "" {
 				b.rejected[id] = Rejection{why, sha256.Sum256(d.raw)}
 				continue
 			}

@@ -122,8 +122,19 @@ func (a *App) executeIdentity(b *stagedBlock, signed []byte, height uint64) erro
 	return nil
 }
 
-// identities returns the block's view of the accounts, created on first
-// use.
+// accountsView is the accounts as the block has left them so far: the
+// committed book until an identity operation changes one. Deposits read it
+// without creating an overlay, so a block without identity operations
+// writes no account state.
+func (b *stagedBlock) accountsView(a *App) identity.Directory {
+	if b.accounts == nil {
+		return a.accounts
+	}
+	return b.accounts
+}
+
+// identities returns the block's overlay of the accounts, created by the
+// first identity operation.
 func (b *stagedBlock) identities(a *App) *blockAccounts {
 	if b.accounts == nil {
 		b.accounts = &blockAccounts{book: a.accounts, changed: map[string]*identity.Account{}, keys: map[string]string{}, digest: a.identityDigest}

@@ -19,6 +19,7 @@ import (
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
@@ -207,10 +208,14 @@ func newLoad(t *testing.T, nw *network) *ledgerLoad {
 		committed: map[string]uint64{}, contents: map[string][]byte{}, checkpoints: map[uint64][]byte{}}
 }
 
-// run submits batches through c until ctx ends, and watches the
-// checkpoints of the given nodes; the returned func waits for it all.
-func (l *ledgerLoad) run(ctx context.Context, c *client.Client, watch []*node) (wait func()) {
+// run submits batches through c and watches the checkpoints of the given
+// nodes until the returned func is called (or the test ends), which waits
+// for it all to stop.
+func (l *ledgerLoad) run(c *client.Client, watch []*node) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	stop = func() { cancel(); wg.Wait() }
+	l.t.Cleanup(stop)
 	for range 2 {
 		wg.Add(1)
 		go func() {
@@ -231,7 +236,7 @@ func (l *ledgerLoad) run(ctx context.Context, c *client.Client, watch []*node) (
 			}
 		}()
 	}
-	return wg.Wait
+	return stop
 }
 
 // waitCommitted waits until at least n deposits were reported committed.
@@ -319,7 +324,15 @@ func (l *ledgerLoad) checkEveryNode(nw *network) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-		checkAll(l.t, n, l.pol, l.committed, l.contents, l.checkpoints)
+	}
+	// The operator reads every deposit; each node is checked at once.
+	var g errgroup.Group
+	for _, n := range nw.nodes {
+		c := n.operator()
+		g.Go(func() error { return checkAll(n, c, l.pol, l.committed, l.contents, l.checkpoints) })
+	}
+	if err := g.Wait(); err != nil {
+		l.t.Fatal(err)
 	}
 	// With no load, the final trees converge to one size and root.
 	deadline := time.Now().Add(30 * time.Second)
@@ -343,19 +356,17 @@ func TestConsortiumOneOfFourKilled(t *testing.T) {
 	nw := startNetwork(t, 4, false)
 	l := newLoad(t, nw)
 	c, _ := client.New(nw.servers, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	wait := l.run(ctx, c, nw.nodes)
-	l.waitCommitted(100)
+	stop := l.run(c, nw.nodes)
+	l.waitCommitted(50)
 	nw.nodes[3].kill()
 	l.mu.Lock()
 	before := len(l.committed)
 	l.mu.Unlock()
-	l.waitCommitted(before + 100) // fails unless three of four keep committing
+	l.waitCommitted(before + 50) // fails unless three of four keep committing
 	l.mu.Lock()
 	after := len(l.committed)
 	l.mu.Unlock()
-	cancel()
-	wait()
+	stop()
 	t.Logf("%d deposits committed before the kill, %d after", before, after-before)
 	nw.nodes[3].start()
 	l.checkEveryNode(nw)
@@ -395,22 +406,20 @@ func TestConsortiumPartitionHeals(t *testing.T) {
 	nw := startNetwork(t, 4, true)
 	l := newLoad(t, nw)
 	c, _ := client.New(nw.servers[:3], nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	wait := l.run(ctx, c, nw.nodes)
-	l.waitCommitted(100)
+	stop := l.run(c, nw.nodes)
+	l.waitCommitted(50)
 	nw.cut(3, true)
 	l.mu.Lock()
 	before := len(l.committed)
 	l.mu.Unlock()
-	l.waitCommitted(before + 100) // the majority side keeps committing
+	l.waitCommitted(before + 50) // the majority side keeps committing
 	cutOff := nw.nodes[3].status().TreeSize
 	if majority := nw.nodes[0].status().TreeSize; majority <= cutOff {
 		t.Fatalf("the cut-off node's final tree kept up: %d vs %d", majority, cutOff)
 	}
 	nw.cut(3, false)
 	time.Sleep(time.Second)
-	cancel()
-	wait()
+	stop()
 	l.checkEveryNode(nw)
 	t.Logf("%d deposits, %d checkpoints seen across the partition; node3 was cut off at %d", len(l.committed), len(l.checkpoints), cutOff)
 }

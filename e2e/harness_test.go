@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -27,7 +28,20 @@ import (
 // binary is the jurichain executable built once for all tests.
 var binary string
 
+// childEnv is the environment of every jurichain process a test starts.
+// A binary built with -race sleeps a second before it exits unless
+// GORACE says otherwise; the tests run hundreds of commands.
+var childEnv = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+
+// commandTimeout bounds one CLI command, so a command that hangs fails its
+// test with its output instead of stalling the whole run.
+const commandTimeout = 2 * time.Minute
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if timeout := flag.Lookup("test.timeout").Value.(flag.Getter).Get().(time.Duration); timeout > 2*time.Minute {
+		time.AfterFunc(timeout-time.Minute, reportHang)
+	}
 	dir, err := os.MkdirTemp("", "jurichain-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -64,10 +78,16 @@ func freePorts(t testing.TB, n int) []string {
 // run runs the binary and returns its stdout, stderr and exit code.
 func run(t testing.TB, stdin io.Reader, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = childEnv
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
 	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("jurichain %s did not finish in %v; its output:\n%s%s", strings.Join(args, " "), commandTimeout, &out, &errb)
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
@@ -106,12 +126,14 @@ func (n *node) start() {
 	n.t.Helper()
 	n.log = &syncBuffer{}
 	n.cmd = exec.Command(binary, "serve", "--home", n.home, "--http", n.http, "--log-level", "warn")
+	n.cmd.Env = childEnv
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	if err := n.cmd.Start(); err != nil {
 		n.t.Fatal(err)
 	}
 	n.done, n.killed, n.stopped = make(chan struct{}), false, false
-	go func() { n.cmd.Wait(); close(n.done) }()
+	running.add(n)
+	go func() { n.cmd.Wait(); running.remove(n); close(n.done) }()
 	n.t.Cleanup(n.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -235,7 +257,7 @@ func do(t testing.TB, method, url, body string, out any) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Timeout: commandTimeout}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

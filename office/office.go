@@ -1,8 +1,9 @@
 // Package office keeps an institution's own records on its node, never on
 // the ledger: invitation codes, the real-name data of the accounts it
 // registered, API tokens, share codes, grants of evidence to court cases,
-// and the index of the access trail it deposited. Codes and tokens are stored only as SHA-256 hashes,
-// so a copy of the database does not hand them out.
+// and the index of the access trail it deposited. Codes and tokens are
+// stored only as SHA-256 hashes, so a copy of the database does not hand
+// them out.
 package office
 
 import (

@@ -1,0 +1,256 @@
+package office
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+var now = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, dir string) *Office {
+	t.Helper()
+	o, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	return o
+}
+
+// stored reports whether any key or value in the records contains s.
+func stored(t *testing.T, o *Office, s string) bool {
+	t.Helper()
+	it, err := o.db.NewIter(&pebble.IterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if bytes.Contains(it.Key(), []byte(s)) || bytes.Contains(it.Value(), []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestInvitationIsUsedOnce(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	code, err := o.Invite(ctx, Invitation{Institution: "xuhui-notary", IssuedBy: "reviewer-1", Issued: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored(t, o, code) {
+		t.Fatal("the invitation code is stored in clear")
+	}
+	expired, err := o.Invite(ctx, Invitation{Institution: "xuhui-notary", Issued: now, Expires: now.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		code    string
+		at      time.Time
+		want    error
+		account string
+	}{
+		{"expired", expired, now.Add(time.Minute), ErrExpired, ""},
+		{"expired still after a refused use", expired, now.Add(2 * time.Minute), ErrExpired, ""},
+		{"unknown", "NOTACODE", now, ErrNotFound, ""},
+		{"code in lower case", strings.ToLower(code), now, ErrNotFound, ""},
+		{"first use", code, now.Add(time.Minute), nil, "account-1"},
+		{"second use", code, now.Add(2 * time.Minute), ErrUsed, ""},
+		{"second use after expiry", code, now.Add(2 * time.Hour), ErrUsed, ""},
+	}
+	for _, tc := range tests {
+		inv, err := o.UseInvitation(ctx, tc.code, "account-1", tc.at)
+		if !errors.Is(err, tc.want) {
+			t.Fatalf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+		if tc.want == nil && (inv.UsedBy != tc.account || !inv.Used.Equal(tc.at) || inv.IssuedBy != "reviewer-1") {
+			t.Fatalf("%s: record %+v", tc.name, inv)
+		}
+	}
+}
+
+func TestInvitationRaceHasOneWinner(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	code, err := o.Invite(ctx, Invitation{Issued: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = o.UseInvitation(ctx, code, fmt.Sprint("account-", i), now) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrUsed):
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d registrations used one invitation code", won)
+	}
+}
+
+func TestTokensAndSharesExpire(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	tok, err := o.NewToken(ctx, Token{Account: "account-1", Label: "scanner", Created: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	share, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "account-1", Created: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(tok, TokenPrefix) || len(tok) < len(TokenPrefix)+50 {
+		t.Fatalf("token %q", tok)
+	}
+	if stored(t, o, tok) || stored(t, o, share) {
+		t.Fatal("a token or share code is stored in clear")
+	}
+	lookups := []struct {
+		name string
+		at   time.Time
+		get  func(time.Time) error
+		want error
+	}{
+		{"token valid", now.Add(59 * time.Minute), func(at time.Time) error { _, err := o.TokenAt(ctx, tok, at); return err }, nil},
+		{"token at expiry", now.Add(time.Hour), func(at time.Time) error { _, err := o.TokenAt(ctx, tok, at); return err }, ErrExpired},
+		{"token unknown", now, func(at time.Time) error { _, err := o.TokenAt(ctx, tok+"x", at); return err }, ErrNotFound},
+		{"share valid", now, func(at time.Time) error { _, err := o.ShareAt(ctx, share, at); return err }, nil},
+		{"share at expiry", now.Add(time.Hour), func(at time.Time) error { _, err := o.ShareAt(ctx, share, at); return err }, ErrExpired},
+		{"share unknown", now, func(at time.Time) error { _, err := o.ShareAt(ctx, "AAAAAAAA", at); return err }, ErrNotFound},
+	}
+	for _, tc := range lookups {
+		if err := tc.get(tc.at); !errors.Is(err, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	got, err := o.TokenAt(ctx, tok, now)
+	if err != nil || got.Account != "account-1" || got.Label != "scanner" {
+		t.Fatalf("token record %+v, %v", got, err)
+	}
+}
+
+func TestCaseSeesExactlyItsGrants(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	grants := []Grant{
+		{Deposit: "d1", Owner: "a", Court: "hangzhou-internet-court", Case: "2026-1"},
+		{Deposit: "d2", Owner: "a", Court: "hangzhou-internet-court", Case: "2026-1"},
+		{Deposit: "d1", Owner: "a", Court: "hangzhou-internet-court", Case: "2026-10"},
+		{Deposit: "d3", Owner: "b", Court: "beijing-internet-court", Case: "2026-1"},
+	}
+	for _, g := range grants {
+		if err := o.PutGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.RevokeGrant(ctx, "d2", "hangzhou-internet-court", "2026-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.RevokeGrant(ctx, "d2", "hangzhou-internet-court", "2026-1"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	cases := []struct {
+		court, caseNo string
+		want          []string
+	}{
+		{"hangzhou-internet-court", "2026-1", []string{"d1"}},
+		{"hangzhou-internet-court", "2026-10", []string{"d1"}},
+		{"hangzhou-internet-court", "2026-", []string{}},
+		{"beijing-internet-court", "2026-1", []string{"d3"}},
+		{"beijing-internet-court", "2026-10", []string{}},
+	}
+	for _, tc := range cases {
+		got, err := o.CaseEvidence(ctx, tc.court, tc.caseNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("case %s/%s sees %v, want %v", tc.court, tc.caseNo, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		deposit, court, caseNo string
+		want                   bool
+	}{
+		{"d1", "hangzhou-internet-court", "2026-1", true},
+		{"d2", "hangzhou-internet-court", "2026-1", false},
+		{"d3", "hangzhou-internet-court", "2026-1", false},
+		{"d3", "beijing-internet-court", "2026-1", true},
+	} {
+		if ok, err := o.Granted(ctx, tc.deposit, tc.court, tc.caseNo); err != nil || ok != tc.want {
+			t.Errorf("Granted(%s, %s, %s) = %v, %v", tc.deposit, tc.court, tc.caseNo, ok, err)
+		}
+	}
+	of, err := o.GrantsOf(ctx, "d1")
+	if err != nil || len(of) != 2 {
+		t.Fatalf("grants of d1: %+v, %v", of, err)
+	}
+}
+
+func TestRecordsSurviveReopening(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	o, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := o.Invite(ctx, Invitation{Issued: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.UseInvitation(ctx, code, "account-1", now); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		rec := json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))
+		if err := o.AppendTrail(ctx, "d1", TrailEntry{Record: rec, Entry: fmt.Sprint("e", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.AppendTrail(ctx, "d2", TrailEntry{Record: rec, Entry: fmt.Sprint("other", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	o = open(t, dir)
+	if _, err := o.UseInvitation(ctx, code, "account-2", now); !errors.Is(err, ErrUsed) {
+		t.Fatalf("a used invitation after reopening: %v", err)
+	}
+	if err := o.AppendTrail(ctx, "d1", TrailEntry{Record: json.RawMessage(`{"n":3}`), Entry: "e3"}); err != nil {
+		t.Fatal(err)
+	}
+	trail, err := o.Trail(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []string
+	for _, e := range trail {
+		entries = append(entries, e.Entry)
+	}
+	if got := strings.Join(entries, " "); got != "e0 e1 e2 e3" {
+		t.Fatalf("trail of d1 after reopening: %s", got)
+	}
+}

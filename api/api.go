@@ -126,8 +126,11 @@ type Status struct {
 // Validator is a member as a node sees it.
 type Validator struct {
 	Institution string `json:"institution"`
-	Power       int64  `json:"power"`
-	API         string `json:"api,omitempty"`
+	// Kind is what body the institution is: court, notary, arbitration,
+	// appraisal or enterprise.
+	Kind  string `json:"kind"`
+	Power int64  `json:"power"`
+	API   string `json:"api,omitempty"`
 	// CosignedSize is the tree size of the latest final checkpoint that
 	// carries this validator's cosignature, and CosignedAt when it signed
 	// it; both zero if none seen since the node started.

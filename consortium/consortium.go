@@ -19,6 +19,7 @@ import (
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/policy"
 )
 
@@ -31,6 +32,9 @@ const MaxPower = 10
 type Card struct {
 	// Institution is the member's name in the policy and its signatures.
 	Institution string `json:"institution"`
+	// Kind is what body the institution is (court, notary, ...); it
+	// bounds the roles of its staff and whether it holds cases.
+	Kind identity.InstitutionKind `json:"kind"`
 	// ValidatorKey is the CometBFT consensus public key (Ed25519, base64).
 	ValidatorKey string `json:"validator_key"`
 	// LogKey is the public key (Ed25519, base64) with which the member's
@@ -73,6 +77,9 @@ func ParseCard(b []byte) (*Card, error) {
 func (c *Card) Check() error {
 	if !ValidName(c.Institution) {
 		return fmt.Errorf("member card: institution %q: use 1-50 letters, digits, '.', '-' or '_'", c.Institution)
+	}
+	if !identity.ValidInstitutionKind(c.Kind) {
+		return fmt.Errorf("member card %s: kind %q: use one of %s", c.Institution, c.Kind, identity.KindNames())
 	}
 	for field, v := range map[string]string{"validator_key": c.ValidatorKey, "log_key": c.LogKey} {
 		if _, err := rawKey(v); err != nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/identity"
 )
 
 func card(t *testing.T, name string) consortium.Card {
@@ -20,7 +21,7 @@ func card(t *testing.T, name string) consortium.Card {
 	_, wv, _ := note.GenerateKey(rand.Reader, name)
 	_, gv, _ := note.GenerateKey(rand.Reader, name)
 	cv, _ := fnote.VKeyToCosignatureV1(wv)
-	return consortium.Card{Institution: name, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
+	return consortium.Card{Institution: name, Kind: identity.Court, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
 		CosignKey: cv, GovernanceKey: gv, NodeID: strings.Repeat("a", 40), P2PAddress: "127.0.0.1:26656"}
 }
 
@@ -56,7 +57,12 @@ func TestPolicyQuorumFollowsVotingPower(t *testing.T) {
 
 func TestCardsAndChangesRejectBadInput(t *testing.T) {
 	good := card(t, "court")
+	if err := good.Check(); err != nil {
+		t.Fatalf("a good card: %v", err)
+	}
 	for name, mutate := range map[string]func(c *consortium.Card){
+		"no kind":          func(c *consortium.Card) { c.Kind = "" },
+		"unknown kind":     func(c *consortium.Card) { c.Kind = "ministry" },
 		"bad name":         func(c *consortium.Card) { c.Institution = "a b" },
 		"short key":        func(c *consortium.Card) { c.LogKey = "AAAA" },
 		"cosign key name":  func(c *consortium.Card) { c.Institution = "other" },

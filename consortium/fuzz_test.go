@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/identity"
 )
 
 // fixedMember is a member with keys derived from its index, so the seed
@@ -41,7 +42,7 @@ func fixedMember(t testing.TB, i int) (consortium.Member, note.Signer) {
 		t.Fatal(err)
 	}
 	return consortium.Member{Power: 1, Card: consortium.Card{
-		Institution: name, ValidatorKey: base64.StdEncoding.EncodeToString(key('v')), LogKey: base64.StdEncoding.EncodeToString(key('l')),
+		Institution: name, Kind: identity.Notary, ValidatorKey: base64.StdEncoding.EncodeToString(key('v')), LogKey: base64.StdEncoding.EncodeToString(key('l')),
 		CosignKey: cv, GovernanceKey: gv, NodeID: strings.Repeat(fmt.Sprint(i), 40), P2PAddress: "127.0.0.1:26656",
 	}}, signer
 }

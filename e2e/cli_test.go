@@ -140,6 +140,8 @@ func TestCLIErrorsSayWhatToDo(t *testing.T) {
 		{[]string{"verify", "--policy", f, f}, "tlog-policy"},
 		{[]string{"deposit", "--key", f, f}, "PEM PKCS #8"},
 		{[]string{"serve", "--log-level", "loud"}, "debug, info, warn or error"},
+		{[]string{"init", "--home", filepath.Join(dir, "home"), "--institution", "xuhui-notary"}, "--kind (court, notary, arbitration, appraisal, enterprise)"},
+		{[]string{"init", "--home", filepath.Join(dir, "home"), "--institution", "xuhui-notary", "--kind", "ministry"}, "use one of court, notary"},
 	}
 	for _, tc := range tests {
 		_, errOut, code := run(t, nil, tc.args...)

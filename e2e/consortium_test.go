@@ -481,6 +481,45 @@ func TestConsortiumEquivocationIsRecorded(t *testing.T) {
 	}
 }
 
+// TestInstitutionKindsBoundRolesAndGrants runs a court (institution0) and
+// a notary office (institution1): the notary office has no judges, and
+// evidence is granted to cases at the court only.
+func TestInstitutionKindsBoundRolesAndGrants(t *testing.T) {
+	nw := startNetwork(t, 2, false)
+	out, errOut, code := run(t, nil, "status", "--server", nw.servers[0])
+	if code != 0 || !regexp.MustCompile(`(?m)^institution0\s+court\s`).MatchString(out) || !regexp.MustCompile(`(?m)^institution1\s+notary\s`).MatchString(out) {
+		t.Fatalf("status does not show the institutions' kinds: exit %d\n%s%s", code, out, errOut)
+	}
+	staffKey := keyFile(t, must(suite.International().Signature().GenerateKey(rand.Reader)))
+	if _, errOut, code := run(t, nil, "staff", "--home", nw.nodes[1].home, "--server", nw.servers[1], "--role", "judge", "--key", staffKey); code == 0 || !strings.Contains(errOut, "institution1 is a notary institution, which has no judge accounts") {
+		t.Fatalf("a judge at the notary office: exit %d, %s", code, errOut)
+	}
+	if out, errOut, code := run(t, nil, "staff", "--home", nw.nodes[0].home, "--server", nw.servers[0], "--role", "judge", "--key", staffKey); code != 0 {
+		t.Fatalf("a judge at the court: %s %s", out, errOut)
+	}
+
+	key, depositor := nw.nodes[1].newDepositor()
+	d := prepare(t, nw.origin, key, "a notarised contract", "kinds-1")
+	if res, err := depositor.Submit(context.Background(), []api.Deposit{d}, 20*time.Second); err != nil || res[0].Status != api.StatusCommitted {
+		t.Fatalf("deposit: %+v %v", res, err)
+	}
+	id := depositID(t, d)
+	var e api.Error
+	if code := doAs(t, depositor, "POST", "/v1/deposits/"+id+"/grants", mustJSON(api.GrantRequest{Court: "institution1", Case: "(2026)沪0104民初1号"}), &e); code != 400 || !strings.Contains(e.Message, "institution1 is a notary institution") {
+		t.Fatalf("a grant to a case at the notary office: %d %+v", code, e)
+	}
+	if g, err := depositor.Grant(context.Background(), id, "institution0", "(2026)京0491民初1号"); err != nil || g.Court != "institution0" {
+		t.Fatalf("a grant to a case at the court: %+v %v", g, err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestNodeWithAnotherGenesisIsRefused(t *testing.T) {
 	nw := startNetwork(t, 1, false)
 	var card struct {
@@ -566,7 +605,7 @@ func TestConsortiumMembershipChange(t *testing.T) {
 	addrs := freePorts(t, 2)
 	newcomer := &node{t: t, home: filepath.Join(dir, "newcomer"), http: addrs[0]}
 	newcomer.URL = "http://" + newcomer.http
-	if out, errOut, code := run(t, nil, "init", "--home", newcomer.home, "--institution", "newcomer-court",
+	if out, errOut, code := run(t, nil, "init", "--home", newcomer.home, "--institution", "newcomer-court", "--kind", "court",
 		"--p2p", "tcp://"+addrs[1], "--http", newcomer.http); code != 0 {
 		t.Fatalf("init: %s %s", out, errOut)
 	}

@@ -318,8 +318,13 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.GrantRequest, action string) {
 	p := principal(r)
-	if m, ok := s.cfg.Ledger.Membership().Member(req.Court); !ok || m.Power == 0 {
+	m, ok := s.cfg.Ledger.Membership().Member(req.Court)
+	switch {
+	case !ok || m.Power == 0:
 		s.writeError(w, r, invalid("court: %q is not a member institution of the network", req.Court))
+		return
+	case !m.Kind.HoldsCases():
+		s.writeError(w, r, invalid("court: %s is a %s institution; evidence is granted to cases at a court or an arbitration commission", req.Court, m.Kind))
 		return
 	}
 	if req.Case == "" || len(req.Case) > 200 {

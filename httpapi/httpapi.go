@@ -732,7 +732,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	cosigned := s.cfg.Ledger.Cosigners()
 	for _, m := range s.cfg.Ledger.Membership().Active() {
 		c := cosigned[m.Institution]
-		st.Validators = append(st.Validators, api.Validator{Institution: m.Institution, Power: m.Power, API: m.API, CosignedSize: c.Size, CosignedAt: c.At})
+		st.Validators = append(st.Validators, api.Validator{Institution: m.Institution, Kind: string(m.Kind), Power: m.Power, API: m.API, CosignedSize: c.Size, CosignedAt: c.At})
 	}
 	writeJSON(w, http.StatusOK, st)
 }

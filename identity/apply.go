@@ -18,9 +18,10 @@ type Directory interface {
 	KeyOwner(pub []byte) (string, error)
 }
 
-// Nodes are the member institutions' node keys: the log key with which
-// each node signs checkpoints also attests the registrations it took.
-type Nodes map[string]note.Verifier
+// Nodes are the active member institutions by name. The log key with
+// which each node signs checkpoints also attests the registrations it
+// took.
+type Nodes map[string]Institution
 
 // NewSigner returns a note signer for an account's key.
 func NewSigner(accountID string, key suite.PrivateKey, alg string) (note.Signer, error) {
@@ -142,7 +143,6 @@ func Apply(dir Directory, nodes Nodes, origin string, signed []byte, h uint64) (
 // verify opens the note with the keys of everyone who may have signed it.
 func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signature, signed []byte, h uint64) (*signers, error) {
 	var vs []note.Verifier
-	owner := map[note.Verifier]string{}
 	var newKey note.Verifier
 	if op.Action == Register || op.Action == AddKey {
 		v, err := KeyVerifier(op.Account, op.Alg, op.Public)
@@ -152,9 +152,8 @@ func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signat
 		newKey = v
 		vs = append(vs, v)
 	}
-	for inst, v := range nodes {
-		vs = append(vs, v)
-		owner[v] = "node:" + inst
+	for _, in := range nodes {
+		vs = append(vs, in.NodeKey)
 	}
 	others := map[string]*Account{}
 	done := map[string]bool{}
@@ -185,7 +184,6 @@ func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signat
 				return nil, err
 			}
 			vs = append(vs, v)
-			owner[v] = a.ID
 		}
 	}
 	n, err := note.Open(signed, note.VerifierList(vs...))
@@ -207,8 +205,8 @@ func verify(dir Directory, nodes Nodes, op *Op, cur *Account, sigs []note.Signat
 				s.accounts[a.ID] = a
 			}
 		default:
-			for inst, v := range nodes {
-				if v.Name() == sig.Name && v.KeyHash() == sig.Hash {
+			for inst, in := range nodes {
+				if v := in.NodeKey; v.Name() == sig.Name && v.KeyHash() == sig.Hash {
 					s.institutions = append(s.institutions, inst)
 				}
 			}
@@ -246,8 +244,12 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 	}
 	switch op.Action {
 	case Register:
-		if _, member := nodes[inst]; !member {
+		member, ok := nodes[inst]
+		if !ok {
 			return nil, fmt.Errorf("institution %s is not a member of the network", inst)
+		}
+		if !member.Kind.Allows(op.Role) {
+			return nil, fmt.Errorf("%s is a %s institution, which has no %s accounts", inst, member.Kind, op.Role)
 		}
 		if !s.newKey {
 			return nil, errors.New("a registration must be signed with the key it registers")

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,13 +27,19 @@ type ledger struct {
 	height   uint64
 }
 
+// newLedger makes a ledger whose members are the given institutions; the
+// kind of each is the end of its name (xuhui-notary is a notary office).
 func newLedger(t testing.TB, institutions ...string) *ledger {
 	l := &ledger{t: t, accounts: map[string]*identity.Account{}, keys: map[string]string{}, nodes: identity.Nodes{}, signers: map[string]note.Signer{}, height: 10}
 	for _, inst := range institutions {
 		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 		vkey, _ := note.NewEd25519VerifierKey(origin, pub)
 		v, _ := note.NewVerifier(vkey)
-		l.nodes[inst] = v
+		kind := identity.InstitutionKind(inst[strings.LastIndex(inst, "-")+1:])
+		if !identity.ValidInstitutionKind(kind) {
+			t.Fatalf("institution %s: its name does not end in a kind", inst)
+		}
+		l.nodes[inst] = identity.Institution{Kind: kind, NodeKey: v}
 		l.signers[inst] = nodeSigner{v, priv}
 	}
 	return l
@@ -107,7 +114,7 @@ func register(p *person, role identity.Role) *identity.Op {
 func (l *ledger) version(p *person) uint64 { return l.accounts[p.id].Version }
 
 func TestRegistrationReviewAndKeys(t *testing.T) {
-	l := newLedger(t, "xuhui-notary", "internet-court")
+	l := newLedger(t, "xuhui-notary", "internet-court", "shenzhen-arbitration", "acme-enterprise")
 	node := l.signers["xuhui-notary"]
 	admin, reviewer, alice := newPerson("xuhui-notary"), newPerson("xuhui-notary"), newPerson("xuhui-notary")
 	courtReviewer := newPerson("internet-court")
@@ -215,6 +222,34 @@ func TestOpTextRoundTrip(t *testing.T) {
 	} {
 		if _, err := identity.ParseOp(bad); err == nil {
 			t.Errorf("parsed %q", bad)
+		}
+	}
+}
+
+func TestRolesFollowTheInstitutionKind(t *testing.T) {
+	l := newLedger(t, "beijing-court", "xuhui-notary", "shenzhen-arbitration", "forensic-appraisal", "acme-enterprise")
+	allowed := map[string][]identity.Role{
+		"beijing-court":        {identity.Admin, identity.Reviewer, identity.Judge, identity.Clerk, identity.Depositor, identity.Auditor},
+		"xuhui-notary":         {identity.Admin, identity.Reviewer, identity.Depositor, identity.Auditor},
+		"shenzhen-arbitration": {identity.Admin, identity.Reviewer, identity.Judge, identity.Clerk, identity.Depositor, identity.Auditor},
+		"forensic-appraisal":   {identity.Admin, identity.Reviewer, identity.Depositor, identity.Auditor},
+		"acme-enterprise":      {identity.Admin, identity.Depositor, identity.Auditor},
+	}
+	for inst, roles := range allowed {
+		for _, role := range []identity.Role{identity.Admin, identity.Reviewer, identity.Judge, identity.Clerk, identity.Depositor, identity.Auditor} {
+			t.Run(inst+"/"+string(role), func(t *testing.T) {
+				p := newPerson(inst)
+				_, err := l.apply(sign(t, register(p, role), p.signer(t), l.signers[inst]))
+				if want := slices.Contains(roles, role); want != (err == nil) {
+					t.Fatalf("registering a %s at %s: %v", role, inst, err)
+				}
+				if err != nil && !strings.Contains(err.Error(), "institution, which has no "+string(role)+" accounts") {
+					t.Fatalf("the refusal does not say why: %v", err)
+				}
+				if err != nil && l.accounts[p.id] != nil {
+					t.Fatal("a refused registration made an account")
+				}
+			})
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
@@ -48,7 +49,7 @@ func newValidator(t testing.TB, name string) *validator {
 	gskey, gvkey, _ := note.GenerateKey(rand.Reader, name)
 	cvkey, _ := fnote.VKeyToCosignatureV1(wvkey)
 	v := &validator{Member: consortium.Member{Power: 1, Card: consortium.Card{
-		Institution: name, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
+		Institution: name, Kind: identity.Court, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
 		CosignKey: cvkey, GovernanceKey: gvkey, NodeID: strings.Repeat("0", 39) + name[len(name)-1:], P2PAddress: "127.0.0.1:1",
 	}}}
 	v.logSigner = testLogSigner{name: origin, vkey: lvkey, key: lpriv}

@@ -106,7 +106,7 @@ func newMemberIndex(origin string, ms *consortium.Membership) (*memberIndex, err
 		addr := ed25519.PubKey(m.ValidatorPubKey()).Address()
 		idx.byAddress[string(addr)] = &memberKeys{Member: m, log: lv, cosign: cv}
 		if m.Power > 0 {
-			idx.nodes[m.Institution] = lv
+			idx.nodes[m.Institution] = identity.Institution{Kind: m.Kind, NodeKey: lv}
 			idx.byLogKey[string(m.LogPubKey())] = m.Institution
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	cmttime "github.com/cometbft/cometbft/types/time"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -189,6 +190,11 @@ func Init(h Home, o InitOptions) error {
 	if o.Institution == "" {
 		o.Institution = "validator0"
 	}
+	if o.Kind == "" {
+		// A one-institution network is most often a court's own evidence
+		// platform: it onboards parties and holds the cases.
+		o.Kind = identity.Court
+	}
 	card, err := InitInstitution(h, o.InstitutionOptions)
 	if err != nil {
 		return err
@@ -207,7 +213,8 @@ func Init(h Home, o InitOptions) error {
 
 // Testnet writes n node homes, node0..node{n-1}, in dir: one network of n
 // institutions on 127.0.0.1, each node's p2p and HTTP ports taken from
-// ports (two per node).
+// ports (two per node). The institutions take the kinds in turn:
+// institution0 is a court, institution1 a notary office, and so on.
 func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error) {
 	if n < 1 || len(ports) < 2*n {
 		return nil, fmt.Errorf("testnet: %d validators need %d ports", n, 2*n)
@@ -218,6 +225,7 @@ func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error
 		h := Home(filepath.Join(dir, fmt.Sprintf("node%d", i)))
 		card, err := InitInstitution(h, InstitutionOptions{
 			Institution: fmt.Sprintf("institution%d", i),
+			Kind:        identity.InstitutionKinds[i%len(identity.InstitutionKinds)],
 			P2PAddress:  "tcp://" + ports[2*i],
 			HTTP:        ports[2*i+1],
 		})

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
@@ -175,6 +176,8 @@ func (h Home) LoadCard() (*consortium.Card, error) {
 type InstitutionOptions struct {
 	// Institution names the member in the policy and its signatures.
 	Institution string
+	// Kind is what body the institution is; it bounds its staff's roles.
+	Kind identity.InstitutionKind
 	// P2PAddress is CometBFT's p2p listen address (tcp://host:port).
 	P2PAddress string
 	// ExternalAddress is host:port where peers reach the node; defaults
@@ -196,6 +199,9 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	}
 	if !consortium.ValidName(o.Institution) {
 		return nil, fmt.Errorf("institution %q: use 1-50 letters, digits, '.', '-' or '_'", o.Institution)
+	}
+	if !identity.ValidInstitutionKind(o.Kind) {
+		return nil, fmt.Errorf("institution kind %q: use one of %s", o.Kind, identity.KindNames())
 	}
 	if o.P2PAddress == "" {
 		o.P2PAddress = "tcp://127.0.0.1:26656"
@@ -255,6 +261,7 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	}
 	card := &consortium.Card{
 		Institution:   o.Institution,
+		Kind:          o.Kind,
 		ValidatorKey:  base64.StdEncoding.EncodeToString(pub.Bytes()),
 		LogKey:        base64.StdEncoding.EncodeToString(logPub),
 		CosignKey:     cosignVKey,

@@ -35,7 +35,7 @@ func newStatus() *cobra.Command {
 			fmt.Fprintf(w, "origin:     %s\nsuite:      %s\nnode:       %s (height %d, %d peers, %d transactions in mempool)\nfinal tree: %d deposits, root %s\n\n",
 				st.Origin, st.Suite, st.Institution, st.Height, st.Peers, st.MempoolSize, st.TreeSize, base64.StdEncoding.EncodeToString(st.RootHash))
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "VALIDATOR\tPOWER\tHEIGHT\tFINAL SIZE\tREPLICA SIZE\tLATEST COSIGNED SIZE\tCOSIGNED AT")
+			fmt.Fprintln(tw, "VALIDATOR\tKIND\tPOWER\tHEIGHT\tFINAL SIZE\tREPLICA SIZE\tLATEST COSIGNED SIZE\tCOSIGNED AT")
 			for _, v := range st.Validators {
 				height, final, replica := "unreachable", "-", "-"
 				if vs := validatorStatus(cmd.Context(), v, st); vs != nil {
@@ -45,7 +45,7 @@ func newStatus() *cobra.Command {
 				if !v.CosignedAt.IsZero() {
 					at = v.CosignedAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Institution, v.Power, height, final, replica, v.CosignedSize, at)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Institution, v.Kind, v.Power, height, final, replica, v.CosignedSize, at)
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -27,7 +27,6 @@ const defaultHome = "jurichain-data"
 func newInit() *cobra.Command {
 	var home string
 	var standalone bool
-	var kind string
 	var o node.InitOptions
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -43,9 +42,8 @@ one-institution network under that name instead.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			h := node.Home(home)
 			w := cmd.OutOrStdout()
-			o.Kind = identity.InstitutionKind(kind)
 			if o.Institution != "" && !standalone {
-				if kind == "" {
+				if o.Kind == "" {
 					return fmt.Errorf("say what kind of institution %s is with --kind (%s)", o.Institution, identity.KindNames())
 				}
 				if _, err := node.InitInstitution(h, o.InstitutionOptions); err != nil {
@@ -64,7 +62,7 @@ one-institution network under that name instead.`,
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
 	cmd.Flags().StringVar(&o.Institution, "institution", "", "the institution's name in the trust policy and its signatures")
-	cmd.Flags().StringVar(&kind, "kind", "", "what the institution is: "+identity.KindNames()+"; it bounds its staff's roles (judges and clerks only at courts and arbitration commissions; required with --institution, default court for a whole network)")
+	cmd.Flags().StringVar((*string)(&o.Kind), "kind", "", "what the institution is: "+identity.KindNames()+"; it bounds its staff's roles (judges and clerks only at courts and arbitration commissions; required with --institution, default court for a whole network)")
 	cmd.Flags().BoolVar(&standalone, "standalone", false, "with --institution: also create a network whose only member is this institution")
 	cmd.Flags().StringVar(&o.Name, "name", "", "with a whole network: its name, the start of the chain ID and checkpoint origin (default: generated)")
 	cmd.Flags().StringVar(&o.P2PAddress, "p2p", "tcp://127.0.0.1:26656", "CometBFT p2p listen address")

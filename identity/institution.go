@@ -22,15 +22,17 @@ const (
 )
 
 // InstitutionKinds lists the kinds in the order the CLI shows them.
-var InstitutionKinds = []InstitutionKind{Court, Notary, Arbitration, Appraisal, Company}
+func InstitutionKinds() []InstitutionKind {
+	return []InstitutionKind{Court, Notary, Arbitration, Appraisal, Company}
+}
 
 // ValidInstitutionKind reports whether k is a kind of institution.
-func ValidInstitutionKind(k InstitutionKind) bool { return slices.Contains(InstitutionKinds, k) }
+func ValidInstitutionKind(k InstitutionKind) bool { return slices.Contains(InstitutionKinds(), k) }
 
 // KindNames is the kinds as a list for error messages and help texts.
 func KindNames() string {
 	var names []string
-	for _, k := range InstitutionKinds {
+	for _, k := range InstitutionKinds() {
 		names = append(names, string(k))
 	}
 	return strings.Join(names, ", ")

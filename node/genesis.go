@@ -221,11 +221,12 @@ func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error
 	}
 	var homes []Home
 	var members []consortium.Member
+	kinds := identity.InstitutionKinds()
 	for i := 0; i < n; i++ {
 		h := Home(filepath.Join(dir, fmt.Sprintf("node%d", i)))
 		card, err := InitInstitution(h, InstitutionOptions{
 			Institution: fmt.Sprintf("institution%d", i),
-			Kind:        identity.InstitutionKinds[i%len(identity.InstitutionKinds)],
+			Kind:        kinds[i%len(kinds)],
 			P2PAddress:  "tcp://" + ports[2*i],
 			HTTP:        ports[2*i+1],
 		})

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,8 +36,11 @@ import (
 // extensions into a cosignatures transaction at the head of its block; a
 // block carrying one is valid only if its signers hold more than two
 // thirds of the voting power. Executing it records the final checkpoint:
-// the tree head, one log signature and every cosignature, identical bytes
-// on every node. Readers only ever see final checkpoints.
+// the tree head, the log signature of every member that signed it and
+// every cosignature, identical bytes on every node. Readers only ever see
+// final checkpoints, and a C2SP client that trusts the log key of any one
+// member (as tlog-checkpoint clients trust one key per origin) verifies
+// every final checkpoint that member signed.
 //
 // Because the cosignatures are in the blocks, a node that was down or cut
 // off gets them when it catches up, and every node serves the same final
@@ -295,8 +299,16 @@ func (a *App) finalCheckpoint(tx []byte, votes []abci.VoteInfo) (*cosigned, erro
 		power[string(v.Validator.Address)] = v.Validator.Power
 		total += v.Validator.Power
 	}
-	var logLine []byte
-	var cosLines [][]byte
+	// Each signer contributes its log signature and its cosignature. The
+	// final checkpoint carries all of them, ordered by validator address,
+	// log signatures first: a client that trusts any one member's log key
+	// verifies every final checkpoint that member signed, and every
+	// replica writes the same bytes whatever order the proposer used.
+	type signer struct {
+		addr        string
+		log, cosign []byte
+	}
+	var signers []signer
 	var got int64
 	seen := map[string]bool{}
 	for i := 0; i < n; i++ {
@@ -320,16 +332,15 @@ func (a *App) finalCheckpoint(tx []byte, votes []abci.VoteInfo) (*cosigned, erro
 		if err != nil {
 			return nil, err
 		}
+		sg := signer{addr: addr}
 		for _, s := range nt.Sigs {
-			line := sigLine(s)
-			if s.Name == a.cfg.Origin {
-				if logLine == nil {
-					logLine = line
-				}
+			if s.Hash == m.log.KeyHash() && s.Name == m.log.Name() {
+				sg.log = sigLine(s)
 			} else {
-				cosLines = append(cosLines, line)
+				sg.cosign = sigLine(s)
 			}
 		}
+		signers = append(signers, sg)
 		got += p
 	}
 	if len(rest) != 0 {
@@ -338,9 +349,13 @@ func (a *App) finalCheckpoint(tx []byte, votes []abci.VoteInfo) (*cosigned, erro
 	if got < consortium.Quorum(total) {
 		return nil, fmt.Errorf("cosignatures hold %d of %d voting power, a quorum needs %d", got, total, consortium.Quorum(total))
 	}
-	signed := append(append(bytes.Clone(b), '\n'), logLine...)
-	for _, l := range cosLines {
-		signed = append(signed, l...)
+	slices.SortFunc(signers, func(x, y signer) int { return strings.Compare(x.addr, y.addr) })
+	signed := append(bytes.Clone(b), '\n')
+	for _, sg := range signers {
+		signed = append(signed, sg.log...)
+	}
+	for _, sg := range signers {
+		signed = append(signed, sg.cosign...)
 	}
 	return &cosigned{size: size, note: signed}, nil
 }

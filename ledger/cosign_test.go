@@ -208,3 +208,81 @@ func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
 		t.Fatalf("membership %+v", got)
 	}
 }
+
+// TestFinalCheckpointCarriesEveryLogSignature checks that a client trusting
+// a single member's log key, as a standard C2SP client does, verifies the
+// final checkpoint whichever member signed first, and that the proposer's
+// order of the votes does not change the bytes.
+func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
+	e := newNetwork(t, 4)
+	apps := openAll(t, e, nil)
+	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
+	consensus(t, apps, e.validators, 2)
+	consensus(t, apps, e.validators, 3)
+	final := apps[0].Committed().Checkpoint
+	if apps[0].Committed().Size != 1 {
+		t.Fatalf("final size %d, want 1", apps[0].Committed().Size)
+	}
+	for i, v := range e.validators {
+		t.Run(v.Institution, func(t *testing.T) {
+			lv, err := note.NewVerifier(v.logSigner.(testLogSigner).vkey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := note.Open(final, note.VerifierList(lv))
+			if err != nil {
+				t.Fatalf("a client trusting only validator %d's log key: %v\n%s", i, err, final)
+			}
+			if len(n.Sigs) != 1 || len(n.UnverifiedSigs) != 7 {
+				t.Fatalf("%d verified and %d other signatures, want 1 and 7", len(n.Sigs), len(n.UnverifiedSigs))
+			}
+			if _, _, _, err := log.ParseCheckpoint(final, origin, lv); err != nil {
+				t.Fatalf("tlog-checkpoint parse with validator %d's key: %v", i, err)
+			}
+		})
+	}
+	res, err := e.pol.Verify(final)
+	if err != nil || len(res.Cosigners) != 4 {
+		t.Fatalf("policy: %+v %v", res, err)
+	}
+
+	// The same signatures gathered in other orders make the same bytes:
+	// each replica executes a proposal built from another order.
+	consensus(t, apps, e.validators, 4, ledger.EncodeDepositTx([][]byte{e.signed("b", "video")}))
+	consensus(t, apps, e.validators, 5)
+	snap := apps[0].Committed()
+	var votes []abci.ExtendedVoteInfo
+	for _, v := range e.validators {
+		votes = append(votes, abci.ExtendedVoteInfo{Validator: abci.Validator{Address: v.address, Power: 1}, BlockIdFlag: 2,
+			VoteExtension: extensionOver(t, v, snap.TreeSize, snap.TreeRoot)})
+	}
+	ctx := context.Background()
+	var first []byte
+	for i, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {2, 0, 3, 1}, {1, 3, 0, 2}} {
+		var vs []abci.ExtendedVoteInfo
+		var infos []abci.VoteInfo
+		for _, j := range order {
+			vs = append(vs, votes[j])
+			infos = append(infos, abci.VoteInfo{Validator: votes[j].Validator, BlockIdFlag: votes[j].BlockIdFlag})
+		}
+		prep, err := apps[i].PrepareProposal(ctx, &abci.RequestPrepareProposal{Height: 6, MaxTxBytes: 1 << 20, LocalLastCommit: abci.ExtendedCommitInfo{Votes: vs}})
+		if err != nil || len(prep.Txs) != 1 {
+			t.Fatalf("order %v: %d txs %v", order, len(prep.Txs), err)
+		}
+		if _, err := apps[i].FinalizeBlock(ctx, &abci.RequestFinalizeBlock{Height: 6, Txs: prep.Txs, DecidedLastCommit: abci.CommitInfo{Votes: infos}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := apps[i].Commit(ctx, &abci.RequestCommit{}); err != nil {
+			t.Fatal(err)
+		}
+		got := apps[i].Committed().Checkpoint
+		if i == 0 {
+			first = got
+			if apps[i].Committed().Size != 2 {
+				t.Fatalf("final size %d, want 2", apps[i].Committed().Size)
+			}
+		} else if !bytes.Equal(got, first) {
+			t.Fatalf("votes in order %v make another final checkpoint:\n%s\nthan:\n%s", order, got, first)
+		}
+	}
+}

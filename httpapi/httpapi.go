@@ -791,11 +791,7 @@ func (s *Server) submitNote(w http.ResponseWriter, r *http.Request, encode func(
 }
 
 func (s *Server) checkpoint(w http.ResponseWriter, r *http.Request) {
-	cp := s.cfg.Ledger.Committed().Checkpoint
-	if cp == nil {
-		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no checkpoint yet: the first block has not committed"})
-		return
-	}
+	cp := s.cfg.Ledger.LatestCheckpoint()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Write(cp)

@@ -98,6 +98,10 @@ type App struct {
 
 	accounts *accountBook
 
+	// empty is this node's own signed checkpoint of the empty tree, served
+	// until the network has a final checkpoint.
+	empty []byte
+
 	// Under mu: digests the app hash covers and evidence already recorded.
 	finalDigest, membershipDigest, identityDigest [suite.HashSize]byte
 	evidence                                      map[string]bool // institution, size, root
@@ -209,7 +213,23 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.committed.Store(snap)
+	if a.empty, err = a.signCheckpoint(0, cfg.Suite.LogHasher().EmptyRoot()); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// needsFinal reports whether the replica holds a tree that no final
+// checkpoint covers yet: a tree grown past the final one, or any tree
+// (the empty one included) before the first final checkpoint.
+func (s *Snapshot) needsFinal() bool {
+	return s.Checkpoint == nil || s.TreeSize > s.Size
+}
+
+// finalizes reports whether a final checkpoint of this size would be new:
+// larger than the latest final one, or the first.
+func (s *Snapshot) finalizes(size uint64) bool {
+	return s.Checkpoint == nil || size > s.Size
 }
 
 // setFinal makes a final checkpoint the one readers see.
@@ -277,14 +297,15 @@ func (a *App) root(st store.State) ([]byte, error) {
 // appHash commits to the tree, the deposits waiting to enter it, the
 // latest final checkpoint, the membership and the identity operations
 // applied: every other piece of state is derived from those. While the
-// tree is ahead of the final checkpoint it also covers the height, so the
-// state changes every block and CometBFT (which makes no empty blocks
-// otherwise) keeps making blocks until the validators' cosignatures have
-// made the tree final.
+// tree is ahead of the final checkpoint, or no checkpoint is final yet
+// (not even the empty tree's), it also covers the height, so the state
+// changes every block and CometBFT (which makes no empty blocks otherwise)
+// keeps making blocks until the validators' cosignatures have made the
+// tree final.
 func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest, identityDigest [suite.HashSize]byte) []byte {
 	pendingDigest := a.cfg.Suite.Hash(st.Pending)
 	var unfinal uint64
-	if st.Size > st.FinalSize {
+	if st.Size > st.FinalSize || finalDigest == ([suite.HashSize]byte{}) {
 		unfinal = st.Height
 	}
 	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v3\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
@@ -584,7 +605,7 @@ func (a *App) executeOtherTx(b *stagedBlock, tx []byte, i int, height, treeSize 
 		if err != nil {
 			return refused(err)
 		}
-		if c.size <= a.state.FinalSize {
+		if !a.committed.Load().finalizes(c.size) {
 			return refused(fmt.Errorf("tree size %d is already final", c.size))
 		}
 		b.final = c
@@ -747,6 +768,21 @@ func (a *App) signCheckpoint(size uint64, root []byte) ([]byte, error) {
 		return nil, fmt.Errorf("signing checkpoint: %w", err)
 	}
 	return n, nil
+}
+
+// LatestCheckpoint returns the checkpoint a tlog-tiles client is served:
+// the latest final checkpoint, which carries the log signature and the
+// cosignature of every member that signed it. Before the network has made
+// any checkpoint final (its first few blocks make the empty tree's final,
+// deposits or not), it is this node's own checkpoint of the empty tree,
+// signed with its log key and cosigned by it alone: a client that trusts
+// this member verifies it, one that needs another member's signature or a
+// quorum of cosignatures waits for the final one.
+func (a *App) LatestCheckpoint() []byte {
+	if cp := a.Committed().Checkpoint; cp != nil {
+		return cp
+	}
+	return a.empty
 }
 
 // Committed returns the latest committed state.

@@ -142,9 +142,12 @@ func body(signed []byte) []byte {
 }
 
 // ExtendVote cosigns the replica's latest checkpoint if it is not final.
+// Until the network has a final checkpoint, that includes the empty tree's,
+// so that a new network serves a final checkpoint before its first
+// deposit.
 func (a *App) ExtendVote(context.Context, *abci.RequestExtendVote) (*abci.ResponseExtendVote, error) {
 	snap := a.committed.Load()
-	if snap.TreeSize <= snap.Size || snap.Own == nil {
+	if !snap.needsFinal() || snap.Own == nil {
 		return &abci.ResponseExtendVote{}, nil
 	}
 	e := extension{size: snap.TreeSize, root: snap.TreeRoot, sigs: sigLines(snap.Own)}
@@ -220,12 +223,13 @@ func (a *App) PrepareProposal(_ context.Context, req *abci.RequestPrepareProposa
 func (a *App) gatherCosignatures(commit abci.ExtendedCommitInfo) []byte {
 	snap := a.committed.Load()
 	var best uint64
+	found := false
 	for _, v := range commit.Votes {
-		if e, err := parseExtension(v.VoteExtension); err == nil && v.BlockIdFlag == cmtproto.BlockIDFlagCommit && e.size > best {
-			best = e.size
+		if e, err := parseExtension(v.VoteExtension); err == nil && v.BlockIdFlag == cmtproto.BlockIDFlagCommit && (!found || e.size > best) {
+			best, found = e.size, true
 		}
 	}
-	if best <= snap.Size {
+	if !found || !snap.finalizes(best) {
 		return nil
 	}
 	own, err := a.cfg.Store.Checkpoint(best)

@@ -14,6 +14,7 @@ import (
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/suite"
 )
 
 func openAll(t testing.TB, e *env, report func([]byte)) []*ledger.App {
@@ -178,17 +179,17 @@ func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
 		t.Fatal("a change signed by half the power was admitted")
 	}
 	res := consensus(t, apps, e.validators, 2, twoOfFour)
-	if res[0].TxResults[0].Code != ledger.CodeRefused || len(res[0].ValidatorUpdates) != 0 {
+	if lastResult(res[0]).Code != ledger.CodeRefused || len(res[0].ValidatorUpdates) != 0 {
 		t.Fatal("a change signed by half the power was applied")
 	}
 	oldPolicy, _ := apps[0].PolicyAt(2)
 	res = consensus(t, apps, e.validators, 3, ledger.EncodeMembershipTx(sign(v[0], v[1], v[3])))
-	if res[0].TxResults[0].Code != ledger.CodeOK || len(res[0].ValidatorUpdates) != 1 || res[0].ValidatorUpdates[0].Power != 1 {
+	if lastResult(res[0]).Code != ledger.CodeOK || len(res[0].ValidatorUpdates) != 1 || res[0].ValidatorUpdates[0].Power != 1 {
 		t.Fatalf("a change signed by three of four: %+v", res[0])
 	}
 	// Replayed: the version moved on.
 	res = consensus(t, apps, e.validators, 4, ledger.EncodeMembershipTx(sign(v[0], v[1], v[3])))
-	if res[0].TxResults[0].Code != ledger.CodeRefused {
+	if lastResult(res[0]).Code != ledger.CodeRefused {
 		t.Fatal("a membership change was applied twice")
 	}
 	for h, want := range map[uint64]int{1: 4, 4: 4, 5: 5, 100: 5} {
@@ -285,4 +286,67 @@ func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
 			t.Fatalf("votes in order %v make another final checkpoint:\n%s\nthan:\n%s", order, got, first)
 		}
 	}
+}
+
+// TestEmptyTreeHasACheckpoint checks that a node has a signed checkpoint
+// of the empty tree before any block, and that the network's first blocks
+// make the empty tree's checkpoint final without any deposit.
+func TestEmptyTreeHasACheckpoint(t *testing.T) {
+	e := newNetwork(t, 4)
+	apps := openAll(t, e, nil)
+	empty := suite.International().LogHasher().EmptyRoot()
+	for i, app := range apps {
+		lv, err := note.NewVerifier(e.validators[i].logSigner.(testLogSigner).vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, _, _, err := log.ParseCheckpoint(app.LatestCheckpoint(), origin, lv)
+		if err != nil || cp.Size != 0 || !bytes.Equal(cp.Hash, empty) {
+			t.Fatalf("replica %d before any block: %+v %v", i, cp, err)
+		}
+		if app.Committed().Checkpoint != nil {
+			t.Fatalf("replica %d has a final checkpoint before any block", i)
+		}
+	}
+	for h := int64(1); h <= 3 && apps[0].Committed().Checkpoint == nil; h++ {
+		consensus(t, apps, e.validators, h)
+	}
+	for i, app := range apps {
+		final := app.Committed().Checkpoint
+		if final == nil {
+			t.Fatalf("replica %d: no final checkpoint after three empty blocks", i)
+		}
+		if !bytes.Equal(app.LatestCheckpoint(), final) {
+			t.Fatalf("replica %d serves another checkpoint than its final one", i)
+		}
+		res, err := e.pol.Verify(final)
+		if err != nil || res.Checkpoint.Size != 0 || !bytes.Equal(res.Checkpoint.Hash, empty) || len(res.Cosigners) != 4 {
+			t.Fatalf("replica %d final empty checkpoint: %+v %v", i, res, err)
+		}
+		for j, v := range e.validators {
+			lv, _ := note.NewVerifier(v.logSigner.(testLogSigner).vkey)
+			if _, _, _, err := log.ParseCheckpoint(final, origin, lv); err != nil {
+				t.Fatalf("replica %d: the final empty checkpoint does not verify with validator %d's log key: %v", i, j, err)
+			}
+		}
+	}
+	// Once final, the empty tree is not cosigned again: idle blocks carry
+	// no cosignatures, and a deposit's tree becomes final next.
+	ext, err := apps[0].ExtendVote(context.Background(), &abci.RequestExtendVote{Height: 4})
+	if err != nil || len(ext.VoteExtension) != 0 {
+		t.Fatalf("an idle replica with a final empty tree extends its vote: %x %v", ext.VoteExtension, err)
+	}
+	consensus(t, apps, e.validators, 4, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
+	for h := int64(5); h <= 7; h++ {
+		consensus(t, apps, e.validators, h)
+	}
+	if s := apps[2].Committed(); s.Size != 1 {
+		t.Fatalf("final size %d after a deposit, want 1", s.Size)
+	}
+}
+
+// lastResult is the result of a block's last transaction: the one a test
+// submitted, after any cosignatures transaction the proposer put first.
+func lastResult(res *abci.ResponseFinalizeBlock) *abci.ExecTxResult {
+	return res.TxResults[len(res.TxResults)-1]
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,26 @@ type Principal struct {
 
 // NodeKeyID is the keyid under which an institution's node signs requests.
 func NodeKeyID(institution string) string { return "node:" + institution }
+
+// AccountKeyID is a keyid that names an account key itself ("key:" and the
+// public key in unpadded base64url) rather than the account. An account's
+// id depends on the institution that registered it, which a client talking
+// to another member's node does not know; a key belongs to one account on
+// the whole ledger, so any node finds the account from the key.
+func AccountKeyID(pub []byte) string { return "key:" + base64.RawURLEncoding.EncodeToString(pub) }
+
+// accountOf returns the committed account a keyid names, by account id or
+// by key (AccountKeyID), or nil.
+func (s *Server) accountOf(keyID string) *identity.Account {
+	if enc, ok := strings.CutPrefix(keyID, "key:"); ok {
+		pub, err := base64.RawURLEncoding.DecodeString(enc)
+		if err != nil {
+			return nil
+		}
+		return s.cfg.Ledger.AccountByKey(pub)
+	}
+	return s.cfg.Ledger.Account(keyID)
+}
 
 // ID names the principal in the access trail and in errors.
 func (p *Principal) ID() string {
@@ -180,7 +201,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*Pri
 	if inst, ok := strings.CutPrefix(keyID, "node:"); ok {
 		return &Principal{Institution: inst, Role: identity.Admin}, nil
 	}
-	acc := s.cfg.Ledger.Account(keyID)
+	acc := s.accountOf(keyID)
 	return &Principal{Account: acc, Institution: acc.Institution, Role: acc.Role}, nil
 }
 
@@ -196,14 +217,15 @@ func (s *Server) resolveKey(_ context.Context, keyID string) (httpsig.Key, error
 		pub := []byte(m.LogPubKey())
 		return httpsig.Key{Alg: sig.Name(), Verify: func(msg, sg []byte) bool { return sig.Verify(pub, msg, sg) }}, nil
 	}
-	acc := s.cfg.Ledger.Account(keyID)
+	acc := s.accountOf(keyID)
 	if acc == nil {
 		return httpsig.Key{}, fmt.Errorf("keyid %q: no such account on the ledger", keyID)
 	}
 	h := s.cfg.Ledger.Committed().Height
 	var keys [][]byte
 	for _, k := range acc.Keys {
-		if k.ActiveAt(h) {
+		// A keyid naming a key is verified with that key alone.
+		if k.ActiveAt(h) && (!strings.HasPrefix(keyID, "key:") || AccountKeyID(k.Public) == keyID) {
 			keys = append(keys, k.Public)
 		}
 	}

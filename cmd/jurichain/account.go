@@ -399,7 +399,13 @@ func newKeyChange(action identity.Action) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				account = s.account
+				// The node finds the account from the key: its id depends
+				// on the institution that registered it, not this node's.
+				info, err := s.Account(cmd.Context())
+				if err != nil {
+					return err
+				}
+				account = info.ID
 			}
 			cred.account = account
 			op := &identity.Op{Account: account, Action: action, Public: other.Public(), Reason: reason}

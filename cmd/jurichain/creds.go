@@ -72,11 +72,16 @@ func (c *credentials) connect(ctx context.Context) (*session, error) {
 		}
 		s.Client = cl.WithAuth(auth)
 	default:
+		// Without --account, requests name the key: the account's id
+		// depends on the institution that registered it, which need not
+		// be this node's, and every node finds the account from the key.
+		keyID := c.account
 		s.account = c.account
 		if s.account == "" {
+			keyID = httpapi.AccountKeyID(s.key.Public())
 			s.account = identity.AccountID(st.Institution, s.key.Public())
 		}
-		s.Client = cl.WithAuth(client.KeyAuth{KeyID: s.account, Alg: cs.Signature().Name(), Key: s.key})
+		s.Client = cl.WithAuth(client.KeyAuth{KeyID: keyID, Alg: cs.Signature().Name(), Key: s.key})
 	}
 	return s, nil
 }

@@ -229,6 +229,9 @@ func (s *Server) resolveKey(_ context.Context, keyID string) (httpsig.Key, error
 			keys = append(keys, k.Public)
 		}
 	}
+	if len(keys) == 0 && strings.HasPrefix(keyID, "key:") {
+		return httpsig.Key{}, fmt.Errorf("keyid %q: the key is not an active key of account %s (revoked, or not yet in force at this node); sign with a current key", keyID, acc.ID)
+	}
 	return httpsig.Key{Alg: sig.Name(), Verify: func(msg, sg []byte) bool {
 		return slices.ContainsFunc(keys, func(pub []byte) bool { return sig.Verify(pub, msg, sg) })
 	}}, nil

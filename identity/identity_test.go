@@ -113,6 +113,18 @@ func register(p *person, role identity.Role) *identity.Op {
 
 func (l *ledger) version(p *person) uint64 { return l.accounts[p.id].Version }
 
+// put writes an account of p with role and status straight into the
+// directory, at version 1, for tests of a single operation.
+func (l *ledger) put(p *person, role identity.Role, status identity.Status) {
+	kind := identity.Staff
+	if role == identity.Depositor {
+		kind = identity.Individual
+	}
+	l.accounts[p.id] = &identity.Account{ID: p.id, Institution: p.inst, Role: role, Kind: kind, Status: status,
+		Commitment: bytes.Repeat([]byte{1}, 32), Keys: []identity.Key{{Alg: "ed25519", Public: p.key.Public(), Added: 1}}, Version: 1}
+	l.keys[string(p.key.Public())] = p.id
+}
+
 func TestRegistrationReviewAndKeys(t *testing.T) {
 	l := newLedger(t, "xuhui-notary", "internet-court", "shenzhen-arbitration", "acme-enterprise")
 	node := l.signers["xuhui-notary"]
@@ -250,6 +262,130 @@ func TestRolesFollowTheInstitutionKind(t *testing.T) {
 					t.Fatal("a refused registration made an account")
 				}
 			})
+		}
+	}
+}
+
+// TestWhoDecides runs every action on an account of every role, signed by
+// every kind of actor at the account's institution, through Apply, and
+// compares the outcome with the table below: reviewers decide depositors
+// only; staff accounts are decided by admins and the node.
+func TestWhoDecides(t *testing.T) {
+	actors := []identity.Actor{
+		identity.ByRole(identity.Admin), identity.ByRole(identity.Reviewer), identity.ByRole(identity.Judge),
+		identity.ByRole(identity.Clerk), identity.ByRole(identity.Auditor), identity.ByRole(identity.Depositor),
+		identity.ByNode, identity.BySelf,
+	}
+	// Columns in the order of actors: admin reviewer judge clerk auditor
+	// depositor node self; x allows, - refuses.
+	const (
+		nodeOnly      = "- - - - - - x -"
+		adminNode     = "x - - - - - x -"
+		reviewersToo  = "x x - - - - x -"
+		adminNodeSelf = "x - - - - - x x"
+	)
+	table := map[identity.Action]map[identity.Role]string{
+		identity.Register: {
+			identity.Depositor: nodeOnly, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Approve: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Reject: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Suspend: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Reinstate: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.AddKey: {
+			identity.Depositor: adminNodeSelf, identity.Admin: adminNodeSelf, identity.Reviewer: adminNodeSelf,
+			identity.Judge: adminNodeSelf, identity.Clerk: adminNodeSelf, identity.Auditor: adminNodeSelf,
+		},
+		identity.RevokeKey: {
+			identity.Depositor: adminNodeSelf, identity.Admin: adminNodeSelf, identity.Reviewer: adminNodeSelf,
+			identity.Judge: adminNodeSelf, identity.Clerk: adminNodeSelf, identity.Auditor: adminNodeSelf,
+		},
+	}
+	// The status an account must have for each action to apply.
+	before := map[identity.Action]identity.Status{
+		identity.Approve: identity.Pending, identity.Reject: identity.Pending, identity.Suspend: identity.Approved,
+		identity.Reinstate: identity.Suspended, identity.AddKey: identity.Approved, identity.RevokeKey: identity.Approved,
+	}
+	const inst = "pudong-court"
+	for action, byTarget := range table {
+		for target, row := range byTarget {
+			cols := strings.Fields(row)
+			if len(cols) != len(actors) {
+				t.Fatalf("%s %s: %d columns, want %d", action, target, len(cols), len(actors))
+			}
+			for i, actor := range actors {
+				want := cols[i] == "x"
+				t.Run(fmt.Sprintf("%s/%s/by-%s", action, target, actor), func(t *testing.T) {
+					l := newLedger(t, inst)
+					// One approved account of every role at the institution,
+					// put straight into the directory.
+					staff := map[identity.Actor]*person{}
+					for _, a := range actors[:6] {
+						p := newPerson(inst)
+						l.put(p, identity.Role(a), identity.Approved)
+						staff[a] = p
+					}
+					subject := newPerson(inst)
+					op := register(subject, target)
+					if action != identity.Register {
+						l.put(subject, target, before[action])
+						op = &identity.Op{Origin: origin, Account: subject.id, Version: l.version(subject), Action: action, Reason: "because"}
+					}
+					var signers []note.Signer
+					switch action {
+					case identity.Register:
+						signers = append(signers, subject.signer(t))
+					case identity.AddKey:
+						added := newPerson(inst)
+						op.Alg, op.Public, op.Reason = "ed25519", added.key.Public(), ""
+						s, err := identity.NewSigner(subject.id, added.key, "ed25519")
+						if err != nil {
+							t.Fatal(err)
+						}
+						signers = append(signers, s)
+					case identity.RevokeKey:
+						op.Public = subject.key.Public()
+					}
+					switch actor {
+					case identity.ByNode:
+						signers = append(signers, l.signers[inst])
+					case identity.BySelf:
+						if action != identity.Register { // a registration's own key already signs
+							signers = append(signers, subject.signer(t))
+						}
+					default:
+						signers = append(signers, staff[actor].signer(t))
+					}
+					_, err := l.apply(sign(t, op, signers...))
+					if want != (err == nil) {
+						t.Fatalf("%s of a %s signed by %s: err = %v, want allowed = %v", action, target, actor, err, want)
+					}
+					if err != nil && !strings.Contains(err.Error(), "needs the signature") && !strings.Contains(err.Error(), "attests it") &&
+						!strings.Contains(err.Error(), "created by an admin") {
+						t.Fatalf("the refusal does not say who may sign: %v", err)
+					}
+					got := l.accounts[subject.id]
+					switch {
+					case err != nil && action == identity.Register && got != nil:
+						t.Fatal("a refused registration made an account")
+					case err != nil && action != identity.Register && (got.Status != before[action] || got.Version != 1):
+						t.Fatalf("a refused %s changed the account: %+v", action, got)
+					}
+				})
+			}
 		}
 	}
 }

@@ -244,3 +244,35 @@ func BenchmarkDepositAuthorization(b *testing.B) {
 		}
 	}
 }
+
+// TestReviewerCannotSuspendStaff checks through the ledger that a
+// reviewer decides depositors only: its suspension of an admin is refused
+// by CheckTx and in a block, and changes nothing; the node may.
+func TestReviewerCannotSuspendStaff(t *testing.T) {
+	e := newEnv(t)
+	app, closeApp := e.open()
+	defer closeApp()
+	_, adminKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, reviewerKey, _ := ed25519.GenerateKey(rand.Reader)
+	adminID, admin := accountKey(t, adminKey)
+	_, reviewer := accountKey(t, reviewerKey)
+	node := e.validators[0].logSigner
+	e.requireOK(e.block(app, 1, opTx(t, registration(adminKey, identity.Admin), admin, node),
+		opTx(t, registration(reviewerKey, identity.Reviewer), reviewer, node)))
+	suspend := opTx(t, &identity.Op{Origin: origin, Account: adminID, Version: 1, Action: identity.Suspend, Reason: "overruled"}, reviewer)
+	r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: suspend})
+	if err != nil || r.Code != ledger.CodeRefused || !strings.Contains(r.Log, "needs the signature of an approved admin of "+institution) {
+		t.Fatalf("CheckTx of a reviewer's suspension of an admin: %v %v", r, err)
+	}
+	res := e.block(app, 2, suspend)
+	if got := res.TxResults[0]; got.Code != ledger.CodeRefused {
+		t.Fatalf("a block applied a reviewer's suspension of an admin: %d %s", got.Code, got.Log)
+	}
+	if a := app.Account(adminID); a == nil || a.Status != identity.Approved || a.Version != 1 {
+		t.Fatalf("the admin after the refused suspension: %+v", a)
+	}
+	e.requireOK(e.block(app, 3, opTx(t, &identity.Op{Origin: origin, Account: adminID, Version: 1, Action: identity.Suspend, Reason: "left"}, node)))
+	if a := app.Account(adminID); a.Status != identity.Suspended {
+		t.Fatalf("the node's suspension of the admin: %+v", a)
+	}
+}

@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"filippo.io/edwards25519"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 const origin = "identity.test"
@@ -387,5 +390,74 @@ func TestWhoDecides(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// weakSigner signs as account name with a refused public key: under a key
+// of small order, R = [s]B makes a signature of anything.
+type weakSigner struct {
+	name string
+	hash uint32
+}
+
+func newWeakSigner(t testing.TB, name string, pub []byte) weakSigner {
+	t.Helper()
+	vkey, err := note.NewEd25519VerifierKey(name, pub)
+	if err != nil { // a key of the wrong length has no key hash
+		return weakSigner{name, 0}
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return weakSigner{name, v.KeyHash()}
+}
+
+func (s weakSigner) Name() string    { return s.name }
+func (s weakSigner) KeyHash() uint32 { return s.hash }
+func (s weakSigner) Sign([]byte) ([]byte, error) {
+	var b [64]byte
+	rand.Read(b[:])
+	sc, _ := edwards25519.NewScalar().SetUniformBytes(b[:])
+	return append(new(edwards25519.Point).ScalarBaseMult(sc).Bytes(), sc.Bytes()...), nil
+}
+
+// TestWeakKeysAreRefused registers every refused key of the golden vectors
+// as a new account, and adds it to an approved one, through Apply with the
+// node's signature: both are refused, and ParseOp refuses the text.
+func TestWeakKeysAreRefused(t *testing.T) {
+	const inst = "xuhui-notary"
+	for _, k := range suitetest.BadEd25519Keys() {
+		t.Run(k.Name, func(t *testing.T) {
+			l := newLedger(t, inst)
+			b64 := base64.StdEncoding.EncodeToString(k.Key)
+			id := identity.AccountID(inst, k.Key)
+			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 0\nregister %s depositor individual ed25519 %s %s\n",
+				origin, id, inst, b64, strings.Repeat("01", 32))
+			owner := newPerson(inst)
+			l.put(owner, identity.Depositor, identity.Approved)
+			addText := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 1\nadd-key ed25519 %s\n", origin, owner.id, b64)
+			for _, c := range []struct {
+				name, text string
+				signers    []note.Signer
+			}{
+				{"register", text, []note.Signer{newWeakSigner(t, id, k.Key), l.signers[inst]}},
+				{"add-key", addText, []note.Signer{owner.signer(t), newWeakSigner(t, owner.id, k.Key), l.signers[inst]}},
+			} {
+				if _, err := identity.ParseOp(c.text); err == nil || !strings.Contains(err.Error(), "unusable public key") {
+					t.Errorf("%s: ParseOp: %v, want the key refused", c.name, err)
+				}
+				signed, err := note.Sign(&note.Note{Text: c.text}, c.signers...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.apply(signed); err == nil || !strings.Contains(err.Error(), "unusable public key") {
+					t.Errorf("%s: Apply: %v, want the key refused", c.name, err)
+				}
+			}
+			if l.accounts[id] != nil || len(l.accounts[owner.id].Keys) != 1 {
+				t.Fatal("a refused key entered the directory")
+			}
+		})
 	}
 }

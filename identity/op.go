@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/suite"
 )
 
 // Action is what an operation does.
@@ -123,6 +125,15 @@ func (o *Op) check() error {
 	case AddKey:
 		if o.Alg == "" || strings.ContainsAny(o.Alg, " \n") || len(o.Public) == 0 {
 			return errors.New("identity operation: key algorithm or key missing")
+		}
+		// A key enters the network here; a weak one would let anyone
+		// sign as the account (suite.SignatureScheme.CheckPublicKey).
+		scheme, err := suite.SchemeByName(o.Alg)
+		if err != nil {
+			return fmt.Errorf("identity operation: %w", err)
+		}
+		if err := scheme.CheckPublicKey(o.Public); err != nil {
+			return fmt.Errorf("identity operation: the %s key: %w", o.Action, err)
 		}
 	case RevokeKey:
 		if len(o.Public) == 0 {

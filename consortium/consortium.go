@@ -22,6 +22,7 @@ import (
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // MaxPower bounds one member's voting power. The policy expresses a
@@ -111,6 +112,11 @@ func (c *Card) Check() error {
 	}
 	if c.P2PAddress == "" {
 		return fmt.Errorf("member card %s: p2p_address is missing", c.Institution)
+	}
+	for _, f := range []struct{ name, v string }{{"node_id", c.NodeID}, {"p2p_address", c.P2PAddress}, {"api", c.API}} {
+		if err := usertext.Field(f.name, f.v); err != nil {
+			return fmt.Errorf("member card %s: %w", c.Institution, err)
+		}
 	}
 	return nil
 }

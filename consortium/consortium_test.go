@@ -73,6 +73,9 @@ func TestCardsAndChangesRejectBadInput(t *testing.T) {
 		"missing p2p":      func(c *consortium.Card) { c.P2PAddress = "" },
 		"bad node id":      func(c *consortium.Card) { c.NodeID = "abc" },
 		"plain cosign key": func(c *consortium.Card) { c.CosignKey = c.GovernanceKey },
+		"control in p2p":   func(c *consortium.Card) { c.P2PAddress = "127.0.0.1:26656\x1b[2J" },
+		"bidi in api":      func(c *consortium.Card) { c.API = "http://\u202e1.0.0.127" },
+		"C1 in node id":    func(c *consortium.Card) { c.NodeID = strings.Repeat("a", 38) + "\u0085" },
 	} {
 		c := good
 		mutate(&c)

@@ -461,3 +461,57 @@ func TestWeakKeysAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestUserTextInOperations checks that a reason with characters that
+// steer a reader's screen is refused by Text, by ParseOp and by Apply, and
+// that real-name data with them is refused by RealName.Check naming the
+// field. Notes themselves refuse C0 controls, so DEL, C1 controls and
+// bidirectional formatting are what could reach an operation.
+func TestUserTextInOperations(t *testing.T) {
+	l := newLedger(t, "xuhui-notary")
+	p := newPerson("xuhui-notary")
+	l.put(p, identity.Depositor, identity.Approved)
+	for _, tc := range []struct{ reason, want string }{
+		{"order\u202e", "reason: contains a bidirectional formatting character (U+202E) at byte 5"},
+		{"x\u009b2J", "reason: contains a control character (U+009B) at byte 1"},
+		{"x\x7f", "reason: contains a control character (U+007F) at byte 1"},
+		{"bad\xff", "reason: is not valid UTF-8 at byte 3"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			op := &identity.Op{Origin: origin, Account: p.id, Version: 1, Action: identity.Suspend, Reason: tc.reason}
+			if _, err := op.Text(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Text: %v, want %q", err, tc.want)
+			}
+			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 1\nsuspend %s\n", origin, p.id, tc.reason)
+			if _, err := identity.ParseOp(text); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ParseOp: %v, want %q", err, tc.want)
+			}
+			signed, err := note.Sign(&note.Note{Text: text}, l.signers["xuhui-notary"])
+			if err != nil {
+				t.Skipf("a note cannot carry %q: %v", tc.reason, err)
+			}
+			// The note format itself refuses invalid UTF-8.
+			if _, err := l.apply(signed); err == nil || !strings.Contains(err.Error(), tc.want) && !strings.Contains(err.Error(), "not a signed note") {
+				t.Fatalf("Apply: %v, want %q", err, tc.want)
+			}
+			if a := l.accounts[p.id]; a.Status != identity.Approved || a.Version != 1 {
+				t.Fatalf("a refused operation changed the account: %+v", a)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		rn   identity.RealName
+		want string
+	}{
+		{identity.RealName{Name: "Mallory\x1b[2K\x1b[1Gacct-0 approved", IDType: "passport", IDNumber: "E1"}, "real_name.name: contains a control character (U+001B) at byte 7"},
+		{identity.RealName{Name: "Mallory", IDType: "passport", IDNumber: "E1\u2066"}, "real_name.id_number: contains a bidirectional formatting character (U+2066) at byte 2"},
+		{identity.RealName{Name: "Mallory", IDType: "pass\u0085port", IDNumber: "E1"}, "real_name.id_type: contains a control character (U+0085) at byte 4"},
+	} {
+		if err := tc.rn.Check(identity.Individual); err == nil || err.Error() != tc.want {
+			t.Errorf("Check(%+v): %v, want %q", tc.rn, err, tc.want)
+		}
+	}
+	if err := (&identity.RealName{Name: "张三", IDType: "resident-id", IDNumber: "110101199003070000"}).Check(identity.Individual); err != nil {
+		t.Errorf("a Chinese name: %v", err)
+	}
+}

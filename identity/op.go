@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // Action is what an operation does.
@@ -100,6 +101,11 @@ func (o *Op) check() error {
 	}
 	if err := validReason(o.Reason); err != nil {
 		return fmt.Errorf("identity operation: %w", err)
+	}
+	for _, f := range []struct{ name, v string }{{"network", o.Origin}, {"institution", o.Institution}, {"key algorithm", o.Alg}} {
+		if err := usertext.Field(f.name, f.v); err != nil {
+			return fmt.Errorf("identity operation: %w", err)
+		}
 	}
 	switch o.Action {
 	case Register:

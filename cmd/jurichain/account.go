@@ -102,7 +102,7 @@ func newInvite() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "invitation code %s for %s, valid until %s\n", inv.Code, inv.Institution, inv.Expires.UTC().Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(cmd.OutOrStdout(), "invitation code %s for %s, valid until %s\n", usertext.Escape(inv.Code), usertext.Escape(inv.Institution), inv.Expires.UTC().Format("2006-01-02 15:04 MST"))
 			return nil
 		},
 	}
@@ -228,7 +228,7 @@ func newAccountEnroll() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s depositor at %s): approved\n", id, kind, s.status.Institution)
+			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s depositor at %s): approved\n", usertext.Escape(id), kind, usertext.Escape(s.status.Institution))
 			return nil
 		},
 	}
@@ -442,7 +442,7 @@ func newToken() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", t.Token)
-			fmt.Fprintf(cmd.ErrOrStderr(), "token for %s, valid until %s; it is shown only once\n", t.Account, t.Expires.UTC().Format("2006-01-02"))
+			fmt.Fprintf(cmd.ErrOrStderr(), "token for %s, valid until %s; it is shown only once\n", usertext.Escape(t.Account), t.Expires.UTC().Format("2006-01-02"))
 			return nil
 		},
 	}

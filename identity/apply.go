@@ -104,9 +104,16 @@ func deciders(inst string, action Action, target Role) string {
 			roles = append(roles, string(r))
 		}
 	}
-	who := []string{"an approved " + strings.Join(roles, " or ") + " of " + inst, "its node"}
+	var who []string
 	if MayDecide(BySelf, action, target) {
-		who = append([]string{"the account itself"}, who...)
+		who = append(who, "the account itself")
+	}
+	if len(roles) > 0 {
+		who = append(who, "an approved "+strings.Join(roles, " or ")+" of "+inst)
+	}
+	who = append(who, "its node")
+	if len(who) == 1 {
+		return who[0]
 	}
 	return strings.Join(who[:len(who)-1], ", ") + " or " + who[len(who)-1]
 }
@@ -257,7 +264,7 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 	// Who may decide is MayDecide's table, and nowhere else.
 	allowed := func() error {
 		if !s.decides(inst, op.Action, target) {
-			return fmt.Errorf("%s of a %s account needs the signature of %s", op.Action, target, deciders(inst, op.Action, target))
+			return fmt.Errorf("%s of an account with role %s needs the signature of %s", op.Action, target, deciders(inst, op.Action, target))
 		}
 		return nil
 	}

@@ -258,6 +258,9 @@ func (d *Deposit) CheckSuite(prefix string, cs *suite.Suite) error {
 	if len(d.DepositorKey) != sig.PublicKeySize() {
 		return &FieldError{prefix + "depositor_key", fmt.Errorf("need a %d-byte %s public key, got %d bytes", sig.PublicKeySize(), sig.Name(), len(d.DepositorKey))}
 	}
+	if err := sig.CheckPublicKey(d.DepositorKey); err != nil {
+		return &FieldError{prefix + "depositor_key", err}
+	}
 	if len(d.Signature) != sig.SignatureSize() {
 		return &FieldError{prefix + "signature", fmt.Errorf("need a %d-byte %s signature, got %d bytes", sig.SignatureSize(), sig.Name(), len(d.Signature))}
 	}

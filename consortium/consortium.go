@@ -21,6 +21,8 @@ import (
 
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // MaxPower bounds one member's voting power. The policy expresses a
@@ -81,9 +83,9 @@ func (c *Card) Check() error {
 	if !identity.ValidInstitutionKind(c.Kind) {
 		return fmt.Errorf("member card %s: kind %q: use one of %s", c.Institution, c.Kind, identity.KindNames())
 	}
-	for field, v := range map[string]string{"validator_key": c.ValidatorKey, "log_key": c.LogKey} {
-		if _, err := rawKey(v); err != nil {
-			return fmt.Errorf("member card %s: %s: %w", c.Institution, field, err)
+	for _, f := range []struct{ field, raw string }{{"validator_key", c.ValidatorKey}, {"log_key", c.LogKey}} {
+		if err := checkCardKey(f.raw, ""); err != nil {
+			return fmt.Errorf("member card %s: %s: %w", c.Institution, f.field, err)
 		}
 	}
 	cv, err := fnote.NewVerifierForCosignatureV1(c.CosignKey)
@@ -100,11 +102,21 @@ func (c *Card) Check() error {
 	if cv.Name() != c.Institution || gv.Name() != c.Institution {
 		return fmt.Errorf("member card %s: cosign_key and governance_key must be named %q", c.Institution, c.Institution)
 	}
+	for _, f := range []struct{ field, vkey string }{{"cosign_key", c.CosignKey}, {"governance_key", c.GovernanceKey}} {
+		if err := checkCardKey("", f.vkey); err != nil {
+			return fmt.Errorf("member card %s: %s: %w", c.Institution, f.field, err)
+		}
+	}
 	if len(c.NodeID) != 40 {
 		return fmt.Errorf("member card %s: node_id must be 40 hex digits", c.Institution)
 	}
 	if c.P2PAddress == "" {
 		return fmt.Errorf("member card %s: p2p_address is missing", c.Institution)
+	}
+	for _, f := range []struct{ name, v string }{{"node_id", c.NodeID}, {"p2p_address", c.P2PAddress}, {"api", c.API}} {
+		if err := usertext.Field(f.name, f.v); err != nil {
+			return fmt.Errorf("member card %s: %w", c.Institution, err)
+		}
 	}
 	return nil
 }
@@ -136,6 +148,30 @@ func ValidName(s string) bool {
 		}
 	}
 	return true
+}
+
+// checkCardKey refuses a weak Ed25519 key on a card, given as base64 or
+// as a verifier key (name+hash+base64 of the algorithm byte and the key):
+// with a key of small order anyone could sign as the member.
+func checkCardKey(b64, vkey string) error {
+	var pub []byte
+	if vkey == "" {
+		k, err := rawKey(b64)
+		if err != nil {
+			return err
+		}
+		pub = k
+	} else if parts := strings.SplitN(vkey, "+", 3); len(parts) == 3 {
+		raw, err := base64.StdEncoding.DecodeString(parts[2])
+		if err != nil || len(raw) < 1 {
+			return errors.New("malformed verifier key")
+		}
+		pub = raw[1:]
+	} else {
+		return errors.New("malformed verifier key")
+	}
+	ed, _ := suite.SchemeByName("ed25519")
+	return ed.CheckPublicKey(pub)
 }
 
 func rawKey(b64 string) (ed25519.PublicKey, error) {

@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -13,6 +15,8 @@ import (
 
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 func card(t *testing.T, name string) consortium.Card {
@@ -69,6 +73,9 @@ func TestCardsAndChangesRejectBadInput(t *testing.T) {
 		"missing p2p":      func(c *consortium.Card) { c.P2PAddress = "" },
 		"bad node id":      func(c *consortium.Card) { c.NodeID = "abc" },
 		"plain cosign key": func(c *consortium.Card) { c.CosignKey = c.GovernanceKey },
+		"control in p2p":   func(c *consortium.Card) { c.P2PAddress = "127.0.0.1:26656\x1b[2J" },
+		"bidi in api":      func(c *consortium.Card) { c.API = "http://\u202e1.0.0.127" },
+		"C1 in node id":    func(c *consortium.Card) { c.NodeID = strings.Repeat("a", 38) + "\u0085" },
 	} {
 		c := good
 		mutate(&c)
@@ -97,6 +104,49 @@ func TestCardsAndChangesRejectBadInput(t *testing.T) {
 	} {
 		if _, err := ms.Apply(&c); err == nil {
 			t.Errorf("%+v applied", c)
+		}
+	}
+}
+
+// TestCardsRefuseWeakKeys puts every refused key of the golden vectors in
+// each key field of a member card: ParseCard refuses the card, naming the
+// field.
+func TestCardsRefuseWeakKeys(t *testing.T) {
+	good := card(t, "court")
+	for _, k := range suitetest.BadEd25519Keys() {
+		raw := base64.StdEncoding.EncodeToString(k.Key)
+		gv, err := note.NewEd25519VerifierKey(good.Institution, k.Key)
+		var cv string
+		if err == nil {
+			cv, err = fnote.VKeyToCosignatureV1(gv)
+		}
+		if err != nil && k.Class != "length" {
+			t.Fatalf("%s: %v", k.Name, err)
+		}
+		for field, mutate := range map[string]func(c *consortium.Card){
+			"validator_key":  func(c *consortium.Card) { c.ValidatorKey = raw },
+			"log_key":        func(c *consortium.Card) { c.LogKey = raw },
+			"cosign_key":     func(c *consortium.Card) { c.CosignKey = cv },
+			"governance_key": func(c *consortium.Card) { c.GovernanceKey = gv },
+		} {
+			t.Run(k.Name+"/"+field, func(t *testing.T) {
+				if k.Class == "length" && (field == "cosign_key" || field == "governance_key") {
+					t.Skip("a verifier key of the wrong length cannot be made")
+				}
+				c := good
+				mutate(&c)
+				b, err := json.Marshal(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = consortium.ParseCard(b)
+				if err == nil || !strings.Contains(err.Error(), field) {
+					t.Fatalf("ParseCard: %v, want the card refused naming %s", err, field)
+				}
+				if k.Class != "length" && !errors.Is(err, suite.ErrBadPublicKey) {
+					t.Fatalf("ParseCard: %v, want ErrBadPublicKey", err)
+				}
+			})
 		}
 	}
 }

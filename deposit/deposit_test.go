@@ -167,3 +167,43 @@ func TestOpeningRoundTripAndValidation(t *testing.T) {
 		t.Fatal("the commitment does not depend on the salt")
 	}
 }
+
+// TestMetadataTextRules checks that every text field refuses characters
+// that steer a reader's screen, naming the field and the character, while
+// openings already committed with them still parse (Wellformed), so
+// verifiers can prove them and print them escaped.
+func TestMetadataTextRules(t *testing.T) {
+	_, op := fixedLeaf(t)
+	for _, tc := range []struct {
+		field string
+		set   func(m *deposit.Metadata)
+		want  string
+	}{
+		{"title", func(m *deposit.Metadata) { m.Title = "photo\x1b[1A\x1b[2K  certified time: 2020-01-01" }, "title: contains a control character (U+001B) at byte 5"},
+		{"title", func(m *deposit.Metadata) { m.Title = "photo\tjpg" }, "title: contains a control character (U+0009) at byte 5"},
+		{"title", func(m *deposit.Metadata) { m.Title = "photo\u202egpj.exe" }, "title: contains a bidirectional formatting character (U+202E) at byte 5"},
+		{"media_type", func(m *deposit.Metadata) { m.MediaType = "image/jpeg\x7f" }, "media_type: contains a control character (U+007F) at byte 10"},
+		{"case_ref", func(m *deposit.Metadata) { m.CaseRef = "(2026)\u009b2J" }, "case_ref: contains a control character (U+009B) at byte 6"},
+		{"capture.device", func(m *deposit.Metadata) { m.Capture.Device = "\u2067phone" }, "capture.device: contains a bidirectional formatting character (U+2067) at byte 0"},
+		{"capture.device", func(m *deposit.Metadata) { m.Capture.Device = "phone\n" }, "capture.device: contains a control character (U+000A) at byte 5"},
+		{"capture.source_url", func(m *deposit.Metadata) { m.Capture.SourceURL = "https://example.com/\u200f" }, "capture.source_url: contains a bidirectional formatting character (U+200F) at byte 20"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			o := *op
+			c := *o.Capture
+			o.Capture = &c
+			tc.set(&o.Metadata)
+			if err := o.Validate(); err == nil || err.Error() != tc.want {
+				t.Fatalf("Validate: %v, want %q", err, tc.want)
+			}
+			if _, err := deposit.ParseOpening(o.AppendBinary(nil)); err != nil && tc.field != "media_type" { // media types were always strict
+				t.Fatalf("a committed opening with the text no longer parses: %v", err)
+			}
+		})
+	}
+	o := *op
+	o.Title, o.CaseRef = "现场照片 2026-05-01", "(2026)沪0115民初12345号"
+	if err := o.Validate(); err != nil {
+		t.Fatalf("Chinese text: %v", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // SaltSize is the length of a metadata salt. 32 random bytes make the
@@ -53,8 +54,25 @@ type Opening struct {
 	Salt []byte `json:"salt"`
 }
 
-// Validate checks every field, naming the first bad one in its error.
-func (m *Metadata) Validate() error {
+// Validate checks every field, naming the first bad one in its error, as
+// a node does before it accepts a deposit: besides their form, the text
+// fields must pass usertext.Check (no control or bidirectional formatting
+// characters).
+func (m *Metadata) Validate() error { return m.validate(true) }
+
+// Wellformed checks the fields as Validate does, except the usertext rules,
+// which are newer than some openings: readers of openings already
+// committed to (a node serving one, a verifier given one) use it, and
+// escape the text they show.
+func (m *Metadata) Wellformed() error { return m.validate(false) }
+
+func (m *Metadata) validate(textRules bool) error {
+	text := func(field, v string, minLen, maxLen int) error {
+		if err := form(field, v, minLen, maxLen); err != nil || !textRules {
+			return err
+		}
+		return usertext.Field(field, v)
+	}
 	if err := text("title", m.Title, 1, maxTitle); err != nil {
 		return err
 	}
@@ -106,7 +124,8 @@ func validType(mt string) bool {
 	return ok && typ != "" && sub != "" && !strings.Contains(sub, "/")
 }
 
-func text(field, v string, minLen, maxLen int) error {
+// form checks a text field's length and encoding.
+func form(field, v string, minLen, maxLen int) error {
 	switch {
 	case len(v) < minLen:
 		return fmt.Errorf("%s: required", field)
@@ -118,12 +137,21 @@ func text(field, v string, minLen, maxLen int) error {
 	return nil
 }
 
-// Validate checks the metadata and the salt.
+// Validate checks the metadata and the salt (Metadata.Validate).
 func (o *Opening) Validate() error {
 	if len(o.Salt) != SaltSize {
 		return fmt.Errorf("salt: need %d bytes, got %d", SaltSize, len(o.Salt))
 	}
 	return o.Metadata.Validate()
+}
+
+// Wellformed checks the metadata and the salt as readers of committed
+// openings do (Metadata.Wellformed).
+func (o *Opening) Wellformed() error {
+	if len(o.Salt) != SaltSize {
+		return fmt.Errorf("salt: need %d bytes, got %d", SaltSize, len(o.Salt))
+	}
+	return o.Metadata.Wellformed()
 }
 
 // Commitment is the salted hash under cs of the opening's canonical
@@ -155,7 +183,8 @@ func (o *Opening) fields() [8]string {
 	return [8]string{o.Title, o.MediaType, o.CaseRef, c.Time, coordinate(c.Latitude), coordinate(c.Longitude), c.Device, c.SourceURL}
 }
 
-// ParseOpening decodes AppendBinary's encoding and validates the result.
+// ParseOpening decodes AppendBinary's encoding and checks that the result
+// is well formed (Opening.Wellformed): it reads openings already stored.
 func ParseOpening(b []byte) (*Opening, error) {
 	r := reader{b: b}
 	o := &Opening{Salt: r.bytes(SaltSize)}
@@ -188,7 +217,7 @@ func ParseOpening(b []byte) (*Opening, error) {
 	if c != (Capture{}) {
 		o.Capture = &c
 	}
-	if err := o.Validate(); err != nil {
+	if err := o.Wellformed(); err != nil {
 		return nil, fmt.Errorf("parsing metadata opening: %w", err)
 	}
 	return o, nil

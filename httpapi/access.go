@@ -309,6 +309,10 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := req.CheckText(); err != nil {
+		s.writeError(w, r, invalid("%v", err))
+		return
+	}
 	s.changeGrant(w, r, req, api.TrailGrant)
 }
 
@@ -718,6 +722,9 @@ func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 		return
 	case len(req.Label) > 100:
 		s.writeError(w, r, invalid("label: at most 100 bytes"))
+		return
+	case req.CheckText() != nil:
+		s.writeError(w, r, invalid("%v", req.CheckText()))
 		return
 	}
 	now := s.cfg.Now()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -77,15 +78,44 @@ func (s *signers) names() []string {
 	return out
 }
 
-// staffOf reports whether an approved account with one of roles at
-// institution signed.
-func (s *signers) staffOf(institution string, roles ...Role) bool {
+// decides reports whether someone who signed may make action on an
+// account of role target at institution inst (MayDecide).
+func (s *signers) decides(inst string, action Action, target Role) bool {
+	if slices.Contains(s.institutions, inst) && MayDecide(ByNode, action, target) {
+		return true
+	}
+	if s.self && MayDecide(BySelf, action, target) {
+		return true
+	}
 	for _, a := range s.accounts {
-		if a.CanAct(institution, roles...) {
+		if a.Status == Approved && a.Institution == inst && MayDecide(ByRole(a.Role), action, target) {
 			return true
 		}
 	}
 	return false
+}
+
+// deciders says in words who may make action on an account of role
+// target at inst, for refusals.
+func deciders(inst string, action Action, target Role) string {
+	var roles []string
+	for _, r := range []Role{Admin, Reviewer, Judge, Clerk, Auditor, Depositor} {
+		if MayDecide(ByRole(r), action, target) {
+			roles = append(roles, string(r))
+		}
+	}
+	var who []string
+	if MayDecide(BySelf, action, target) {
+		who = append(who, "the account itself")
+	}
+	if len(roles) > 0 {
+		who = append(who, "an approved "+strings.Join(roles, " or ")+" of "+inst)
+	}
+	who = append(who, "its node")
+	if len(who) == 1 {
+		return who[0]
+	}
+	return strings.Join(who[:len(who)-1], ", ") + " or " + who[len(who)-1]
 }
 
 // Apply checks a signed identity operation against the directory at
@@ -227,12 +257,14 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 	if cur != nil {
 		inst = cur.Institution
 	}
-	nodeAttests := slices.Contains(s.institutions, inst)
-	// The institution's node key acts as its administrator: the operator
-	// who runs the node decides for the institution.
-	staff := func(roles ...Role) error {
-		if !nodeAttests && !s.staffOf(inst, roles...) {
-			return fmt.Errorf("%s needs the signature of an approved %v of %s, or of its node", op.Action, roles, inst)
+	target := op.Role
+	if cur != nil {
+		target = cur.Role
+	}
+	// Who may decide is MayDecide's table, and nowhere else.
+	allowed := func() error {
+		if !s.decides(inst, op.Action, target) {
+			return fmt.Errorf("%s of an account with role %s needs the signature of %s", op.Action, target, deciders(inst, op.Action, target))
 		}
 		return nil
 	}
@@ -257,20 +289,20 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		next = Account{ID: op.Account, Institution: inst, Role: op.Role, Kind: op.Kind, Commitment: op.Commitment,
 			Keys: []Key{{Alg: op.Alg, Public: op.Public, Added: h}}}
 		switch {
-		case op.Role == Depositor && nodeAttests:
-			next.Status = Pending
-		case op.Role == Depositor:
+		case !s.decides(inst, Register, op.Role) && op.Role == Depositor:
 			return nil, fmt.Errorf("a depositor registers at %s's node, which attests it", inst)
-		case nodeAttests || s.staffOf(inst, Admin):
-			next.Status = Approved
-		default:
+		case !s.decides(inst, Register, op.Role):
 			return nil, fmt.Errorf("a %s account is created by an admin of %s or by its node", op.Role, inst)
+		case op.Role == Depositor:
+			next.Status = Pending
+		default:
+			next.Status = Approved
 		}
 	case Approve, Reject:
 		if err := need(Pending, cur.Status); err != nil {
 			return nil, err
 		}
-		if err := staff(Reviewer, Admin); err != nil {
+		if err := allowed(); err != nil {
 			return nil, err
 		}
 		next.Status = map[Action]Status{Approve: Approved, Reject: Rejected}[op.Action]
@@ -278,7 +310,7 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if err := need(Approved, cur.Status); err != nil {
 			return nil, err
 		}
-		if err := staff(Reviewer, Admin); err != nil {
+		if err := allowed(); err != nil {
 			return nil, err
 		}
 		next.Status = Suspended
@@ -286,7 +318,7 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if err := need(Suspended, cur.Status); err != nil {
 			return nil, err
 		}
-		if err := staff(Reviewer, Admin); err != nil {
+		if err := allowed(); err != nil {
 			return nil, err
 		}
 		next.Status = Approved
@@ -294,8 +326,8 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if !s.newKey {
 			return nil, errors.New("a new key must sign the operation that adds it")
 		}
-		if !s.self && staff(Admin) != nil {
-			return nil, fmt.Errorf("add-key needs a signature of the account's current key or of an admin of %s", inst)
+		if err := allowed(); err != nil {
+			return nil, err
 		}
 		next.Keys = append(next.Keys, Key{Alg: op.Alg, Public: op.Public, Added: h})
 	case RevokeKey:
@@ -303,8 +335,8 @@ func transition(op *Op, cur *Account, s *signers, nodes Nodes, h uint64) (*Accou
 		if !ok {
 			return nil, errors.New("the key is not an active key of the account")
 		}
-		if !s.self && staff(Admin) != nil {
-			return nil, fmt.Errorf("revoke-key needs a signature of the account or of an admin of %s", inst)
+		if err := allowed(); err != nil {
+			return nil, err
 		}
 		k.Revoked, k.Reason = h, op.Reason
 	}

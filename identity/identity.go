@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // Role is what an account may do, always at one institution.
@@ -136,10 +138,11 @@ func Commit(salt, data []byte) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-// validReason keeps reasons on one line and short.
+// validReason keeps reasons on one line, short, and free of characters
+// that would steer the screens they are shown on (usertext.Check).
 func validReason(s string) error {
 	if len(s) > 500 || strings.ContainsAny(s, "\n\r") || s != strings.TrimSpace(s) {
 		return fmt.Errorf("reason: at most 500 characters on one line, without surrounding spaces")
 	}
-	return nil
+	return usertext.Field("reason", s)
 }

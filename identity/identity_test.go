@@ -4,15 +4,18 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"filippo.io/edwards25519"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 const origin = "identity.test"
@@ -112,6 +115,18 @@ func register(p *person, role identity.Role) *identity.Op {
 }
 
 func (l *ledger) version(p *person) uint64 { return l.accounts[p.id].Version }
+
+// put writes an account of p with role and status straight into the
+// directory, at version 1, for tests of a single operation.
+func (l *ledger) put(p *person, role identity.Role, status identity.Status) {
+	kind := identity.Staff
+	if role == identity.Depositor {
+		kind = identity.Individual
+	}
+	l.accounts[p.id] = &identity.Account{ID: p.id, Institution: p.inst, Role: role, Kind: kind, Status: status,
+		Commitment: bytes.Repeat([]byte{1}, 32), Keys: []identity.Key{{Alg: "ed25519", Public: p.key.Public(), Added: 1}}, Version: 1}
+	l.keys[string(p.key.Public())] = p.id
+}
 
 func TestRegistrationReviewAndKeys(t *testing.T) {
 	l := newLedger(t, "xuhui-notary", "internet-court", "shenzhen-arbitration", "acme-enterprise")
@@ -251,5 +266,252 @@ func TestRolesFollowTheInstitutionKind(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestWhoDecides runs every action on an account of every role, signed by
+// every kind of actor at the account's institution, through Apply, and
+// compares the outcome with the table below: reviewers decide depositors
+// only; staff accounts are decided by admins and the node.
+func TestWhoDecides(t *testing.T) {
+	actors := []identity.Actor{
+		identity.ByRole(identity.Admin), identity.ByRole(identity.Reviewer), identity.ByRole(identity.Judge),
+		identity.ByRole(identity.Clerk), identity.ByRole(identity.Auditor), identity.ByRole(identity.Depositor),
+		identity.ByNode, identity.BySelf,
+	}
+	// Columns in the order of actors: admin reviewer judge clerk auditor
+	// depositor node self; x allows, - refuses.
+	const (
+		nodeOnly      = "- - - - - - x -"
+		adminNode     = "x - - - - - x -"
+		reviewersToo  = "x x - - - - x -"
+		adminNodeSelf = "x - - - - - x x"
+	)
+	table := map[identity.Action]map[identity.Role]string{
+		identity.Register: {
+			identity.Depositor: nodeOnly, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Approve: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Reject: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Suspend: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.Reinstate: {
+			identity.Depositor: reviewersToo, identity.Admin: adminNode, identity.Reviewer: adminNode,
+			identity.Judge: adminNode, identity.Clerk: adminNode, identity.Auditor: adminNode,
+		},
+		identity.AddKey: {
+			identity.Depositor: adminNodeSelf, identity.Admin: adminNodeSelf, identity.Reviewer: adminNodeSelf,
+			identity.Judge: adminNodeSelf, identity.Clerk: adminNodeSelf, identity.Auditor: adminNodeSelf,
+		},
+		identity.RevokeKey: {
+			identity.Depositor: adminNodeSelf, identity.Admin: adminNodeSelf, identity.Reviewer: adminNodeSelf,
+			identity.Judge: adminNodeSelf, identity.Clerk: adminNodeSelf, identity.Auditor: adminNodeSelf,
+		},
+	}
+	// The status an account must have for each action to apply.
+	before := map[identity.Action]identity.Status{
+		identity.Approve: identity.Pending, identity.Reject: identity.Pending, identity.Suspend: identity.Approved,
+		identity.Reinstate: identity.Suspended, identity.AddKey: identity.Approved, identity.RevokeKey: identity.Approved,
+	}
+	const inst = "pudong-court"
+	for action, byTarget := range table {
+		for target, row := range byTarget {
+			cols := strings.Fields(row)
+			if len(cols) != len(actors) {
+				t.Fatalf("%s %s: %d columns, want %d", action, target, len(cols), len(actors))
+			}
+			for i, actor := range actors {
+				want := cols[i] == "x"
+				t.Run(fmt.Sprintf("%s/%s/by-%s", action, target, actor), func(t *testing.T) {
+					l := newLedger(t, inst)
+					// One approved account of every role at the institution,
+					// put straight into the directory.
+					staff := map[identity.Actor]*person{}
+					for _, a := range actors[:6] {
+						p := newPerson(inst)
+						l.put(p, identity.Role(a), identity.Approved)
+						staff[a] = p
+					}
+					subject := newPerson(inst)
+					op := register(subject, target)
+					if action != identity.Register {
+						l.put(subject, target, before[action])
+						op = &identity.Op{Origin: origin, Account: subject.id, Version: l.version(subject), Action: action, Reason: "because"}
+					}
+					var signers []note.Signer
+					switch action {
+					case identity.Register:
+						signers = append(signers, subject.signer(t))
+					case identity.AddKey:
+						added := newPerson(inst)
+						op.Alg, op.Public, op.Reason = "ed25519", added.key.Public(), ""
+						s, err := identity.NewSigner(subject.id, added.key, "ed25519")
+						if err != nil {
+							t.Fatal(err)
+						}
+						signers = append(signers, s)
+					case identity.RevokeKey:
+						op.Public = subject.key.Public()
+					}
+					switch actor {
+					case identity.ByNode:
+						signers = append(signers, l.signers[inst])
+					case identity.BySelf:
+						if action != identity.Register { // a registration's own key already signs
+							signers = append(signers, subject.signer(t))
+						}
+					default:
+						signers = append(signers, staff[actor].signer(t))
+					}
+					_, err := l.apply(sign(t, op, signers...))
+					if want != (err == nil) {
+						t.Fatalf("%s of a %s signed by %s: err = %v, want allowed = %v", action, target, actor, err, want)
+					}
+					if err != nil && !strings.Contains(err.Error(), "needs the signature") && !strings.Contains(err.Error(), "attests it") &&
+						!strings.Contains(err.Error(), "created by an admin") {
+						t.Fatalf("the refusal does not say who may sign: %v", err)
+					}
+					got := l.accounts[subject.id]
+					switch {
+					case err != nil && action == identity.Register && got != nil:
+						t.Fatal("a refused registration made an account")
+					case err != nil && action != identity.Register && (got.Status != before[action] || got.Version != 1):
+						t.Fatalf("a refused %s changed the account: %+v", action, got)
+					}
+				})
+			}
+		}
+	}
+}
+
+// weakSigner signs as account name with a refused public key: under a key
+// of small order, R = [s]B makes a signature of anything.
+type weakSigner struct {
+	name string
+	hash uint32
+}
+
+func newWeakSigner(t testing.TB, name string, pub []byte) weakSigner {
+	t.Helper()
+	vkey, err := note.NewEd25519VerifierKey(name, pub)
+	if err != nil { // a key of the wrong length has no key hash
+		return weakSigner{name, 0}
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return weakSigner{name, v.KeyHash()}
+}
+
+func (s weakSigner) Name() string    { return s.name }
+func (s weakSigner) KeyHash() uint32 { return s.hash }
+func (s weakSigner) Sign([]byte) ([]byte, error) {
+	var b [64]byte
+	rand.Read(b[:])
+	sc, _ := edwards25519.NewScalar().SetUniformBytes(b[:])
+	return append(new(edwards25519.Point).ScalarBaseMult(sc).Bytes(), sc.Bytes()...), nil
+}
+
+// TestWeakKeysAreRefused registers every refused key of the golden vectors
+// as a new account, and adds it to an approved one, through Apply with the
+// node's signature: both are refused, and ParseOp refuses the text.
+func TestWeakKeysAreRefused(t *testing.T) {
+	const inst = "xuhui-notary"
+	for _, k := range suitetest.BadEd25519Keys() {
+		t.Run(k.Name, func(t *testing.T) {
+			l := newLedger(t, inst)
+			b64 := base64.StdEncoding.EncodeToString(k.Key)
+			id := identity.AccountID(inst, k.Key)
+			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 0\nregister %s depositor individual ed25519 %s %s\n",
+				origin, id, inst, b64, strings.Repeat("01", 32))
+			owner := newPerson(inst)
+			l.put(owner, identity.Depositor, identity.Approved)
+			addText := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 1\nadd-key ed25519 %s\n", origin, owner.id, b64)
+			for _, c := range []struct {
+				name, text string
+				signers    []note.Signer
+			}{
+				{"register", text, []note.Signer{newWeakSigner(t, id, k.Key), l.signers[inst]}},
+				{"add-key", addText, []note.Signer{owner.signer(t), newWeakSigner(t, owner.id, k.Key), l.signers[inst]}},
+			} {
+				if _, err := identity.ParseOp(c.text); err == nil || !strings.Contains(err.Error(), "unusable public key") {
+					t.Errorf("%s: ParseOp: %v, want the key refused", c.name, err)
+				}
+				signed, err := note.Sign(&note.Note{Text: c.text}, c.signers...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := l.apply(signed); err == nil || !strings.Contains(err.Error(), "unusable public key") {
+					t.Errorf("%s: Apply: %v, want the key refused", c.name, err)
+				}
+			}
+			if l.accounts[id] != nil || len(l.accounts[owner.id].Keys) != 1 {
+				t.Fatal("a refused key entered the directory")
+			}
+		})
+	}
+}
+
+// TestUserTextInOperations checks that a reason with characters that
+// steer a reader's screen is refused by Text, by ParseOp and by Apply, and
+// that real-name data with them is refused by RealName.Check naming the
+// field. Notes themselves refuse C0 controls, so DEL, C1 controls and
+// bidirectional formatting are what could reach an operation.
+func TestUserTextInOperations(t *testing.T) {
+	l := newLedger(t, "xuhui-notary")
+	p := newPerson("xuhui-notary")
+	l.put(p, identity.Depositor, identity.Approved)
+	for _, tc := range []struct{ reason, want string }{
+		{"order\u202e", "reason: contains a bidirectional formatting character (U+202E) at byte 5"},
+		{"x\u009b2J", "reason: contains a control character (U+009B) at byte 1"},
+		{"x\x7f", "reason: contains a control character (U+007F) at byte 1"},
+		{"bad\xff", "reason: is not valid UTF-8 at byte 3"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			op := &identity.Op{Origin: origin, Account: p.id, Version: 1, Action: identity.Suspend, Reason: tc.reason}
+			if _, err := op.Text(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Text: %v, want %q", err, tc.want)
+			}
+			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 1\nsuspend %s\n", origin, p.id, tc.reason)
+			if _, err := identity.ParseOp(text); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ParseOp: %v, want %q", err, tc.want)
+			}
+			signed, err := note.Sign(&note.Note{Text: text}, l.signers["xuhui-notary"])
+			if err != nil {
+				t.Skipf("a note cannot carry %q: %v", tc.reason, err)
+			}
+			// The note format itself refuses invalid UTF-8.
+			if _, err := l.apply(signed); err == nil || !strings.Contains(err.Error(), tc.want) && !strings.Contains(err.Error(), "not a signed note") {
+				t.Fatalf("Apply: %v, want %q", err, tc.want)
+			}
+			if a := l.accounts[p.id]; a.Status != identity.Approved || a.Version != 1 {
+				t.Fatalf("a refused operation changed the account: %+v", a)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		rn   identity.RealName
+		want string
+	}{
+		{identity.RealName{Name: "Mallory\x1b[2K\x1b[1Gacct-0 approved", IDType: "passport", IDNumber: "E1"}, "real_name.name: contains a control character (U+001B) at byte 7"},
+		{identity.RealName{Name: "Mallory", IDType: "passport", IDNumber: "E1\u2066"}, "real_name.id_number: contains a bidirectional formatting character (U+2066) at byte 2"},
+		{identity.RealName{Name: "Mallory", IDType: "pass\u0085port", IDNumber: "E1"}, "real_name.id_type: contains a control character (U+0085) at byte 4"},
+	} {
+		if err := tc.rn.Check(identity.Individual); err == nil || err.Error() != tc.want {
+			t.Errorf("Check(%+v): %v, want %q", tc.rn, err, tc.want)
+		}
+	}
+	if err := (&identity.RealName{Name: "张三", IDType: "resident-id", IDNumber: "110101199003070000"}).Check(identity.Individual); err != nil {
+		t.Errorf("a Chinese name: %v", err)
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // Action is what an operation does.
@@ -99,6 +102,11 @@ func (o *Op) check() error {
 	if err := validReason(o.Reason); err != nil {
 		return fmt.Errorf("identity operation: %w", err)
 	}
+	for _, f := range []struct{ name, v string }{{"network", o.Origin}, {"institution", o.Institution}, {"key algorithm", o.Alg}} {
+		if err := usertext.Field(f.name, f.v); err != nil {
+			return fmt.Errorf("identity operation: %w", err)
+		}
+	}
 	switch o.Action {
 	case Register:
 		if o.Version != 0 {
@@ -123,6 +131,15 @@ func (o *Op) check() error {
 	case AddKey:
 		if o.Alg == "" || strings.ContainsAny(o.Alg, " \n") || len(o.Public) == 0 {
 			return errors.New("identity operation: key algorithm or key missing")
+		}
+		// A key enters the network here; a weak one would let anyone
+		// sign as the account (suite.SignatureScheme.CheckPublicKey).
+		scheme, err := suite.SchemeByName(o.Alg)
+		if err != nil {
+			return fmt.Errorf("identity operation: %w", err)
+		}
+		if err := scheme.CheckPublicKey(o.Public); err != nil {
+			return fmt.Errorf("identity operation: the %s key: %w", o.Action, err)
 		}
 	case RevokeKey:
 		if len(o.Public) == 0 {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // RealName is the real-name data a depositor registers with. It never
@@ -39,7 +41,7 @@ func (r *RealName) Check(kind Kind) error {
 		if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 200 || strings.ContainsAny(v, "\n\r\t") || v != strings.TrimSpace(v) {
 			return fmt.Errorf("real_name.%s: at most 200 characters on one line, without surrounding spaces", name)
 		}
-		return nil
+		return usertext.Field("real_name."+name, v)
 	}
 	none := func(name, v string) error {
 		if v != "" {

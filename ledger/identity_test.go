@@ -6,16 +6,21 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
+	"fmt"
 	"strings"
 	"testing"
 
+	"filippo.io/edwards25519"
 	abci "github.com/cometbft/cometbft/abci/types"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 const institution = "validator0"
@@ -244,3 +249,88 @@ func BenchmarkDepositAuthorization(b *testing.B) {
 		}
 	}
 }
+
+// TestReviewerCannotSuspendStaff checks through the ledger that a
+// reviewer decides depositors only: its suspension of an admin is refused
+// by CheckTx and in a block, and changes nothing; the node may.
+func TestReviewerCannotSuspendStaff(t *testing.T) {
+	e := newEnv(t)
+	app, closeApp := e.open()
+	defer closeApp()
+	_, adminKey, _ := ed25519.GenerateKey(rand.Reader)
+	_, reviewerKey, _ := ed25519.GenerateKey(rand.Reader)
+	adminID, admin := accountKey(t, adminKey)
+	_, reviewer := accountKey(t, reviewerKey)
+	node := e.validators[0].logSigner
+	e.requireOK(e.block(app, 1, opTx(t, registration(adminKey, identity.Admin), admin, node),
+		opTx(t, registration(reviewerKey, identity.Reviewer), reviewer, node)))
+	suspend := opTx(t, &identity.Op{Origin: origin, Account: adminID, Version: 1, Action: identity.Suspend, Reason: "overruled"}, reviewer)
+	r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: suspend})
+	if err != nil || r.Code != ledger.CodeRefused || !strings.Contains(r.Log, "needs the signature of an approved admin of "+institution) {
+		t.Fatalf("CheckTx of a reviewer's suspension of an admin: %v %v", r, err)
+	}
+	res := e.block(app, 2, suspend)
+	if got := res.TxResults[0]; got.Code != ledger.CodeRefused {
+		t.Fatalf("a block applied a reviewer's suspension of an admin: %d %s", got.Code, got.Log)
+	}
+	if a := app.Account(adminID); a == nil || a.Status != identity.Approved || a.Version != 1 {
+		t.Fatalf("the admin after the refused suspension: %+v", a)
+	}
+	e.requireOK(e.block(app, 3, opTx(t, &identity.Op{Origin: origin, Account: adminID, Version: 1, Action: identity.Suspend, Reason: "left"}, node)))
+	if a := app.Account(adminID); a.Status != identity.Suspended {
+		t.Fatalf("the node's suspension of the admin: %+v", a)
+	}
+}
+
+// TestWeakKeysAreRefused checks the ledger with each refused key of the
+// golden vectors: a registration of it, attested by the node, and a
+// deposit under it with a signature ZIP-215 accepts for the keys of small
+// order, are both refused by CheckTx.
+func TestWeakKeysAreRefused(t *testing.T) {
+	e := newEnv(t)
+	app, closeApp := e.open()
+	defer closeApp()
+	node := e.validators[0].logSigner
+	forge := func() []byte {
+		var b [64]byte
+		rand.Read(b[:])
+		s, _ := edwards25519.NewScalar().SetUniformBytes(b[:])
+		return append(new(edwards25519.Point).ScalarBaseMult(s).Bytes(), s.Bytes()...)
+	}
+	for _, k := range suitetest.BadEd25519Keys() {
+		if k.Class == "length" {
+			continue
+		}
+		t.Run(k.Name, func(t *testing.T) {
+			id := identity.AccountID(institution, k.Key)
+			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 0\nregister %s depositor individual ed25519 %s %s\n",
+				origin, id, institution, base64.StdEncoding.EncodeToString(k.Key), strings.Repeat("07", 32))
+			vkey, _ := note.NewEd25519VerifierKey(id, k.Key)
+			v, _ := note.NewVerifier(vkey)
+			signed, err := note.Sign(&note.Note{Text: text}, forgedSigner{v, forge}, node)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: ledger.EncodeIdentityTx(signed)})
+			if err != nil || r.Code != ledger.CodeRefused || !strings.Contains(r.Log, "unusable public key") {
+				t.Fatalf("CheckTx of the registration: %v %v", r, err)
+			}
+			s := deposit.Signed{Statement: deposit.Statement{
+				Digests: []deposit.Digest{{Algorithm: deposit.SHA256, Value: make([]byte, 32)}}, Size: 1, Depositor: k.Key, IdempotencyKey: "weak",
+			}, Signature: forge()}
+			r, err = app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: ledger.EncodeDepositTx([][]byte{s.AppendBinary(nil)})})
+			if err != nil || r.Code != ledger.CodeBadSignature {
+				t.Fatalf("CheckTx of a deposit under the key: %v %v", r, err)
+			}
+		})
+	}
+}
+
+// forgedSigner signs with a made-up signature, as anyone can under a key
+// of small order.
+type forgedSigner struct {
+	note.Verifier
+	forge func() []byte
+}
+
+func (s forgedSigner) Sign([]byte) ([]byte, error) { return s.forge(), nil }

@@ -16,6 +16,8 @@ import (
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/jurichain/jurichain/suite"
 )
 
 // MaxSize bounds a policy file; the spec asks implementations to support
@@ -73,7 +75,7 @@ func Parse(text []byte) (*Policy, error) {
 	keys := map[string]bool{}
 	for i, line := range strings.Split(string(text), "\n") {
 		errf := func(format string, args ...any) error {
-			return fmt.Errorf("policy line %d: %s", i+1, fmt.Sprintf(format, args...))
+			return fmt.Errorf("policy line %d: %w", i+1, fmt.Errorf(format, args...))
 		}
 		for _, c := range []byte(line) {
 			if c != '\t' && (c < 0x20 || c == 0x7f) {
@@ -94,7 +96,7 @@ func Parse(text []byte) (*Policy, error) {
 				return nil, errf("log key: %v", err)
 			}
 			if err := addKey(keys, fields[1]); err != nil {
-				return nil, errf("%v", err)
+				return nil, errf("%w", err)
 			}
 			p.Logs = append(p.Logs, Log{VKey: fields[1], URL: at(fields, 2), v: v})
 		case "witness":
@@ -109,7 +111,7 @@ func Parse(text []byte) (*Policy, error) {
 				return nil, errf("witness key: %v", err)
 			}
 			if err := addKey(keys, fields[2]); err != nil {
-				return nil, errf("%v", err)
+				return nil, errf("%w", err)
 			}
 			defined[fields[1]] = true
 			p.Witnesses = append(p.Witnesses, Witness{Name: fields[1], VKey: fields[2], URL: at(fields, 3), v: v})
@@ -195,6 +197,13 @@ func addKey(keys map[string]bool, vkey string) error {
 	raw, err := base64.StdEncoding.DecodeString(parts[2])
 	if err != nil || len(raw) < 2 {
 		return fmt.Errorf("malformed key %q", vkey)
+	}
+	// Both key types a policy names (signed-note Ed25519 and
+	// tlog-cosignature/v1) carry an Ed25519 key after the algorithm byte;
+	// under a weak one anyone could sign checkpoints.
+	ed, _ := suite.SchemeByName("ed25519")
+	if err := ed.CheckPublicKey(raw[1:]); err != nil {
+		return fmt.Errorf("key %q: %w", vkey, err)
 	}
 	k := string(raw[1:])
 	if keys[k] {

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 type keys struct {
@@ -164,5 +166,43 @@ func TestFormatRoundTrip(t *testing.T) {
 	}
 	if again.Groups[0].Threshold != 3 || again.Logs[0].URL != "https://log.example" {
 		t.Fatalf("lost information: %+v", again)
+	}
+}
+
+// TestPolicyRefusesWeakKeys puts every refused 32-byte key of the golden
+// vectors on a log line and on a witness line: Parse refuses the policy,
+// naming the line.
+func TestPolicyRefusesWeakKeys(t *testing.T) {
+	k := newKeys(t, "jurichain.example/log", 1)
+	if _, err := policy.Parse([]byte(k.policy("any"))); err != nil {
+		t.Fatalf("a good policy: %v", err)
+	}
+	for _, bad := range suitetest.BadEd25519Keys() {
+		if bad.Class == "length" {
+			continue // note verifier keys cannot carry them
+		}
+		vkey, err := note.NewEd25519VerifierKey("jurichain.example/log", bad.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wkey, err := note.NewEd25519VerifierKey("witnessa", bad.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv, err := fnote.VKeyToCosignatureV1(wkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ name, text, line string }{
+			{"log", strings.Replace(k.policy("any"), k.logVKey, vkey, 1), "policy line 2"},
+			{"witness", strings.Replace(k.policy("any"), k.wVKeys[0], cv, 1), "policy line 4"},
+		} {
+			t.Run(bad.Name+"/"+c.name, func(t *testing.T) {
+				_, err := policy.Parse([]byte(c.text))
+				if !errors.Is(err, suite.ErrBadPublicKey) || !strings.Contains(err.Error(), c.line) {
+					t.Fatalf("Parse: %v, want ErrBadPublicKey on %s\n%s", err, c.line, c.text)
+				}
+			})
+		}
 	}
 }

@@ -130,6 +130,11 @@ func Verify(cs *suite.Suite, pol *policy.Policy, r *Receipt, ev Evidence) (*Prov
 	if err := mproof.VerifyInclusion(h, r.Index, cp.Size, h.HashLeaf(r.Leaf), r.Proof, cp.Hash); err != nil {
 		return nil, &CheckError{CheckInclusion, fmt.Errorf("entry %d is not in the tree of size %d: %w", r.Index, cp.Size, err)}
 	}
+	// A weak key would let anyone have made the signature, and its holder
+	// deny it: the deposit proves nothing about who made it.
+	if err := cs.Signature().CheckPublicKey(leaf.Depositor); err != nil {
+		return nil, &CheckError{CheckSignature, fmt.Errorf("the depositor key: %w", err)}
+	}
 	if !leaf.Verify(cs, cp.Origin) {
 		return nil, &CheckError{CheckSignature, errors.New("the depositor's signature does not verify")}
 	}
@@ -138,7 +143,9 @@ func Verify(cs *suite.Suite, pol *policy.Policy, r *Receipt, ev Evidence) (*Prov
 		return nil, &CheckError{CheckContent, fmt.Errorf("file SHA-256 %x differs from the deposited %x", ev.SHA256, leaf.SHA256())}
 	}
 	if ev.Opening != nil {
-		if err := ev.Opening.Validate(); err != nil {
+		// Wellformed, not Validate: an opening committed before the
+		// usertext rules still proves its metadata; printers escape it.
+		if err := ev.Opening.Wellformed(); err != nil {
 			return nil, &CheckError{CheckMetadata, err}
 		}
 		if ev.Opening.Commitment(cs) != leaf.MetadataCommitment {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/edwards25519"
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/testonly"
@@ -20,6 +21,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
 const origin = "test.example/log"
@@ -34,6 +36,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, n int, corruptSig int) *fixture {
 	t.Helper()
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	return newFixtureSigned(t, n, corruptSig, key.Public().(ed25519.PublicKey), func(m []byte) []byte { return ed25519.Sign(key, m) })
+}
+
+// newFixtureSigned is newFixture with deposits signed by sign under the
+// depositor key pub.
+func newFixtureSigned(t *testing.T, n int, corruptSig int, pub []byte, sign func([]byte) []byte) *fixture {
+	t.Helper()
 	cs := suite.International()
 	lskey, lvkey, _ := note.GenerateKey(rand.Reader, origin)
 	wskey, wvkey, _ := note.GenerateKey(rand.Reader, "court")
@@ -44,7 +54,6 @@ func newFixture(t *testing.T, n int, corruptSig int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	f := &fixture{pol: pol}
 	tree := testonly.New(cs.LogHasher())
 	var leaves [][]byte
@@ -54,9 +63,9 @@ func newFixture(t *testing.T, n int, corruptSig int) *fixture {
 		op := &deposit.Opening{Metadata: deposit.Metadata{Title: fmt.Sprintf("file %d", i), MediaType: "text/plain"}, Salt: bytes.Repeat([]byte{byte(i)}, 32)}
 		s := deposit.Signed{Statement: deposit.Statement{
 			Digests: []deposit.Digest{{Algorithm: deposit.SHA256, Value: sum[:]}}, Size: uint64(len(content)),
-			MetadataCommitment: op.Commitment(cs), Depositor: key.Public().(ed25519.PublicKey), IdempotencyKey: fmt.Sprintf("k%d", i),
+			MetadataCommitment: op.Commitment(cs), Depositor: pub, IdempotencyKey: fmt.Sprintf("k%d", i),
 		}}
-		s.Signature = ed25519.Sign(key, s.SigningMessage(origin))
+		s.Signature = sign(s.SigningMessage(origin))
 		if i == corruptSig {
 			s.Signature[5] ^= 1
 		}
@@ -172,5 +181,28 @@ func TestParseCanonicalOnly(t *testing.T) {
 	}
 	if !strings.HasPrefix(string(good), "c2sp.org/tlog-proof@v1\nextra ") {
 		t.Fatalf("receipt does not start as tlog-proof with extra data:\n%s", good)
+	}
+}
+
+// TestVerifyRefusesWeakDepositorKeys makes a log whose deposit is signed
+// under each refused key of the golden vectors, with a signature that
+// ZIP-215 accepts for the keys of small order: the receipt does not
+// verify, and the refusal names the key.
+func TestVerifyRefusesWeakDepositorKeys(t *testing.T) {
+	forge := func([]byte) []byte {
+		var b [64]byte
+		rand.Read(b[:])
+		s, _ := edwards25519.NewScalar().SetUniformBytes(b[:])
+		return append(new(edwards25519.Point).ScalarBaseMult(s).Bytes(), s.Bytes()...)
+	}
+	for _, k := range suitetest.BadEd25519Keys() {
+		t.Run(k.Name, func(t *testing.T) {
+			f := newFixtureSigned(t, 2, -1, k.Key, forge)
+			_, err := receipt.Verify(suite.International(), f.pol, f.receipts[1], f.evidence(1))
+			var ce *receipt.CheckError
+			if !errors.As(err, &ce) || ce.Check != receipt.CheckSignature || !errors.Is(err, suite.ErrBadPublicKey) {
+				t.Fatalf("got %v, want the depositor key refused", err)
+			}
+		})
 	}
 }

@@ -80,9 +80,13 @@ func (b *keyBatch) Verify() bool {
 	}
 	points[0].Set(edwards25519.NewGeneratorPoint())
 	for j, a := range b.keyList {
-		if _, err := points[1+n+j].SetBytes(a[:]); err != nil {
+		// Each distinct key is decoded once, and refused as Verify
+		// refuses it.
+		p, err := ed25519Point(a[:])
+		if err != nil {
 			return false
 		}
+		points[1+n+j].Set(p)
 	}
 	var zb [32]byte
 	sumZS := edwards25519.NewScalar()

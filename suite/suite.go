@@ -15,6 +15,7 @@ import (
 	"hash"
 	"io"
 
+	"filippo.io/edwards25519"
 	"github.com/hdevalence/ed25519consensus"
 	"github.com/transparency-dev/merkle"
 	"github.com/transparency-dev/merkle/rfc6962"
@@ -27,6 +28,11 @@ const HashSize = 32
 
 // ErrUnknownSuite is returned by ByName for a name no suite answers to.
 var ErrUnknownSuite = errors.New("unknown crypto suite")
+
+// ErrBadPublicKey is wrapped by the errors of CheckPublicKey: the key has
+// the wrong length, is not the canonical encoding of a point, or is a
+// point with which signatures verify that no private key made.
+var ErrBadPublicKey = errors.New("unusable public key")
 
 // Suite is a choice of hash and signature scheme. A Suite is immutable and
 // safe for concurrent use.
@@ -45,6 +51,12 @@ type SignatureScheme interface {
 	PublicKeySize() int
 	// SignatureSize is the length of an encoded signature.
 	SignatureSize() int
+	// CheckPublicKey reports why pub cannot be anyone's key, wrapping
+	// ErrBadPublicKey. Every key that enters a network (accounts, key
+	// additions, member cards, policies) and every key a verifier is
+	// given must pass it; Verify and batches never accept a signature
+	// under a key it refuses.
+	CheckPublicKey(pub []byte) error
 	// Verify reports whether sig is a valid signature of msg by pub.
 	Verify(pub, msg, sig []byte) bool
 	// NewBatch returns a verifier that checks many signatures at once.
@@ -98,6 +110,15 @@ func ByName(name string) (*Suite, error) {
 	return nil, fmt.Errorf("%w %q (known: intl)", ErrUnknownSuite, name)
 }
 
+// SchemeByName returns the signature scheme named alg, as identity
+// operations name the algorithm of an account key.
+func SchemeByName(alg string) (SignatureScheme, error) {
+	if alg == (ed25519Scheme{}).Name() {
+		return ed25519Scheme{}, nil
+	}
+	return nil, fmt.Errorf("key algorithm %q is not supported (known: ed25519)", alg)
+}
+
 // Name identifies the suite in genesis files.
 func (s *Suite) Name() string { return s.name }
 
@@ -131,8 +152,56 @@ func (ed25519Scheme) Name() string       { return "ed25519" }
 func (ed25519Scheme) PublicKeySize() int { return ed25519.PublicKeySize }
 func (ed25519Scheme) SignatureSize() int { return ed25519.SignatureSize }
 
+// CheckPublicKey refuses what ZIP-215 verification would accept but no
+// honest key is: encodings of y at or above the field prime (a second
+// encoding of a point), encodings that are not points, and the eight points
+// of small order (the identity among them), under which anyone can make a
+// signature of any message that verifies, so that the key's holder could
+// also deny its own signatures. A negative zero x (the sign bit set on
+// y = 1 or y = -1) encodes a point of small order and is refused as one.
+func (ed25519Scheme) CheckPublicKey(pub []byte) error {
+	_, err := ed25519Point(pub)
+	return err
+}
+
+// ed25519Point decodes an Ed25519 public key that CheckPublicKey accepts.
+func ed25519Point(pub []byte) (*edwards25519.Point, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%w: %d bytes, an ed25519 key has %d", ErrBadPublicKey, len(pub), ed25519.PublicKeySize)
+	}
+	if !canonicalY(pub) {
+		return nil, fmt.Errorf("%w: not a canonical ed25519 encoding (y is not reduced modulo 2^255-19)", ErrBadPublicKey)
+	}
+	p, err := new(edwards25519.Point).SetBytes(pub)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a point of the ed25519 curve", ErrBadPublicKey)
+	}
+	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
+		return nil, fmt.Errorf("%w: an ed25519 point of small order, for which anyone can make signatures", ErrBadPublicKey)
+	}
+	return p, nil
+}
+
+// canonicalY reports whether the y coordinate of a 32-byte encoding
+// (little-endian, without the sign bit) is below p = 2^255-19, whose
+// encoding is ed ff … ff 7f.
+func canonicalY(enc []byte) bool {
+	if enc[31]&0x7f != 0x7f || enc[0] < 0xed {
+		return true
+	}
+	for _, b := range enc[1:31] {
+		if b != 0xff {
+			return true
+		}
+	}
+	return false
+}
+
 func (ed25519Scheme) Verify(pub, msg, sig []byte) bool {
 	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	if _, err := ed25519Point(pub); err != nil {
 		return false
 	}
 	return ed25519consensus.Verify(pub, msg, sig)

@@ -15,6 +15,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // printAccount writes the outcome of an identity operation.
@@ -26,7 +27,7 @@ func printAccount(w io.Writer, info *api.AccountInfo) error {
 	if info.Applied != nil && !*info.Applied {
 		state = "submitted, not yet applied"
 	}
-	fmt.Fprintf(w, "account %s (%s %s at %s): %s, version %d — %s\n", info.ID, info.Kind, info.Role, info.Institution, info.Status, info.Version, state)
+	fmt.Fprintf(w, "account %s (%s %s at %s): %s, version %d — %s\n", usertext.Escape(info.ID), usertext.Escape(string(info.Kind)), usertext.Escape(string(info.Role)), usertext.Escape(info.Institution), usertext.Escape(string(info.Status)), info.Version, state)
 	return nil
 }
 
@@ -101,7 +102,7 @@ func newInvite() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "invitation code %s for %s, valid until %s\n", inv.Code, inv.Institution, inv.Expires.UTC().Format("2006-01-02 15:04 MST"))
+			fmt.Fprintf(cmd.OutOrStdout(), "invitation code %s for %s, valid until %s\n", usertext.Escape(inv.Code), usertext.Escape(inv.Institution), inv.Expires.UTC().Format("2006-01-02 15:04 MST"))
 			return nil
 		},
 	}
@@ -227,7 +228,7 @@ func newAccountEnroll() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s depositor at %s): approved\n", id, kind, s.status.Institution)
+			fmt.Fprintf(cmd.OutOrStdout(), "account %s (%s depositor at %s): approved\n", usertext.Escape(id), kind, usertext.Escape(s.status.Institution))
 			return nil
 		},
 	}
@@ -284,7 +285,7 @@ func newAccountList() *cobra.Command {
 				if rn := a.RealName; rn != nil {
 					name, doc = rn.Name, strings.TrimSpace(rn.IDType+" "+rn.IDNumber+rn.CreditCode)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Role, a.Kind, a.Status, name, doc)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", usertext.Escape(a.ID), usertext.Escape(string(a.Role)), usertext.Escape(string(a.Kind)), usertext.Escape(string(a.Status)), usertext.Escape(name), usertext.Escape(doc))
 			}
 			return tw.Flush()
 		},
@@ -447,7 +448,7 @@ func newToken() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", t.Token)
-			fmt.Fprintf(cmd.ErrOrStderr(), "token for %s, valid until %s; it is shown only once\n", t.Account, t.Expires.UTC().Format("2006-01-02"))
+			fmt.Fprintf(cmd.ErrOrStderr(), "token for %s, valid until %s; it is shown only once\n", usertext.Escape(t.Account), t.Expires.UTC().Format("2006-01-02"))
 			return nil
 		},
 	}

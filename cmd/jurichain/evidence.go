@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 func newGrant() *cobra.Command {
@@ -38,7 +39,7 @@ func newGrant() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: deposit %s to case %s at %s; access-trail entry %s\n", verb, g.Deposit, g.Case, g.Court, g.Trail.ID)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: deposit %s to case %s at %s; access-trail entry %s\n", verb, usertext.Escape(g.Deposit), usertext.Escape(g.Case), usertext.Escape(g.Court), usertext.Escape(g.Trail.ID))
 			return nil
 		},
 	}
@@ -90,10 +91,10 @@ func newCase() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintf(tw, "case %s at %s: %d deposits\n", ev.Case, ev.Court, len(ev.Deposits))
+			fmt.Fprintf(tw, "case %s at %s: %d deposits\n", usertext.Escape(ev.Case), usertext.Escape(ev.Court), len(ev.Deposits))
 			fmt.Fprintln(tw, "DEPOSIT\tNUMBER\tCERTIFIED\tSHA-256\tSIZE")
 			for _, d := range ev.Deposits {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", d.ID, *d.Index, d.Time.UTC().Format(time.RFC3339), d.Entry.Digests["sha256"], d.Entry.Size)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", usertext.Escape(d.ID), *d.Index, d.Time.UTC().Format(time.RFC3339), usertext.Escape(d.Entry.Digests["sha256"]), d.Entry.Size)
 			}
 			return tw.Flush()
 		},
@@ -181,7 +182,7 @@ so 'jurichain verify DIR/N.json' proves the record offline.`,
 			}
 			w := cmd.OutOrStdout()
 			for i, e := range tr.Entries {
-				fmt.Fprintf(w, "%d\t%s\t%s\n", i+1, e.Status, bytes.TrimSpace(e.Record))
+				fmt.Fprintf(w, "%d\t%s\t%s\n", i+1, usertext.Escape(e.Status), usertext.Escape(string(bytes.TrimSpace(e.Record))))
 				if outDir == "" {
 					continue
 				}

@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/usertext"
 )
 
 func main() {
@@ -40,7 +42,7 @@ func (e *hintError) Unwrap() error { return e.err }
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
 func printError(err error) {
-	fmt.Fprintf(os.Stderr, "jurichain: error: %v\n", err)
+	fmt.Fprintf(os.Stderr, "jurichain: error: %s\n", usertext.EscapeLines(err.Error())) // messages may quote a node's answer
 	var h *hintError
 	if errors.As(err, &h) {
 		fmt.Fprintf(os.Stderr, "jurichain: hint: %s\n", h.hint)

@@ -14,6 +14,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 func newStatus() *cobra.Command {
@@ -33,7 +34,7 @@ func newStatus() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "origin:     %s\nsuite:      %s\nnode:       %s (height %d, %d peers, %d transactions in mempool)\nfinal tree: %d deposits, root %s\n\n",
-				st.Origin, st.Suite, st.Institution, st.Height, st.Peers, st.MempoolSize, st.TreeSize, base64.StdEncoding.EncodeToString(st.RootHash))
+				usertext.Escape(st.Origin), usertext.Escape(st.Suite), usertext.Escape(st.Institution), st.Height, st.Peers, st.MempoolSize, st.TreeSize, base64.StdEncoding.EncodeToString(st.RootHash))
 			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "VALIDATOR\tKIND\tPOWER\tHEIGHT\tFINAL SIZE\tREPLICA SIZE\tLATEST COSIGNED SIZE\tCOSIGNED AT")
 			for _, v := range st.Validators {
@@ -45,12 +46,12 @@ func newStatus() *cobra.Command {
 				if !v.CosignedAt.IsZero() {
 					at = v.CosignedAt.Format(time.RFC3339)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Institution, v.Kind, v.Power, height, final, replica, v.CosignedSize, at)
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s\n", usertext.Escape(v.Institution), usertext.Escape(v.Kind), v.Power, height, final, replica, v.CosignedSize, at)
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "\nlatest final checkpoint:\n%s", st.Checkpoint)
+			fmt.Fprintf(w, "\nlatest final checkpoint:\n%s", usertext.EscapeLines(st.Checkpoint))
 			return nil
 		},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/usertext"
 )
 
 // verifyFailed is a verification that ran and found a check failing
@@ -117,32 +118,32 @@ func sha256File(path string) ([]byte, error) {
 
 func printProven(w io.Writer, file string, p *receipt.Proven) {
 	l := p.Leaf
-	fmt.Fprintf(w, "VERIFIED %s\n", file)
+	fmt.Fprintf(w, "VERIFIED %s\n", usertext.Escape(file))
 	fmt.Fprintf(w, "  content:        sha256 %s (%d bytes)\n", hex.EncodeToString(l.SHA256()), l.Size)
 	fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
 	fmt.Fprintf(w, "  certified time: %s (block %d)\n", p.CertifiedTime().UTC().Format(time.RFC3339Nano), l.Height)
-	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", p.Origin(), l.Index, p.Checkpoint.Size)
-	fmt.Fprintf(w, "  cosigned by:    %s\n", strings.Join(p.Cosigners, ", "))
-	fmt.Fprintf(w, "  idempotency:    %s\n", l.IdempotencyKey)
+	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", usertext.Escape(p.Origin()), l.Index, p.Checkpoint.Size)
+	fmt.Fprintf(w, "  cosigned by:    %s\n", usertext.Escape(strings.Join(p.Cosigners, ", ")))
+	fmt.Fprintf(w, "  idempotency:    %s\n", usertext.Escape(l.IdempotencyKey))
 	if m := p.Metadata; m != nil {
 		fmt.Fprintf(w, "  metadata:       proven by the opening\n")
-		fmt.Fprintf(w, "    title:        %s\n", m.Title)
-		fmt.Fprintf(w, "    media type:   %s\n", m.MediaType)
+		fmt.Fprintf(w, "    title:        %s\n", usertext.Escape(m.Title))
+		fmt.Fprintf(w, "    media type:   %s\n", usertext.Escape(m.MediaType))
 		if m.CaseRef != "" {
-			fmt.Fprintf(w, "    case:         %s\n", m.CaseRef)
+			fmt.Fprintf(w, "    case:         %s\n", usertext.Escape(m.CaseRef))
 		}
 		if c := m.Capture; c != nil {
 			if c.Time != "" {
-				fmt.Fprintf(w, "    captured at:  %s\n", c.Time)
+				fmt.Fprintf(w, "    captured at:  %s\n", usertext.Escape(c.Time))
 			}
 			if c.Latitude != nil {
 				fmt.Fprintf(w, "    location:     %v, %v\n", *c.Latitude, *c.Longitude)
 			}
 			if c.Device != "" {
-				fmt.Fprintf(w, "    device:       %s\n", c.Device)
+				fmt.Fprintf(w, "    device:       %s\n", usertext.Escape(c.Device))
 			}
 			if c.SourceURL != "" {
-				fmt.Fprintf(w, "    source:       %s\n", c.SourceURL)
+				fmt.Fprintf(w, "    source:       %s\n", usertext.Escape(c.SourceURL))
 			}
 		}
 	} else {

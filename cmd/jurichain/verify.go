@@ -36,7 +36,8 @@ func newVerify() *cobra.Command {
 		Long: `Verify recomputes the file's SHA-256 and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
 entry, the Merkle inclusion proof, the depositor's signature, the content
-digest and, when FILE.meta.json is present, the metadata. It prints what
+digest and, when the opening beside the receipt (FILE.meta.json beside
+FILE.tlog-proof) is present, the metadata. It prints what
 is proven and exits 0 only when every check holds (1 when one fails).
 RECEIPT defaults to FILE.tlog-proof.`,
 		Args: cobra.RangeArgs(1, 2),
@@ -74,8 +75,14 @@ RECEIPT defaults to FILE.tlog-proof.`,
 			}
 			ev := receipt.Evidence{SHA256: sum}
 			if metaFile == "" {
-				if _, err := os.Stat(file + metaExtension); err == nil {
-					metaFile = file + metaExtension
+				// The opening sits beside its receipt: FILE.2.meta.json
+				// with FILE.2.tlog-proof.
+				guess := strings.TrimSuffix(rfile, receipt.FileExtension) + metaExtension
+				if !strings.HasSuffix(rfile, receipt.FileExtension) {
+					guess = file + metaExtension
+				}
+				if _, err := os.Stat(guess); err == nil {
+					metaFile = guess
 				}
 			}
 			if metaFile != "" {

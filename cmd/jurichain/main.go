@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -39,8 +40,15 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
+// apiFlags names, in the node's error messages, the flags that set the
+// API's query parameters, so a message tells a command-line user what to
+// type.
+func apiFlags(msg string) string {
+	return strings.NewReplacer("(?case=)", "(--case)", "(?code=)", "(--code)", "(?status=)", "(--status)", "(?wait=)", "(--wait)").Replace(msg)
+}
+
 func printError(err error) {
-	fmt.Fprintf(os.Stderr, "jurichain: error: %v\n", err)
+	fmt.Fprintf(os.Stderr, "jurichain: error: %s\n", apiFlags(err.Error()))
 	var h *hintError
 	if errors.As(err, &h) {
 		fmt.Fprintf(os.Stderr, "jurichain: hint: %s\n", h.hint)

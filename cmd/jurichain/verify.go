@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -96,11 +97,15 @@ RECEIPT defaults to FILE.tlog-proof.`,
 				}
 				ev.Opening = &op
 			}
+			if origin, _, _ := strings.Cut(string(rc.Checkpoint), "\n"); origin != pol.Origin() {
+				return &verifyFailed{&receipt.CheckError{Check: receipt.CheckCheckpoint,
+					Err: fmt.Errorf("the networks differ: the receipt is from the log %q, the policy %s is for %q", origin, policyFile, pol.Origin())}}
+			}
 			p, err := receipt.Verify(suite.International(), pol, rc, ev)
 			if err != nil {
 				return &verifyFailed{err}
 			}
-			printProven(cmd.OutOrStdout(), file, p)
+			printProven(cmd.OutOrStdout(), file, p, isLogKey(pol, p.Leaf.Depositor))
 			return nil
 		},
 	}
@@ -122,11 +127,32 @@ func sha256File(path string) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-func printProven(w io.Writer, file string, p *receipt.Proven) {
+// isLogKey reports whether pub is the log key of one of the policy's
+// nodes: the key a node deposits its access-trail records with.
+func isLogKey(pol *policy.Policy, pub []byte) bool {
+	for _, l := range pol.Logs {
+		// A note verifier key is name+hash+base64(algorithm byte, key).
+		parts := strings.Split(l.VKey, "+")
+		if len(parts) != 3 {
+			continue
+		}
+		k, err := base64.StdEncoding.DecodeString(parts[2])
+		if err == nil && len(k) > 1 && bytes.Equal(k[1:], pub) {
+			return true
+		}
+	}
+	return false
+}
+
+func printProven(w io.Writer, file string, p *receipt.Proven, byNode bool) {
 	l := p.Leaf
 	fmt.Fprintf(w, "VERIFIED %s\n", file)
 	fmt.Fprintf(w, "  content:        sha256 %s (%d bytes)\n", hex.EncodeToString(l.SHA256()), l.Size)
-	fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	if byNode {
+		fmt.Fprintf(w, "  deposited by:   a member node of the network (its log key, as for access-trail records) ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	} else {
+		fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	}
 	fmt.Fprintf(w, "  certified time: %s (block %d)\n", p.CertifiedTime().UTC().Format(time.RFC3339Nano), l.Height)
 	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", p.Origin(), l.Index, p.Checkpoint.Size)
 	fmt.Fprintf(w, "  cosigned by:    %s\n", strings.Join(p.Cosigners, ", "))

@@ -29,11 +29,20 @@ type credentials struct {
 func (c *credentials) flags(cmd *cobra.Command, keyHelp string) {
 	f := cmd.Flags()
 	c.flagSet = f
-	f.StringVar(&c.servers, "server", "http://127.0.0.1:8080", "node API URL; several, comma-separated, are tried in turn (default with --home: that node's)")
+	f.StringVar(&c.servers, "server", defaultServer(), "node API URL; several, comma-separated, are tried in turn (default with --home: that node's; else $JURICHAIN_SERVER)")
 	f.StringVar(&c.keyFile, "key", defaultKeyFile(), keyHelp)
 	f.StringVar(&c.account, "account", "", "your account id, if your key is not the one the account was registered with (after a key rotation)")
 	f.StringVar(&c.home, "home", "", "act as the institution itself, signing with the node key of this node home (operators)")
 	f.StringVar(&c.token, "token", os.Getenv("JURICHAIN_TOKEN"), "authenticate with this API token instead of signing (default: $JURICHAIN_TOKEN)")
+}
+
+// defaultServer is the node API URL commands use without --server:
+// $JURICHAIN_SERVER, else a node on this machine's default port.
+func defaultServer() string {
+	if s := os.Getenv("JURICHAIN_SERVER"); s != "" {
+		return s
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // session is a connected, authenticated client.

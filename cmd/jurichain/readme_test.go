@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/jurichain/jurichain/node"
 )
 
 // TestMain lets the test binary run as the jurichain command inside test
@@ -25,8 +27,9 @@ func TestMain(m *testing.M) {
 var update = flag.Bool("update", false, "rewrite testdata/readme.txtar from README.md")
 
 // readmeSections are the README walkthroughs TestREADME runs, in order:
-// the second continues with the node and files of the first.
-var readmeSections = []string{"Five minutes", "Accounts, review, the evidence vault and court cases"}
+// each continues with the nodes and files of the ones before. Of "A
+// network of four institutions" it runs the first block, the testnet.
+var readmeSections = []string{"Five minutes", "Accounts, review, the evidence vault and court cases", "A network of four institutions"}
 
 // TestREADME runs the README's walkthroughs as written. The script
 // testdata/readme.txtar is generated from README.md: each command of the
@@ -95,9 +98,15 @@ func freeAddrs(n int) ([]string, error) {
 	return out, nil
 }
 
-// cmdWaitReady waits until the node at $JURICHAIN_SERVER answers.
-func cmdWaitReady(ts *testscript.TestScript, neg bool, _ []string) {
+// cmdWaitReady waits until the node at $JURICHAIN_SERVER answers, or the
+// one of the node home named: waitready [HOME].
+func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 	url := ts.Getenv("JURICHAIN_SERVER") + "/healthz"
+	if len(args) == 1 {
+		settings, err := node.Home(ts.MkAbs(args[0])).LoadSettings()
+		ts.Check(err)
+		url = localURL(settings.HTTP) + "/healthz"
+	}
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(url)
@@ -156,7 +165,11 @@ func readmeSteps(readme string, sections []string) ([]step, error) {
 		if end := strings.Index(body, "\n## "); end >= 0 {
 			body = body[:end]
 		}
-		for _, block := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(body, -1) {
+		blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(body, -1)
+		if name == "A network of four institutions" && len(blocks) > 1 {
+			blocks = blocks[:1] // the rest shows placeholders
+		}
+		for _, block := range blocks {
 			lines := strings.Split(strings.TrimSuffix(block[1], "\n"), "\n")
 			for i := 0; i < len(lines); i++ {
 				l := lines[i]
@@ -182,7 +195,7 @@ func readmeSteps(readme string, sections []string) ([]step, error) {
 
 // variable matches what differs from run to run and is used by later
 // commands: account ids and invitation or share codes.
-var variable = regexp.MustCompile(`\bacct-[0-9a-f]{20}\b|\b[A-Z2-7]{16,}\b`)
+var variable = regexp.MustCompile(`\bacct-[0-9a-f]{20}\b|\b[A-Z2-7]{16,}\b|http://127\.0\.0\.1:\d+`)
 
 // readmeScript turns the walkthroughs into a test script.
 func readmeScript(readme string, sections []string) (string, error) {
@@ -203,6 +216,12 @@ func readmeScript(readme string, sections []string) (string, error) {
 			fmt.Fprintf(&b, "exec jurichain init --p2p tcp://$P2PADDR --http $HTTPADDR\n")
 			fmt.Fprintf(&b, "exec jurichain serve --log-level warn &\n")
 			fmt.Fprintf(&b, "waitready\n")
+			continue
+		}
+		if home, ok := strings.CutPrefix(cmd, "./jurichain serve --home "); ok && !strings.Contains(home, " ") {
+			// A node home written by testnet, with its own free ports.
+			fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &\n", home)
+			fmt.Fprintf(&b, "waitready %s\n", home)
 			continue
 		}
 		for token, v := range vars {
@@ -252,13 +271,16 @@ func outputRegexp(line string, vars map[string]string) (re string, names []strin
 		case variable.MatchString(tok):
 			v, ok := vars[tok]
 			if !ok {
-				v = "V_" + strings.NewReplacer("-", "_").Replace(tok)
+				v = "V_" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(tok, "_")
 				vars[tok] = v
 			}
 			names = append(names, v)
-			if strings.HasPrefix(tok, "acct-") {
+			switch {
+			case strings.HasPrefix(tok, "acct-"):
 				b.WriteString(`(acct-[0-9a-f]{20})`)
-			} else {
+			case strings.HasPrefix(tok, "http://"):
+				b.WriteString(`(http://127\.0\.0\.1:\d+)`)
+			default:
 				b.WriteString(`([A-Z2-7]{16,})`)
 			}
 		default:

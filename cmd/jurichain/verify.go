@@ -132,7 +132,7 @@ func sha256File(path string) ([]byte, error) {
 func isLogKey(pol *policy.Policy, pub []byte) bool {
 	for _, l := range pol.Logs {
 		// A note verifier key is name+hash+base64(algorithm byte, key).
-		parts := strings.Split(l.VKey, "+")
+		parts := strings.SplitN(l.VKey, "+", 3)
 		if len(parts) != 3 {
 			continue
 		}

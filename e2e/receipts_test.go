@@ -3,7 +3,9 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -259,4 +264,79 @@ func TestDepositNeverOverwritesEvidence(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSubmitAnswersWithReceipts checks that a submission asked for
+// ?receipts=true answers each committed deposit with the receipt GET
+// /v1/deposits/{id} gives, for a batch and for one deposit, that a
+// submission without it stays as short as before, and that another value
+// is refused naming the parameter.
+func TestSubmitAnswersWithReceipts(t *testing.T) {
+	n := initNode(t)
+	n.start()
+	key, c := n.newDepositor()
+	ctx := t.Context()
+	origin := n.status().Origin
+	pol := n.policy()
+
+	batch := []api.Deposit{prepare(t, origin, key, "receipt 0", "r-0"), prepare(t, origin, key, "receipt 1", "r-1")}
+	res, err := c.SubmitForReceipts(ctx, batch, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Status != api.StatusCommitted || r.Receipt == "" {
+			t.Fatalf("result %d: %s, receipt %q", i, r.Status, r.Receipt)
+		}
+		info, err := c.Deposit(ctx, r.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := receipt.Parse([]byte(r.Receipt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(fmt.Sprintf("receipt %d", i)))
+		if _, err := receipt.Verify(suite.International(), pol, rc, receipt.Evidence{SHA256: sum[:]}); err != nil {
+			t.Fatalf("result %d: the receipt does not verify: %v", i, err)
+		}
+		if info.Receipt != r.Receipt {
+			t.Errorf("result %d: the submission's receipt is not the one GET gives", i)
+		}
+	}
+
+	// One deposit, not a batch: the answer is the result itself.
+	body := mustJSON(prepare(t, origin, key, "receipt single", "r-s"))
+	code, data, err := c.Raw(ctx, "POST", "/v1/deposits?wait=10s&receipts=true", []byte(body))
+	var one api.Result
+	if err != nil || code != 200 || json.Unmarshal(data, &one) != nil || one.Receipt == "" {
+		t.Fatalf("a single deposit with ?receipts=true: %d %v %s", code, err, data)
+	}
+	// Without ?receipts, none.
+	again, err := c.Submit(ctx, batch, 10*time.Second)
+	if err != nil || again[0].Receipt != "" {
+		t.Fatalf("a submission without ?receipts carries receipts: %v %+v", err, again)
+	}
+	code, data, err = c.Raw(ctx, "POST", "/v1/deposits?receipts=yes", []byte(body))
+	if err != nil || code != 400 || !strings.Contains(string(data), "receipts:") {
+		t.Fatalf("?receipts=yes: %d %v %s", code, err, data)
+	}
+}
+
+// TestUnknownAccountErrorNamesTheKeyOnce deposits with a key no account
+// has: the error names the account id once.
+func TestUnknownAccountErrorNamesTheKeyOnce(t *testing.T) {
+	n := initNode(t)
+	n.start()
+	key, err := suite.International().Signature().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), "f.txt")
+	os.WriteFile(f, []byte("x"), 0o644)
+	_, errOut, code := run(t, nil, "deposit", "--server", n.URL, "--key", keyFile(t, key), f)
+	id := identity.AccountID(n.status().Institution, key.Public())
+	if code == 0 || strings.Count(errOut, id) != 1 || !strings.Contains(errOut, "no such account") {
+		t.Fatalf("deposit with an unknown key: exit %d, want the account id %s once:\n%s", code, id, errOut)
+	}
 }

@@ -337,7 +337,7 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 	f := cmd.Flags()
 	f.BoolVar(&upload, "upload", false, "also upload each original to the node's vault (encrypted at rest), after its deposit commits")
 	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
-	f.StringVar(&policyFile, "policy", "", "check each receipt against this tlog-policy file before writing it (default: the node home's with --home, else the policy the node serves)")
+	f.StringVar(&policyFile, "policy", "", "check each receipt against this tlog-policy file before writing it (default: the node home's with --home, or ./jurichain-data's of the same network, else the policy the node serves)")
 	f.StringVar(&title, "title", "", "title (default: the file name)")
 	f.StringVar(&mediaTypeFlag, "media-type", "", "media type (default: from the file name or content)")
 	f.StringVar(&caseRef, "case-ref", "", "case or subject reference")

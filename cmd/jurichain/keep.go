@@ -19,12 +19,22 @@ import (
 
 // receiptPolicy finds the trust policy that receipts from the node are
 // checked against: --policy FILE, else the policy of the node home given
-// with --home, else the one the node itself serves. Only the first two are
-// independent of the node; for the last, a note on w says so.
+// with --home, else that of the default node home in the current directory
+// when it is of the node's network, else the one the node itself serves.
+// Only the first three are independent of what the node answers; for the
+// last, a note on w says so.
 func receiptPolicy(ctx context.Context, s *session, file, home string, w io.Writer) (*policy.Policy, error) {
 	source := file
 	var text []byte
 	var err error
+	if file == "" && home == "" {
+		local := node.Home(defaultHome).PolicyFile()
+		if b, err := os.ReadFile(local); err == nil {
+			if pol, err := policy.Parse(b); err == nil && pol.Origin() == s.status.Origin {
+				return pol, nil
+			}
+		}
+	}
 	switch {
 	case file != "":
 		text, err = os.ReadFile(file)

@@ -307,6 +307,9 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 				k, err := keepChecked(ctx, c, pol, in, outDir, deps[i], res, openings[i])
 				var bad *badReceipt
 				if errors.As(err, &bad) {
+					if upload {
+						err = fmt.Errorf("%w; the original was not uploaded", err)
+					}
 					failed = append(failed, fmt.Sprintf("%s: %v", in.path, err))
 					continue
 				}

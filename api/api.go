@@ -63,6 +63,9 @@ type Result struct {
 	Height uint64 `json:"height,omitempty"`
 	// Time is the certified time: the block time agreed by the validators.
 	Time *time.Time `json:"time,omitempty"`
+	// Receipt is the deposit's tlog-proof once committed: in answers to
+	// GET /v1/deposits/{id}, and to a submission asked for ?receipts=true.
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // SubmitResponse answers a batch submission, one result per deposit in
@@ -88,8 +91,6 @@ type DepositInfo struct {
 	Result
 	Entry  *Entry `json:"entry,omitempty"`
 	TxHash string `json:"tx_hash,omitempty"`
-	// Receipt is the deposit's tlog-proof, once committed.
-	Receipt string `json:"receipt,omitempty"`
 }
 
 // DepositList answers GET /v1/deposits?sha256=.

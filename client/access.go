@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -185,12 +186,27 @@ func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (int
 	return resp.StatusCode, data, err
 }
 
+// EnrollWait bounds Enroll when its context has no deadline.
+const EnrollWait = 2 * time.Minute
+
+// ErrNotApplied is returned when an operation the node accepted did not
+// take effect on the ledger in time: the network commits nothing while
+// more than a third of the voting power is down.
+var ErrNotApplied = errors.New("not applied on the ledger in time")
+
 // Enroll registers key as an approved depositor account in one go, as an
 // institution does for a person at its counter: the client, authenticated
 // as a reviewer or the node, issues an invitation; the key registers with
 // it; approver (the same reviewer's or the node's signer) approves. It
-// returns the account id.
+// returns the account id. It waits until ctx ends, or EnrollWait when ctx
+// has no deadline, for each step to apply; when one does not, the error
+// wraps ErrNotApplied and says which.
 func (c *Client) Enroll(ctx context.Context, origin, institution string, key suite.PrivateKey, kind identity.Kind, rn identity.RealName, approver note.Signer) (string, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, EnrollWait)
+		defer cancel()
+	}
 	inv, err := c.Invite(ctx, "1h")
 	if err != nil {
 		return "", fmt.Errorf("issuing an invitation: %w", err)
@@ -213,34 +229,55 @@ func (c *Client) Enroll(ctx context.Context, origin, institution string, key sui
 	if err != nil {
 		return "", err
 	}
-	if _, err := c.Register(ctx, api.RegistrationRequest{Invitation: inv.Code, RealName: rn, Salt: salt, Note: string(signed)}); err != nil {
+	info, err := c.Register(ctx, api.RegistrationRequest{Invitation: inv.Code, RealName: rn, Salt: salt, Note: string(signed)})
+	if err != nil && ctx.Err() != nil {
+		return "", fmt.Errorf("the registration of account %s was sent but %w: the node had not answered when the wait ended (%w); is more than a third of the network's voting power down? ('jurichain status' shows each validator's latest cosignature)", op.Account, ErrNotApplied, ctx.Err())
+	}
+	if err != nil {
 		return "", fmt.Errorf("registering: %w", err)
+	}
+	// Approving an account the ledger does not hold yet would be refused
+	// as "no account": wait for the registration first.
+	if info.Account == nil {
+		if _, err := c.awaitAccount(ctx, op.Account, func(*api.AccountInfo) bool { return true }); err != nil {
+			return "", fmt.Errorf("the registration of account %s was accepted by the node but %w: %w", op.Account, ErrNotApplied, err)
+		}
 	}
 	approve := &identity.Op{Origin: origin, Account: op.Account, Version: 1, Action: identity.Approve}
 	if signed, err = approve.Sign(approver); err != nil {
 		return "", err
 	}
-	info, err := c.Identity(ctx, signed)
-	if err != nil {
+	if info, err = c.Identity(ctx, signed); err != nil && ctx.Err() != nil {
+		return "", fmt.Errorf("the approval of account %s was sent but %w: the node had not answered when the wait ended (%w)", op.Account, ErrNotApplied, ctx.Err())
+	} else if err != nil {
 		return "", fmt.Errorf("approving: %w", err)
 	}
-	// The node waits a while for the approval to apply; a busy network may
-	// take longer, so keep asking until ctx ends.
-	for info.Account == nil || info.Status != identity.Approved {
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("account %s was not approved in time: %w", op.Account, ctx.Err())
-		case <-time.After(time.Second):
-		}
-		accs, err := c.Accounts(ctx, string(identity.Approved))
-		if err != nil {
-			return "", err
-		}
-		for _, a := range accs {
-			if a.ID == op.Account {
-				info = &a
-			}
+	if info.Account == nil || info.Status != identity.Approved {
+		if _, err := c.awaitAccount(ctx, op.Account, func(a *api.AccountInfo) bool { return a.Status == identity.Approved }); err != nil {
+			return "", fmt.Errorf("the approval of account %s was accepted by the node but %w: %w", op.Account, ErrNotApplied, err)
 		}
 	}
 	return op.Account, nil
+}
+
+// awaitAccount asks for the institution's account id every second until
+// done accepts it or ctx ends, and says which when it ends.
+func (c *Client) awaitAccount(ctx context.Context, id string, done func(*api.AccountInfo) bool) (*api.AccountInfo, error) {
+	start := time.Now()
+	for {
+		accs, err := c.Accounts(ctx, "")
+		if err != nil && ctx.Err() == nil {
+			return nil, err
+		}
+		for i := range accs {
+			if accs[i].ID == id && done(&accs[i]) {
+				return &accs[i], nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("gave up after %s (is more than a third of the network's voting power down? 'jurichain status' shows each validator's latest cosignature)", time.Since(start).Round(time.Second))
+		case <-time.After(time.Second):
+		}
+	}
 }

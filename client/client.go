@@ -187,8 +187,27 @@ func (c *Client) Submit(ctx context.Context, deps []api.Deposit, wait time.Durat
 
 // SubmitRaw sends an already encoded SubmitRequest batch.
 func (c *Client) SubmitRaw(ctx context.Context, body []byte, wait time.Duration) ([]api.Result, error) {
+	return c.submit(ctx, body, waitQuery(wait))
+}
+
+// SubmitForReceipts is Submit asking the node to put each committed
+// deposit's receipt in its result, which saves a request per deposit.
+// The receipts are as the node sent them: check them before keeping them.
+func (c *Client) SubmitForReceipts(ctx context.Context, deps []api.Deposit, wait time.Duration) ([]api.Result, error) {
+	body, err := json.Marshal(api.SubmitRequest{Deposits: deps})
+	if err != nil {
+		return nil, err
+	}
+	q := "?receipts=true"
+	if wait > 0 {
+		q += "&wait=" + wait.String()
+	}
+	return c.submit(ctx, body, q)
+}
+
+func (c *Client) submit(ctx context.Context, body []byte, query string) ([]api.Result, error) {
 	var resp api.SubmitResponse
-	if err := c.do(ctx, http.MethodPost, "/v1/deposits"+waitQuery(wait), nil, body, &resp); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/deposits"+query, nil, body, &resp); err != nil {
 		return nil, err
 	}
 	return resp.Results, nil

@@ -105,7 +105,7 @@ func TestWalkthrough(t *testing.T) {
 	// Another network's policy.
 	other := initNode(t)
 	_, errOut, code = run(t, nil, "verify", "--policy", other.policyFile(), photo)
-	if code != 1 || !strings.Contains(errOut, "checkpoint signatures") {
+	if code != 1 || !strings.Contains(errOut, "checkpoint signatures: the networks differ") || !strings.Contains(errOut, n.status().Origin) || !strings.Contains(errOut, other.policy().Origin()) {
 		t.Fatalf("verify under another network's policy: exit %d, %s", code, errOut)
 	}
 

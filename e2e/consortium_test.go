@@ -386,6 +386,22 @@ func TestConsortiumTwoOfFourKilled(t *testing.T) {
 	if ids := l.submit(ctx, c, 10, 3*time.Second); len(ids) != 0 {
 		t.Fatalf("%d deposits committed with two of four validators down", len(ids))
 	}
+	// Enrolling a depositor cannot succeed without a quorum: it must say
+	// the registration was not applied, within its deadline. --home alone
+	// names that node's API.
+	key := filepath.Join(t.TempDir(), "depositor.key")
+	if _, errOut, code := run(t, nil, "keygen", "--out", key); code != 0 {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	start := time.Now()
+	out, errOut, code := run(t, nil, "account", "enroll", "--home", nw.nodes[0].home, "--depositor-key", key, "--wait", "8s",
+		"--name", "Zhang San", "--id-type", "resident-id", "--id-number", "110101199003071234")
+	if code == 0 || !strings.Contains(errOut, "registration of account") || !strings.Contains(errOut, "not applied") || strings.Contains(errOut, "no account") {
+		t.Fatalf("account enroll with two of four validators down: exit %d\n%s%s", code, out, errOut)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("account enroll with --wait 8s took %v", d)
+	}
 	final := nw.nodes[0].status().TreeSize
 	time.Sleep(2 * time.Second)
 	for _, n := range nw.nodes[:2] {

@@ -115,7 +115,7 @@ func initNode(t testing.TB) *node {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "node")
 	addrs := freePorts(t, 2)
-	if out, errOut, code := run(t, nil, "init", "--home", home, "--p2p", "tcp://"+addrs[0]); code != 0 {
+	if out, errOut, code := run(t, nil, "init", "--home", home, "--p2p", "tcp://"+addrs[0], "--http", addrs[1]); code != 0 {
 		t.Fatalf("init: %s %s", out, errOut)
 	}
 	return &node{t: t, home: home, http: addrs[1], URL: "http://" + addrs[1]}
@@ -134,6 +134,9 @@ func (n *node) start() {
 	n.done, n.killed, n.stopped = make(chan struct{}), false, false
 	running.add(n)
 	go func() { n.cmd.Wait(); running.remove(n); close(n.done) }()
+	// Registered before stop, so it runs after it, with the whole log.
+	log := n.log
+	n.t.Cleanup(func() { n.printLogOnFailure(log) })
 	n.t.Cleanup(n.stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -152,6 +155,22 @@ func (n *node) start() {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// logTail is how much of a node's log a failed test prints.
+const logTail = 8 << 10
+
+// printLogOnFailure prints the end of a run's log of the node if the test
+// failed, so a failure shows what the node was doing.
+func (n *node) printLogOnFailure(b *syncBuffer) {
+	if !n.t.Failed() {
+		return
+	}
+	log := b.String()
+	if len(log) > logTail {
+		log = "…" + log[len(log)-logTail:]
+	}
+	n.t.Logf("log of the node in %s (%s), last %d bytes:\n%s", n.home, n.URL, logTail, log)
 }
 
 // syncBuffer is a process's output, readable while the process writes.

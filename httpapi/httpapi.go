@@ -267,6 +267,44 @@ func parseWait(r *http.Request) (time.Duration, error) {
 	return min(d, MaxWait), nil
 }
 
+// parseReceipts reads ?receipts=true, which asks a submission's answer to
+// carry the receipt of each committed deposit. It is opt-in because
+// receipts make the answer to a large batch several times longer.
+func parseReceipts(r *http.Request) (bool, error) {
+	switch v := r.URL.Query().Get("receipts"); v {
+	case "":
+		return false, nil
+	case "true", "false":
+		return v == "true", nil
+	default:
+		return false, invalid("receipts: %q is neither true nor false", v)
+	}
+}
+
+// addReceipts sets the receipt of each committed result. A deposit that
+// committed in a block whose checkpoint is not yet signed keeps none; its
+// depositor asks GET /v1/deposits/{id} for it.
+func (s *Server) addReceipts(results []api.Result) error {
+	for i := range results {
+		if results[i].Status != api.StatusCommitted {
+			continue
+		}
+		rec, err := s.cfg.Ledger.DepositByID(results[i].ID)
+		if err != nil {
+			return err
+		}
+		rc, err := s.cfg.Ledger.Receipt(rec)
+		if errors.Is(err, ledger.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		results[i].Receipt = string(rc.Format())
+	}
+	return nil
+}
+
 // submitted is one deposit of a request, checked.
 type submitted struct {
 	item      ingest.Item
@@ -277,6 +315,11 @@ type submitted struct {
 
 func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	wait, err := parseWait(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	withReceipts, err := parseReceipts(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -318,6 +361,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	if wait > 0 {
 		if err := s.waitAll(r.Context(), results, wait); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if withReceipts {
+		if err := s.addReceipts(results); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -8,11 +9,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/usertext"
@@ -201,6 +204,7 @@ func newAccountEnroll() *cobra.Command {
 	var cred credentials
 	var depositorKey, kind string
 	var rn identity.RealName
+	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "enroll --home HOME --depositor-key FILE --name NAME ...",
 		Short: "Register and approve a depositor in one step, as at the institution's counter (operators, with the node key)",
@@ -224,7 +228,12 @@ func newAccountEnroll() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := s.Enroll(cmd.Context(), s.status.Origin, s.status.Institution, key, identity.Kind(kind), rn, approver)
+			ctx, cancel := context.WithTimeout(cmd.Context(), wait)
+			defer cancel()
+			id, err := s.Enroll(ctx, s.status.Origin, s.status.Institution, key, identity.Kind(kind), rn, approver)
+			if errors.Is(err, client.ErrNotApplied) {
+				return withHint(err, "nothing commits while more than a third of the voting power is down; once the network has its quorum again, run the command again (check first with 'jurichain account list' whether the account appeared)")
+			}
 			if err != nil {
 				return err
 			}
@@ -234,6 +243,7 @@ func newAccountEnroll() *cobra.Command {
 	}
 	cred.flags(cmd, "unused with --home")
 	cmd.Flags().StringVar(&depositorKey, "depositor-key", "", "the depositor's private key (it signs the registration)")
+	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the registration and the approval to apply")
 	realNameFlags(cmd, &kind, &rn)
 	return cmd
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
@@ -19,15 +21,28 @@ import (
 // credentials are the flags that say who a command acts as.
 type credentials struct {
 	servers, keyFile, account, home, token string
+	// flagSet holds the flags, to tell whether --server was given:
+	// without it, --home names that node's API.
+	flagSet *pflag.FlagSet
 }
 
 func (c *credentials) flags(cmd *cobra.Command, keyHelp string) {
 	f := cmd.Flags()
-	f.StringVar(&c.servers, "server", "http://127.0.0.1:8080", "node API URL; several, comma-separated, are tried in turn")
+	c.flagSet = f
+	f.StringVar(&c.servers, "server", defaultServer(), "node API URL; several, comma-separated, are tried in turn (default with --home: that node's; else $JURICHAIN_SERVER)")
 	f.StringVar(&c.keyFile, "key", defaultKeyFile(), keyHelp)
 	f.StringVar(&c.account, "account", "", "your account id, if your key is not the one the account was registered with (after a key rotation)")
 	f.StringVar(&c.home, "home", "", "act as the institution itself, signing with the node key of this node home (operators)")
 	f.StringVar(&c.token, "token", os.Getenv("JURICHAIN_TOKEN"), "authenticate with this API token instead of signing (default: $JURICHAIN_TOKEN)")
+}
+
+// defaultServer is the node API URL commands use without --server:
+// $JURICHAIN_SERVER, else a node on this machine's default port.
+func defaultServer() string {
+	if s := os.Getenv("JURICHAIN_SERVER"); s != "" {
+		return s
+	}
+	return "http://127.0.0.1:8080"
 }
 
 // session is a connected, authenticated client.
@@ -43,13 +58,23 @@ type session struct {
 // connect reaches the node, learns its network, and sets up credentials.
 func (c *credentials) connect(ctx context.Context) (*session, error) {
 	s := &session{}
+	serverSet := c.flagSet != nil && c.flagSet.Changed("server")
 	if c.token == "" && c.home == "" {
 		var err error
 		if s.key, err = loadKey(c.keyFile); err != nil {
 			return nil, err
 		}
 	}
-	cl, err := client.New(strings.Split(c.servers, ","), nil)
+	servers := c.servers
+	if c.home != "" && !serverSet {
+		// An operator acting as the institution means that node.
+		settings, err := node.Home(c.home).LoadSettings()
+		if err != nil {
+			return nil, withHint(err, "is "+c.home+" a node home? name the node with --server")
+		}
+		servers = localURL(settings.HTTP)
+	}
+	cl, err := client.New(strings.Split(servers, ","), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -107,4 +132,17 @@ func nodeAuth(home string, cs *suite.Suite) (client.KeyAuth, error) {
 		return client.KeyAuth{}, err
 	}
 	return client.KeyAuth{KeyID: httpapi.NodeKeyID(card.Institution), Alg: cs.Signature().Name(), Key: key}, nil
+}
+
+// localURL is the URL that reaches an API listening on addr from the same
+// machine: a wildcard host is reached on loopback.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -220,7 +221,7 @@ func mediaType(path string, head []byte) string {
 
 func newDeposit() *cobra.Command {
 	var cred credentials
-	var outDir, title, mediaTypeFlag, caseRef, idem string
+	var outDir, title, mediaTypeFlag, caseRef, idem, policyFile string
 	var upload bool
 	var capture deposit.Capture
 	var lat, lon float64
@@ -284,9 +285,13 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 					return fmt.Errorf("%s: %w", in.path, err)
 				}
 			}
+			pol, err := receiptPolicy(ctx, c, policyFile, cred.home, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			var results []api.Result
 			for start := 0; start < len(deps); start += api.MaxBatch {
-				res, err := c.Submit(ctx, deps[start:min(start+api.MaxBatch, len(deps))], wait)
+				res, err := c.SubmitForReceipts(ctx, deps[start:min(start+api.MaxBatch, len(deps))], wait)
 				if err != nil {
 					return err
 				}
@@ -299,13 +304,21 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 					failed = append(failed, fmt.Sprintf("%s: %s %s", in.path, res.Status, res.Reason))
 					continue
 				}
-				info, err := c.Deposit(ctx, res.ID, 0)
+				k, err := keepChecked(ctx, c, pol, in, outDir, deps[i], res, openings[i])
+				var bad *badReceipt
+				if errors.As(err, &bad) {
+					if upload {
+						err = fmt.Errorf("%w; the original was not uploaded", err)
+					}
+					failed = append(failed, fmt.Sprintf("%s: %v", in.path, err))
+					continue
+				}
 				if err != nil {
 					return err
 				}
-				proofPath, err := writeReceipt(in, outDir, info.Receipt, openings[i])
-				if err != nil {
-					return err
+				if k.Renamed {
+					fmt.Fprintf(cmd.ErrOrStderr(), "note: %s: the receipt or metadata opening of another deposit is in the way; left it as it is and wrote %s and %s (verify with 'jurichain verify --policy POLICY %s %s')\n",
+						in.path, k.Receipt, k.Meta, in.path, k.Receipt)
 				}
 				uploaded := ""
 				if upload {
@@ -314,11 +327,11 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 					}
 					uploaded = "\toriginal stored in the vault"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d %s\tcertified %s\t%s%s\n", in.path, *res.Index, res.ID, res.Time.UTC().Format(time.RFC3339Nano), proofPath, uploaded)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d %s\tcertified %s\t%s%s\n", in.path, *res.Index, res.ID, res.Time.UTC().Format(time.RFC3339Nano), k.Receipt, uploaded)
 			}
 			if len(failed) > 0 {
-				return withHint(fmt.Errorf("%d of %d deposits did not commit:\n  %s", len(failed), len(results), strings.Join(failed, "\n  ")),
-					"pending deposits commit shortly: run the same command again to collect their receipts (it does not deposit twice)")
+				return withHint(fmt.Errorf("%d of %d deposits have no receipt kept:\n  %s", len(failed), len(results), strings.Join(failed, "\n  ")),
+					"pending deposits commit shortly: run the same command again to collect their receipts (it does not deposit twice); a receipt that failed a check was not written, and the deposit may still be committed under the id shown")
 			}
 			return nil
 		},
@@ -327,6 +340,7 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 	f := cmd.Flags()
 	f.BoolVar(&upload, "upload", false, "also upload each original to the node's vault (encrypted at rest), after its deposit commits")
 	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
+	f.StringVar(&policyFile, "policy", "", "check each receipt against this tlog-policy file before writing it (default: the node home's with --home, or ./jurichain-data's of the same network, else the policy the node serves)")
 	f.StringVar(&title, "title", "", "title (default: the file name)")
 	f.StringVar(&mediaTypeFlag, "media-type", "", "media type (default: from the file name or content)")
 	f.StringVar(&caseRef, "case-ref", "", "case or subject reference")
@@ -354,7 +368,41 @@ func uploadOriginal(ctx context.Context, s *session, id, path string) error {
 	return s.UploadOriginal(ctx, id, f, fi.Size())
 }
 
-func writeReceipt(in input, outDir, proof string, op *deposit.Opening) (string, error) {
+// badReceipt is a receipt that failed a check: it is not written.
+type badReceipt struct {
+	id  string
+	err error
+}
+
+func (e *badReceipt) Error() string {
+	return fmt.Sprintf("receipt NOT written: it failed a check (%v); deposit %s may still be committed: run the command again, or ask another node", e.err, e.id)
+}
+
+func (e *badReceipt) Unwrap() error { return e.err }
+
+// keepChecked checks the receipt of a committed deposit (from the
+// submission's answer, else asked for) and writes it with the metadata
+// opening, beside the input or under outDir.
+func keepChecked(ctx context.Context, s *session, pol *policy.Policy, in input, outDir string, d api.Deposit, res api.Result, op *deposit.Opening) (kept, error) {
+	proof := res.Receipt
+	if proof == "" {
+		info, err := s.Deposit(ctx, res.ID, 0)
+		if err != nil {
+			return kept{}, err
+		}
+		if proof = info.Receipt; proof == "" {
+			return kept{}, &badReceipt{res.ID, errors.New("the node has no signed checkpoint covering it yet")}
+		}
+	}
+	want, _, err := d.Parse("")
+	if err != nil {
+		return kept{}, err
+	}
+	// The request carries the opening; the statement signed its commitment.
+	want.MetadataCommitment = op.Commitment(s.suite)
+	if _, err := checkReceipt(s.suite, pol, []byte(proof), want, op); err != nil {
+		return kept{}, &badReceipt{res.ID, err}
+	}
 	base := in.path
 	if in.path == "-" {
 		base = "stdin"
@@ -362,18 +410,12 @@ func writeReceipt(in input, outDir, proof string, op *deposit.Opening) (string, 
 	if outDir != "" {
 		base = filepath.Join(outDir, in.rel)
 		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-			return "", err
+			return kept{}, err
 		}
 	}
 	meta, err := json.MarshalIndent(op, "", "  ")
 	if err != nil {
-		return "", err
+		return kept{}, err
 	}
-	if err := os.WriteFile(base+receipt.FileExtension, []byte(proof), 0o644); err != nil {
-		return "", fmt.Errorf("writing receipt: %w", err)
-	}
-	if err := os.WriteFile(base+metaExtension, append(meta, '\n'), 0o600); err != nil {
-		return "", fmt.Errorf("writing metadata opening: %w", err)
-	}
-	return base + receipt.FileExtension, nil
+	return keepEvidence(s.suite, base, res.ID, []byte(proof), append(meta, '\n'))
 }

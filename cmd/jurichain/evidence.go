@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/usertext"
 )
@@ -150,7 +152,11 @@ func newFetch() *cobra.Command {
 			if err := os.WriteFile(out+receipt.FileExtension, []byte(info.Receipt), 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d\tSHA-256 matches the deposit\treceipt %s%s\n", out, *info.Index, out, receipt.FileExtension)
+			meta, err := fetchOpening(ctx, s, args[0], out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d\tSHA-256 matches the deposit\treceipt %s%s%s\n", out, *info.Index, out, receipt.FileExtension, meta)
 			return nil
 		},
 	}
@@ -159,6 +165,25 @@ func newFetch() *cobra.Command {
 	cmd.Flags().StringVar(&code, "code", "", "a share code from the depositor")
 	cmd.Flags().StringVar(&out, "out", "", "file to write the original to; its receipt goes beside it")
 	return cmd
+}
+
+// fetchOpening writes the deposit's metadata opening as out.meta.json,
+// so that verify checks the metadata too, when the caller may read it; a
+// caller who may not gets the original without it. It returns what to
+// add to the command's report.
+func fetchOpening(ctx context.Context, s *session, id, out string) (string, error) {
+	op, err := s.Opening(ctx, id)
+	var e *api.Error
+	if errors.As(err, &e) && (e.Code == api.CodeForbidden || e.Code == api.CodeNotFound) {
+		return "\tmetadata opening not available to you", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("fetching the metadata opening: %w", err)
+	}
+	if err := os.WriteFile(out+metaExtension, op, 0o600); err != nil {
+		return "", err
+	}
+	return "\tmetadata " + out + metaExtension, nil
 }
 
 func newTrail() *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -41,8 +42,15 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err: err, hint: hint} }
 
+// apiFlags names, in the node's error messages, the flags that set the
+// API's query parameters, so a message tells a command-line user what to
+// type.
+func apiFlags(msg string) string {
+	return strings.NewReplacer("(?case=)", "(--case)", "(?code=)", "(--code)", "(?status=)", "(--status)", "(?wait=)", "(--wait)").Replace(msg)
+}
+
 func printError(err error) {
-	fmt.Fprintf(os.Stderr, "jurichain: error: %s\n", usertext.EscapeLines(err.Error())) // messages may quote a node's answer
+	fmt.Fprintf(os.Stderr, "jurichain: error: %s\n", usertext.EscapeLines(apiFlags(err.Error()))) // messages may quote a node's answer
 	var h *hintError
 	if errors.As(err, &h) {
 		fmt.Fprintf(os.Stderr, "jurichain: hint: %s\n", h.hint)

@@ -217,7 +217,7 @@ func newConsortiumPropose() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "this institution's node home (for its governance key)")
-	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "a node of the network")
+	cmd.Flags().StringVar(&server, "server", defaultServer(), "a node of the network")
 	cmd.Flags().StringVar(&out, "out", "membership-change.note", "file to write the signed change to")
 	cmd.Flags().StringVar(&add, "add", "", "admit the institution of this member card")
 	cmd.Flags().Int64Var(&power, "power", 1, "with --add: the new member's voting power")
@@ -350,7 +350,7 @@ func newConsortiumSubmit() *cobra.Command {
 			}
 		},
 	}
-	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "nodes of the network, comma-separated")
+	cmd.Flags().StringVar(&server, "server", defaultServer(), "nodes of the network, comma-separated")
 	cmd.Flags().StringVar(&home, "home", defaultHome, "your node home: its node key signs the request")
 	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the change to apply")
 	return cmd

@@ -55,7 +55,7 @@ func newStatus() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&servers, "server", "http://127.0.0.1:8080", "node API URL(s), comma-separated")
+	cmd.Flags().StringVar(&servers, "server", defaultServer(), "node API URL(s), comma-separated")
 	return cmd
 }
 

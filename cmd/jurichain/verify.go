@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -37,7 +38,8 @@ func newVerify() *cobra.Command {
 		Long: `Verify recomputes the file's SHA-256 and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
 entry, the Merkle inclusion proof, the depositor's signature, the content
-digest and, when FILE.meta.json is present, the metadata. It prints what
+digest and, when the opening beside the receipt (FILE.meta.json beside
+FILE.tlog-proof) is present, the metadata. It prints what
 is proven and exits 0 only when every check holds (1 when one fails).
 RECEIPT defaults to FILE.tlog-proof.`,
 		Args: cobra.RangeArgs(1, 2),
@@ -75,8 +77,14 @@ RECEIPT defaults to FILE.tlog-proof.`,
 			}
 			ev := receipt.Evidence{SHA256: sum}
 			if metaFile == "" {
-				if _, err := os.Stat(file + metaExtension); err == nil {
-					metaFile = file + metaExtension
+				// The opening sits beside its receipt: FILE.2.meta.json
+				// with FILE.2.tlog-proof.
+				guess := strings.TrimSuffix(rfile, receipt.FileExtension) + metaExtension
+				if !strings.HasSuffix(rfile, receipt.FileExtension) {
+					guess = file + metaExtension
+				}
+				if _, err := os.Stat(guess); err == nil {
+					metaFile = guess
 				}
 			}
 			if metaFile != "" {
@@ -90,11 +98,15 @@ RECEIPT defaults to FILE.tlog-proof.`,
 				}
 				ev.Opening = &op
 			}
+			if origin, _, _ := strings.Cut(string(rc.Checkpoint), "\n"); origin != pol.Origin() {
+				return &verifyFailed{&receipt.CheckError{Check: receipt.CheckCheckpoint,
+					Err: fmt.Errorf("the networks differ: the receipt is from the log %q, the policy %s is for %q", origin, policyFile, pol.Origin())}}
+			}
 			p, err := receipt.Verify(suite.International(), pol, rc, ev)
 			if err != nil {
 				return &verifyFailed{err}
 			}
-			printProven(cmd.OutOrStdout(), file, p)
+			printProven(cmd.OutOrStdout(), file, p, isLogKey(pol, p.Leaf.Depositor))
 			return nil
 		},
 	}
@@ -116,11 +128,32 @@ func sha256File(path string) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-func printProven(w io.Writer, file string, p *receipt.Proven) {
+// isLogKey reports whether pub is the log key of one of the policy's
+// nodes: the key a node deposits its access-trail records with.
+func isLogKey(pol *policy.Policy, pub []byte) bool {
+	for _, l := range pol.Logs {
+		// A note verifier key is name+hash+base64(algorithm byte, key).
+		parts := strings.SplitN(l.VKey, "+", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		k, err := base64.StdEncoding.DecodeString(parts[2])
+		if err == nil && len(k) > 1 && bytes.Equal(k[1:], pub) {
+			return true
+		}
+	}
+	return false
+}
+
+func printProven(w io.Writer, file string, p *receipt.Proven, byNode bool) {
 	l := p.Leaf
 	fmt.Fprintf(w, "VERIFIED %s\n", usertext.Escape(file))
 	fmt.Fprintf(w, "  content:        sha256 %s (%d bytes)\n", hex.EncodeToString(l.SHA256()), l.Size)
-	fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	if byNode {
+		fmt.Fprintf(w, "  deposited by:   a member node of the network (its log key, as for access-trail records) ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	} else {
+		fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+	}
 	fmt.Fprintf(w, "  certified time: %s (block %d)\n", p.CertifiedTime().UTC().Format(time.RFC3339Nano), l.Height)
 	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", usertext.Escape(p.Origin()), l.Index, p.Checkpoint.Size)
 	fmt.Fprintf(w, "  cosigned by:    %s\n", usertext.Escape(strings.Join(p.Cosigners, ", ")))

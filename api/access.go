@@ -58,9 +58,28 @@ type TokenRequest struct {
 
 // Token is a new API token, shown once.
 type Token struct {
-	Token   string    `json:"token"`
+	Token string `json:"token"`
+	// ID names the token in GET /v1/tokens and DELETE /v1/tokens/{id}.
+	ID      string    `json:"id"`
 	Account string    `json:"account"`
 	Expires time.Time `json:"expires"`
+}
+
+// TokenInfo describes an API token without its secret.
+type TokenInfo struct {
+	ID      string    `json:"id"`
+	Account string    `json:"account"`
+	Label   string    `json:"label,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// Key is the account key that minted the token; the token stops
+	// working when that key is revoked.
+	Key []byte `json:"key"`
+}
+
+// TokenList is the answer of GET /v1/tokens.
+type TokenList struct {
+	Tokens []TokenInfo `json:"tokens"`
 }
 
 // ShareRequest is the body of POST /v1/deposits/{id}/shares.
@@ -72,7 +91,9 @@ type ShareRequest struct {
 
 // Share is a share (extraction) code for a deposit's original, shown once.
 type Share struct {
-	Code    string    `json:"code"`
+	Code string `json:"code"`
+	// ID names the code in DELETE /v1/deposits/{id}/shares/{share}.
+	ID      string    `json:"id"`
 	Deposit string    `json:"deposit"`
 	Expires time.Time `json:"expires"`
 }
@@ -142,6 +163,10 @@ const (
 	TrailShare  = "share"
 	TrailGrant  = "grant"
 	TrailRevoke = "revoke-grant"
+	// TrailReadMetadata is a read of a deposit's metadata opening by
+	// anyone but its depositor.
+	TrailReadMetadata = "read-metadata"
+	TrailRevokeShare  = "revoke-share"
 )
 
 // TrailEntry is one access-trail record with the deposit that put it on

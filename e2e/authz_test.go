@@ -164,6 +164,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/registrations", `{"invitation":"X","note":"not a note"}`, all},
 		{"GET", "/v1/account", "", everyAccount},
 		{"POST", "/v1/tokens", `{"label":"matrix"}`, approved},
+		{"GET", "/v1/tokens", "", approved},
+		{"DELETE", "/v1/tokens/0123456789abcdef01234567", "", approved},
 		{"POST", "/v1/identity", `{"note":"not a note"}`, approved},
 		{"POST", "/v1/invitations", `{}`, []string{"reviewer", "admin", "node"}},
 		{"GET", "/v1/accounts", "", []string{"reviewer", "admin", "auditor", "node"}},
@@ -175,6 +177,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},
 		{"POST", dep + "/shares", `{}`, []string{"owner"}},
+		{"DELETE", dep + "/shares/0123456789abcdef01234567", "", []string{"owner"}},
 		{"POST", dep + "/grants", mustJSON(api.GrantRequest{Court: e.st.Institution, Case: e.caseNo}), []string{"owner"}},
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", []string{"owner", "admin", "auditor", "node"}},
@@ -244,6 +247,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 func templatePath(path string, e *accountsEnv) string {
 	path, _, _ = strings.Cut(path, "?")
 	path = strings.Replace(path, "/"+e.deposit, "/{id}", 1)
+	if p, ok := strings.CutPrefix(path, "/v1/tokens/"); ok && p != "" {
+		return "/v1/tokens/{id}"
+	}
+	if p, _, ok := strings.Cut(path, "/shares/"); ok {
+		return p + "/shares/{share}"
+	}
 	if strings.HasPrefix(path, "/v1/cases/") {
 		return "/v1/cases/{court}/{case}"
 	}

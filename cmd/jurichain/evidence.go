@@ -51,9 +51,9 @@ func newGrant() *cobra.Command {
 
 func newShare() *cobra.Command {
 	var cred credentials
-	var validFor string
+	var validFor, revoke string
 	cmd := &cobra.Command{
-		Use:   "share DEPOSIT",
+		Use:   "share DEPOSIT [--revoke SHARE-ID]",
 		Short: "Issue a share (extraction) code for a deposit's original; its holder downloads it with 'jurichain fetch --code'",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,16 +61,24 @@ func newShare() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if revoke != "" {
+				if err := s.RevokeShare(cmd.Context(), args[0], revoke); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked share code %s of deposit %s\n", revoke, args[0])
+				return nil
+			}
 			sh, err := s.Share(cmd.Context(), args[0], validFor)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "share code %s for deposit %s, valid until %s\n", sh.Code, sh.Deposit, sh.Expires.UTC().Format(time.RFC3339))
+			fmt.Fprintf(cmd.OutOrStdout(), "share code %s for deposit %s, valid until %s (id %s; 'jurichain share %s --revoke %s' revokes it)\n", sh.Code, sh.Deposit, sh.Expires.UTC().Format(time.RFC3339), sh.ID, sh.Deposit, sh.ID)
 			return nil
 		},
 	}
 	cred.flags(cmd, "your depositor key")
 	cmd.Flags().StringVar(&validFor, "valid-for", "", "how long the code works, such as 24h (default 7 days, at most 30)")
+	cmd.Flags().StringVar(&revoke, "revoke", "", "revoke the share code with this id instead")
 	return cmd
 }
 
@@ -118,6 +126,15 @@ func newFetch() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The record first, which a share code also opens and which is
+			// not on the trail: a failure here leaves no read record.
+			info, err := s.Deposit(ctx, args[0], 0)
+			if code != "" {
+				info, err = s.SharedDeposit(ctx, args[0], code)
+			}
+			if err != nil {
+				return err
+			}
 			body, _, err := s.Original(ctx, args[0], caseNo, code)
 			if err != nil {
 				return err
@@ -134,10 +151,6 @@ func newFetch() *cobra.Command {
 				return fmt.Errorf("downloading the original: %w", err)
 			}
 			if err := tmp.Close(); err != nil {
-				return err
-			}
-			info, err := s.Deposit(ctx, args[0], 0)
-			if err != nil {
 				return err
 			}
 			if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests["sha256"] {

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// newToken is 'jurichain token': without a subcommand it issues a token,
+// as 'token new' does.
+func newToken() *cobra.Command {
+	cmd := newTokenNew("token")
+	cmd.Short = "Issue (the default, or 'new'), list and revoke API tokens for machine clients (sent as Authorization: Bearer)"
+	cmd.AddCommand(newTokenNew("new"), newTokenList(), newTokenRevoke())
+	return cmd
+}
+
+func newTokenNew(use string) *cobra.Command {
+	var cred credentials
+	var label, validFor string
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: "Issue an API token for your account; it stops working when the key that issued it is revoked",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := s.NewToken(cmd.Context(), label, validFor)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", t.Token)
+			fmt.Fprintf(cmd.ErrOrStderr(), "token %s for %s, valid until %s; it is shown only once ('jurichain token revoke %s' revokes it)\n", t.ID, t.Account, t.Expires.UTC().Format("2006-01-02"), t.ID)
+			return nil
+		},
+	}
+	cred.flags(cmd, "your private key")
+	cmd.Flags().StringVar(&label, "label", "", "what the token is for")
+	cmd.Flags().StringVar(&validFor, "valid-for", "", "lifetime such as 720h (default 90 days, at most a year)")
+	return cmd
+}
+
+func newTokenList() *cobra.Command {
+	var cred credentials
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List your API tokens at the node (never their secrets)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := s.Tokens(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tLABEL\tCREATED\tEXPIRES\tKEY")
+			for _, t := range list {
+				key := hex.EncodeToString(t.Key)
+				if len(key) > 16 {
+					key = key[:16] + "…"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, strconv.QuoteToGraphic(t.Label), t.Created.UTC().Format(time.RFC3339), t.Expires.UTC().Format(time.RFC3339), key)
+			}
+			return tw.Flush()
+		},
+	}
+	cred.flags(cmd, "your private key")
+	return cmd
+}
+
+func newTokenRevoke() *cobra.Command {
+	var cred credentials
+	cmd := &cobra.Command{
+		Use:   "revoke TOKEN-ID",
+		Short: "Revoke an API token by its id (yours; admins: any of your institution's accounts)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := cred.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			t, err := s.RevokeToken(cmd.Context(), args[0])
+			if err != nil {
+				return withHint(err, "'jurichain token list' shows the ids of your tokens")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %s of %s\n", t.ID, t.Account)
+			return nil
+		},
+	}
+	cred.flags(cmd, "your private key")
+	return cmd
+}

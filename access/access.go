@@ -323,13 +323,14 @@ func RevokeShare(p *Principal, d *Deposit, share *office.Share) error {
 	return nil
 }
 
-// Grant lets only the depositor grant a court case access to a deposit,
-// and only to an original uploaded through it.
+// Grant lets only the depositor grant a court case access to a deposit.
+// A deposit without an uploaded original may be granted: the court sees
+// its record and metadata, and ReadOriginal still finds no original.
 func Grant(p *Principal, d *Deposit) error {
 	if !d.OwnedBy(p) {
 		return forbidden("only the depositor of %s grants access to it", d.ID)
 	}
-	return uploaded(d)
+	return nil
 }
 
 // RevokeGrant lets only the depositor withdraw a grant.

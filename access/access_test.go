@@ -226,7 +226,7 @@ func TestObjectDecisions(t *testing.T) {
 		"revoke share":         {"owner"},
 		"trail":                {"owner", "node", "admin", "auditor"},
 	}
-	needsUpload := map[string]bool{"read as owner": true, "read by case c1": true, "read with code": true, "share": true, "grant": true}
+	needsUpload := map[string]bool{"read as owner": true, "read by case c1": true, "read with code": true, "share": true}
 	for dname, decide := range decisions {
 		for _, pname := range everyone {
 			if pname == "anonymous" {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -668,6 +669,31 @@ func TestTokensDieWithTheirKey(t *testing.T) {
 	}
 	_, err = as(tok2).OwnDeposits(ctx)
 	wantCode(t, "a token the admin revoked", err, api.CodeUnauthenticated, "unknown API token")
+
+	// The command line: token, token list, token revoke.
+	otherKey := keyFile(t, e.keys["other"])
+	cli := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := run(t, nil, append(args, "--key", otherKey, "--server", e.n.URL)...)
+		if code != 0 {
+			t.Fatalf("jurichain %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	secret := strings.TrimSpace(cli("token", "--label", "cli token"))
+	listed := cli("token", "list")
+	id := regexp.MustCompile(`(?m)^([0-9a-f]{24})\s+"cli token"`).FindStringSubmatch(listed)
+	if id == nil || strings.Contains(listed, secret) {
+		t.Fatalf("token list:\n%s", listed)
+	}
+	if out := cli("token", "revoke", id[1]); !strings.Contains(out, "revoked token "+id[1]) {
+		t.Fatalf("token revoke: %s", out)
+	}
+	if out := cli("token", "list"); strings.Contains(out, id[1]) {
+		t.Fatalf("a revoked token is still listed:\n%s", out)
+	}
+	_, err = e.n.client().WithAuth(client.TokenAuth(secret)).OwnDeposits(ctx)
+	wantCode(t, "a token revoked with the CLI", err, api.CodeUnauthenticated, "unknown API token")
 }
 
 // TestMetadataReadsAreOnTheTrail reads a deposit's metadata opening as
@@ -823,5 +849,13 @@ func TestFetchWithShareCode(t *testing.T) {
 	}
 	if got := e.trailActions(t, e.deposit); len(got) != len(after) {
 		t.Fatalf("a failed fetch left a read record: %v", got[len(after):])
+	}
+	// The depositor revokes the code with the CLI; it no longer fetches.
+	ownerKey := keyFile(t, e.keys["owner"])
+	if out, errOut, code := run(t, nil, "share", e.deposit, "--revoke", sh.ID, "--key", ownerKey, "--server", e.n.URL); code != 0 || !strings.Contains(out, "revoked share code "+sh.ID) {
+		t.Fatalf("share --revoke: exit %d %s%s", code, out, errOut)
+	}
+	if _, stderr, code := run(t, nil, "fetch", e.deposit, "--code", sh.Code, "--out", out2, "--key", holderKey, "--server", e.n.URL); code == 0 || !strings.Contains(stderr, "not a share code") {
+		t.Fatalf("fetch with a revoked code: exit %d %s", code, stderr)
 	}
 }

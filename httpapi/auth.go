@@ -81,7 +81,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*acc
 		t, err := s.cfg.Office.TokenAt(r.Context(), tok, s.cfg.Now())
 		switch {
 		case errors.Is(err, office.ErrNotFound):
-			return nil, unauthenticated("Authorization: unknown API token (tokens work only at the node that issued them)")
+			return nil, unauthenticated("Authorization: unknown API token, or revoked (tokens work only at the node that issued them)")
 		case errors.Is(err, office.ErrExpired):
 			return nil, unauthenticated("Authorization: the API token has expired; issue a new one")
 		case err != nil:

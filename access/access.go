@@ -53,8 +53,9 @@ type Principal struct {
 	// request which minted the API token used; nil for a node.
 	Key []byte
 	// ByToken is set when an API token, not a signature, authenticated
-	// the request.
+	// the request; Token is then that token's id.
 	ByToken bool
+	Token   string
 }
 
 // NodeKeyID is the keyid under which an institution's node signs requests.
@@ -168,6 +169,7 @@ func Endpoints() []Endpoint {
 		{"PUT", "/v1/deposits/{id}/original", depositor},                           // Upload
 		{"GET", "/v1/deposits/{id}/original", approved()},                          // ReadOriginal
 		{"POST", "/v1/deposits/{id}/shares", depositor},                            // Share
+		{"GET", "/v1/deposits/{id}/shares", approved()},                            // ListShares
 		{"DELETE", "/v1/deposits/{id}/shares/{share}", depositor},                  // RevokeShare
 		{"POST", "/v1/deposits/{id}/grants", depositor},                            // Grant
 		{"DELETE", "/v1/deposits/{id}/grants", depositor},                          // RevokeGrant
@@ -309,6 +311,39 @@ func Share(p *Principal, d *Deposit) error {
 		return forbidden("only the depositor of %s shares it", d.ID)
 	}
 	return uploaded(d)
+}
+
+// ShareUsable decides whether a share code still opens its deposit: like
+// an API token, it dies with what issued it. The depositor's account
+// (owner, nil if not on the ledger) must be approved, the key that issued
+// the code (s.Key) still active at the committed height, and the API
+// token that issued it, if any, not revoked (tokenRevoked). A code issued
+// with a stolen token or key stops working once the owner revokes it.
+func ShareUsable(s *office.Share, owner *identity.Account, height uint64, tokenRevoked bool) error {
+	switch {
+	case len(s.Key) == 0:
+		return forbidden("code: this share code was issued before codes were bound to the key that issued them; ask the depositor for a new one")
+	case owner == nil || owner.ID != s.Owner:
+		return forbidden("code: the depositor's account %s is not on the ledger; its share codes do not work", s.Owner)
+	case owner.Status != identity.Approved:
+		return forbidden("code: the depositor's account %s is %s; its share codes do not work", owner.ID, owner.Status)
+	case tokenRevoked:
+		return forbidden("code: the API token that issued this share code was revoked; ask the depositor for a new code")
+	}
+	if _, ok := owner.ActiveKey(s.Key, height); !ok {
+		return forbidden("code: the key that issued this share code was revoked; ask the depositor for a new code")
+	}
+	return nil
+}
+
+// ListShares lets a deposit's owner and this institution's auditors and
+// admins list its share codes (never the codes themselves), as they read
+// its trail, where each issue and revocation is recorded.
+func ListShares(p *Principal, d *Deposit, here string) error {
+	if d.OwnedBy(p) || p.staffOf(here) {
+		return nil
+	}
+	return forbidden("the share codes of %s are listed for its depositor and this institution's auditors", d.ID)
 }
 
 // RevokeShare lets only the depositor revoke a share code of its deposit

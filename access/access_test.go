@@ -106,6 +106,7 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/deposits/{id}/original":          approved,
 		"POST /v1/deposits/{id}/shares":           depositors,
 		"DELETE /v1/deposits/{id}/shares/{share}": depositors,
+		"GET /v1/deposits/{id}/shares":            approved,
 		"POST /v1/deposits/{id}/grants":           depositors,
 		"DELETE /v1/deposits/{id}/grants":         depositors,
 		"GET /v1/deposits/{id}/trail":             approved,
@@ -203,7 +204,8 @@ func TestObjectDecisions(t *testing.T) {
 		"revoke share": func(p *Principal, d *Deposit) error {
 			return RevokeShare(p, d, &office.Share{Deposit: d.ID, Owner: owner.ID})
 		},
-		"trail": func(p *Principal, d *Deposit) error { return Trail(p, d, here) },
+		"trail":       func(p *Principal, d *Deposit) error { return Trail(p, d, here) },
+		"list shares": func(p *Principal, d *Deposit) error { return ListShares(p, d, here) },
 	}
 	describers := []string{"owner", "node", "admin", "auditor", "judge", "clerk"}
 	everyone := names(ps)
@@ -225,6 +227,7 @@ func TestObjectDecisions(t *testing.T) {
 		"revoke grant":         {"owner"},
 		"revoke share":         {"owner"},
 		"trail":                {"owner", "node", "admin", "auditor"},
+		"list shares":          {"owner", "node", "admin", "auditor"},
 	}
 	needsUpload := map[string]bool{"read as owner": true, "read by case c1": true, "read with code": true, "share": true}
 	for dname, decide := range decisions {
@@ -408,6 +411,47 @@ func TestTokens(t *testing.T) {
 		if got := MintToken(tc.p) == nil; got != tc.ok {
 			t.Errorf("mint %s: %v, want %v", tc.name, got, tc.ok)
 		}
+	}
+}
+
+// TestSharesDieWithWhatIssuedThem: a share code stops working when the
+// key or the API token that issued it is revoked, or its depositor is no
+// longer approved, as a token does.
+func TestSharesDieWithWhatIssuedThem(t *testing.T) {
+	key, rotated := []byte("owner key"), []byte("owner key 2")
+	acc := account("acct-owner", here, identity.Depositor, identity.Approved, key, rotated)
+	acc.Keys[0].Revoked = 10
+	suspended := *acc
+	suspended.Status = identity.Suspended
+	byKey := &office.Share{ID: "s1", Deposit: "d1", Owner: acc.ID, Key: key}
+	byToken := &office.Share{ID: "s2", Deposit: "d1", Owner: acc.ID, Key: rotated, Token: "t1"}
+	for _, tc := range []struct {
+		name         string
+		share        *office.Share
+		owner        *identity.Account
+		height       uint64
+		tokenRevoked bool
+		want         string
+	}{
+		{"key active", byKey, acc, 9, false, ""},
+		{"key revoked", byKey, acc, 10, false, "key that issued this share code was revoked"},
+		{"token live", byToken, acc, 1000, false, ""},
+		{"token revoked", byToken, acc, 1000, true, "API token that issued this share code was revoked"},
+		{"account suspended", byToken, &suspended, 1000, false, "is suspended"},
+		{"account gone", byToken, nil, 1000, false, "not on the ledger"},
+		{"another account's key", &office.Share{Owner: acc.ID, Key: []byte("forged")}, acc, 5, false, "was revoked"},
+		{"bound to no key", &office.Share{Owner: acc.ID}, acc, 5, false, "ask the depositor for a new one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ShareUsable(tc.share, tc.owner, tc.height, tc.tokenRevoked)
+			var e *api.Error
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want != "" && (!errors.As(err, &e) || e.Code != api.CodeForbidden || !strings.Contains(e.Message, tc.want)):
+				t.Fatalf("got %v, want a 403 with %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -98,6 +98,27 @@ type Share struct {
 	Expires time.Time `json:"expires"`
 }
 
+// ShareInfo describes a share code without the code.
+type ShareInfo struct {
+	ID      string    `json:"id"`
+	Deposit string    `json:"deposit"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// Key is the account key that issued the code (signing the request,
+	// or having minted the API token used); Token is that token's id.
+	Key   []byte `json:"key,omitempty"`
+	Token string `json:"token,omitempty"`
+	// Refused says why the code no longer opens the original (its key or
+	// token was revoked, the account suspended, the code expired); empty
+	// while it works.
+	Refused string `json:"refused,omitempty"`
+}
+
+// ShareList is the answer of GET /v1/deposits/{id}/shares.
+type ShareList struct {
+	Shares []ShareInfo `json:"shares"`
+}
+
 // GrantRequest is the body of POST /v1/deposits/{id}/grants.
 type GrantRequest struct {
 	// Court is the court's institution name, a member of the network.
@@ -147,9 +168,16 @@ type TrailRecord struct {
 	SHA256  string `json:"sha256"`
 	// Court and Case name the case for a grant, a revocation or a read
 	// under a grant; Via says on what ground an original was read.
-	Court string    `json:"court,omitempty"`
-	Case  string    `json:"case,omitempty"`
-	Via   string    `json:"via,omitempty"`
+	Court string `json:"court,omitempty"`
+	Case  string `json:"case,omitempty"`
+	Via   string `json:"via,omitempty"`
+	// Share is the share code's id, for issuing, revoking or reading with
+	// a share code.
+	Share string `json:"share,omitempty"`
+	// Key is the actor's account key (hex) that signed the request or
+	// minted the API token used; Token is that token's id.
+	Key   string    `json:"key,omitempty"`
+	Token string    `json:"token,omitempty"`
 	At    time.Time `json:"at"`
 }
 

@@ -83,6 +83,13 @@ func (c *Client) RevokeShare(ctx context.Context, id, shareID string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/deposits/"+url.PathEscape(id)+"/shares/"+url.PathEscape(shareID), nil, nil, &out)
 }
 
+// Shares lists a deposit's share codes, without the codes (the depositor,
+// and the auditors and admins of the node's institution).
+func (c *Client) Shares(ctx context.Context, id string) ([]api.ShareInfo, error) {
+	var out api.ShareList
+	return out.Shares, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/shares", nil, nil, &out)
+}
+
 // SharedDeposit returns a committed deposit and its receipt to the holder
 // of a share code of it.
 func (c *Client) SharedDeposit(ctx context.Context, id, code string) (*api.DepositInfo, error) {

@@ -184,6 +184,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", dep + "/original", "", []string{"owner"}},
 		{"POST", dep + "/shares", `{}`, []string{"owner"}},
 		{"DELETE", dep + "/shares/0123456789abcdef01234567", "", []string{"owner"}},
+		{"GET", dep + "/shares", "", []string{"owner", "admin", "auditor", "node"}},
 		{"POST", dep + "/grants", mustJSON(api.GrantRequest{Court: e.st.Institution, Case: e.caseNo}), []string{"owner"}},
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", []string{"owner", "admin", "auditor", "node"}},

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -102,8 +103,28 @@ func (s *Server) shareOf(r *http.Request, p *access.Principal, e *evidence) (*of
 		return nil, forbidden("code: not a share code of deposit %s", e.ID)
 	case errors.Is(err, office.ErrExpired):
 		return nil, forbidden("code: the share code has expired; ask the depositor for a new one")
+	case err != nil:
+		return nil, err
 	}
-	return sh, err
+	if err := s.shareUsable(r.Context(), sh, e); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// shareUsable decides whether a share code still opens its deposit: the
+// depositor approved, the key and the API token that issued it not
+// revoked.
+func (s *Server) shareUsable(ctx context.Context, sh *office.Share, e *evidence) error {
+	revoked := false
+	if sh.Token != "" {
+		_, err := s.cfg.Office.TokenByID(ctx, sh.Token)
+		if err != nil && !errors.Is(err, office.ErrNotFound) {
+			return err
+		}
+		revoked = err != nil
+	}
+	return access.ShareUsable(sh, e.d.Owner, s.cfg.Ledger.Committed().Height, revoked)
 }
 
 func forbidden(format string, a ...any) *api.Error {
@@ -117,6 +138,10 @@ func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *eviden
 	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
 	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
 	rec.Deposit, rec.SHA256 = e.ID, hex.EncodeToString(e.Leaf.SHA256())
+	if p.Key != nil {
+		rec.Key = hex.EncodeToString(p.Key)
+	}
+	rec.Token = p.Token
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
@@ -220,7 +245,11 @@ func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no original of deposit " + e.ID})
 		return
 	}
-	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailRead, Via: g.Via, Court: g.Court, Case: g.Case})
+	rec := api.TrailRecord{Action: api.TrailRead, Via: g.Via, Court: g.Court, Case: g.Case}
+	if sh != nil {
+		rec.Share = sh.ID
+	}
+	trail, err := s.recordTrail(r.Context(), p, e, rec)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -264,12 +293,12 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	code, sh, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Created: now, Expires: now.Add(life)})
+	code, sh, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Key: p.Key, Token: p.Token, Created: now, Expires: now.Add(life)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailShare}); err != nil {
+	if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailShare, Share: sh.ID}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -301,12 +330,50 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailRevokeShare})
+	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailRevokeShare, Share: id})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deposit": e.ID, "share": id, "revoked": true, "trail": trail})
+}
+
+// shares lists a deposit's share codes, never the codes themselves, with
+// the key or token that issued each and why it no longer works, for the
+// depositor and this institution's auditors and admins.
+func (s *Server) shares(w http.ResponseWriter, r *http.Request) {
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := access.ListShares(principal(r), &e.d, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Office.Shares(r.Context(), e.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.ShareList{Shares: []api.ShareInfo{}}
+	now := s.cfg.Now()
+	for _, sh := range list {
+		info := api.ShareInfo{ID: sh.ID, Deposit: sh.Deposit, Created: sh.Created, Expires: sh.Expires, Key: sh.Key, Token: sh.Token}
+		err := s.shareUsable(r.Context(), &sh, e)
+		var ae *api.Error
+		switch {
+		case !now.Before(sh.Expires):
+			info.Refused = "expired"
+		case errors.As(err, &ae):
+			info.Refused = strings.TrimPrefix(ae.Message, "code: ")
+		case err != nil:
+			s.writeError(w, r, err)
+			return
+		}
+		out.Shares = append(out.Shares, info)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // grant gives a court case access to a deposit; revokeGrant withdraws it.

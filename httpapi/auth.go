@@ -91,7 +91,7 @@ func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*acc
 		if err := access.TokenUsable(t, acc, s.cfg.Ledger.Committed().Height); err != nil {
 			return nil, err
 		}
-		return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: t.Key, ByToken: true}, nil
+		return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: t.Key, ByToken: true, Token: t.ID}, nil
 	}
 	if streamed {
 		body = nil

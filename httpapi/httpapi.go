@@ -147,6 +147,7 @@ func New(cfg Config) *Server {
 		"PUT /v1/deposits/{id}/original":          s.putOriginal,
 		"GET /v1/deposits/{id}/original":          s.getOriginal,
 		"POST /v1/deposits/{id}/shares":           s.share,
+		"GET /v1/deposits/{id}/shares":            s.shares,
 		"DELETE /v1/deposits/{id}/shares/{share}": s.revokeShare,
 		"POST /v1/deposits/{id}/grants":           s.grant,
 		"DELETE /v1/deposits/{id}/grants":         s.revokeGrant,

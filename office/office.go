@@ -46,6 +46,7 @@ const (
 	prefixAccountToken = 'v' // account id, token id -> (empty)
 	prefixShare        = 's' // code hash -> Share
 	prefixShareID      = 'S' // share id -> code hash
+	prefixDepositShare = 'w' // deposit id, share id -> (empty)
 	prefixGrant        = 'g' // deposit id, court, case -> Grant
 	prefixCase         = 'c' // court, case, deposit id -> (empty)
 	prefixTrail        = 'a' // evidence deposit id, sequence (8 bytes) -> TrailEntry
@@ -368,9 +369,14 @@ func (o *Office) RevokeToken(ctx context.Context, id string) error {
 // Share is a share (extraction) code's record.
 type Share struct {
 	// ID names the code without revealing it, so that it can be revoked.
-	ID      string    `json:"id"`
-	Deposit string    `json:"deposit"`
-	Owner   string    `json:"owner"`
+	ID      string `json:"id"`
+	Deposit string `json:"deposit"`
+	Owner   string `json:"owner"`
+	// Key is the account key that signed the request issuing the code,
+	// or that minted the API token used; Token is that token's id. The
+	// code dies with either, as a token dies with its key.
+	Key     []byte    `json:"key,omitempty"`
+	Token   string    `json:"token,omitempty"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 }
@@ -394,7 +400,8 @@ func (o *Office) NewShare(ctx context.Context, s Share) (string, Share, error) {
 	}
 	b := o.db.NewBatch()
 	defer b.Close()
-	if err := errors.Join(b.Set(key(prefixShare, h), v, nil), b.Set(key(prefixShareID, s.ID), []byte(h), nil)); err != nil {
+	if err := errors.Join(b.Set(key(prefixShare, h), v, nil), b.Set(key(prefixShareID, s.ID), []byte(h), nil),
+		b.Set(key(prefixDepositShare, s.Deposit, s.ID), nil, nil)); err != nil {
 		return "", s, err
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
@@ -433,16 +440,44 @@ func (o *Office) ShareByID(ctx context.Context, id string) (*Share, error) {
 func (o *Office) RevokeShare(ctx context.Context, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	s, err := o.ShareByID(ctx, id)
+	if err != nil {
+		return err
+	}
 	h, err := o.raw(ctx, key(prefixShareID, id))
 	if err != nil {
 		return err
 	}
 	b := o.db.NewBatch()
 	defer b.Close()
-	if err := errors.Join(b.Delete(key(prefixShare, string(h)), nil), b.Delete(key(prefixShareID, id), nil)); err != nil {
+	if err := errors.Join(b.Delete(key(prefixShare, string(h)), nil), b.Delete(key(prefixShareID, id), nil),
+		b.Delete(key(prefixDepositShare, s.Deposit, id), nil)); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)
+}
+
+// Shares returns the share codes of a deposit that were not revoked,
+// expired ones included, in id order.
+func (o *Office) Shares(ctx context.Context, deposit string) ([]Share, error) {
+	var ids []string
+	err := o.scan(ctx, key(prefixDepositShare, deposit), func(suffix, _ []byte) error {
+		id, _, err := part(suffix)
+		ids = append(ids, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := []Share{}
+	for _, id := range ids {
+		s, err := o.ShareByID(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("share code %s: %w", id, err)
+		}
+		out = append(out, *s)
+	}
+	return out, nil
 }
 
 // Upload records that a deposit's original was uploaded through it.

@@ -371,8 +371,29 @@ func TestSharesAreLongAndRevocable(t *testing.T) {
 	if got, err := o.ShareByID(ctx, rec.ID); err != nil || got.Deposit != "d1" {
 		t.Fatalf("share by id: %+v %v", got, err)
 	}
+	// The deposit's codes are listed, bound to what issued them; another
+	// deposit's are not.
+	_, rec2, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Token: "t1", Created: now, Expires: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.NewShare(ctx, Share{Deposit: "d10", Owner: "a", Created: now, Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := o.Shares(ctx, "d1")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("shares of d1: %+v %v", list, err)
+	}
+	for _, l := range list {
+		if l.ID == rec2.ID && (string(l.Key) != "k" || l.Token != "t1") {
+			t.Fatalf("a listed share lost what issued it: %+v", l)
+		}
+	}
 	if err := o.RevokeShare(ctx, rec.ID); err != nil {
 		t.Fatal(err)
+	}
+	if list, err := o.Shares(ctx, "d1"); err != nil || len(list) != 1 || list[0].ID != rec2.ID {
+		t.Fatalf("shares after revoking one: %+v %v", list, err)
 	}
 	if _, err := o.ShareAt(ctx, code, now); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a revoked share code: %v", err)

@@ -52,14 +52,38 @@ func newGrant() *cobra.Command {
 func newShare() *cobra.Command {
 	var cred credentials
 	var validFor, revoke string
+	var list bool
 	cmd := &cobra.Command{
-		Use:   "share DEPOSIT [--revoke SHARE-ID]",
+		Use:   "share DEPOSIT [--list | --revoke SHARE-ID]",
 		Short: "Issue a share (extraction) code for a deposit's original; its holder downloads it with 'jurichain fetch --code'",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := cred.connect(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if list {
+				shares, err := s.Shares(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tISSUED WITH\tSTATE")
+				for _, sh := range shares {
+					by := "key " + hex.EncodeToString(sh.Key)
+					if len(by) > 20 {
+						by = by[:20] + "…"
+					}
+					if sh.Token != "" {
+						by = "token " + sh.Token
+					}
+					state := "works"
+					if sh.Refused != "" {
+						state = "refused: " + sh.Refused
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", sh.ID, sh.Created.UTC().Format(time.RFC3339), sh.Expires.UTC().Format(time.RFC3339), by, state)
+				}
+				return tw.Flush()
 			}
 			if revoke != "" {
 				if err := s.RevokeShare(cmd.Context(), args[0], revoke); err != nil {
@@ -79,6 +103,8 @@ func newShare() *cobra.Command {
 	cred.flags(cmd, "your depositor key")
 	cmd.Flags().StringVar(&validFor, "valid-for", "", "how long the code works, such as 24h (default 7 days, at most 30)")
 	cmd.Flags().StringVar(&revoke, "revoke", "", "revoke the share code with this id instead")
+	cmd.Flags().BoolVar(&list, "list", false, "list the deposit's share codes (ids, never the codes) instead")
+	cmd.MarkFlagsMutuallyExclusive("list", "revoke")
 	return cmd
 }
 

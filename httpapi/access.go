@@ -93,14 +93,16 @@ func (s *Server) shareOf(r *http.Request, p *access.Principal, e *evidence) (*of
 		return nil, nil
 	}
 	keys := guessKeys(r, p)
-	if wait := s.guesses.wait(keys...); wait > 0 {
+	if wait := s.guesses.try(keys...); wait > 0 {
 		return nil, &api.Error{Code: api.CodeTooManyRequests, Message: fmt.Sprintf("code: too many wrong share codes; try again in %s", wait.Round(time.Second))}
 	}
 	sh, err := s.cfg.Office.ShareAt(r.Context(), code, s.cfg.Now())
-	switch {
-	case errors.Is(err, office.ErrNotFound) || (err == nil && sh.Deposit != e.ID):
-		s.guesses.fail(keys...)
+	if errors.Is(err, office.ErrNotFound) || (err == nil && sh.Deposit != e.ID) {
+		s.guesses.wrong()
 		return nil, forbidden("code: not a share code of deposit %s", e.ID)
+	}
+	s.guesses.refund(keys...)
+	switch {
 	case errors.Is(err, office.ErrExpired):
 		return nil, forbidden("code: the share code has expired; ask the depositor for a new one")
 	case err != nil:

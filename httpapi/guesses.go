@@ -60,8 +60,12 @@ func (b *bucket) left(now time.Time) float64 {
 	return min(guessBurst, b.tries+now.Sub(b.at).Seconds()/guessRefill.Seconds())
 }
 
-// wait returns how long the caller must wait before its next try, or 0.
-func (g *guesses) wait(keys ...string) time.Duration {
+// try reserves one try against every key of a request: it returns how
+// long the caller must wait, having reserved nothing, or 0 with one try
+// taken from each key. Checking and taking under one lock means that
+// concurrent wrong guesses cannot exceed the allowance. A right code gives
+// its try back (refund); a wrong one keeps it taken (wrong).
+func (g *guesses) try(keys ...string) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
@@ -80,30 +84,37 @@ func (g *guesses) wait(keys ...string) time.Duration {
 			}
 		}
 	}
-	return wait
-}
-
-// fail records a wrong code.
-func (g *guesses) fail(keys ...string) {
-	g.failed.Add(1)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
+	if wait > 0 {
+		return wait
+	}
 	for _, k := range keys {
 		b, ok := g.buckets[k]
 		if !ok {
 			if len(g.buckets) >= maxGuessers {
-				g.sweep(now)
-			}
-			if len(g.buckets) >= maxGuessers {
-				continue
+				continue // no room left by an earlier key of this request
 			}
 			b = &bucket{tries: guessBurst, at: now}
 			g.buckets[k] = b
 		}
 		b.tries, b.at = max(0, b.left(now)-1), now
 	}
+	return 0
 }
+
+// refund gives back the try a right code reserved.
+func (g *guesses) refund(keys ...string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	for _, k := range keys {
+		if b, ok := g.buckets[k]; ok {
+			b.tries, b.at = min(guessBurst, b.left(now)+1), now
+		}
+	}
+}
+
+// wrong counts a wrong code in the metrics; its try stays taken.
+func (g *guesses) wrong() { g.failed.Add(1) }
 
 // sweep forgets the keys that have regained all their tries.
 func (g *guesses) sweep(now time.Time) {

@@ -6,7 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jurichain/jurichain/api"
@@ -161,5 +165,54 @@ func TestSharesDieWithWhatIssuedThem(t *testing.T) {
 	out, errOut, code := run(t, nil, "share", e.deposit, "--list", "--key", keyFile(t, key2), "--account", account, "--server", e.n.URL)
 	if code != 0 || !strings.Contains(out, signed.ID) || strings.Contains(out, stolen.ID) || strings.Contains(out, signed.Code) || !strings.Contains(out, "refused") {
 		t.Fatalf("share --list: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestConcurrentRevocationsAreNotFound: of two revocations of one token
+// or share code at once, one succeeds and the other finds nothing (404),
+// never a server error.
+func TestConcurrentRevocationsAreNotFound(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	owner := e.clients["owner"]
+	both := func(path string) []int {
+		t.Helper()
+		statuses := make([]int, 2)
+		var wg sync.WaitGroup
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				status, body, err := owner.Raw(ctx, "DELETE", path, nil)
+				if err != nil {
+					t.Error(err)
+				}
+				if status != http.StatusOK && status != http.StatusNotFound {
+					t.Errorf("DELETE %s: HTTP %d %s", path, status, body)
+				}
+				statuses[i] = status
+			}()
+		}
+		wg.Wait()
+		slices.Sort(statuses)
+		return statuses
+	}
+	for i := range 20 {
+		tok, err := owner.NewToken(ctx, fmt.Sprint("token ", i), "1h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := both("/v1/tokens/" + tok.ID); !slices.Equal(got, []int{200, 404}) {
+			t.Fatalf("two revocations of token %s: %v, want one 200 and one 404", tok.ID, got)
+		}
+	}
+	for range 5 {
+		sh, err := owner.Share(ctx, e.deposit, "1h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := both("/v1/deposits/" + e.deposit + "/shares/" + sh.ID); !slices.Equal(got, []int{200, 404}) {
+			t.Fatalf("two revocations of share %s: %v, want one 200 and one 404", sh.ID, got)
+		}
 	}
 }

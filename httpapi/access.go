@@ -329,6 +329,9 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Office.RevokeShare(r.Context(), id); err != nil {
+		if errors.Is(err, office.ErrNotFound) { // revoked meanwhile by another request
+			err = &api.Error{Code: api.CodeNotFound, Message: "share: no such share code of deposit " + e.ID}
+		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -846,6 +849,9 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Office.RevokeToken(r.Context(), id); err != nil {
+		if errors.Is(err, office.ErrNotFound) { // revoked meanwhile by another request
+			err = &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("id: no API token %q at this node", id)}
+		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -156,7 +156,7 @@ func Endpoints() []Endpoint {
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},
 		{"POST", "/v1/tokens", approved()},                                                  // MintToken
-		{"GET", "/v1/tokens", approved()},                                                   // the caller's own tokens
+		{"GET", "/v1/tokens", approved()},                                                   // ListTokens
 		{"DELETE", "/v1/tokens/{id}", approved()},                                           // RevokeToken
 		{"POST", "/v1/identity", approved()},                                                // identity/apply.go
 		{"POST", "/v1/invitations", roles(identity.Reviewer, identity.Admin)},               // Invite
@@ -479,11 +479,27 @@ func TokenUsable(t *office.Token, acc *identity.Account, height uint64) error {
 // RevokeToken lets a token's owner revoke it, and the admins (or node) of
 // the owner's institution.
 func RevokeToken(p *Principal, t *office.Token, owner *identity.Account) error {
-	if p.Account != nil && p.Account.ID == t.Account {
-		return nil
-	}
-	if owner != nil && p.Is(identity.Admin) && p.Institution == owner.Institution {
+	if holdsOrAdministers(p, t.Account, owner) {
 		return nil
 	}
 	return forbidden("token %s is not yours; only its owner and the admins of its institution revoke it", t.ID)
+}
+
+// ListTokens lets an account list its own API tokens, and the admins (or
+// node) of an account's institution list that account's (owner, nil if
+// not on the ledger).
+func ListTokens(p *Principal, account string, owner *identity.Account) error {
+	if holdsOrAdministers(p, account, owner) {
+		return nil
+	}
+	return forbidden("account: %s is not yours and not an account of your institution; only its owner and the admins of its institution list its tokens", account)
+}
+
+// holdsOrAdministers reports whether p is the account, or an admin (or
+// the node) of the account's institution.
+func holdsOrAdministers(p *Principal, account string, owner *identity.Account) bool {
+	if p.Account != nil && p.Account.ID == account {
+		return true
+	}
+	return owner != nil && owner.ID == account && p.Is(identity.Admin) && p.Institution == owner.Institution
 }

@@ -400,6 +400,26 @@ func TestTokens(t *testing.T) {
 			}
 		})
 	}
+	// Listing an account's tokens: the account, and the admins and node
+	// of its institution; an admin of another institution, or of none
+	// when the account is not on the ledger, is refused.
+	for _, name := range names(ps) {
+		if name == "anonymous" {
+			continue
+		}
+		t.Run("list as "+name, func(t *testing.T) {
+			want := slices.Contains([]string{"owner", "admin", "node"}, name)
+			if got := ListTokens(ps[name], ps["owner"].Account.ID, ps["owner"].Account) == nil; got != want {
+				t.Fatalf("allowed %v, want %v", got, want)
+			}
+		})
+	}
+	if ListTokens(ps["admin"], "acct-gone", nil) == nil {
+		t.Error("an admin lists the tokens of an account not on the ledger")
+	}
+	if ListTokens(ps["admin"], "acct-gone", ps["owner"].Account) == nil {
+		t.Error("an admin lists the tokens of one account by showing another")
+	}
 	// Minting needs a signed request by an account.
 	byToken := *ps["owner"]
 	byToken.ByToken = true

@@ -70,6 +70,13 @@ func (c *Client) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
 	return out.Tokens, c.do(ctx, http.MethodGet, "/v1/tokens", nil, nil, &out)
 }
 
+// TokensOf lists the API tokens of an account of the caller's institution
+// at the node (admins and the node), without their secrets.
+func (c *Client) TokensOf(ctx context.Context, account string) ([]api.TokenInfo, error) {
+	var out api.TokenList
+	return out.Tokens, c.do(ctx, http.MethodGet, "/v1/tokens?"+url.Values{"account": {account}}.Encode(), nil, nil, &out)
+}
+
 // RevokeToken revokes an API token by its id (its owner, or an admin of
 // the owner's institution).
 func (c *Client) RevokeToken(ctx context.Context, id string) (*api.TokenInfo, error) {

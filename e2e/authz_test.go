@@ -171,6 +171,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/account", "", everyAccount},
 		{"POST", "/v1/tokens", `{"label":"matrix"}`, approved},
 		{"GET", "/v1/tokens", "", approved},
+		{"GET", "/v1/tokens?account=" + identity.AccountID(e.st.Institution, e.keys["owner"].Public()), "", []string{"owner", "admin", "node"}},
 		{"DELETE", "/v1/tokens/0123456789abcdef01234567", "", approved},
 		{"POST", "/v1/identity", `{"note":"not a note"}`, approved},
 		{"POST", "/v1/invitations", `{}`, []string{"reviewer", "admin", "node"}},

@@ -216,3 +216,33 @@ func TestConcurrentRevocationsAreNotFound(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminsListAccountsTokens: the admins and the node of an account's
+// institution list its API tokens (GET /v1/tokens?account=), nobody else.
+func TestAdminsListAccountsTokens(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	tok, err := e.clients["owner"].NewToken(ctx, "for the admin to see", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"owner", "admin", "node"} {
+		list, err := e.clients[name].TokensOf(ctx, account)
+		if err != nil || len(list) != 1 || list[0].ID != tok.ID || strings.Contains(mustJSON(list), tok.Token) {
+			t.Fatalf("%s listing the owner's tokens: %+v %v", name, list, err)
+		}
+	}
+	for _, name := range []string{"other", "reviewer", "auditor", "judge", "clerk"} {
+		_, err := e.clients[name].TokensOf(ctx, account)
+		wantCode(t, name+" listing another account's tokens", err, api.CodeForbidden, "account: ")
+	}
+	// The node names the account: it has none of its own.
+	_, err = e.clients["node"].Tokens(ctx)
+	wantCode(t, "the node listing its own tokens", err, api.CodeInvalid, "account: ")
+	// The command line, as the admin.
+	out, errOut, code := run(t, nil, "token", "list", "--for", account, "--key", keyFile(t, e.keys["admin"]), "--server", e.n.URL)
+	if code != 0 || !strings.Contains(out, tok.ID) {
+		t.Fatalf("token list --for: exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -809,14 +809,24 @@ func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, api.Token{Token: tok, ID: t.ID, Account: p.ID(), Expires: now.Add(life)})
 }
 
-// tokens lists the caller's API tokens, never their secrets.
+// tokens lists the caller's API tokens, or (?account=) those of an
+// account of the caller's institution for its admins and node; never
+// their secrets.
 func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if p.Account == nil {
-		s.writeError(w, r, invalid("the node key has no account; tokens are for accounts"))
+	account := r.URL.Query().Get("account")
+	switch {
+	case account == "" && p.Account == nil:
+		s.writeError(w, r, invalid("account: the node key has no account; name the account whose tokens to list"))
+		return
+	case account == "":
+		account = p.ID()
+	}
+	if err := access.ListTokens(p, account, s.cfg.Ledger.Account(account)); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
-	list, err := s.cfg.Office.Tokens(r.Context(), p.ID())
+	list, err := s.cfg.Office.Tokens(r.Context(), account)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/jurichain/jurichain/api"
 )
 
 // newToken is 'jurichain token': without a subcommand it issues a token,
@@ -48,16 +50,22 @@ func newTokenNew(use string) *cobra.Command {
 
 func newTokenList() *cobra.Command {
 	var cred credentials
+	var of string
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List your API tokens at the node (never their secrets)",
+		Use:   "list [--for ACCOUNT]",
+		Short: "List your API tokens at the node (never their secrets); admins: --for an account of your institution",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := cred.connect(cmd.Context())
 			if err != nil {
 				return err
 			}
-			list, err := s.Tokens(cmd.Context())
+			var list []api.TokenInfo
+			if of != "" {
+				list, err = s.TokensOf(cmd.Context(), of)
+			} else {
+				list, err = s.Tokens(cmd.Context())
+			}
 			if err != nil {
 				return err
 			}
@@ -74,6 +82,7 @@ func newTokenList() *cobra.Command {
 		},
 	}
 	cred.flags(cmd, "your private key")
+	cmd.Flags().StringVar(&of, "for", "", "list the tokens of this account of your institution (admins, operators with --home)")
 	return cmd
 }
 

@@ -35,6 +35,11 @@ const (
 	identityWait = 30 * time.Second
 	// maxOwnDeposits bounds GET /v1/account/deposits per key.
 	maxOwnDeposits = 10_000
+	// maxLiveTokens bounds the unexpired API tokens of an account, and
+	// maxLiveShares the unexpired share codes of a deposit, so that their
+	// lists stay short; revoking or expiring frees a place.
+	maxLiveTokens = 100
+	maxLiveShares = 100
 )
 
 func parseLife(field, v string, def, most time.Duration) (time.Duration, error) {
@@ -295,7 +300,10 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	code, sh, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Key: p.Key, Token: p.Token, Created: now, Expires: now.Add(life)})
+	code, sh, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Key: p.Key, Token: p.Token, Created: now, Expires: now.Add(life)}, maxLiveShares)
+	if errors.Is(err, office.ErrTooMany) {
+		err = &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("deposit %s has %d unexpired share codes, the most; revoke some first ('jurichain share %s --list', then --revoke SHARE-ID)", e.ID, maxLiveShares, e.ID)}
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -801,7 +809,10 @@ func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	tok, t, err := s.cfg.Office.NewToken(r.Context(), office.Token{Account: p.ID(), Key: p.Key, Label: req.Label, Created: now, Expires: now.Add(life)})
+	tok, t, err := s.cfg.Office.NewToken(r.Context(), office.Token{Account: p.ID(), Key: p.Key, Label: req.Label, Created: now, Expires: now.Add(life)}, maxLiveTokens)
+	if errors.Is(err, office.ErrTooMany) {
+		err = &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("account %s has %d unexpired API tokens at this node, the most; revoke some first ('jurichain token list', then 'jurichain token revoke ID')", p.ID(), maxLiveTokens)}
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

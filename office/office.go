@@ -33,6 +33,9 @@ var (
 	ErrUsed = errors.New("already used")
 	// ErrExpired is a code or token past its expiry.
 	ErrExpired = errors.New("expired")
+	// ErrTooMany is a new token or share code beyond the number that may
+	// be live at once.
+	ErrTooMany = errors.New("too many live")
 )
 
 // Key prefixes. The parts of a key are each preceded by their length
@@ -271,8 +274,19 @@ const TokenPrefix = "jct_"
 // its hash, which tells nothing of the secret.
 func idOf(h string) string { return hex.EncodeToString([]byte(h[:12])) }
 
-// NewToken issues an API token and returns it with its record.
-func (o *Office) NewToken(ctx context.Context, t Token) (string, Token, error) {
+// NewToken issues an API token and returns it with its record. It
+// reports ErrTooMany if the account already has most tokens not expired
+// at t.Created (revoked tokens are gone), so that its list stays bounded.
+func (o *Office) NewToken(ctx context.Context, t Token, most int) (string, Token, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	live, err := o.Tokens(ctx, t.Account)
+	if err != nil {
+		return "", t, err
+	}
+	if liveAt(t.Created, live, func(t Token) time.Time { return t.Expires }) >= most {
+		return "", t, ErrTooMany
+	}
 	s, err := newSecret(32)
 	if err != nil {
 		return "", t, err
@@ -286,6 +300,15 @@ func (o *Office) NewToken(ctx context.Context, t Token) (string, Token, error) {
 	}
 	b := o.db.NewBatch()
 	defer b.Close()
+	// The account's expired tokens authenticate nothing: they go, so that
+	// its list stays bounded.
+	for _, old := range live {
+		if !t.Created.Before(old.Expires) {
+			if err := o.deleteToken(ctx, b, &old); err != nil {
+				return "", t, err
+			}
+		}
+	}
 	if err := errors.Join(b.Set(key(prefixToken, h), v, nil), b.Set(key(prefixTokenID, t.ID), []byte(h), nil),
 		b.Set(key(prefixAccountToken, t.Account, t.ID), nil, nil)); err != nil {
 		return "", t, err
@@ -294,6 +317,17 @@ func (o *Office) NewToken(ctx context.Context, t Token) (string, Token, error) {
 		return "", t, fmt.Errorf("writing the institution's records: %w", err)
 	}
 	return tok, t, nil
+}
+
+// liveAt counts the records not expired at now.
+func liveAt[T any](now time.Time, records []T, expires func(T) time.Time) int {
+	n := 0
+	for _, r := range records {
+		if now.Before(expires(r)) {
+			n++
+		}
+	}
+	return n
 }
 
 // TokenAt returns the record of a valid API token.
@@ -353,17 +387,22 @@ func (o *Office) RevokeToken(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	h, err := o.raw(ctx, key(prefixTokenID, id))
-	if err != nil {
-		return err
-	}
 	b := o.db.NewBatch()
 	defer b.Close()
-	if err := errors.Join(b.Delete(key(prefixToken, string(h)), nil), b.Delete(key(prefixTokenID, id), nil),
-		b.Delete(key(prefixAccountToken, t.Account, id), nil)); err != nil {
+	if err := o.deleteToken(ctx, b, t); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)
+}
+
+// deleteToken adds the deletion of a token's records to b.
+func (o *Office) deleteToken(ctx context.Context, b *pebble.Batch, t *Token) error {
+	h, err := o.raw(ctx, key(prefixTokenID, t.ID))
+	if err != nil {
+		return err
+	}
+	return errors.Join(b.Delete(key(prefixToken, string(h)), nil), b.Delete(key(prefixTokenID, t.ID), nil),
+		b.Delete(key(prefixAccountToken, t.Account, t.ID), nil))
 }
 
 // Share is a share (extraction) code's record.
@@ -386,8 +425,18 @@ type Share struct {
 const ShareCodeBytes = 10
 
 // NewShare issues a share code for a deposit's original and returns it
-// with its record.
-func (o *Office) NewShare(ctx context.Context, s Share) (string, Share, error) {
+// with its record. It reports ErrTooMany if the deposit already has most
+// codes not expired at s.Created (revoked codes are gone).
+func (o *Office) NewShare(ctx context.Context, s Share, most int) (string, Share, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	live, err := o.Shares(ctx, s.Deposit)
+	if err != nil {
+		return "", s, err
+	}
+	if liveAt(s.Created, live, func(s Share) time.Time { return s.Expires }) >= most {
+		return "", s, ErrTooMany
+	}
 	code, err := newSecret(ShareCodeBytes)
 	if err != nil {
 		return "", s, err
@@ -400,6 +449,15 @@ func (o *Office) NewShare(ctx context.Context, s Share) (string, Share, error) {
 	}
 	b := o.db.NewBatch()
 	defer b.Close()
+	// The deposit's expired codes open nothing: they go, so that its list
+	// stays bounded (the trail keeps their issue).
+	for _, old := range live {
+		if !s.Created.Before(old.Expires) {
+			if err := o.deleteShare(ctx, b, &old); err != nil {
+				return "", s, err
+			}
+		}
+	}
 	if err := errors.Join(b.Set(key(prefixShare, h), v, nil), b.Set(key(prefixShareID, s.ID), []byte(h), nil),
 		b.Set(key(prefixDepositShare, s.Deposit, s.ID), nil, nil)); err != nil {
 		return "", s, err
@@ -444,17 +502,22 @@ func (o *Office) RevokeShare(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	h, err := o.raw(ctx, key(prefixShareID, id))
-	if err != nil {
-		return err
-	}
 	b := o.db.NewBatch()
 	defer b.Close()
-	if err := errors.Join(b.Delete(key(prefixShare, string(h)), nil), b.Delete(key(prefixShareID, id), nil),
-		b.Delete(key(prefixDepositShare, s.Deposit, id), nil)); err != nil {
+	if err := o.deleteShare(ctx, b, s); err != nil {
 		return err
 	}
 	return b.Commit(pebble.Sync)
+}
+
+// deleteShare adds the deletion of a share code's records to b.
+func (o *Office) deleteShare(ctx context.Context, b *pebble.Batch, s *Share) error {
+	h, err := o.raw(ctx, key(prefixShareID, s.ID))
+	if err != nil {
+		return err
+	}
+	return errors.Join(b.Delete(key(prefixShare, string(h)), nil), b.Delete(key(prefixShareID, s.ID), nil),
+		b.Delete(key(prefixDepositShare, s.Deposit, s.ID), nil))
 }
 
 // Shares returns the share codes of a deposit that were not revoked,

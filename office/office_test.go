@@ -112,11 +112,11 @@ func TestInvitationRaceHasOneWinner(t *testing.T) {
 func TestTokensAndSharesExpire(t *testing.T) {
 	ctx := context.Background()
 	o := open(t, t.TempDir())
-	tok, _, err := o.NewToken(ctx, Token{Account: "account-1", Label: "scanner", Created: now, Expires: now.Add(time.Hour)})
+	tok, _, err := o.NewToken(ctx, Token{Account: "account-1", Label: "scanner", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	share, _, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "account-1", Created: now, Expires: now.Add(time.Hour)})
+	share, _, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "account-1", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,15 +321,15 @@ func TestTokensAreListedAndRevoked(t *testing.T) {
 	ctx := context.Background()
 	o := open(t, t.TempDir())
 	key := []byte("the account key")
-	tok1, rec1, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "scanner", Created: now, Expires: now.Add(time.Hour)})
+	tok1, rec1, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "scanner", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rec2, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "backup", Created: now, Expires: now.Add(time.Hour)})
+	_, rec2, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "backup", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := o.NewToken(ctx, Token{Account: "account-10", Created: now, Expires: now.Add(time.Hour)}); err != nil {
+	if _, _, err := o.NewToken(ctx, Token{Account: "account-10", Created: now, Expires: now.Add(time.Hour)}, 100); err != nil {
 		t.Fatal(err)
 	}
 	if rec1.ID == "" || rec1.ID == rec2.ID || strings.Contains(tok1, rec1.ID) {
@@ -361,7 +361,7 @@ func TestTokensAreListedAndRevoked(t *testing.T) {
 func TestSharesAreLongAndRevocable(t *testing.T) {
 	ctx := context.Background()
 	o := open(t, t.TempDir())
-	code, rec, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Created: now, Expires: now.Add(time.Hour)})
+	code, rec, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,11 +373,11 @@ func TestSharesAreLongAndRevocable(t *testing.T) {
 	}
 	// The deposit's codes are listed, bound to what issued them; another
 	// deposit's are not.
-	_, rec2, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Token: "t1", Created: now, Expires: now.Add(time.Hour)})
+	_, rec2, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Token: "t1", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := o.NewShare(ctx, Share{Deposit: "d10", Owner: "a", Created: now, Expires: now.Add(time.Hour)}); err != nil {
+	if _, _, err := o.NewShare(ctx, Share{Deposit: "d10", Owner: "a", Created: now, Expires: now.Add(time.Hour)}, 100); err != nil {
 		t.Fatal(err)
 	}
 	list, err := o.Shares(ctx, "d1")
@@ -400,6 +400,59 @@ func TestSharesAreLongAndRevocable(t *testing.T) {
 	}
 	if err := o.RevokeShare(ctx, rec.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("revoking twice: %v", err)
+	}
+}
+
+// TestLiveTokensAndSharesAreCapped: beyond most unexpired tokens of an
+// account, or share codes of a deposit, a new one is refused and nothing
+// is written; expired ones do not count and are dropped by the next issue.
+func TestLiveTokensAndSharesAreCapped(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	const most = 3
+	later := now.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name  string
+		issue func(created time.Time, life time.Duration) error
+		list  func() (int, error)
+	}{
+		{"tokens", func(c time.Time, life time.Duration) error {
+			_, _, err := o.NewToken(ctx, Token{Account: "a", Key: []byte("k"), Created: c, Expires: c.Add(life)}, most)
+			return err
+		}, func() (int, error) { l, err := o.Tokens(ctx, "a"); return len(l), err }},
+		{"shares", func(c time.Time, life time.Duration) error {
+			_, _, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Created: c, Expires: c.Add(life)}, most)
+			return err
+		}, func() (int, error) { l, err := o.Shares(ctx, "d1"); return len(l), err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// One short-lived, the others for long.
+			if err := tc.issue(now, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			for range most - 1 {
+				if err := tc.issue(now, 24*time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tc.issue(now, time.Hour); !errors.Is(err, ErrTooMany) {
+				t.Fatalf("one more than %d: %v, want ErrTooMany", most, err)
+			}
+			if n, err := tc.list(); err != nil || n != most {
+				t.Fatalf("after a refused issue: %d listed, %v", n, err)
+			}
+			// Once the short-lived one expires, its place is free, and it
+			// is dropped from the list.
+			if err := tc.issue(later, time.Hour); err != nil {
+				t.Fatalf("after one expired: %v", err)
+			}
+			if n, err := tc.list(); err != nil || n != most {
+				t.Fatalf("the list after an expiry: %d, %v; want %d", n, err, most)
+			}
+			if err := tc.issue(later, time.Hour); !errors.Is(err, ErrTooMany) {
+				t.Fatalf("full again: %v", err)
+			}
+		})
 	}
 }
 

@@ -469,6 +469,8 @@ func TokenUsable(t *office.Token, acc *identity.Account, height uint64) error {
 		return unauthenticated("Authorization: the token's account %s is not on the ledger", t.Account)
 	case acc.Status != identity.Approved:
 		return unauthenticated("Authorization: the token's account %s is %s; its tokens do not work", acc.ID, acc.Status)
+	case len(t.Key) == 0:
+		return unauthenticated("Authorization: this API token was issued before tokens were bound to a key; issue a new one with 'jurichain token'")
 	}
 	if _, ok := acc.ActiveKey(t.Key, height); !ok {
 		return unauthenticated("Authorization: the key that issued this API token was revoked; issue a new token with an active key")

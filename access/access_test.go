@@ -375,6 +375,7 @@ func TestTokens(t *testing.T) {
 		{"account suspended", tok2, &suspended, 1000, "is suspended"},
 		{"account gone", tok2, nil, 1000, "not on the ledger"},
 		{"a key of no account", &office.Token{Account: acc.ID, Key: []byte("forged")}, acc, 5, "was revoked"},
+		{"bound to no key (an earlier version's)", &office.Token{Account: acc.ID}, acc, 5, "issue a new one"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := TokenUsable(tc.tok, tc.acc, tc.height)

@@ -63,13 +63,19 @@ type Office struct {
 	mu sync.Mutex // makes check-then-write sequences atomic
 }
 
-// Open opens or creates the records in dir.
+// Open opens or creates the records in dir, rewriting those of an earlier
+// key layout (see upgrade).
 func Open(dir string) (*Office, error) {
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("opening the institution's records in %s: %w", dir, err)
 	}
-	return &Office{db: db}, nil
+	o := &Office{db: db}
+	if err := o.upgrade(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening the institution's records in %s: %w", dir, err)
+	}
+	return o, nil
 }
 
 // Close closes the records.

@@ -246,3 +246,30 @@ func TestAdminsListAccountsTokens(t *testing.T) {
 		t.Fatalf("token list --for: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestLiveTokensAreCapped: an account has at most 100 unexpired API
+// tokens at a node; one more is refused with 409 until one is revoked.
+func TestLiveTokensAreCapped(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	owner := e.clients["owner"]
+	var last *api.Token
+	for i := range 100 {
+		tok, err := owner.NewToken(ctx, fmt.Sprint("token ", i), "1h")
+		if err != nil {
+			t.Fatalf("token %d: %v", i, err)
+		}
+		last = tok
+	}
+	_, err := owner.NewToken(ctx, "one too many", "1h")
+	wantCode(t, "the 101st token", err, api.CodeConflict, "100 unexpired API tokens at this node, the most")
+	if list, err := owner.Tokens(ctx); err != nil || len(list) != 100 {
+		t.Fatalf("listed tokens: %d %v", len(list), err)
+	}
+	if _, err := owner.RevokeToken(ctx, last.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.NewToken(ctx, "in the freed place", "1h"); err != nil {
+		t.Fatalf("a token after revoking one: %v", err)
+	}
+}

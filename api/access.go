@@ -58,9 +58,28 @@ type TokenRequest struct {
 
 // Token is a new API token, shown once.
 type Token struct {
-	Token   string    `json:"token"`
+	Token string `json:"token"`
+	// ID names the token in GET /v1/tokens and DELETE /v1/tokens/{id}.
+	ID      string    `json:"id"`
 	Account string    `json:"account"`
 	Expires time.Time `json:"expires"`
+}
+
+// TokenInfo describes an API token without its secret.
+type TokenInfo struct {
+	ID      string    `json:"id"`
+	Account string    `json:"account"`
+	Label   string    `json:"label,omitempty"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// Key is the account key that minted the token; the token stops
+	// working when that key is revoked.
+	Key []byte `json:"key"`
+}
+
+// TokenList is the answer of GET /v1/tokens.
+type TokenList struct {
+	Tokens []TokenInfo `json:"tokens"`
 }
 
 // ShareRequest is the body of POST /v1/deposits/{id}/shares.
@@ -72,9 +91,32 @@ type ShareRequest struct {
 
 // Share is a share (extraction) code for a deposit's original, shown once.
 type Share struct {
-	Code    string    `json:"code"`
+	Code string `json:"code"`
+	// ID names the code in DELETE /v1/deposits/{id}/shares/{share}.
+	ID      string    `json:"id"`
 	Deposit string    `json:"deposit"`
 	Expires time.Time `json:"expires"`
+}
+
+// ShareInfo describes a share code without the code.
+type ShareInfo struct {
+	ID      string    `json:"id"`
+	Deposit string    `json:"deposit"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	// Key is the account key that issued the code (signing the request,
+	// or having minted the API token used); Token is that token's id.
+	Key   []byte `json:"key,omitempty"`
+	Token string `json:"token,omitempty"`
+	// Refused says why the code no longer opens the original (its key or
+	// token was revoked, the account suspended, the code expired); empty
+	// while it works.
+	Refused string `json:"refused,omitempty"`
+}
+
+// ShareList is the answer of GET /v1/deposits/{id}/shares.
+type ShareList struct {
+	Shares []ShareInfo `json:"shares"`
 }
 
 // GrantRequest is the body of POST /v1/deposits/{id}/grants.
@@ -126,9 +168,16 @@ type TrailRecord struct {
 	SHA256  string `json:"sha256"`
 	// Court and Case name the case for a grant, a revocation or a read
 	// under a grant; Via says on what ground an original was read.
-	Court string    `json:"court,omitempty"`
-	Case  string    `json:"case,omitempty"`
-	Via   string    `json:"via,omitempty"`
+	Court string `json:"court,omitempty"`
+	Case  string `json:"case,omitempty"`
+	Via   string `json:"via,omitempty"`
+	// Share is the share code's id, for issuing, revoking or reading with
+	// a share code.
+	Share string `json:"share,omitempty"`
+	// Key is the actor's account key (hex) that signed the request or
+	// minted the API token used; Token is that token's id.
+	Key   string    `json:"key,omitempty"`
+	Token string    `json:"token,omitempty"`
 	At    time.Time `json:"at"`
 }
 
@@ -142,6 +191,10 @@ const (
 	TrailShare  = "share"
 	TrailGrant  = "grant"
 	TrailRevoke = "revoke-grant"
+	// TrailReadMetadata is a read of a deposit's metadata opening by
+	// anyone but its depositor.
+	TrailReadMetadata = "read-metadata"
+	TrailRevokeShare  = "revoke-share"
 )
 
 // TrailEntry is one access-trail record with the deposit that put it on

@@ -180,6 +180,9 @@ const (
 	CodeUnavailable = "unavailable"
 	CodeInternal    = "internal"
 	CodeNotAllowed  = "method_not_allowed"
+	// CodeTooManyRequests is a request refused until the client slows
+	// down (429), such as after wrong share codes.
+	CodeTooManyRequests = "too_many_requests"
 )
 
 // FieldError names the request field that is wrong, as a path such as

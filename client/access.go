@@ -65,6 +65,46 @@ func (c *Client) NewToken(ctx context.Context, label, validFor string) (*api.Tok
 	return &out, c.post(ctx, http.MethodPost, "/v1/tokens", api.TokenRequest{Label: label, ValidFor: validFor}, &out)
 }
 
+// Tokens lists the caller's API tokens at the node, without their secrets.
+func (c *Client) Tokens(ctx context.Context) ([]api.TokenInfo, error) {
+	var out api.TokenList
+	return out.Tokens, c.do(ctx, http.MethodGet, "/v1/tokens", nil, nil, &out)
+}
+
+// TokensOf lists the API tokens of an account of the caller's institution
+// at the node (admins and the node), without their secrets.
+func (c *Client) TokensOf(ctx context.Context, account string) ([]api.TokenInfo, error) {
+	var out api.TokenList
+	return out.Tokens, c.do(ctx, http.MethodGet, "/v1/tokens?"+url.Values{"account": {account}}.Encode(), nil, nil, &out)
+}
+
+// RevokeToken revokes an API token by its id (its owner, or an admin of
+// the owner's institution).
+func (c *Client) RevokeToken(ctx context.Context, id string) (*api.TokenInfo, error) {
+	var out api.TokenInfo
+	return &out, c.do(ctx, http.MethodDelete, "/v1/tokens/"+url.PathEscape(id), nil, nil, &out)
+}
+
+// RevokeShare revokes a share code of a deposit, named by the code's id.
+func (c *Client) RevokeShare(ctx context.Context, id, shareID string) error {
+	var out map[string]any
+	return c.do(ctx, http.MethodDelete, "/v1/deposits/"+url.PathEscape(id)+"/shares/"+url.PathEscape(shareID), nil, nil, &out)
+}
+
+// Shares lists a deposit's share codes, without the codes (the depositor,
+// and the auditors and admins of the node's institution).
+func (c *Client) Shares(ctx context.Context, id string) ([]api.ShareInfo, error) {
+	var out api.ShareList
+	return out.Shares, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/shares", nil, nil, &out)
+}
+
+// SharedDeposit returns a committed deposit and its receipt to the holder
+// of a share code of it.
+func (c *Client) SharedDeposit(ctx context.Context, id, code string) (*api.DepositInfo, error) {
+	var info api.DepositInfo
+	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"?"+url.Values{"code": {code}}.Encode(), nil, nil, &info)
+}
+
 // OwnDeposits lists the caller's deposits made through the node.
 func (c *Client) OwnDeposits(ctx context.Context) ([]api.Result, error) {
 	var out api.OwnDeposits

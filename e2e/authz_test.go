@@ -7,8 +7,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +170,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"POST", "/v1/registrations", `{"invitation":"X","note":"not a note"}`, all},
 		{"GET", "/v1/account", "", everyAccount},
 		{"POST", "/v1/tokens", `{"label":"matrix"}`, approved},
+		{"GET", "/v1/tokens", "", approved},
+		{"GET", "/v1/tokens?account=" + identity.AccountID(e.st.Institution, e.keys["owner"].Public()), "", []string{"owner", "admin", "node"}},
+		{"DELETE", "/v1/tokens/0123456789abcdef01234567", "", approved},
 		{"POST", "/v1/identity", `{"note":"not a note"}`, approved},
 		{"POST", "/v1/invitations", `{}`, []string{"reviewer", "admin", "node"}},
 		{"GET", "/v1/accounts", "", []string{"reviewer", "admin", "auditor", "node"}},
@@ -175,6 +184,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},
 		{"POST", dep + "/shares", `{}`, []string{"owner"}},
+		{"DELETE", dep + "/shares/0123456789abcdef01234567", "", []string{"owner"}},
+		{"GET", dep + "/shares", "", []string{"owner", "admin", "auditor", "node"}},
 		{"POST", dep + "/grants", mustJSON(api.GrantRequest{Court: e.st.Institution, Case: e.caseNo}), []string{"owner"}},
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", []string{"owner", "admin", "auditor", "node"}},
@@ -244,6 +255,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 func templatePath(path string, e *accountsEnv) string {
 	path, _, _ = strings.Cut(path, "?")
 	path = strings.Replace(path, "/"+e.deposit, "/{id}", 1)
+	if p, ok := strings.CutPrefix(path, "/v1/tokens/"); ok && p != "" {
+		return "/v1/tokens/{id}"
+	}
+	if p, _, ok := strings.Cut(path, "/shares/"); ok {
+		return p + "/shares/{share}"
+	}
 	if strings.HasPrefix(path, "/v1/cases/") {
 		return "/v1/cases/{court}/{case}"
 	}
@@ -457,5 +474,390 @@ func TestAccountsAreIsolated(t *testing.T) {
 		if a.ID == id2 {
 			t.Fatal("the second registration with a used code made an account")
 		}
+	}
+}
+
+// metric reads one unlabelled value from the node's /metrics.
+func (n *node) metric(name string) float64 {
+	n.t.Helper()
+	var b []byte
+	if status := do(n.t, "GET", n.URL+"/metrics", "", &b); status != 200 {
+		n.t.Fatalf("/metrics: %d", status)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				n.t.Fatalf("metric %s: %v", name, err)
+			}
+			return f
+		}
+	}
+	n.t.Fatalf("no metric %s", name)
+	return 0
+}
+
+// trailActions lists the actions on a deposit's trail, as its owner sees it.
+func (e *accountsEnv) trailActions(t *testing.T, id string) []string {
+	t.Helper()
+	tr, err := e.clients["owner"].Trail(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, en := range tr.Entries {
+		var rec api.TrailRecord
+		if err := json.Unmarshal(en.Record, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if en.Status != api.StatusCommitted {
+			t.Fatalf("trail entry %s served before it committed: %s", rec.Action, en.Status)
+		}
+		out = append(out, rec.Action+"/"+rec.Actor)
+	}
+	return out
+}
+
+func wantCode(t *testing.T, what string, err error, code, text string) {
+	t.Helper()
+	var e *api.Error
+	if !errors.As(err, &e) || e.Code != code || !strings.Contains(e.Message, text) {
+		t.Fatalf("%s: got %v, want %s with %q", what, err, code, text)
+	}
+}
+
+// TestOriginalsAreIsolated deposits the digest of another's original
+// (digests are public in the tiles): the deposit does not open the
+// original, to its depositor, by a share code or under a grant, while
+// the original's owner still reads it through its own deposit.
+func TestOriginalsAreIsolated(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	attacker := e.clients["other"]
+	d := prepare(t, e.st.Origin, e.keys["other"], e.content, "steal-1")
+	res, err := attacker.Submit(ctx, []api.Deposit{d}, 10*time.Second)
+	if err != nil || res[0].Status != api.StatusCommitted {
+		t.Fatalf("the attacker's deposit: %+v %v", res, err)
+	}
+	stolen := res[0].ID
+	_, _, err = attacker.Original(ctx, stolen, "", "")
+	wantCode(t, "downloading through the attacker's deposit", err, api.CodeNotFound, "no original uploaded for this deposit")
+	_, err = attacker.Share(ctx, stolen, "1h")
+	wantCode(t, "sharing it", err, api.CodeNotFound, "no original uploaded for this deposit")
+	// A grant of the deposit gives a court its record, not the original.
+	if _, err := attacker.Grant(ctx, stolen, e.st.Institution, "attacker's case"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = e.clients["clerk"].Original(ctx, stolen, "attacker's case", "")
+	wantCode(t, "a court reading through the attacker's grant", err, api.CodeNotFound, "no original uploaded for this deposit")
+	// The victim still reads its original.
+	rc, _, err := e.clients["owner"].Original(ctx, e.deposit, "", "")
+	if err != nil {
+		t.Fatalf("the owner's read: %v", err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(got) != e.content {
+		t.Fatalf("the owner's original: %q", got)
+	}
+	// The attacker's trail holds the grant and no read.
+	tr, err := attacker.Trail(ctx, stolen)
+	if err != nil || len(tr.Entries) != 1 || !strings.Contains(string(tr.Entries[0].Record), `"action":"grant"`) {
+		t.Fatalf("the attacker's trail: %+v %v", tr, err)
+	}
+}
+
+// TestTokensDieWithTheirKey binds API tokens to the key that minted them:
+// revoking the key, suspending the account or revoking the token ends it,
+// and no other account lists or revokes it.
+func TestTokensDieWithTheirKey(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	// A second key for the owner, signed by both keys.
+	key2, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: "ed25519", Public: key2.Public()}
+	self1, _ := identity.NewSigner(account, e.keys["owner"], "ed25519")
+	self2, _ := identity.NewSigner(account, key2, "ed25519")
+	signed, err := add.Sign(self1, self2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := e.n.operator().Identity(ctx, signed); err != nil || info.Applied == nil || !*info.Applied {
+		t.Fatalf("adding a key: %+v %v", info, err)
+	}
+	byKey2 := e.n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: "ed25519", Key: key2})
+	tok1, err := e.clients["owner"].NewToken(ctx, "minted by key 1", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok2, err := byKey2.NewToken(ctx, "minted by key 2", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok3, err := byKey2.NewToken(ctx, "to revoke", "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := func(tok *api.Token) *client.Client { return e.n.client().WithAuth(client.TokenAuth(tok.Token)) }
+	for _, tok := range []*api.Token{tok1, tok2, tok3} {
+		if _, err := as(tok).OwnDeposits(ctx); err != nil {
+			t.Fatalf("token %s: %v", tok.ID, err)
+		}
+	}
+	list, err := byKey2.Tokens(ctx)
+	if err != nil || len(list) != 3 {
+		t.Fatalf("the owner's tokens: %+v %v", list, err)
+	}
+	for _, l := range list {
+		if strings.Contains(mustJSON(l), "jct_") {
+			t.Fatalf("a listed token shows its secret: %+v", l)
+		}
+		wantKey := key2.Public()
+		if l.ID == tok1.ID {
+			wantKey = e.keys["owner"].Public()
+		}
+		if !bytes.Equal(l.Key, wantKey) {
+			t.Fatalf("token %s lists key %x", l.ID, l.Key)
+		}
+	}
+
+	// Another account neither sees nor revokes them.
+	if other, err := e.clients["other"].Tokens(ctx); err != nil || len(other) != 0 {
+		t.Fatalf("another account's token list: %+v %v", other, err)
+	}
+	_, err = e.clients["other"].RevokeToken(ctx, tok3.ID)
+	wantCode(t, "another account revoking a token", err, api.CodeForbidden, "not yours")
+	_, err = as(tok3).OwnDeposits(ctx)
+	if err != nil {
+		t.Fatalf("a token another account failed to revoke: %v", err)
+	}
+	// Its owner revokes it.
+	if _, err := byKey2.RevokeToken(ctx, tok3.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = as(tok3).OwnDeposits(ctx)
+	wantCode(t, "a revoked token", err, api.CodeUnauthenticated, "unknown API token")
+
+	// Revoking key 1 ends the token it minted, not the one key 2 minted.
+	nodeSigner, err := jnode.Home(e.n.home).LogSigner(e.st.Origin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoke := &identity.Op{Origin: e.st.Origin, Account: account, Version: 3, Action: identity.RevokeKey, Public: e.keys["owner"].Public(), Reason: "lost"}
+	if signed, err = revoke.Sign(nodeSigner); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := e.n.operator().Identity(ctx, signed); err != nil || info.Applied == nil || !*info.Applied {
+		t.Fatalf("revoking key 1: %+v %v", info, err)
+	}
+	_, err = as(tok1).OwnDeposits(ctx)
+	wantCode(t, "a token of a revoked key", err, api.CodeUnauthenticated, "was revoked")
+	if _, err := as(tok2).OwnDeposits(ctx); err != nil {
+		t.Fatalf("the token of the active key: %v", err)
+	}
+
+	// Suspending the account ends its tokens.
+	e.n.decide(account, 4, identity.Suspend, "under investigation")
+	_, err = as(tok2).OwnDeposits(ctx)
+	wantCode(t, "a token of a suspended account", err, api.CodeUnauthenticated, "is suspended")
+	// Reinstated, the token works again; the institution's admin revokes it.
+	e.n.decide(account, 5, identity.Reinstate, "cleared")
+	if _, err := as(tok2).OwnDeposits(ctx); err != nil {
+		t.Fatalf("the token after reinstatement: %v", err)
+	}
+	if _, err := e.clients["admin"].RevokeToken(ctx, tok2.ID); err != nil {
+		t.Fatalf("the admin revoking a token: %v", err)
+	}
+	_, err = as(tok2).OwnDeposits(ctx)
+	wantCode(t, "a token the admin revoked", err, api.CodeUnauthenticated, "unknown API token")
+
+	// The command line: token, token list, token revoke.
+	otherKey := keyFile(t, e.keys["other"])
+	cli := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := run(t, nil, append(args, "--key", otherKey, "--server", e.n.URL)...)
+		if code != 0 {
+			t.Fatalf("jurichain %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+		return out
+	}
+	secret := strings.TrimSpace(cli("token", "--label", "cli token"))
+	listed := cli("token", "list")
+	id := regexp.MustCompile(`(?m)^([0-9a-f]{24})\s+"cli token"`).FindStringSubmatch(listed)
+	if id == nil || strings.Contains(listed, secret) {
+		t.Fatalf("token list:\n%s", listed)
+	}
+	if out := cli("token", "revoke", id[1]); !strings.Contains(out, "revoked token "+id[1]) {
+		t.Fatalf("token revoke: %s", out)
+	}
+	if out := cli("token", "list"); strings.Contains(out, id[1]) {
+		t.Fatalf("a revoked token is still listed:\n%s", out)
+	}
+	_, err = e.n.client().WithAuth(client.TokenAuth(secret)).OwnDeposits(ctx)
+	wantCode(t, "a token revoked with the CLI", err, api.CodeUnauthenticated, "unknown API token")
+}
+
+// TestMetadataReadsAreOnTheTrail reads a deposit's metadata opening as
+// everyone who may: every read but the depositor's is a committed trail
+// entry by the time the opening is served.
+func TestMetadataReadsAreOnTheTrail(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	before := e.trailActions(t, e.deposit)
+	if _, err := e.clients["owner"].Opening(ctx, e.deposit); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.trailActions(t, e.deposit); len(got) != len(before) {
+		t.Fatalf("the owner's own read is on the trail: %v", got[len(before):])
+	}
+	readers := []string{"clerk", "judge", "auditor", "admin", "node"}
+	var want []string
+	for _, who := range readers {
+		if _, err := e.clients[who].Opening(ctx, e.deposit); err != nil {
+			t.Fatalf("%s reads the opening: %v", who, err)
+		}
+		// The entry is committed as soon as the opening is served.
+		got := e.trailActions(t, e.deposit)
+		if len(got) != len(before)+len(want)+1 {
+			t.Fatalf("after %s's read, the trail is %v", who, got[len(before):])
+		}
+		want = append(want, got[len(got)-1])
+		if !strings.HasPrefix(got[len(got)-1], api.TrailReadMetadata+"/") {
+			t.Fatalf("%s's read is recorded as %s", who, got[len(got)-1])
+		}
+	}
+	// A refused read leaves nothing.
+	if _, err := e.clients["other"].Opening(ctx, e.deposit); err == nil {
+		t.Fatal("another depositor read the opening")
+	}
+	if got := e.trailActions(t, e.deposit); len(got) != len(before)+len(readers) {
+		t.Fatalf("a refused read is on the trail: %v", got)
+	}
+}
+
+// TestShareCodes issues a share code of 80 bits, counts and slows wrong
+// codes, and revokes a code.
+func TestShareCodes(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	sh, err := e.clients["owner"].Share(ctx, e.deposit, "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sh.Code) < 16 || sh.ID == "" || strings.Contains(sh.Code, sh.ID) {
+		t.Fatalf("share code %q (id %q): want 16 base32 characters or more, and an id apart", sh.Code, sh.ID)
+	}
+	holder := e.clients["judge"] // any approved account may hold a code
+	if _, err := holder.SharedDeposit(ctx, e.deposit, sh.Code); err != nil {
+		t.Fatalf("the holder reads the record: %v", err)
+	}
+	failures := e.n.metric("jurichain_share_code_failures_total")
+	// Five wrong codes are refused and counted; the sixth try waits, even
+	// with the right code.
+	for i := range 5 {
+		_, _, err := holder.Original(ctx, e.deposit, "", fmt.Sprintf("WRONGCODE%07d", i))
+		wantCode(t, "a wrong code", err, api.CodeForbidden, "not a share code")
+	}
+	if got := e.n.metric("jurichain_share_code_failures_total"); got != failures+5 {
+		t.Fatalf("failures counted: %v, want %v", got, failures+5)
+	}
+	status, body, err := holder.Raw(ctx, "GET", "/v1/deposits/"+e.deposit+"/original?code="+sh.Code, nil)
+	if err != nil || status != http.StatusTooManyRequests || !strings.Contains(string(body), "too many wrong share codes") {
+		t.Fatalf("after five wrong codes: %d %s %v", status, body, err)
+	}
+	// Another account is not slowed by the first one's guesses... but it
+	// shares the client address, which is: guesses count per principal
+	// and per address.
+	_, _, err = e.clients["clerk"].Original(ctx, e.deposit, "", sh.Code)
+	wantCode(t, "a try from the same address", err, api.CodeTooManyRequests, "try again in")
+
+	// Revoked, the code opens nothing; another account cannot revoke.
+	sh2, err := e.clients["owner"].Share(ctx, e.deposit, "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "another account revoking a code", e.clients["other"].RevokeShare(ctx, e.deposit, sh2.ID), api.CodeForbidden, "only the depositor")
+	if err := e.clients["owner"].RevokeShare(ctx, e.deposit, sh2.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "revoking twice", e.clients["owner"].RevokeShare(ctx, e.deposit, sh2.ID), api.CodeNotFound, "no such share code")
+	tr := e.trailActions(t, e.deposit)
+	if last := tr[len(tr)-1]; !strings.HasPrefix(last, api.TrailRevokeShare+"/") {
+		t.Fatalf("the revocation is not on the trail: %v", tr)
+	}
+}
+
+// TestStrangersBatchIsRefusedFirst sends a batch of 10,000 deposits signed
+// with another account's key: it is refused with 403 before a single
+// deposit signature is verified.
+func TestStrangersBatchIsRefusedFirst(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	deps := make([]api.Deposit, api.MaxBatch)
+	for i := range deps {
+		deps[i] = prepare(t, e.st.Origin, e.keys["owner"], fmt.Sprint("evidence ", i), fmt.Sprint("batch-", i))
+	}
+	verified := e.n.metric("jurichain_deposit_signatures_verified_total")
+	_, err := e.clients["other"].Submit(ctx, deps, 0)
+	wantCode(t, "a stranger's batch", err, api.CodeForbidden, "deposits[0].depositor_key: not a key of account")
+	if got := e.n.metric("jurichain_deposit_signatures_verified_total"); got != verified {
+		t.Fatalf("%v deposit signatures were verified for a refused batch", got-verified)
+	}
+	// The owner's own batch of one is verified (the counter is live).
+	if _, err := e.clients["owner"].Submit(ctx, deps[:1], 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.n.metric("jurichain_deposit_signatures_verified_total"); got != verified+1 {
+		t.Fatalf("signatures verified for one deposit: %v", got-verified)
+	}
+}
+
+// TestFetchWithShareCode follows the README: the depositor shares a code,
+// its holder fetches the original and its receipt with the CLI, and the
+// trail holds exactly one read for the fetch.
+func TestFetchWithShareCode(t *testing.T) {
+	e := newAccountsEnv(t)
+	ctx := context.Background()
+	sh, err := e.clients["owner"].Share(ctx, e.deposit, "1h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := e.trailActions(t, e.deposit)
+	out := filepath.Join(t.TempDir(), "contract.txt")
+	holderKey := keyFile(t, e.keys["other"])
+	stdout, stderr, code := run(t, nil, "fetch", e.deposit, "--code", sh.Code, "--out", out, "--key", holderKey, "--server", e.n.URL)
+	if code != 0 {
+		t.Fatalf("fetch --code: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got, err := os.ReadFile(out); err != nil || string(got) != e.content {
+		t.Fatalf("fetched original: %q %v", got, err)
+	}
+	if rc, err := os.ReadFile(out + ".tlog-proof"); err != nil || len(rc) == 0 {
+		t.Fatalf("no receipt beside the original: %v", err)
+	}
+	after := e.trailActions(t, e.deposit)
+	other := identity.AccountID(e.st.Institution, e.keys["other"].Public())
+	if got := after[len(before):]; len(got) != 1 || got[0] != api.TrailRead+"/"+other {
+		t.Fatalf("trail records of one fetch: %v", got)
+	}
+	// A wrong code writes nothing and reads nothing.
+	out2 := filepath.Join(t.TempDir(), "nothing.txt")
+	if _, stderr, code := run(t, nil, "fetch", e.deposit, "--code", "AAAAAAAAAAAAAAAA", "--out", out2, "--key", holderKey, "--server", e.n.URL); code == 0 || !strings.Contains(stderr, "not a share code") {
+		t.Fatalf("fetch with a wrong code: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(out2); err == nil {
+		t.Fatal("a failed fetch wrote the file")
+	}
+	if got := e.trailActions(t, e.deposit); len(got) != len(after) {
+		t.Fatalf("a failed fetch left a read record: %v", got[len(after):])
+	}
+	// The depositor revokes the code with the CLI; it no longer fetches.
+	ownerKey := keyFile(t, e.keys["owner"])
+	if out, errOut, code := run(t, nil, "share", e.deposit, "--revoke", sh.ID, "--key", ownerKey, "--server", e.n.URL); code != 0 || !strings.Contains(out, "revoked share code "+sh.ID) {
+		t.Fatalf("share --revoke: exit %d %s%s", code, out, errOut)
+	}
+	if _, stderr, code := run(t, nil, "fetch", e.deposit, "--code", sh.Code, "--out", out2, "--key", holderKey, "--server", e.n.URL); code == 0 || !strings.Contains(stderr, "not a share code") {
+		t.Fatalf("fetch with a revoked code: exit %d %s", code, stderr)
 	}
 }

@@ -9,11 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
@@ -34,6 +35,11 @@ const (
 	identityWait = 30 * time.Second
 	// maxOwnDeposits bounds GET /v1/account/deposits per key.
 	maxOwnDeposits = 10_000
+	// maxLiveTokens bounds the unexpired API tokens of an account, and
+	// maxLiveShares the unexpired share codes of a deposit, so that their
+	// lists stay short; revoking or expiring frees a place.
+	maxLiveTokens = 100
+	maxLiveShares = 100
 )
 
 func parseLife(field, v string, def, most time.Duration) (time.Duration, error) {
@@ -47,25 +53,11 @@ func parseLife(field, v string, def, most time.Duration) (time.Duration, error) 
 	return d, nil
 }
 
-// authorizeDeposits lets an approved depositor submit only deposits signed
-// with its own active keys.
-func (s *Server) authorizeDeposits(p *Principal, subs []submitted) error {
-	for _, sub := range subs {
-		if acc := s.cfg.Ledger.AccountByKey(sub.depositor); acc == nil || acc.ID != p.ID() {
-			return forbidden("%sdepositor_key: not a key of account %s; sign deposits with your own key", sub.field, p.ID())
-		}
-		if why := s.cfg.Ledger.DepositRefusal(sub.depositor); why != "" {
-			return forbidden("%sdepositor_key: %s", sub.field, why)
-		}
-	}
-	return nil
-}
-
-// evidence is a committed deposit and the account that made it (nil for
-// a node's own trail records).
+// evidence is a committed deposit with what the access decisions need to
+// know of it.
 type evidence struct {
 	*ledger.Record
-	owner *identity.Account
+	d access.Deposit
 }
 
 func (s *Server) evidence(r *http.Request) (*evidence, error) {
@@ -80,49 +72,83 @@ func (s *Server) evidence(r *http.Request) (*evidence, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &evidence{Record: rec, owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)}, nil
+	return s.evidenceOf(r.Context(), rec)
 }
 
-func (e *evidence) ownedBy(p *Principal) bool {
-	return e.owner != nil && p.Account != nil && e.owner.ID == p.Account.ID
-}
-
-// courtGranted reports whether the deposit is granted to a case at the
-// principal's court and the principal is a judge or clerk there.
-func (s *Server) courtGranted(ctx context.Context, p *Principal, id string) (bool, error) {
-	if !p.Is(identity.Judge, identity.Clerk) {
-		return false, nil
+// evidenceOf gathers the owner, grants and upload of a committed deposit.
+func (s *Server) evidenceOf(ctx context.Context, rec *ledger.Record) (*evidence, error) {
+	e := &evidence{Record: rec, d: access.Deposit{ID: rec.ID, Owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)}}
+	var err error
+	if e.d.Grants, err = s.cfg.Office.GrantsOf(ctx, rec.ID); err != nil {
+		return nil, err
 	}
-	grants, err := s.cfg.Office.GrantsOf(ctx, id)
-	return slices.ContainsFunc(grants, func(g office.Grant) bool { return g.Court == p.Institution }), err
+	if e.d.Uploaded, err = s.cfg.Office.Uploaded(ctx, rec.ID); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
-// institutionStaff reports whether the principal audits or administers the
-// institution running this node.
-func (s *Server) institutionStaff(p *Principal) bool {
-	return p.Institution == s.cfg.Institution && p.Is(identity.Admin, identity.Auditor)
+// shareOf resolves the share code a request gives (?code=) for a deposit:
+// nil without one. A wrong code counts as a failed guess: it is counted
+// in the metrics, and a principal or client address that fails too often
+// waits before its next try.
+func (s *Server) shareOf(r *http.Request, p *access.Principal, e *evidence) (*office.Share, error) {
+	code := r.URL.Query().Get("code")
+	if code == "" {
+		return nil, nil
+	}
+	keys := guessKeys(r, p)
+	if wait := s.guesses.try(keys...); wait > 0 {
+		return nil, &api.Error{Code: api.CodeTooManyRequests, Message: fmt.Sprintf("code: too many wrong share codes; try again in %s", wait.Round(time.Second))}
+	}
+	sh, err := s.cfg.Office.ShareAt(r.Context(), code, s.cfg.Now())
+	if errors.Is(err, office.ErrNotFound) || (err == nil && sh.Deposit != e.ID) {
+		s.guesses.wrong()
+		return nil, forbidden("code: not a share code of deposit %s", e.ID)
+	}
+	s.guesses.refund(keys...)
+	switch {
+	case errors.Is(err, office.ErrExpired):
+		return nil, forbidden("code: the share code has expired; ask the depositor for a new one")
+	case err != nil:
+		return nil, err
+	}
+	if err := s.shareUsable(r.Context(), sh, e); err != nil {
+		return nil, err
+	}
+	return sh, nil
 }
 
-// mayDescribe decides who sees a deposit's record and metadata: its owner,
-// a court it is granted to, and this institution's auditors and admins.
-func (s *Server) mayDescribe(ctx context.Context, p *Principal, e *evidence) error {
-	if e.ownedBy(p) || s.institutionStaff(p) {
-		return nil
+// shareUsable decides whether a share code still opens its deposit: the
+// depositor approved, the key and the API token that issued it not
+// revoked.
+func (s *Server) shareUsable(ctx context.Context, sh *office.Share, e *evidence) error {
+	revoked := false
+	if sh.Token != "" {
+		_, err := s.cfg.Office.TokenByID(ctx, sh.Token)
+		if err != nil && !errors.Is(err, office.ErrNotFound) {
+			return err
+		}
+		revoked = err != nil
 	}
-	ok, err := s.courtGranted(ctx, p, e.ID)
-	if err != nil || ok {
-		return err
-	}
-	return forbidden("deposit %s is not yours and not granted to your court", e.ID)
+	return access.ShareUsable(sh, e.d.Owner, s.cfg.Ledger.Committed().Height, revoked)
+}
+
+func forbidden(format string, a ...any) *api.Error {
+	return &api.Error{Code: api.CodeForbidden, Message: fmt.Sprintf(format, a...)}
 }
 
 // recordTrail deposits an access-trail record with the node's key and
 // waits until it is committed: an access is served only once its trace is
 // on the ledger.
-func (s *Server) recordTrail(ctx context.Context, p *Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
+func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
 	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
 	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
 	rec.Deposit, rec.SHA256 = e.ID, hex.EncodeToString(e.Leaf.SHA256())
+	if p.Key != nil {
+		rec.Key = hex.EncodeToString(p.Key)
+	}
+	rec.Token = p.Token
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
@@ -158,7 +184,9 @@ func (s *Server) recordTrail(ctx context.Context, p *Principal, e *evidence, rec
 
 // putOriginal stores a deposit's original, streamed, encrypted at rest.
 // The vault checks the content against the deposit's SHA-256 as it
-// streams: a different file is refused and nothing is stored.
+// streams: a different file is refused and nothing is stored. The vault
+// keeps one copy per digest; the upload is recorded per deposit, and only
+// a deposit through which the original was uploaded opens it.
 func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	e, err := s.evidence(r)
@@ -166,8 +194,8 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !e.ownedBy(p) {
-		s.writeError(w, r, forbidden("only the depositor of %s uploads its original", e.ID))
+	if err := access.Upload(p, &e.d); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if r.ContentLength >= 0 && uint64(r.ContentLength) != e.Leaf.Size {
@@ -180,6 +208,10 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Office.PutUpload(r.Context(), e.ID, office.Upload{Account: p.ID(), Uploaded: s.cfg.Now().UTC()}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -201,40 +233,14 @@ func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	rec := api.TrailRecord{Action: api.TrailRead}
-	switch code, caseNo := q.Get("code"), q.Get("case"); {
-	case code != "":
-		sh, err := s.cfg.Office.ShareAt(r.Context(), code, s.cfg.Now())
-		switch {
-		case errors.Is(err, office.ErrNotFound) || (err == nil && sh.Deposit != e.ID):
-			s.writeError(w, r, forbidden("code: not a share code of deposit %s", e.ID))
-			return
-		case errors.Is(err, office.ErrExpired):
-			s.writeError(w, r, forbidden("code: the share code has expired; ask the depositor for a new one"))
-			return
-		case err != nil:
-			s.writeError(w, r, err)
-			return
-		}
-		rec.Via = "share code"
-	case caseNo != "":
-		ok := p.Is(identity.Judge, identity.Clerk)
-		if ok {
-			if ok, err = s.cfg.Office.Granted(r.Context(), e.ID, p.Institution, caseNo); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		}
-		if !ok {
-			s.writeError(w, r, forbidden("deposit %s is not granted to case %q at your court", e.ID, caseNo))
-			return
-		}
-		rec.Via, rec.Court, rec.Case = "grant", p.Institution, caseNo
-	case e.ownedBy(p):
-		rec.Via = "owner"
-	default:
-		s.writeError(w, r, forbidden("deposit %s is not yours: name the case it is granted to (?case=) or give a share code (?code=)", e.ID))
+	sh, err := s.shareOf(r, p, e)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, err := access.ReadOriginal(p, &e.d, r.URL.Query().Get("case"), sh)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	has, err := s.cfg.Vault.Has(r.Context(), e.Leaf.SHA256())
@@ -245,6 +251,10 @@ func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
 	if !has {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "this node holds no original of deposit " + e.ID})
 		return
+	}
+	rec := api.TrailRecord{Action: api.TrailRead, Via: g.Via, Court: g.Court, Case: g.Case}
+	if sh != nil {
+		rec.Share = sh.ID
 	}
 	trail, err := s.recordTrail(r.Context(), p, e, rec)
 	if err != nil {
@@ -285,21 +295,98 @@ func (s *Server) share(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !e.ownedBy(p) {
-		s.writeError(w, r, forbidden("only the depositor of %s shares it", e.ID))
+	if err := access.Share(p, &e.d); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.cfg.Now()
-	code, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Created: now, Expires: now.Add(life)})
+	code, sh, err := s.cfg.Office.NewShare(r.Context(), office.Share{Deposit: e.ID, Owner: p.ID(), Key: p.Key, Token: p.Token, Created: now, Expires: now.Add(life)}, maxLiveShares)
+	if errors.Is(err, office.ErrTooMany) {
+		err = &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("deposit %s has %d unexpired share codes, the most; revoke some first ('jurichain share %s --list', then --revoke SHARE-ID)", e.ID, maxLiveShares, e.ID)}
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailShare}); err != nil {
+	if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailShare, Share: sh.ID}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, api.Share{Code: code, Deposit: e.ID, Expires: now.Add(life)})
+	writeJSON(w, http.StatusCreated, api.Share{Code: code, ID: sh.ID, Deposit: e.ID, Expires: now.Add(life)})
+}
+
+// revokeShare withdraws a share code, named by its id.
+func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("share")
+	sh, err := s.cfg.Office.ShareByID(r.Context(), id)
+	if errors.Is(err, office.ErrNotFound) {
+		sh, err = nil, nil
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := access.RevokeShare(p, &e.d, sh); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Office.RevokeShare(r.Context(), id); err != nil {
+		if errors.Is(err, office.ErrNotFound) { // revoked meanwhile by another request
+			err = &api.Error{Code: api.CodeNotFound, Message: "share: no such share code of deposit " + e.ID}
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	trail, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailRevokeShare, Share: id})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deposit": e.ID, "share": id, "revoked": true, "trail": trail})
+}
+
+// shares lists a deposit's share codes, never the codes themselves, with
+// the key or token that issued each and why it no longer works, for the
+// depositor and this institution's auditors and admins.
+func (s *Server) shares(w http.ResponseWriter, r *http.Request) {
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := access.ListShares(principal(r), &e.d, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Office.Shares(r.Context(), e.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.ShareList{Shares: []api.ShareInfo{}}
+	now := s.cfg.Now()
+	for _, sh := range list {
+		info := api.ShareInfo{ID: sh.ID, Deposit: sh.Deposit, Created: sh.Created, Expires: sh.Expires, Key: sh.Key, Token: sh.Token}
+		err := s.shareUsable(r.Context(), &sh, e)
+		var ae *api.Error
+		switch {
+		case !now.Before(sh.Expires):
+			info.Refused = "expired"
+		case errors.As(err, &ae):
+			info.Refused = strings.TrimPrefix(ae.Message, "code: ")
+		case err != nil:
+			s.writeError(w, r, err)
+			return
+		}
+		out.Shares = append(out.Shares, info)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // grant gives a court case access to a deposit; revokeGrant withdraws it.
@@ -340,8 +427,12 @@ func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.Gra
 		s.writeError(w, r, err)
 		return
 	}
-	if !e.ownedBy(p) {
-		s.writeError(w, r, forbidden("only the depositor of %s grants access to it", e.ID))
+	decide := access.Grant
+	if action == api.TrailRevoke {
+		decide = access.RevokeGrant
+	}
+	if err := decide(p, &e.d); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.cfg.Now().UTC()
@@ -372,10 +463,9 @@ func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.Gra
 // caseEvidence lists exactly the deposits granted to a case, for its
 // court's judges and clerks.
 func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request) {
-	p := principal(r)
 	court, caseNo := r.PathValue("court"), r.PathValue("case")
-	if court != p.Institution {
-		s.writeError(w, r, forbidden("%s is a %s of %s, not of %s", p.ID(), p.Role, p.Institution, court))
+	if err := access.ListCase(principal(r), court); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	ids, err := s.cfg.Office.CaseEvidence(r.Context(), court, caseNo)
@@ -409,8 +499,8 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if !e.ownedBy(p) && !s.institutionStaff(p) {
-		s.writeError(w, r, forbidden("the access trail of %s is for its depositor and this institution's auditors", e.ID))
+	if err := access.Trail(p, &e.d, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	entries, err := s.cfg.Office.Trail(r.Context(), e.ID)
@@ -477,8 +567,8 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if p.Institution != s.cfg.Institution {
-		s.writeError(w, r, forbidden("%s is staff of %s; invitations to %s come from its own reviewers", p.ID(), p.Institution, s.cfg.Institution))
+	if err := access.Invite(p, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	now := s.cfg.Now()
@@ -679,8 +769,8 @@ func (s *Server) accountInfo(ctx context.Context, acc *identity.Account, withRea
 // reviewers, admins and auditors; auditors do not see real-name data.
 func (s *Server) accounts(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if p.Institution != s.cfg.Institution {
-		s.writeError(w, r, forbidden("%s is staff of %s, not of %s", p.ID(), p.Institution, s.cfg.Institution))
+	if err := access.ListAccounts(p, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	status := identity.Status(r.URL.Query().Get("status"))
@@ -689,7 +779,7 @@ func (s *Server) accounts(w http.ResponseWriter, r *http.Request) {
 		if status != "" && acc.Status != status {
 			continue
 		}
-		info, err := s.accountInfo(r.Context(), acc, p.Is(identity.Reviewer, identity.Admin))
+		info, err := s.accountInfo(r.Context(), acc, access.SeesRealNames(p))
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -699,8 +789,9 @@ func (s *Server) accounts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// newToken issues an API token for the caller's account. It needs a
-// signed request: a token does not beget tokens.
+// newToken issues an API token for the caller's account, bound to the key
+// that signed the request. It needs a signed request: a token does not
+// beget tokens.
 func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	var req api.TokenRequest
@@ -713,25 +804,85 @@ func (s *Server) newToken(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	switch {
-	case p.ByToken:
-		s.writeError(w, r, forbidden("issue API tokens with a request signed by your account key, not with a token"))
+	if err := access.MintToken(p); err != nil {
+		s.writeError(w, r, err)
 		return
-	case p.Account == nil:
-		s.writeError(w, r, invalid("the node key has no account; tokens are for accounts"))
-		return
-	case len(req.Label) > 100:
+	}
+	if len(req.Label) > 100 {
 		s.writeError(w, r, invalid("label: at most 100 bytes"))
 		return
-	case req.CheckText() != nil:
-		s.writeError(w, r, invalid("%v", req.CheckText()))
+	}
+	if err := req.CheckText(); err != nil {
+		s.writeError(w, r, invalid("%v", err))
 		return
 	}
 	now := s.cfg.Now()
-	tok, err := s.cfg.Office.NewToken(r.Context(), office.Token{Account: p.ID(), Label: req.Label, Created: now, Expires: now.Add(life)})
+	tok, t, err := s.cfg.Office.NewToken(r.Context(), office.Token{Account: p.ID(), Key: p.Key, Label: req.Label, Created: now, Expires: now.Add(life)}, maxLiveTokens)
+	if errors.Is(err, office.ErrTooMany) {
+		err = &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("account %s has %d unexpired API tokens at this node, the most; revoke some first ('jurichain token list', then 'jurichain token revoke ID')", p.ID(), maxLiveTokens)}
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, api.Token{Token: tok, Account: p.ID(), Expires: now.Add(life)})
+	writeJSON(w, http.StatusCreated, api.Token{Token: tok, ID: t.ID, Account: p.ID(), Expires: now.Add(life)})
+}
+
+// tokens lists the caller's API tokens, or (?account=) those of an
+// account of the caller's institution for its admins and node; never
+// their secrets.
+func (s *Server) tokens(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	account := r.URL.Query().Get("account")
+	switch {
+	case account == "" && p.Account == nil:
+		s.writeError(w, r, invalid("account: the node key has no account; name the account whose tokens to list"))
+		return
+	case account == "":
+		account = p.ID()
+	}
+	if err := access.ListTokens(p, account, s.cfg.Ledger.Account(account)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.cfg.Office.Tokens(r.Context(), account)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.TokenList{Tokens: []api.TokenInfo{}}
+	for _, t := range list {
+		out.Tokens = append(out.Tokens, tokenInfo(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func tokenInfo(t office.Token) api.TokenInfo {
+	return api.TokenInfo{ID: t.ID, Account: t.Account, Label: t.Label, Created: t.Created, Expires: t.Expires, Key: t.Key}
+}
+
+// revokeToken revokes an API token: its owner's, or one of an account of
+// the caller's institution for its admins and node.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	t, err := s.cfg.Office.TokenByID(r.Context(), id)
+	if errors.Is(err, office.ErrNotFound) {
+		err = &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("id: no API token %q at this node", id)}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := access.RevokeToken(principal(r), t, s.cfg.Ledger.Account(t.Account)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Office.RevokeToken(r.Context(), id); err != nil {
+		if errors.Is(err, office.ErrNotFound) { // revoked meanwhile by another request
+			err = &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("id: no API token %q at this node", id)}
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tokenInfo(*t))
 }

@@ -8,30 +8,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/httpsig"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/office"
 )
 
-// Principal is who a request comes from: an account, or an institution's
-// node (its operator, signing with the node key), which acts as the
-// institution's administrator.
-type Principal struct {
-	// Account is nil for a node.
-	Account     *identity.Account
-	Institution string
-	Role        identity.Role
-	// ByToken is set when an API token, not a signature, authenticated
-	// the request.
-	ByToken bool
-}
-
 // NodeKeyID is the keyid under which an institution's node signs requests.
-func NodeKeyID(institution string) string { return "node:" + institution }
+func NodeKeyID(institution string) string { return access.NodeKeyID(institution) }
 
 // AccountKeyID is a keyid that names an account key itself ("key:" and the
 // public key in unpadded base64url) rather than the account. An account's
@@ -53,77 +40,28 @@ func (s *Server) accountOf(keyID string) *identity.Account {
 	return s.cfg.Ledger.Account(keyID)
 }
 
-// ID names the principal in the access trail and in errors.
-func (p *Principal) ID() string {
-	if p.Account == nil {
-		return NodeKeyID(p.Institution)
-	}
-	return p.Account.ID
-}
-
-// approved reports whether the principal may act at all: nodes always,
-// accounts once approved and while not suspended.
-func (p *Principal) approved() bool {
-	return p.Account == nil || p.Account.Status == identity.Approved
-}
-
-// Is reports whether the principal is approved in one of roles at its
-// institution (a node counts as its institution's admin).
-func (p *Principal) Is(roles ...identity.Role) bool {
-	return p.approved() && slices.Contains(roles, p.Role)
-}
-
-// Rule is an endpoint's authorization rule. Handlers add the checks that
-// depend on the object (owner, grant, institution).
-type Rule struct {
-	// Name documents the rule (in /openapi.json and the tests).
-	Name string
-	// Public endpoints take anonymous requests; Allow is then nil.
-	Public bool
-	// Allow decides for an authenticated principal.
-	Allow func(*Principal) bool
-}
-
-// Authorization rules.
-var (
-	rulePublic = Rule{Name: "public", Public: true}
-	// ruleInvitation is anonymous, but the body must carry a valid
-	// invitation code: that code is the credential.
-	ruleInvitation = Rule{Name: "invitation code", Public: true}
-	ruleAnyStatus  = Rule{Name: "any account, whatever its status", Allow: func(*Principal) bool { return true }}
-	ruleApproved   = Rule{Name: "any approved account", Allow: (*Principal).approved}
-)
-
-func roles(rs ...identity.Role) Rule {
-	names := make([]string, len(rs))
-	for i, r := range rs {
-		names[i] = string(r)
-	}
-	return Rule{Name: strings.Join(names, " or "), Allow: func(p *Principal) bool { return p.Is(rs...) }}
-}
-
 type principalKey struct{}
 
 // principal returns the authenticated principal of a request, or nil on a
 // public endpoint.
-func principal(r *http.Request) *Principal {
-	p, _ := r.Context().Value(principalKey{}).(*Principal)
+func principal(r *http.Request) *access.Principal {
+	p, _ := r.Context().Value(principalKey{}).(*access.Principal)
 	return p
 }
+
+// signedKey is where resolveKey notes which of an account's keys verified
+// a request's signature.
+type signedKey struct{}
 
 // unauthenticated is a 401.
 func unauthenticated(format string, a ...any) *api.Error {
 	return &api.Error{Code: api.CodeUnauthenticated, Message: fmt.Sprintf(format, a...)}
 }
 
-func forbidden(format string, a ...any) *api.Error {
-	return &api.Error{Code: api.CodeForbidden, Message: fmt.Sprintf(format, a...)}
-}
-
 // guard authenticates a request and applies an endpoint's rule before its
 // handler runs. A streamed route's body is not read here: its signature
 // does not cover a Content-Digest, the handler binds the body otherwise.
-func (s *Server) guard(rule Rule, streamed bool, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) guard(rule access.Rule, streamed bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if rule.Public {
 			h(w, r)
@@ -150,13 +88,7 @@ func (s *Server) guard(rule Rule, streamed bool, h http.HandlerFunc) http.Handle
 			return
 		}
 		if !rule.Allow(p) {
-			why := fmt.Sprintf("%s needs: %s", r.Pattern, rule.Name)
-			if !p.approved() {
-				why = fmt.Sprintf("account %s is %s; %s", p.ID(), p.Account.Status, why)
-			} else {
-				why = fmt.Sprintf("%s is a %s of %s; %s", p.ID(), p.Role, p.Institution, why)
-			}
-			s.writeError(w, r, forbidden("%s", why))
+			s.writeError(w, r, rule.Refusal(r.Pattern, p))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
@@ -165,29 +97,30 @@ func (s *Server) guard(rule Rule, streamed bool, h http.HandlerFunc) http.Handle
 
 // authenticate finds the principal of a request: an API token, or an RFC
 // 9421 signature by an account's active key or an institution's node key.
-func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*Principal, error) {
+func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*access.Principal, error) {
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		t, err := s.cfg.Office.TokenAt(r.Context(), tok, s.cfg.Now())
 		switch {
 		case errors.Is(err, office.ErrNotFound):
-			return nil, unauthenticated("Authorization: unknown API token (tokens work only at the node that issued them)")
+			return nil, unauthenticated("Authorization: unknown API token, or revoked (tokens work only at the node that issued them)")
 		case errors.Is(err, office.ErrExpired):
 			return nil, unauthenticated("Authorization: the API token has expired; issue a new one")
 		case err != nil:
 			return nil, err
 		}
 		acc := s.cfg.Ledger.Account(t.Account)
-		if acc == nil {
-			return nil, unauthenticated("Authorization: the token's account %s is not on the ledger", t.Account)
+		if err := access.TokenUsable(t, acc, s.cfg.Ledger.Committed().Height); err != nil {
+			return nil, err
 		}
-		return &Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, ByToken: true}, nil
+		return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: t.Key, ByToken: true, Token: t.ID}, nil
 	}
 	if streamed {
 		body = nil
 	} else if body == nil {
 		body = []byte{}
 	}
-	keyID, err := s.verifier.Verify(r, body)
+	var used []byte
+	keyID, err := s.verifier.Verify(r.WithContext(context.WithValue(r.Context(), signedKey{}, &used)), body)
 	if errors.Is(err, httpsig.ErrUnsigned) {
 		return nil, unauthenticated("authentication required: sign the request with your account key (RFC 9421, see /openapi.json) or send an API token as Authorization: Bearer")
 	}
@@ -199,15 +132,15 @@ func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*Pri
 		return nil, err
 	}
 	if inst, ok := strings.CutPrefix(keyID, "node:"); ok {
-		return &Principal{Institution: inst, Role: identity.Admin}, nil
+		return &access.Principal{Institution: inst, Role: identity.Admin}, nil
 	}
 	acc := s.accountOf(keyID)
-	return &Principal{Account: acc, Institution: acc.Institution, Role: acc.Role}, nil
+	return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: used}, nil
 }
 
 // resolveKey finds the key a signature's keyid names: an account's keys
 // active at the committed height, or a member node's log key.
-func (s *Server) resolveKey(_ context.Context, keyID string) (httpsig.Key, error) {
+func (s *Server) resolveKey(ctx context.Context, keyID string) (httpsig.Key, error) {
 	sig := s.cfg.Suite.Signature()
 	if inst, ok := strings.CutPrefix(keyID, "node:"); ok {
 		m, ok := s.cfg.Ledger.Membership().Member(inst)
@@ -230,9 +163,18 @@ func (s *Server) resolveKey(_ context.Context, keyID string) (httpsig.Key, error
 		}
 	}
 	if len(keys) == 0 && strings.HasPrefix(keyID, "key:") {
-		return httpsig.Key{}, fmt.Errorf("keyid %q: the key is not an active key of account %s (revoked, or not yet in force at this node); sign with a current key", keyID, acc.ID)
+		return httpsig.Key{}, fmt.Errorf("the key is not an active key of account %s (revoked, or not yet in force at this node); sign with a current key", acc.ID)
 	}
+	used, _ := ctx.Value(signedKey{}).(*[]byte)
 	return httpsig.Key{Alg: sig.Name(), Verify: func(msg, sg []byte) bool {
-		return slices.ContainsFunc(keys, func(pub []byte) bool { return sig.Verify(pub, msg, sg) })
+		for _, pub := range keys {
+			if sig.Verify(pub, msg, sg) {
+				if used != nil {
+					*used = pub
+				}
+				return true
+			}
+		}
+		return false
 	}}, nil
 }

@@ -18,14 +18,15 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpsig"
-	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/office"
@@ -87,12 +88,15 @@ type Server struct {
 	mux      *http.ServeMux
 	verifier *httpsig.Verifier
 	routes   []Route
+	guesses  *guesses
+	// verified counts deposit signatures verified, for the metrics.
+	verified atomic.Uint64
 }
 
 // Route is one endpoint and its authorization rule.
 type Route struct {
 	Method, Path string
-	Rule         Rule
+	Rule         access.Rule
 	// Streamed routes take a body the handler reads as a stream.
 	Streamed bool
 	handler  http.HandlerFunc
@@ -109,46 +113,59 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now)}
 	s.verifier = httpsig.NewVerifier(s.resolveKey, signatureSkew, cfg.Now)
-	depositor := roles(identity.Depositor)
-	s.routes = []Route{
-		// Verification, checkpoint and tiles, policy, OpenAPI and health
-		// are public; everything else needs an account.
-		{Method: "GET", Path: "/v1/deposits", Rule: rulePublic, handler: s.byContent},
-		{Method: "GET", Path: "/v1/proofs/inclusion", Rule: rulePublic, handler: s.inclusion},
-		{Method: "GET", Path: "/v1/proofs/consistency", Rule: rulePublic, handler: s.consistency},
-		{Method: "GET", Path: "/v1/misbehaviour", Rule: rulePublic, handler: s.misbehaviour},
-		{Method: "GET", Path: "/checkpoint", Rule: rulePublic, handler: s.checkpoint},
-		{Method: "GET", Path: "/tile/", Rule: rulePublic, handler: s.tile},
-		{Method: "GET", Path: "/policy", Rule: rulePublic, handler: s.policy},
-		{Method: "GET", Path: "/v1/membership", Rule: rulePublic, handler: s.membership},
-		{Method: "GET", Path: "/openapi.json", Rule: rulePublic, handler: s.openapi},
-		{Method: "GET", Path: "/v1/status", Rule: rulePublic, handler: s.status},
-		{Method: "GET", Path: "/metrics", Rule: rulePublic, handler: s.metricsHandler().ServeHTTP},
-		{Method: "GET", Path: "/healthz", Rule: rulePublic, handler: func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
+	// The endpoints and their rules are access.Endpoints(); here each gets
+	// its handler.
+	handlers := map[string]http.HandlerFunc{
+		"GET /v1/deposits":           s.byContent,
+		"GET /v1/proofs/inclusion":   s.inclusion,
+		"GET /v1/proofs/consistency": s.consistency,
+		"GET /v1/misbehaviour":       s.misbehaviour,
+		"GET /checkpoint":            s.checkpoint,
+		"GET /tile/":                 s.tile,
+		"GET /policy":                s.policy,
+		"GET /v1/membership":         s.membership,
+		"GET /openapi.json":          s.openapi,
+		"GET /v1/status":             s.status,
+		"GET /metrics":               s.metricsHandler().ServeHTTP,
+		"GET /healthz":               func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) },
 
-		{Method: "POST", Path: "/v1/registrations", Rule: ruleInvitation, handler: s.register},
-		{Method: "GET", Path: "/v1/account", Rule: ruleAnyStatus, handler: s.ownAccount},
-		{Method: "POST", Path: "/v1/tokens", Rule: ruleApproved, handler: s.newToken},
-		{Method: "POST", Path: "/v1/identity", Rule: ruleApproved, handler: s.identityOp},
-		{Method: "POST", Path: "/v1/invitations", Rule: roles(identity.Reviewer, identity.Admin), handler: s.invite},
-		{Method: "GET", Path: "/v1/accounts", Rule: roles(identity.Reviewer, identity.Admin, identity.Auditor), handler: s.accounts},
+		"POST /v1/registrations": s.register,
+		"GET /v1/account":        s.ownAccount,
+		"POST /v1/tokens":        s.newToken,
+		"GET /v1/tokens":         s.tokens,
+		"DELETE /v1/tokens/{id}": s.revokeToken,
+		"POST /v1/identity":      s.identityOp,
+		"POST /v1/invitations":   s.invite,
+		"GET /v1/accounts":       s.accounts,
 
-		{Method: "POST", Path: "/v1/deposits", Rule: depositor, handler: s.submit},
-		{Method: "GET", Path: "/v1/account/deposits", Rule: depositor, handler: s.ownDeposits},
-		{Method: "GET", Path: "/v1/deposits/{id}", Rule: ruleApproved, handler: s.getDeposit},
-		{Method: "GET", Path: "/v1/deposits/{id}/opening", Rule: ruleApproved, handler: s.getOpening},
-		{Method: "PUT", Path: "/v1/deposits/{id}/original", Rule: depositor, Streamed: true, handler: s.putOriginal},
-		{Method: "GET", Path: "/v1/deposits/{id}/original", Rule: ruleApproved, handler: s.getOriginal},
-		{Method: "POST", Path: "/v1/deposits/{id}/shares", Rule: depositor, handler: s.share},
-		{Method: "POST", Path: "/v1/deposits/{id}/grants", Rule: depositor, handler: s.grant},
-		{Method: "DELETE", Path: "/v1/deposits/{id}/grants", Rule: depositor, handler: s.revokeGrant},
-		{Method: "GET", Path: "/v1/deposits/{id}/trail", Rule: ruleApproved, handler: s.trail},
-		{Method: "GET", Path: "/v1/cases/{court}/{case}", Rule: roles(identity.Judge, identity.Clerk), handler: s.caseEvidence},
+		"POST /v1/deposits":                       s.submit,
+		"GET /v1/account/deposits":                s.ownDeposits,
+		"GET /v1/deposits/{id}":                   s.getDeposit,
+		"GET /v1/deposits/{id}/opening":           s.getOpening,
+		"PUT /v1/deposits/{id}/original":          s.putOriginal,
+		"GET /v1/deposits/{id}/original":          s.getOriginal,
+		"POST /v1/deposits/{id}/shares":           s.share,
+		"GET /v1/deposits/{id}/shares":            s.shares,
+		"DELETE /v1/deposits/{id}/shares/{share}": s.revokeShare,
+		"POST /v1/deposits/{id}/grants":           s.grant,
+		"DELETE /v1/deposits/{id}/grants":         s.revokeGrant,
+		"GET /v1/deposits/{id}/trail":             s.trail,
+		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
 
-		{Method: "POST", Path: "/v1/misbehaviour", Rule: roles(identity.Admin), handler: s.reportMisbehaviour},
-		{Method: "POST", Path: "/v1/membership", Rule: roles(identity.Admin), handler: s.changeMembership},
+		"POST /v1/misbehaviour": s.reportMisbehaviour,
+		"POST /v1/membership":   s.changeMembership,
+	}
+	for _, ep := range access.Endpoints() {
+		h, ok := handlers[ep.Method+" "+ep.Path]
+		if !ok {
+			panic("httpapi: no handler for " + ep.Method + " " + ep.Path)
+		}
+		// The upload's body is streamed: the handler binds it to the
+		// deposit's digest.
+		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original"
+		s.routes = append(s.routes, Route{Method: ep.Method, Path: ep.Path, Rule: ep.Rule, Streamed: streamed, handler: h})
 	}
 	allowed := map[string][]string{}
 	for _, rt := range s.routes {
@@ -192,6 +209,8 @@ func httpStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case api.CodeNotAllowed:
 		return http.StatusMethodNotAllowed
+	case api.CodeTooManyRequests:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -345,12 +364,23 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("deposits: %d deposits, at most %d per request", len(deps), api.MaxBatch)})
 		return
 	}
-	subs, err := s.check(deps, batch)
+	// Authorization first: whether the caller may submit these deposits
+	// depends only on their depositor keys, so a stranger's batch is
+	// refused before any of its signatures is verified.
+	subs, signed, err := s.parse(deps, batch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.authorizeDeposits(principal(r), subs); err != nil {
+	signers := make([]access.Signer, len(subs))
+	for i, sub := range subs {
+		signers[i] = access.Signer{Field: sub.field, Key: sub.depositor}
+	}
+	if err := access.AuthorizeDeposits(principal(r), signers, s.cfg.Ledger); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.verify(subs, signed); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -440,6 +470,15 @@ func (s *Server) enqueue(subs []submitted) ([]api.Result, error) {
 // check parses every deposit and verifies every signature; the first
 // problem rejects the whole request.
 func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
+	subs, signed, err := s.parse(deps, batch)
+	if err != nil {
+		return nil, err
+	}
+	return subs, s.verify(subs, signed)
+}
+
+// parse parses every deposit without verifying its signature.
+func (s *Server) parse(deps []api.Deposit, batch bool) ([]submitted, []*deposit.Signed, error) {
 	cs := s.cfg.Suite
 	subs := make([]submitted, len(deps))
 	signed := make([]*deposit.Signed, len(deps))
@@ -455,7 +494,7 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 			err = deps[i].CheckSuite(prefix, cs)
 		}
 		if err != nil {
-			return nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
+			return nil, nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
 		}
 		opening := op.AppendBinary(nil)
 		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)
@@ -463,18 +502,28 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		stmt := sd.StatementOf(signedRaw)
 		id := sd.ID(cs)
 		if j, dup := seen[id]; dup && !bytes.Equal(subs[j].item.Statement, stmt) {
-			return nil, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("%sidempotency_key: also used by deposits[%d] for a different deposit", prefix, j)}
+			return nil, nil, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("%sidempotency_key: also used by deposits[%d] for a different deposit", prefix, j)}
 		}
 		seen[id] = i
 		signed[i], raw[i] = sd, signedRaw
 		subs[i] = submitted{item: ingest.Item{ID: id, Statement: stmt, Signed: raw[i]}, opening: opening, depositor: sd.Depositor, field: prefix}
 	}
+	return subs, signed, nil
+}
+
+// verify verifies the signatures of parsed deposits.
+func (s *Server) verify(subs []submitted, signed []*deposit.Signed) error {
+	raw := make([][]byte, len(subs))
+	for i, sub := range subs {
+		raw[i] = sub.item.Signed
+	}
+	s.verified.Add(uint64(len(subs)))
 	for i, ok := range s.cfg.Ledger.VerifyDeposits(signed, raw) {
 		if !ok {
-			return nil, &api.Error{Code: api.CodeSignature, Message: subs[i].field + "signature: does not verify for depositor_key over this deposit on log " + s.cfg.Origin}
+			return &api.Error{Code: api.CodeSignature, Message: subs[i].field + "signature: does not verify for depositor_key over this deposit on log " + s.cfg.Origin}
 		}
 	}
-	return subs, nil
+	return nil
 }
 
 func committedResult(id string, p ledger.Placement) api.Result {
@@ -592,7 +641,7 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no deposit " + id + " on this node"})
 		return
 	}
-	if err := s.mayFollow(r.Context(), principal(r), res); err != nil {
+	if err := s.mayFollow(r, principal(r), res); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -619,21 +668,25 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 }
 
 // mayFollow decides who sees a deposit's state: for a committed deposit
-// whoever may see its record (mayDescribe); before that, depositors, who
-// follow what they submitted (the id, a hash of their key and idempotency
-// key, says nothing about the evidence).
-func (s *Server) mayFollow(ctx context.Context, p *Principal, res *api.Result) error {
-	if res.Status == api.StatusCommitted {
-		rec, err := s.cfg.Ledger.DepositByID(res.ID)
-		if err != nil {
-			return err
-		}
-		return s.mayDescribe(ctx, p, &evidence{Record: rec, owner: s.cfg.Ledger.AccountByKey(rec.Leaf.Depositor)})
+// whoever may see its record, or holds a share code of it (?code=); before
+// that, depositors.
+func (s *Server) mayFollow(r *http.Request, p *access.Principal, res *api.Result) error {
+	if res.Status != api.StatusCommitted {
+		return access.Follow(p, res.ID)
 	}
-	if p.Is(identity.Depositor) {
-		return nil
+	rec, err := s.cfg.Ledger.DepositByID(res.ID)
+	if err != nil {
+		return err
 	}
-	return forbidden("deposit %s is not committed; only depositors follow pending deposits", res.ID)
+	e, err := s.evidenceOf(r.Context(), rec)
+	if err != nil {
+		return err
+	}
+	sh, err := s.shareOf(r, p, e)
+	if err != nil {
+		return err
+	}
+	return access.DescribeShared(p, &e.d, s.cfg.Institution, sh)
 }
 
 func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
@@ -677,14 +730,16 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 
 // getOpening returns a deposit's metadata opening to its depositor and to
 // the courts it is granted to: the opening is private, and a deposit id is
-// computable by anyone reading the log.
+// computable by anyone reading the log. A read by anyone but the
+// depositor is recorded on the access trail before it is served.
 func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 	e, err := s.evidence(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.mayDescribe(r.Context(), principal(r), e); err != nil {
+	p := principal(r)
+	if err := access.Describe(p, &e.d, s.cfg.Institution); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -705,6 +760,12 @@ func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("stored opening of %s: %w", e.ID, err))
 		return
+	}
+	if access.OpeningOnTrail(p, &e.d) {
+		if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailReadMetadata}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, opening)
 }

@@ -24,6 +24,10 @@ func (s *Server) metricsHandler() http.Handler {
 	})
 	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "jurichain", Name: "deposits_committed_total", Help: "Deposits covered by a final checkpoint."},
 		func() float64 { return float64(s.cfg.Ledger.Committed().Size) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "jurichain", Name: "share_code_failures_total", Help: "Wrong share codes given to read a deposit."},
+		func() float64 { return float64(s.guesses.failed.Load()) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "jurichain", Name: "deposit_signatures_verified_total", Help: "Deposit signatures verified by the API, submitted or access-trail deposits."},
+		func() float64 { return float64(s.verified.Load()) }))
 	if s.cfg.MempoolSize != nil {
 		gauge("mempool_size", "Transactions waiting for a block.", func() float64 { return float64(s.cfg.MempoolSize()) })
 	}

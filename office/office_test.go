@@ -112,11 +112,11 @@ func TestInvitationRaceHasOneWinner(t *testing.T) {
 func TestTokensAndSharesExpire(t *testing.T) {
 	ctx := context.Background()
 	o := open(t, t.TempDir())
-	tok, err := o.NewToken(ctx, Token{Account: "account-1", Label: "scanner", Created: now, Expires: now.Add(time.Hour)})
+	tok, _, err := o.NewToken(ctx, Token{Account: "account-1", Label: "scanner", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	share, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "account-1", Created: now, Expires: now.Add(time.Hour)})
+	share, _, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "account-1", Created: now, Expires: now.Add(time.Hour)}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,5 +252,219 @@ func TestRecordsSurviveReopening(t *testing.T) {
 	}
 	if got := strings.Join(entries, " "); got != "e0 e1 e2 e3" {
 		t.Fatalf("trail of d1 after reopening: %s", got)
+	}
+}
+
+// TestKeysAreUnambiguous puts grants whose parts hold NUL and length bytes
+// next to ordinary ones: each lands under its own case, and the court's
+// case listing sees exactly its deposits.
+func TestKeysAreUnambiguous(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	court := "hangzhou-internet-court"
+	grants := []Grant{
+		{Deposit: "d1", Court: court, Case: "2026-1"},
+		// Under NUL-joined keys this grant was filed under case "2026-1"
+		// with the deposit id "x\x00d2", and listing that case failed.
+		{Deposit: "d2", Court: court, Case: "2026-1\x00x"},
+		{Deposit: "d3", Court: court + "\x00" + "2026-1", Case: "y"},
+		{Deposit: "d4", Court: court, Case: "2026-1\x06d5"},
+		{Deposit: "d5\xff", Court: court, Case: "\xff\xff"},
+	}
+	for _, g := range grants {
+		if err := o.PutGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		court, caseNo string
+		want          []string
+	}{
+		{court, "2026-1", []string{"d1"}},
+		{court, "2026-1\x00x", []string{"d2"}},
+		{court + "\x00" + "2026-1", "y", []string{"d3"}},
+		{court, "2026-1\x06d5", []string{"d4"}},
+		{court, "\xff\xff", []string{"d5\xff"}},
+		{court, "2026-", []string{}},
+		{court, "", []string{}},
+	} {
+		t.Run(fmt.Sprintf("%q/%q", tc.court, tc.caseNo), func(t *testing.T) {
+			got, err := o.CaseEvidence(ctx, tc.court, tc.caseNo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tc.want) {
+				t.Errorf("sees %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if ok, err := o.Granted(ctx, "x\x00d2", court, "2026-1"); err != nil || ok {
+		t.Fatalf("a grant appears under another case: %v %v", ok, err)
+	}
+	for _, d := range []string{"d1", "d2", "d3", "d4"} {
+		if g, err := o.GrantsOf(ctx, d); err != nil || len(g) != 1 || g[0].Deposit != d {
+			t.Errorf("grants of %s: %+v %v", d, g, err)
+		}
+	}
+	// Trails of deposits whose ids prefix each other stay apart.
+	for _, d := range []string{"d", "d\x00"} {
+		if err := o.AppendTrail(ctx, d, TrailEntry{Record: json.RawMessage(`{}`), Entry: "of " + d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tr, err := o.Trail(ctx, "d"); err != nil || len(tr) != 1 || tr[0].Entry != "of d" {
+		t.Fatalf("trail of d: %+v %v", tr, err)
+	}
+}
+
+func TestTokensAreListedAndRevoked(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	key := []byte("the account key")
+	tok1, rec1, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "scanner", Created: now, Expires: now.Add(time.Hour)}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rec2, err := o.NewToken(ctx, Token{Account: "account-1", Key: key, Label: "backup", Created: now, Expires: now.Add(time.Hour)}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.NewToken(ctx, Token{Account: "account-10", Created: now, Expires: now.Add(time.Hour)}, 100); err != nil {
+		t.Fatal(err)
+	}
+	if rec1.ID == "" || rec1.ID == rec2.ID || strings.Contains(tok1, rec1.ID) {
+		t.Fatalf("token ids %q %q for %q", rec1.ID, rec2.ID, tok1)
+	}
+	list, err := o.Tokens(ctx, "account-1")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("tokens of account-1: %+v %v", list, err)
+	}
+	for _, l := range list {
+		if l.Account != "account-1" || string(l.Key) != string(key) {
+			t.Fatalf("listed %+v", l)
+		}
+	}
+	if err := o.RevokeToken(ctx, rec1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := o.TokenAt(ctx, tok1, now); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a revoked token: %v", err)
+	}
+	if err := o.RevokeToken(ctx, rec1.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	if list, err := o.Tokens(ctx, "account-1"); err != nil || len(list) != 1 || list[0].ID != rec2.ID {
+		t.Fatalf("tokens after revoking one: %+v %v", list, err)
+	}
+}
+
+func TestSharesAreLongAndRevocable(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	code, rec, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Created: now, Expires: now.Add(time.Hour)}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(code) < 16 {
+		t.Fatalf("share code %q has fewer than 80 bits", code)
+	}
+	if got, err := o.ShareByID(ctx, rec.ID); err != nil || got.Deposit != "d1" {
+		t.Fatalf("share by id: %+v %v", got, err)
+	}
+	// The deposit's codes are listed, bound to what issued them; another
+	// deposit's are not.
+	_, rec2, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Token: "t1", Created: now, Expires: now.Add(time.Hour)}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := o.NewShare(ctx, Share{Deposit: "d10", Owner: "a", Created: now, Expires: now.Add(time.Hour)}, 100); err != nil {
+		t.Fatal(err)
+	}
+	list, err := o.Shares(ctx, "d1")
+	if err != nil || len(list) != 2 {
+		t.Fatalf("shares of d1: %+v %v", list, err)
+	}
+	for _, l := range list {
+		if l.ID == rec2.ID && (string(l.Key) != "k" || l.Token != "t1") {
+			t.Fatalf("a listed share lost what issued it: %+v", l)
+		}
+	}
+	if err := o.RevokeShare(ctx, rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := o.Shares(ctx, "d1"); err != nil || len(list) != 1 || list[0].ID != rec2.ID {
+		t.Fatalf("shares after revoking one: %+v %v", list, err)
+	}
+	if _, err := o.ShareAt(ctx, code, now); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a revoked share code: %v", err)
+	}
+	if err := o.RevokeShare(ctx, rec.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoking twice: %v", err)
+	}
+}
+
+// TestLiveTokensAndSharesAreCapped: beyond most unexpired tokens of an
+// account, or share codes of a deposit, a new one is refused and nothing
+// is written; expired ones do not count and are dropped by the next issue.
+func TestLiveTokensAndSharesAreCapped(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	const most = 3
+	later := now.Add(2 * time.Hour)
+	for _, tc := range []struct {
+		name  string
+		issue func(created time.Time, life time.Duration) error
+		list  func() (int, error)
+	}{
+		{"tokens", func(c time.Time, life time.Duration) error {
+			_, _, err := o.NewToken(ctx, Token{Account: "a", Key: []byte("k"), Created: c, Expires: c.Add(life)}, most)
+			return err
+		}, func() (int, error) { l, err := o.Tokens(ctx, "a"); return len(l), err }},
+		{"shares", func(c time.Time, life time.Duration) error {
+			_, _, err := o.NewShare(ctx, Share{Deposit: "d1", Owner: "a", Key: []byte("k"), Created: c, Expires: c.Add(life)}, most)
+			return err
+		}, func() (int, error) { l, err := o.Shares(ctx, "d1"); return len(l), err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// One short-lived, the others for long.
+			if err := tc.issue(now, time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			for range most - 1 {
+				if err := tc.issue(now, 24*time.Hour); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := tc.issue(now, time.Hour); !errors.Is(err, ErrTooMany) {
+				t.Fatalf("one more than %d: %v, want ErrTooMany", most, err)
+			}
+			if n, err := tc.list(); err != nil || n != most {
+				t.Fatalf("after a refused issue: %d listed, %v", n, err)
+			}
+			// Once the short-lived one expires, its place is free, and it
+			// is dropped from the list.
+			if err := tc.issue(later, time.Hour); err != nil {
+				t.Fatalf("after one expired: %v", err)
+			}
+			if n, err := tc.list(); err != nil || n != most {
+				t.Fatalf("the list after an expiry: %d, %v; want %d", n, err, most)
+			}
+			if err := tc.issue(later, time.Hour); !errors.Is(err, ErrTooMany) {
+				t.Fatalf("full again: %v", err)
+			}
+		})
+	}
+}
+
+func TestUploadsArePerDeposit(t *testing.T) {
+	ctx := context.Background()
+	o := open(t, t.TempDir())
+	if err := o.PutUpload(ctx, "d1", Upload{Account: "a", Uploaded: now}); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]bool{"d1": true, "d2": false, "d": false} {
+		if got, err := o.Uploaded(ctx, d); err != nil || got != want {
+			t.Errorf("Uploaded(%s) = %v %v, want %v", d, got, err, want)
+		}
 	}
 }

@@ -440,30 +440,3 @@ func newKeyChange(action identity.Action) *cobra.Command {
 	}
 	return cmd
 }
-
-func newToken() *cobra.Command {
-	var cred credentials
-	var label, validFor string
-	cmd := &cobra.Command{
-		Use:   "token",
-		Short: "Issue an API token for your account, for machine clients (send it as Authorization: Bearer)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := cred.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			t, err := s.NewToken(cmd.Context(), label, validFor)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", t.Token)
-			fmt.Fprintf(cmd.ErrOrStderr(), "token for %s, valid until %s; it is shown only once\n", usertext.Escape(t.Account), t.Expires.UTC().Format("2006-01-02"))
-			return nil
-		},
-	}
-	cred.flags(cmd, "your private key")
-	cmd.Flags().StringVar(&label, "label", "", "what the token is for")
-	cmd.Flags().StringVar(&validFor, "valid-for", "", "lifetime such as 720h (default 90 days, at most a year)")
-	return cmd
-}

@@ -54,9 +54,10 @@ func newGrant() *cobra.Command {
 
 func newShare() *cobra.Command {
 	var cred credentials
-	var validFor string
+	var validFor, revoke string
+	var list bool
 	cmd := &cobra.Command{
-		Use:   "share DEPOSIT",
+		Use:   "share DEPOSIT [--list | --revoke SHARE-ID]",
 		Short: "Issue a share (extraction) code for a deposit's original; its holder downloads it with 'jurichain fetch --code'",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,16 +65,49 @@ func newShare() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if list {
+				shares, err := s.Shares(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCREATED\tEXPIRES\tISSUED WITH\tSTATE")
+				for _, sh := range shares {
+					by := "key " + hex.EncodeToString(sh.Key)
+					if len(by) > 20 {
+						by = by[:20] + "…"
+					}
+					if sh.Token != "" {
+						by = "token " + usertext.Escape(sh.Token)
+					}
+					state := "works"
+					if sh.Refused != "" {
+						state = "refused: " + usertext.Escape(sh.Refused)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", usertext.Escape(sh.ID), sh.Created.UTC().Format(time.RFC3339), sh.Expires.UTC().Format(time.RFC3339), by, state)
+				}
+				return tw.Flush()
+			}
+			if revoke != "" {
+				if err := s.RevokeShare(cmd.Context(), args[0], revoke); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "revoked share code %s of deposit %s\n", revoke, args[0])
+				return nil
+			}
 			sh, err := s.Share(cmd.Context(), args[0], validFor)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "share code %s for deposit %s, valid until %s\n", sh.Code, sh.Deposit, sh.Expires.UTC().Format(time.RFC3339))
+			fmt.Fprintf(cmd.OutOrStdout(), "share code %s for deposit %s, valid until %s (id %s; 'jurichain share %s --revoke %s' revokes it)\n", usertext.Escape(sh.Code), usertext.Escape(sh.Deposit), sh.Expires.UTC().Format(time.RFC3339), usertext.Escape(sh.ID), usertext.Escape(sh.Deposit), usertext.Escape(sh.ID))
 			return nil
 		},
 	}
 	cred.flags(cmd, "your depositor key")
 	cmd.Flags().StringVar(&validFor, "valid-for", "", "how long the code works, such as 24h (default 7 days, at most 30)")
+	cmd.Flags().StringVar(&revoke, "revoke", "", "revoke the share code with this id instead")
+	cmd.Flags().BoolVar(&list, "list", false, "list the deposit's share codes (ids, never the codes) instead")
+	cmd.MarkFlagsMutuallyExclusive("list", "revoke")
 	return cmd
 }
 
@@ -121,6 +155,15 @@ func newFetch() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The record first, which a share code also opens and which is
+			// not on the trail: a failure here leaves no read record.
+			info, err := s.Deposit(ctx, args[0], 0)
+			if code != "" {
+				info, err = s.SharedDeposit(ctx, args[0], code)
+			}
+			if err != nil {
+				return err
+			}
 			body, _, err := s.Original(ctx, args[0], caseNo, code)
 			if err != nil {
 				return err
@@ -137,10 +180,6 @@ func newFetch() *cobra.Command {
 				return fmt.Errorf("downloading the original: %w", err)
 			}
 			if err := tmp.Close(); err != nil {
-				return err
-			}
-			info, err := s.Deposit(ctx, args[0], 0)
-			if err != nil {
 				return err
 			}
 			if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests["sha256"] {

@@ -284,7 +284,7 @@ func ReadOriginal(p *Principal, d *Deposit, caseNo string, share *office.Share) 
 	case d.OwnedBy(p):
 		g.Via = "owner"
 	default:
-		return g, forbidden("deposit %s is not yours: name the case it is granted to (--case) or give a share code (--code)", d.ID)
+		return g, forbidden("deposit %s is not yours: name the case it is granted to (?case=) or give a share code (?code=)", d.ID)
 	}
 	return g, uploaded(d)
 }

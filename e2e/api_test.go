@@ -81,7 +81,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"short key", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.DepositorKey = d.DepositorKey[:31] }), 400, api.CodeInvalid, "depositor_key"},
 		{"bad idempotency key", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.IdempotencyKey = "has space" }), 400, api.CodeInvalid, "idempotency_key"},
 		{"bad signature", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Signature = append([]byte(nil), d.Signature...); d.Signature[0] ^= 1 }), 400, api.CodeSignature, "signature"},
-		{"signed by another key", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.DepositorKey = otherKey.Public() }), 400, api.CodeSignature, "signature"},
+		{"another account's depositor key", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.DepositorKey = otherKey.Public() }), 403, api.CodeForbidden, "depositor_key"},
 		{"changed title after signing", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Title = "forged" }), 400, api.CodeSignature, "signature"},
 		{"bad item in batch", "POST", "/v1/deposits", mustJSON(api.SubmitRequest{Deposits: []api.Deposit{good, withIdempotencyKey(prepare(t, st.Origin, key, "x", "x"), "bad key")}}), 400, api.CodeInvalid, "deposits[1].idempotency_key"},
 		{"empty batch", "POST", "/v1/deposits", `{"deposits":[]}`, 400, api.CodeInvalid, "empty"},

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/jurichain/jurichain/api"
-	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -324,7 +324,7 @@ func TestSubmitAnswersWithReceipts(t *testing.T) {
 }
 
 // TestUnknownAccountErrorNamesTheKeyOnce deposits with a key no account
-// has: the error names the account id once.
+// has: the error names its keyid once.
 func TestUnknownAccountErrorNamesTheKeyOnce(t *testing.T) {
 	n := initNode(t)
 	n.start()
@@ -335,8 +335,8 @@ func TestUnknownAccountErrorNamesTheKeyOnce(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "f.txt")
 	os.WriteFile(f, []byte("x"), 0o644)
 	_, errOut, code := run(t, nil, "deposit", "--server", n.URL, "--key", keyFile(t, key), f)
-	id := identity.AccountID(n.status().Institution, key.Public())
+	id := httpapi.AccountKeyID(key.Public())
 	if code == 0 || strings.Count(errOut, id) != 1 || !strings.Contains(errOut, "no such account") {
-		t.Fatalf("deposit with an unknown key: exit %d, want the account id %s once:\n%s", code, id, errOut)
+		t.Fatalf("deposit with an unknown key: exit %d, want the keyid %s once:\n%s", code, id, errOut)
 	}
 }

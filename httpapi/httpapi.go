@@ -45,8 +45,9 @@ const (
 	MaxBody = 32 << 20
 	// MaxWait bounds ?wait=.
 	MaxWait = 60 * time.Second
-	// maxByContent bounds GET /v1/deposits?sha256=.
-	maxByContent = 1000
+	// maxByContent bounds a page of GET /v1/deposits?sha256=: each
+	// deposit costs a receipt (an inclusion proof).
+	maxByContent = 100
 	// signatureSkew is how far a signed request's creation time may be
 	// from the server's clock.
 	signatureSkew = 5 * time.Minute
@@ -609,12 +610,23 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("sha256: need 64 lowercase hex characters, got %q", v))
 		return
 	}
-	recs, err := s.cfg.Ledger.ByContent(d, maxByContent)
+	limit, from, err := pageParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// One more than the page tells whether another page follows.
+	recs, err := s.cfg.Ledger.ByContent(d, from, limit+1)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := api.DepositList{Deposits: []api.DepositInfo{}}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		next := recs[limit-1].Leaf.Index
+		out.More, out.Next = true, &next
+	}
 	for _, rec := range recs {
 		info := api.DepositInfo{Result: committedResult(rec.ID, placementOf(rec))}
 		if err := s.describe(&info, rec); err != nil {
@@ -624,6 +636,29 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 		out.Deposits = append(out.Deposits, info)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// pageParams reads ?limit= (1 to maxByContent, default maxByContent) and
+// ?after= (a log index; the page starts after it) and returns the limit
+// and the first index of the page.
+func pageParams(r *http.Request) (limit int, from uint64, err error) {
+	q := r.URL.Query()
+	limit = maxByContent
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxByContent {
+			return 0, 0, invalid("limit: want 1 to %d, got %q", maxByContent, v)
+		}
+		limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		after, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || after == 1<<64-1 {
+			return 0, 0, invalid("after: want the log index of the last deposit of the previous page (\"next\"), got %q", v)
+		}
+		from = after + 1
+	}
+	return limit, from, nil
 }
 
 // getOpening returns a deposit's metadata opening to its depositor and to

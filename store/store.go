@@ -232,10 +232,10 @@ func (s *Store) DepositIDs(fn func(id []byte)) error {
 	return it.Error()
 }
 
-// ByContent returns the indexes of every deposit of the content with this
-// SHA-256, oldest first, at most limit of them.
-func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
-	return s.indexes(key(prefixContent, sha256), key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9)), limit)
+// ByContent returns the indexes, from index from on, of the deposits of
+// the content with this SHA-256, oldest first, at most limit of them.
+func (s *Store) ByContent(sha256 []byte, from uint64, limit int) ([]uint64, error) {
+	return s.indexes(key(prefixContent, sha256, u64(from)), key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9)), limit)
 }
 
 // indexes returns the leaf indexes that end the keys in [lo, hi).

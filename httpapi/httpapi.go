@@ -48,6 +48,10 @@ const (
 	// maxByContent bounds a page of GET /v1/deposits?sha256=: each
 	// deposit costs a receipt (an inclusion proof).
 	maxByContent = 100
+	// DefaultMaxOriginalSize bounds the declared size of a deposit's
+	// content unless Config.MaxOriginalSize says otherwise: the node
+	// stores an original of up to that size.
+	DefaultMaxOriginalSize = 64 << 30
 	// signatureSkew is how far a signed request's creation time may be
 	// from the server's clock.
 	signatureSkew = 5 * time.Minute
@@ -80,6 +84,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxOriginalSize bounds the size a deposit may declare, and so the
+	// upload of its original; DefaultMaxOriginalSize when zero.
+	MaxOriginalSize uint64
 }
 
 // Server is the HTTP API.
@@ -109,6 +116,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxOriginalSize == 0 {
+		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
 	s.verifier = httpsig.NewVerifier(s.resolveKey, signatureSkew, cfg.Now)
@@ -408,6 +418,9 @@ func (s *Server) check(deps []api.Deposit, batch bool) ([]submitted, error) {
 		}
 		if err != nil {
 			return nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
+		}
+		if sd.Size > s.cfg.MaxOriginalSize {
+			return nil, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("%ssize: %d bytes; this node takes originals of at most %d bytes", prefix, sd.Size, s.cfg.MaxOriginalSize)}
 		}
 		opening := op.AppendBinary(nil)
 		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)

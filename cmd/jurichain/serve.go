@@ -98,7 +98,7 @@ func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vaul
 
 func newServe() *cobra.Command {
 	var home, httpAddr, level, cpuProfile string
-	var retain uint64
+	var retain, maxOriginal uint64
 	var s3 vault.S3Config
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -187,6 +187,7 @@ func newServe() *cobra.Command {
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
 				Office: off, Vault: vlt, NodeKey: nodeKey, NodeSigner: n.LogSigner,
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
+				MaxOriginalSize: maxOriginal,
 			})
 			ln, err := net.Listen("tcp", httpAddr)
 			if err != nil {
@@ -217,6 +218,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&s3.Endpoint, "s3-endpoint", "", "keep originals in an S3-compatible store at this URL instead of the home's data/vault (credentials from JURICHAIN_S3_ACCESS_KEY and JURICHAIN_S3_SECRET_KEY)")
 	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")
 	cmd.Flags().StringVar(&s3.Region, "s3-region", "", "with --s3-endpoint: the region, if the store needs one")
+	cmd.Flags().Uint64Var(&maxOriginal, "max-original-size", httpapi.DefaultMaxOriginalSize, "largest original, in bytes, a deposit through this node may declare and upload")
 	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")
 	return cmd
 }

@@ -87,6 +87,11 @@ type Config struct {
 	// MaxOriginalSize bounds the size a deposit may declare, and so the
 	// upload of its original; DefaultMaxOriginalSize when zero.
 	MaxOriginalSize uint64
+	// PublicNames are the names, host or host:port, under which clients
+	// reach this node: a request signed for another @authority is refused.
+	PublicNames []string
+	// Limits bound requests; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Server is the HTTP API.
@@ -120,8 +125,14 @@ func New(cfg Config) *Server {
 	if cfg.MaxOriginalSize == 0 {
 		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	s := &Server{cfg: cfg, mux: http.NewServeMux()}
-	s.verifier = httpsig.NewVerifier(s.resolveKey, signatureSkew, cfg.Now)
+	vcfg := httpsig.Config{Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
+	if cfg.Store != nil {
+		// Nonces outlive a restart.
+		vcfg.Nonces = cfg.Store
+	}
+	s.verifier = httpsig.NewVerifier(vcfg)
 	depositor := roles(identity.Depositor)
 	s.routes = []Route{
 		// Verification, checkpoint and tiles, policy, OpenAPI and health
@@ -235,7 +246,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes; split the batch", MaxBody)}
+		msg := fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)
+		if tooBig.Limit == MaxBody { // not a public endpoint's smaller limit (guard)
+			msg += "; split the batch"
+		}
+		return &api.Error{Code: api.CodeTooLarge, Message: msg}
 	}
 	if err != nil {
 		return invalid("reading request body: %v", err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 	"time"
 
@@ -251,7 +252,8 @@ func publicNames(listen, apiURL string, extra []string) []string {
 	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
 		names = append(names, u.Host)
 	}
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // submitter adapts a node to the ingest pipeline: the pipeline's

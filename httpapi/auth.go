@@ -142,9 +142,12 @@ func (s *Server) guard(rule Rule, streamed bool, h http.HandlerFunc) http.Handle
 				r.Body = streamingBody{ReadCloser: r.Body, rc: rc, idle: s.cfg.Limits.StreamIdle}
 			}
 		case r.Body != nil && r.Body != http.NoBody:
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+			// A declared length past the limit is refused unread.
+			if r.ContentLength <= MaxBody {
+				body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+			}
 			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
+			if r.ContentLength > MaxBody || errors.As(err, &tooBig) {
 				s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBody)})
 				return
 			}

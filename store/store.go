@@ -1,7 +1,8 @@
 // Package store keeps a Jurichain node's state: the append-only log
 // (leaves and tile-level hashes) in flat files, and in an embedded Pebble
 // database the state record, the indexes derived from the log, the signed
-// checkpoints and the node-local metadata openings.
+// checkpoints, the node-local metadata openings and the nonces of recent
+// signed API requests (nonces.go).
 //
 // Writes that belong to a block go through a Batch that the ledger commits
 // at once: log files first (synced), then one synced Pebble batch that

@@ -144,6 +144,16 @@ func (s *Server) guard(rule Rule, streamed bool, h http.HandlerFunc) http.Handle
 		case r.Body != nil && r.Body != http.NoBody:
 			// A declared length past the limit is refused unread.
 			if r.ContentLength <= MaxBody {
+				size := int64(MaxBody)
+				if r.ContentLength >= 0 {
+					size = max(r.ContentLength, 1)
+				}
+				release, busy := s.reserveBody(r.Context(), size)
+				if busy != nil {
+					s.writeError(w, r, busy)
+					return
+				}
+				defer release() // the handler holds the body
 				body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 			}
 			var tooBig *http.MaxBytesError

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
@@ -100,6 +101,8 @@ type Server struct {
 	mux      *http.ServeMux
 	verifier *httpsig.Verifier
 	routes   []Route
+	// bodies bounds the request bodies held in memory (Limits).
+	bodies *semaphore.Weighted
 }
 
 // Route is one endpoint and its authorization rule.
@@ -126,7 +129,7 @@ func New(cfg Config) *Server {
 		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory)}
 	vcfg := httpsig.Config{Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
 	if cfg.Store != nil {
 		// Nonces outlive a restart.

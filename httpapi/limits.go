@@ -1,12 +1,15 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/jurichain/jurichain/api"
 )
 
 // Limits bound what clients can make the node spend before and while it
@@ -17,6 +20,13 @@ type Limits struct {
 	// (the largest, a registration, is a few KiB). Authenticated requests
 	// may send up to MaxBody, read only once their credentials check.
 	MaxPublicBody int64
+	// MaxBodyMemory bounds the bodies of authenticated requests held in
+	// memory at once (each counts its declared length, or MaxBody when
+	// sent chunked); at least MaxBody. A request that finds no room within
+	// BodyWait is answered 503.
+	MaxBodyMemory int64
+	// BodyWait is how long a request waits for room under MaxBodyMemory.
+	BodyWait time.Duration
 	// MaxConnections bounds the open connections; past it, new ones wait
 	// to be accepted.
 	MaxConnections int
@@ -41,6 +51,8 @@ type Limits struct {
 func DefaultLimits() Limits {
 	return Limits{
 		MaxPublicBody:     64 << 10,
+		MaxBodyMemory:     128 << 20,
+		BodyWait:          10 * time.Second,
 		MaxConnections:    512,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
@@ -62,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxPublicBody <= 0 {
 		l.MaxPublicBody = d.MaxPublicBody
 	}
+	if l.MaxBodyMemory < MaxBody {
+		l.MaxBodyMemory = max(d.MaxBodyMemory, MaxBody)
+	}
 	if l.MaxConnections <= 0 {
 		l.MaxConnections = d.MaxConnections
 	}
@@ -73,6 +88,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.WriteTimeout, d.WriteTimeout)
 	set(&l.StreamIdle, d.StreamIdle)
 	set(&l.IdleTimeout, d.IdleTimeout)
+	set(&l.BodyWait, d.BodyWait)
 	return l
 }
 
@@ -94,6 +110,17 @@ func NewHTTPServer(h http.Handler, l Limits) *http.Server {
 // backlog until one closes.
 func LimitListener(ln net.Listener, l Limits) net.Listener {
 	return netutil.LimitListener(ln, l.withDefaults().MaxConnections)
+}
+
+// reserveBody waits up to BodyWait for room for a body of n bytes under
+// MaxBodyMemory and returns its release, or a 503 when there is none.
+func (s *Server) reserveBody(ctx context.Context, n int64) (func(), error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Limits.BodyWait)
+	defer cancel()
+	if err := s.bodies.Acquire(ctx, n); err != nil {
+		return nil, &api.Error{Code: api.CodeUnavailable, Message: "the node is busy receiving other large requests; retry shortly"}
+	}
+	return func() { s.bodies.Release(n) }, nil
 }
 
 // streamingBody extends the connection's read deadline while a streamed

@@ -230,6 +230,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringArrayVar(&names, "public-name", nil, "a name, host or host:port, under which clients reach the API (repeatable; added to the listen address, the member card's API URL and public_names in config/jurichain.json): requests signed for other names are refused")
 	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", limits.MaxConnections, "open API connections at most; more wait to be accepted")
 	cmd.Flags().Int64Var(&limits.MaxPublicBody, "max-public-body", limits.MaxPublicBody, "largest body, in bytes, of a request to a public endpoint (registrations)")
+	cmd.Flags().Int64Var(&limits.MaxBodyMemory, "max-body-memory", limits.MaxBodyMemory, "bytes of authenticated request bodies held at once (at least 32 MiB); past it, requests wait, then get 503")
 	cmd.Flags().DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout, "time to read a whole request (a streamed upload may take longer while it keeps moving)")
 	cmd.Flags().DurationVar(&limits.WriteTimeout, "write-timeout", limits.WriteTimeout, "time to answer a request, long-polls (?wait=, at most 60s) included (a streamed download may take longer while it keeps moving)")
 	cmd.Flags().DurationVar(&limits.IdleTimeout, "idle-timeout", limits.IdleTimeout, "how long an idle keep-alive connection stays open")

@@ -20,7 +20,9 @@ import (
 
 type edSigner ed25519.PrivateKey
 
-func (k edSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(ed25519.PrivateKey(k), msg), nil }
+func (k edSigner) Sign(msg []byte) ([]byte, error) {
+	return ed25519.Sign(ed25519.PrivateKey(k), msg), nil
+}
 
 // heldBody yields the first part of a body, then blocks until released
 // before the rest: a client still sending.

@@ -93,9 +93,13 @@ type DepositInfo struct {
 	TxHash string `json:"tx_hash,omitempty"`
 }
 
-// DepositList answers GET /v1/deposits?sha256=.
+// DepositList answers GET /v1/deposits?sha256=: one page of deposits.
 type DepositList struct {
 	Deposits []DepositInfo `json:"deposits"`
+	// More is set when deposits follow this page; Next is then the
+	// ?after= of the next page (the log index of this page's last).
+	More bool    `json:"more"`
+	Next *uint64 `json:"next,omitempty"`
 }
 
 // Proof answers the proof endpoints: base64 hashes, leaf side first.

@@ -227,10 +227,22 @@ func (c *Client) Deposit(ctx context.Context, id string, wait time.Duration) (*a
 	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+waitQuery(wait), nil, nil, &info)
 }
 
-// ByContent lists the deposits of the content with this SHA-256 (hex).
+// ByContent lists the deposits of the content with this SHA-256 (hex),
+// following the server's pages to the last.
 func (c *Client) ByContent(ctx context.Context, sha256Hex string) ([]api.DepositInfo, error) {
-	var l api.DepositList
-	return l.Deposits, c.do(ctx, http.MethodGet, "/v1/deposits?sha256="+url.QueryEscape(sha256Hex), nil, nil, &l)
+	var out []api.DepositInfo
+	after := ""
+	for {
+		var l api.DepositList
+		if err := c.do(ctx, http.MethodGet, "/v1/deposits?sha256="+url.QueryEscape(sha256Hex)+after, nil, nil, &l); err != nil {
+			return out, err
+		}
+		out = append(out, l.Deposits...)
+		if !l.More || l.Next == nil {
+			return out, nil
+		}
+		after = fmt.Sprintf("&after=%d", *l.Next)
+	}
 }
 
 // Opening fetches a deposit's metadata opening.

@@ -185,6 +185,25 @@ func TestAPI(t *testing.T) {
 	if err != nil || len(list) != 3 { // i=0, i=290 and key2
 		t.Fatalf("by content: %d %v", len(list), err)
 	}
+	// The same list in pages of two: a page says whether more follow.
+	var page api.DepositList
+	byContent := "/v1/deposits?sha256=" + hex.EncodeToString(sum[:])
+	if status := do(t, "GET", n.URL+byContent+"&limit=2", "", &page); status != http.StatusOK || len(page.Deposits) != 2 || !page.More || page.Next == nil || *page.Next != *list[1].Index {
+		t.Fatalf("first page: %d %+v", status, page)
+	}
+	page = api.DepositList{}
+	if status := do(t, "GET", fmt.Sprintf("%s%s&limit=2&after=%d", n.URL, byContent, *list[1].Index), "", &page); status != http.StatusOK || len(page.Deposits) != 1 || page.More || page.Next != nil || page.Deposits[0].ID != list[2].ID {
+		t.Fatalf("last page: %d %+v", status, page)
+	}
+	for _, bad := range []string{"&limit=0", "&limit=101", "&limit=x", "&after=-1", "&after=18446744073709551615"} {
+		if status := do(t, "GET", n.URL+byContent+bad, "", nil); status != http.StatusBadRequest {
+			t.Errorf("by content %s: %d, want 400", bad, status)
+		}
+	}
+	// A tile past a 64-bit tree is not tile 0.
+	if status := do(t, "GET", n.URL+"/tile/0/x072/x057/x594/x037/x927/936", "", nil); status != http.StatusNotFound {
+		t.Errorf("tile 2**56: %d, want 404", status)
+	}
 	st = n.status()
 	if st.TreeSize != 302 { // enrolments are identity operations, not log entries
 		t.Fatalf("tree size %d, want 302", st.TreeSize)

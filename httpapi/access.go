@@ -202,7 +202,17 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("body: %d bytes, but deposit %s is of %d bytes", r.ContentLength, e.ID, e.Leaf.Size))
 		return
 	}
-	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.SHA256(), r.Body)
+	if e.Leaf.Size > s.cfg.MaxOriginalSize {
+		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("deposit %s declares %d bytes; this node stores originals of at most %d bytes", e.ID, e.Leaf.Size, s.cfg.MaxOriginalSize)})
+		return
+	}
+	// A chunked body has no length: stop it at the declared size.
+	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.SHA256(), http.MaxBytesReader(w, r.Body, int64(e.Leaf.Size)))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("body: longer than the %d bytes deposit %s declares; nothing was stored", e.Leaf.Size, e.ID)})
+		return
+	}
 	if errors.Is(err, vault.ErrDigestMismatch) {
 		s.writeError(w, r, invalid("body: its SHA-256 is not the deposit's %x; nothing was stored", e.Leaf.SHA256()))
 		return

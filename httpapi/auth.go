@@ -59,30 +59,23 @@ func unauthenticated(format string, a ...any) *api.Error {
 }
 
 // guard authenticates a request and applies an endpoint's rule before its
-// handler runs. A streamed route's body is not read here: its signature
-// does not cover a Content-Digest, the handler binds the body otherwise.
+// handler runs, and before the request's body is read: a public endpoint
+// reads at most Limits.MaxPublicBody; a request without valid credentials
+// (no token, an unknown key, malformed or bad signature headers) is
+// refused unread, as is one the rule refuses; then the body, up to
+// MaxBody, is checked against the signed Content-Digest. A streamed
+// route's body is not read here: its signature does not cover a
+// Content-Digest, the handler binds the body otherwise.
 func (s *Server) guard(rule access.Rule, streamed bool, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if rule.Public {
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxPublicBody)
+			}
 			h(w, r)
 			return
 		}
-		var body []byte
-		if !streamed && r.Body != nil && r.Body != http.NoBody {
-			var err error
-			body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBody)})
-				return
-			}
-			if err != nil {
-				s.writeError(w, r, invalid("reading request body: %v", err))
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
-		p, err := s.authenticate(r, body, streamed)
+		p, checked, err := s.authenticate(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -91,51 +84,100 @@ func (s *Server) guard(rule access.Rule, streamed bool, h http.HandlerFunc) http
 			s.writeError(w, r, rule.Refusal(r.Pattern, p))
 			return
 		}
+		// Large uploads and downloads are bounded by their pace, not by
+		// the server's read and write timeouts.
+		rc := http.NewResponseController(w)
+		w = streamingWriter{ResponseWriter: w, rc: rc, idle: s.cfg.Limits.StreamIdle}
+		var body []byte
+		switch {
+		case streamed:
+			if r.Body != nil {
+				r.Body = streamingBody{ReadCloser: r.Body, rc: rc, idle: s.cfg.Limits.StreamIdle}
+			}
+		case r.Body != nil && r.Body != http.NoBody:
+			// A declared length past the limit is refused unread.
+			if r.ContentLength <= MaxBody {
+				size := int64(MaxBody)
+				if r.ContentLength >= 0 {
+					size = max(r.ContentLength, 1)
+				}
+				release, busy := s.reserveBody(r.Context(), size)
+				if busy != nil {
+					s.writeError(w, r, busy)
+					return
+				}
+				defer release() // the handler holds the body
+				body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+			}
+			var tooBig *http.MaxBytesError
+			if r.ContentLength > MaxBody || errors.As(err, &tooBig) {
+				s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBody)})
+				return
+			}
+			if err != nil {
+				s.writeError(w, r, invalid("reading request body: %v", err))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		default:
+			body = []byte{}
+		}
+		if checked != nil {
+			if err := checked.Accept(body); err != nil {
+				s.writeError(w, r, signatureError(err))
+				return
+			}
+		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
 }
 
-// authenticate finds the principal of a request: an API token, or an RFC
-// 9421 signature by an account's active key or an institution's node key.
-func (s *Server) authenticate(r *http.Request, body []byte, streamed bool) (*access.Principal, error) {
+// signatureError is a 401 for a signature the verifier refused, and an
+// internal error otherwise.
+func signatureError(err error) error {
+	var se *httpsig.Error
+	if errors.As(err, &se) {
+		return unauthenticated("%s", err)
+	}
+	return err
+}
+
+// authenticate finds the principal of a request from its headers: an API
+// token, or an RFC 9421 signature by an account's active key or an
+// institution's node key. For a signature it returns the check to finish
+// with the body (Accept), which also spends the nonce.
+func (s *Server) authenticate(r *http.Request) (*access.Principal, *httpsig.Checked, error) {
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		t, err := s.cfg.Office.TokenAt(r.Context(), tok, s.cfg.Now())
 		switch {
 		case errors.Is(err, office.ErrNotFound):
-			return nil, unauthenticated("Authorization: unknown API token, or revoked (tokens work only at the node that issued them)")
+			return nil, nil, unauthenticated("Authorization: unknown API token, or revoked (tokens work only at the node that issued them)")
 		case errors.Is(err, office.ErrExpired):
-			return nil, unauthenticated("Authorization: the API token has expired; issue a new one")
+			return nil, nil, unauthenticated("Authorization: the API token has expired; issue a new one")
 		case err != nil:
-			return nil, err
+			return nil, nil, err
 		}
 		acc := s.cfg.Ledger.Account(t.Account)
 		if err := access.TokenUsable(t, acc, s.cfg.Ledger.Committed().Height); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: t.Key, ByToken: true, Token: t.ID}, nil
+		return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: t.Key, ByToken: true, Token: t.ID}, nil, nil
 	}
-	if streamed {
-		body = nil
-	} else if body == nil {
-		body = []byte{}
-	}
+	// The key that verifies the signature is recorded as the principal's
+	// (an account may hold several).
 	var used []byte
-	keyID, err := s.verifier.Verify(r.WithContext(context.WithValue(r.Context(), signedKey{}, &used)), body)
+	checked, err := s.verifier.Check(r.WithContext(context.WithValue(r.Context(), signedKey{}, &used)))
 	if errors.Is(err, httpsig.ErrUnsigned) {
-		return nil, unauthenticated("authentication required: sign the request with your account key (RFC 9421, see /openapi.json) or send an API token as Authorization: Bearer")
-	}
-	var se *httpsig.Error
-	if errors.As(err, &se) {
-		return nil, unauthenticated("%s", err)
+		return nil, nil, unauthenticated("authentication required: sign the request with your account key (RFC 9421, see /openapi.json) or send an API token as Authorization: Bearer")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, signatureError(err)
 	}
-	if inst, ok := strings.CutPrefix(keyID, "node:"); ok {
-		return &access.Principal{Institution: inst, Role: identity.Admin}, nil
+	if inst, ok := strings.CutPrefix(checked.KeyID, "node:"); ok {
+		return &access.Principal{Institution: inst, Role: identity.Admin}, checked, nil
 	}
-	acc := s.accountOf(keyID)
-	return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: used}, nil
+	acc := s.accountOf(checked.KeyID)
+	return &access.Principal{Account: acc, Institution: acc.Institution, Role: acc.Role, Key: used}, checked, nil
 }
 
 // resolveKey finds the key a signature's keyid names: an account's keys

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
@@ -46,8 +47,13 @@ const (
 	MaxBody = 32 << 20
 	// MaxWait bounds ?wait=.
 	MaxWait = 60 * time.Second
-	// maxByContent bounds GET /v1/deposits?sha256=.
-	maxByContent = 1000
+	// maxByContent bounds a page of GET /v1/deposits?sha256=: each
+	// deposit costs a receipt (an inclusion proof).
+	maxByContent = 100
+	// DefaultMaxOriginalSize bounds the declared size of a deposit's
+	// content unless Config.MaxOriginalSize says otherwise: the node
+	// stores an original of up to that size.
+	DefaultMaxOriginalSize = 64 << 30
 	// signatureSkew is how far a signed request's creation time may be
 	// from the server's clock.
 	signatureSkew = 5 * time.Minute
@@ -80,6 +86,14 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// MaxOriginalSize bounds the size a deposit may declare, and so the
+	// upload of its original; DefaultMaxOriginalSize when zero.
+	MaxOriginalSize uint64
+	// PublicNames are the names, host or host:port, under which clients
+	// reach this node: a request signed for another @authority is refused.
+	PublicNames []string
+	// Limits bound requests; zero fields take DefaultLimits.
+	Limits Limits
 }
 
 // Server is the HTTP API.
@@ -91,6 +105,8 @@ type Server struct {
 	guesses  *guesses
 	// verified counts deposit signatures verified, for the metrics.
 	verified atomic.Uint64
+	// bodies bounds the request bodies held in memory (Limits).
+	bodies *semaphore.Weighted
 }
 
 // Route is one endpoint and its authorization rule.
@@ -113,8 +129,17 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now)}
-	s.verifier = httpsig.NewVerifier(s.resolveKey, signatureSkew, cfg.Now)
+	if cfg.MaxOriginalSize == 0 {
+		cfg.MaxOriginalSize = DefaultMaxOriginalSize
+	}
+	cfg.Limits = cfg.Limits.withDefaults()
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory)}
+	vcfg := httpsig.Config{Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
+	if cfg.Store != nil {
+		// Nonces outlive a restart.
+		vcfg.Nonces = cfg.Store
+	}
+	s.verifier = httpsig.NewVerifier(vcfg)
 	// The endpoints and their rules are access.Endpoints(); here each gets
 	// its handler.
 	handlers := map[string]http.HandlerFunc{
@@ -243,7 +268,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes; split the batch", MaxBody)}
+		msg := fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)
+		if tooBig.Limit == MaxBody { // not a public endpoint's smaller limit (guard)
+			msg += "; split the batch"
+		}
+		return &api.Error{Code: api.CodeTooLarge, Message: msg}
 	}
 	if err != nil {
 		return invalid("reading request body: %v", err)
@@ -496,6 +525,9 @@ func (s *Server) parse(deps []api.Deposit, batch bool) ([]submitted, []*deposit.
 		if err != nil {
 			return nil, nil, &api.Error{Code: api.CodeInvalid, Message: err.Error()}
 		}
+		if sd.Size > s.cfg.MaxOriginalSize {
+			return nil, nil, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("%ssize: %d bytes; this node takes originals of at most %d bytes", prefix, sd.Size, s.cfg.MaxOriginalSize)}
+		}
 		opening := op.AppendBinary(nil)
 		sd.MetadataCommitment = cs.Hash([]byte(deposit.CommitmentDomain), opening)
 		signedRaw := sd.AppendBinary(nil)
@@ -711,12 +743,23 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("sha256: need 64 lowercase hex characters, got %q", v))
 		return
 	}
-	recs, err := s.cfg.Ledger.ByContent(d, maxByContent)
+	limit, from, err := pageParams(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// One more than the page tells whether another page follows.
+	recs, err := s.cfg.Ledger.ByContent(d, from, limit+1)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	out := api.DepositList{Deposits: []api.DepositInfo{}}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		next := recs[limit-1].Leaf.Index
+		out.More, out.Next = true, &next
+	}
 	for _, rec := range recs {
 		info := api.DepositInfo{Result: committedResult(rec.ID, placementOf(rec))}
 		if err := s.describe(&info, rec); err != nil {
@@ -726,6 +769,29 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 		out.Deposits = append(out.Deposits, info)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// pageParams reads ?limit= (1 to maxByContent, default maxByContent) and
+// ?after= (a log index; the page starts after it) and returns the limit
+// and the first index of the page.
+func pageParams(r *http.Request) (limit int, from uint64, err error) {
+	q := r.URL.Query()
+	limit = maxByContent
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxByContent {
+			return 0, 0, invalid("limit: want 1 to %d, got %q", maxByContent, v)
+		}
+		limit = n
+	}
+	if v := q.Get("after"); v != "" {
+		after, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || after == 1<<64-1 {
+			return 0, 0, invalid("after: want the log index of the last deposit of the previous page (\"next\"), got %q", v)
+		}
+		from = after + 1
+	}
+	return limit, from, nil
 }
 
 // getOpening returns a deposit's metadata opening to its depositor and to

@@ -182,62 +182,165 @@ type Key struct {
 // shown to the client.
 type KeyResolver func(ctx context.Context, keyID string) (Key, error)
 
-// Verifier checks signed requests and remembers nonces to refuse replays.
-type Verifier struct {
-	resolve KeyResolver
-	skew    time.Duration
-	now     func() time.Time
+// Limits of the verifier.
+const (
+	// DefaultMaxNoncesPerKey bounds the nonces remembered for one keyid
+	// unless Config.MaxNoncesPerKey says otherwise: about 16 signed
+	// requests a second, sustained over the ten minutes a nonce is kept.
+	DefaultMaxNoncesPerKey = 10_000
+	// MaxNonces bounds the nonces remembered for all keys together (some
+	// 50 MiB), whatever the number of keys.
+	MaxNonces = 1 << 20
+	// maxKeyID bounds a keyid, which the nonce table keeps.
+	maxKeyID = 256
+)
 
-	mu     sync.Mutex
-	nonces map[string]time.Time // keyid + nonce -> when it may be forgotten
-	sweep  time.Time
+// Config configures a Verifier.
+type Config struct {
+	// Resolve finds the key a keyid names.
+	Resolve KeyResolver
+	// Authorities are the names, host or host:port, under which clients
+	// reach this node. A request signed for any other @authority is
+	// refused: a request signed for one node cannot be replayed at
+	// another, whose names differ. Ports 80 and 443 may be left out. With
+	// none, every signed request is refused.
+	Authorities []string
+	// Skew is how far a request's creation time may be from the clock.
+	Skew time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Nonces keeps the nonces of accepted requests across restarts; nil
+	// keeps them in memory only, and a restart forgets them.
+	Nonces NonceLog
+	// MaxNoncesPerKey bounds the nonces remembered for one keyid: past
+	// it, that key's requests are refused until its older nonces expire,
+	// and other keys are not affected. DefaultMaxNoncesPerKey when zero.
+	MaxNoncesPerKey int
 }
 
-// MaxNonces bounds the nonces remembered; past it, requests are refused
-// until old nonces expire rather than forgetting live ones.
-const MaxNonces = 1 << 20
+// NonceLog keeps the nonces of accepted requests durably, so that a
+// captured request cannot be replayed after a restart. Nonces are opaque
+// bytes, one keyid's nonces distinct from another's.
+type NonceLog interface {
+	// SaveNonce records, durably, that keyID used nonce in a request
+	// created at created.
+	SaveNonce(keyID string, nonce []byte, created time.Time) error
+	// LoadNonces calls fn with every nonce recorded of a request created
+	// at or after since.
+	LoadNonces(since time.Time, fn func(keyID string, nonce []byte, created time.Time)) error
+	// PruneNonces forgets the nonces of requests created before before.
+	PruneNonces(before time.Time) error
+}
 
-// NewVerifier returns a verifier that accepts a request created at most
-// skew before or after now.
-func NewVerifier(resolve KeyResolver, skew time.Duration, now func() time.Time) *Verifier {
-	return &Verifier{resolve: resolve, skew: skew, now: now, nonces: map[string]time.Time{}}
+// Verifier checks signed requests and remembers nonces to refuse replays.
+// It is safe for concurrent use.
+type Verifier struct {
+	cfg         Config
+	authorities map[string]bool
+	names       string // the authorities, for errors
+
+	load    sync.Once
+	loadErr error
+	nonces  *nonceTable
+}
+
+// NewVerifier returns a verifier. The nonces of cfg.Nonces are loaded on
+// first use.
+func NewVerifier(cfg Config) *Verifier {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxNoncesPerKey <= 0 {
+		cfg.MaxNoncesPerKey = DefaultMaxNoncesPerKey
+	}
+	v := &Verifier{cfg: cfg, authorities: map[string]bool{}, nonces: newNonceTable(cfg.MaxNoncesPerKey, MaxNonces)}
+	var names []string
+	for _, a := range cfg.Authorities {
+		if n := normalAuthority(a); !v.authorities[n] {
+			v.authorities[n] = true
+			names = append(names, n)
+		}
+	}
+	v.names = strings.Join(names, ", ")
+	return v
+}
+
+// normalAuthority lowercases an authority and drops a default port, so
+// that "Node.example:443" and "node.example" are one name.
+func normalAuthority(a string) string {
+	a = strings.ToLower(a)
+	for _, port := range []string{":443", ":80"} {
+		if h, ok := strings.CutSuffix(a, port); ok && h != "" && !strings.HasSuffix(h, ":") {
+			return h
+		}
+	}
+	return a
+}
+
+// Checked is a request whose signature verified over its method, target
+// and headers, before its body was read. Accept finishes the check.
+type Checked struct {
+	v *Verifier
+	// KeyID names the key that signed the request.
+	KeyID   string
+	req     *http.Request
+	digest  bool // the signature covers Content-Digest
+	nonce   []byte
+	created time.Time
 }
 
 // Verify checks req's signature and returns the keyid that signed it.
 // body is the request's body, already read; it must match the covered
 // Content-Digest. Pass nil for a route whose body is bound otherwise (a
 // streamed upload named by its digest); then Content-Digest is not
-// required.
+// required. It is Check followed by Accept.
 func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
+	c, err := v.Check(req)
+	if err != nil {
+		return "", err
+	}
+	if err := c.Accept(body); err != nil {
+		return "", err
+	}
+	return c.KeyID, nil
+}
+
+// Check verifies req's signature without its body: the signature covers
+// the body through the Content-Digest header, which Accept compares with
+// the body once read. So a request that is unsigned, malformed, signed
+// for another node, out of time, by an unknown key, with a bad signature
+// or replaying a nonce is refused before its body is read. A refused
+// request does not use up its nonce.
+func (v *Verifier) Check(req *http.Request) (*Checked, error) {
 	inputs := req.Header.Values("Signature-Input")
 	if len(inputs) == 0 {
-		return "", ErrUnsigned
+		return nil, ErrUnsigned
 	}
 	input, err := httpsfv.UnmarshalDictionary(inputs)
 	if err != nil {
-		return "", fail("Signature-Input is not a structured dictionary: %v", err)
+		return nil, fail("Signature-Input is not a structured dictionary: %v", err)
 	}
 	sigs, err := httpsfv.UnmarshalDictionary(req.Header.Values("Signature"))
 	if err != nil {
-		return "", fail("Signature is not a structured dictionary: %v", err)
+		return nil, fail("Signature is not a structured dictionary: %v", err)
 	}
 	if names := input.Names(); len(names) != 1 {
-		return "", fail("want exactly one signature, the request has %d", len(names))
+		return nil, fail("want exactly one signature, the request has %d", len(names))
 	}
 	label := input.Names()[0]
 	m, _ := input.Get(label)
 	il, ok := m.(httpsfv.InnerList)
 	if !ok {
-		return "", fail("Signature-Input %q is not an inner list", label)
+		return nil, fail("Signature-Input %q is not an inner list", label)
 	}
 	sm, ok := sigs.Get(label)
 	if !ok {
-		return "", fail("no Signature for label %q", label)
+		return nil, fail("no Signature for label %q", label)
 	}
 	sigItem, ok := sm.(httpsfv.Item)
 	sig, isBytes := sigItem.Value.([]byte)
 	if !ok || !isBytes {
-		return "", fail("Signature %q is not a byte sequence", label)
+		return nil, fail("Signature %q is not a byte sequence", label)
 	}
 
 	keyID, okK := param[string](il.Params, "keyid")
@@ -245,19 +348,21 @@ func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
 	created, okC := param[int64](il.Params, "created")
 	switch {
 	case !okK || keyID == "":
-		return "", fail("the signature has no keyid")
+		return nil, fail("the signature has no keyid")
+	case len(keyID) > maxKeyID:
+		return nil, fail("keyid: longer than %d characters", maxKeyID)
 	case !okN || len(nonce) < 8 || len(nonce) > 128:
-		return "", fail("the signature needs a nonce of 8 to 128 characters")
+		return nil, fail("the signature needs a nonce of 8 to 128 characters")
 	case !okC:
-		return "", fail("the signature has no created time")
+		return nil, fail("the signature has no created time")
 	}
-	now := v.now()
+	now := v.cfg.Now()
 	at := time.Unix(created, 0)
-	if at.Before(now.Add(-v.skew)) || at.After(now.Add(v.skew)) {
-		return "", fail("created %s is more than %s away from this node's clock (%s)", at.UTC().Format(time.RFC3339), v.skew, now.UTC().Format(time.RFC3339))
+	if at.Before(now.Add(-v.cfg.Skew)) || at.After(now.Add(v.cfg.Skew)) {
+		return nil, fail("created %s is more than %s away from this node's clock (%s)", at.UTC().Format(time.RFC3339), v.cfg.Skew, now.UTC().Format(time.RFC3339))
 	}
 	if expires, ok := param[int64](il.Params, "expires"); ok && !now.Before(time.Unix(expires, 0)) {
-		return "", fail("the signature expired at %s", time.Unix(expires, 0).UTC().Format(time.RFC3339))
+		return nil, fail("the signature expired at %s", time.Unix(expires, 0).UTC().Format(time.RFC3339))
 	}
 	have := map[string]bool{}
 	for _, item := range il.Items {
@@ -265,39 +370,56 @@ func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
 			have[s] = true
 		}
 	}
-	want := covered
-	if len(body) > 0 {
-		want = append(append([]string(nil), covered...), "content-digest")
-	}
-	for _, c := range want {
+	for _, c := range covered {
 		if !have[c] {
-			return "", fail("the signature must cover %s", strings.Join(want, ", "))
+			return nil, fail("the signature must cover %s (and content-digest with a body)", strings.Join(covered, ", "))
 		}
 	}
-	if body != nil && (len(body) > 0 || have["content-digest"]) {
-		if err := checkDigest(req, body); err != nil {
-			return "", err
+	if authority := normalAuthority(req.Host); !v.authorities[authority] {
+		if len(v.authorities) == 0 {
+			return nil, fail("@authority: this node has no public names configured, so it takes no signed requests")
 		}
+		return nil, fail("@authority: the request is signed for %q, but this node answers as %s; sign for the node you send it to", req.Host, v.names)
+	}
+	if err := v.loadNonces(); err != nil {
+		return nil, err
+	}
+	nonceKey := nonceHash(nonce)
+	if v.nonces.seen(keyID, nonceKey, now) {
+		return nil, fail("nonce %q was used before: a replayed request", nonce)
 	}
 
-	key, err := v.resolve(req.Context(), keyID)
+	key, err := v.cfg.Resolve(req.Context(), keyID)
 	if err != nil {
-		return "", fail("keyid %q: %v", keyID, err)
+		return nil, fail("keyid %q: %v", keyID, err)
 	}
 	if alg, ok := param[string](il.Params, "alg"); ok && alg != key.Alg {
-		return "", fail("alg %q, but key %q is %s", alg, keyID, key.Alg)
+		return nil, fail("alg %q, but key %q is %s", alg, keyID, key.Alg)
 	}
 	base, err := signatureBase(req, il)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !key.Verify(base, sig) {
-		return "", fail("the signature does not verify with key %q (request altered, or signed with another key)", keyID)
+		return nil, fail("the signature does not verify with key %q (request altered, or signed with another key)", keyID)
 	}
-	if err := v.remember(keyID, nonce, at.Add(v.skew), now); err != nil {
-		return "", err
+	return &Checked{v: v, KeyID: keyID, req: req, digest: have["content-digest"], nonce: nonceKey, created: at}, nil
+}
+
+// Accept checks the body against the signed Content-Digest and records
+// the nonce; a nonce used by an accepted request before is a replay. body
+// nil means a streamed body the signature does not cover. A body that does
+// not match leaves the nonce unused.
+func (c *Checked) Accept(body []byte) error {
+	if len(body) > 0 && !c.digest {
+		return fail("the signature must cover %s, content-digest with a body", strings.Join(covered, ", "))
 	}
-	return keyID, nil
+	if body != nil && (len(body) > 0 || c.digest) {
+		if err := checkDigest(c.req, body); err != nil {
+			return err
+		}
+	}
+	return c.v.remember(c.KeyID, c.nonce, c.created)
 }
 
 func param[T any](p *httpsfv.Params, name string) (T, bool) {
@@ -332,25 +454,44 @@ func checkDigest(req *http.Request, body []byte) error {
 }
 
 // remember records a nonce; a nonce seen before is a replay. A nonce is
-// kept until its request's creation time is out of the accepted window.
-func (v *Verifier) remember(keyID, nonce string, until, now time.Time) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if now.After(v.sweep) {
-		for k, t := range v.nonces {
-			if now.After(t) {
-				delete(v.nonces, k)
-			}
+// kept until its request's creation time is out of the accepted window,
+// in memory and in the NonceLog.
+func (v *Verifier) remember(keyID string, nonce []byte, created time.Time) error {
+	now := v.cfg.Now()
+	prune, err := v.nonces.add(keyID, nonce, created.Add(v.cfg.Skew), now, v.cfg.Skew)
+	if err != nil {
+		return err
+	}
+	if v.cfg.Nonces == nil {
+		return nil
+	}
+	if prune {
+		// Older requests are refused as out of time: their nonces are
+		// no longer needed.
+		if err := v.cfg.Nonces.PruneNonces(now.Add(-v.cfg.Skew)); err != nil {
+			return fmt.Errorf("forgetting old request nonces: %w", err)
 		}
-		v.sweep = now.Add(v.skew / 4)
 	}
-	k := keyID + "\x00" + nonce
-	if _, seen := v.nonces[k]; seen {
-		return fail("nonce %q was used before: a replayed request", nonce)
+	if err := v.cfg.Nonces.SaveNonce(keyID, nonce, created); err != nil {
+		v.nonces.remove(keyID, nonce)
+		return fmt.Errorf("recording the request's nonce: %w", err)
 	}
-	if len(v.nonces) >= MaxNonces {
-		return fail("too many signed requests in the last %s; retry shortly", v.skew)
-	}
-	v.nonces[k] = until
 	return nil
+}
+
+// loadNonces reads the nonces of the NonceLog still in the window, once.
+func (v *Verifier) loadNonces() error {
+	v.load.Do(func() {
+		if v.cfg.Nonces == nil {
+			return
+		}
+		now := v.cfg.Now()
+		v.loadErr = v.cfg.Nonces.LoadNonces(now.Add(-v.cfg.Skew), func(keyID string, nonce []byte, created time.Time) {
+			v.nonces.restore(keyID, nonce, created.Add(v.cfg.Skew))
+		})
+		if v.loadErr != nil {
+			v.loadErr = fmt.Errorf("loading the nonces of recent signed requests: %w", v.loadErr)
+		}
+	})
+	return v.loadErr
 }

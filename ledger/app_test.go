@@ -254,7 +254,7 @@ func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
 	if err != nil || len(tx) != 32 {
 		t.Fatalf("tx hash %x %v", tx, err)
 	}
-	recs, err := app.ByContent(sum[:], 10)
+	recs, err := app.ByContent(sum[:], 0, 10)
 	if err != nil || len(recs) != 1 || recs[0].Leaf.Index != 1 {
 		t.Fatalf("by content: %v %v", recs, err)
 	}
@@ -302,7 +302,7 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 		t.Fatal("a badly signed deposit entered the log")
 	}
 	sum := sha256.Sum256([]byte("photo"))
-	recs, err := app.ByContent(sum[:], 10)
+	recs, err := app.ByContent(sum[:], 0, 10)
 	if err != nil || len(recs) != 2 {
 		t.Fatalf("same content from two depositors: %d records, %v", len(recs), err)
 	}

@@ -298,9 +298,12 @@ func AuthCost(cs *suite.Suite, b Batch, pub []byte, n int) (time.Duration, error
 		reqs[i] = req
 	}
 	sig := cs.Signature()
-	v := httpsig.NewVerifier(func(context.Context, string) (httpsig.Key, error) {
-		return httpsig.Key{Alg: sig.Name(), Verify: func(msg, s []byte) bool { return sig.Verify(pub, msg, s) }}, nil
-	}, 5*time.Minute, time.Now)
+	v := httpsig.NewVerifier(httpsig.Config{
+		Resolve: func(context.Context, string) (httpsig.Key, error) {
+			return httpsig.Key{Alg: sig.Name(), Verify: func(msg, s []byte) bool { return sig.Verify(pub, msg, s) }}, nil
+		},
+		Authorities: []string{"node.invalid"}, Skew: 5 * time.Minute, MaxNoncesPerKey: n + 1,
+	})
 	start := time.Now()
 	for _, req := range reqs {
 		if _, err := v.Verify(req, b.Body); err != nil {

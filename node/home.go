@@ -148,6 +148,11 @@ func (h Home) HasInstitution() bool {
 type Settings struct {
 	// HTTP is the API's listen address.
 	HTTP string `json:"http"`
+	// PublicNames are further names (host or host:port) under which
+	// clients reach the API, e.g. behind a proxy; the node accepts
+	// requests signed for these, its listen address and its card's API
+	// URL.
+	PublicNames []string `json:"public_names,omitempty"`
 }
 
 // LoadSettings reads the home's settings.

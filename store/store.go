@@ -1,7 +1,8 @@
 // Package store keeps a Jurichain node's state: the append-only log
 // (leaves and tile-level hashes) in flat files, and in an embedded Pebble
 // database the state record, the indexes derived from the log, the signed
-// checkpoints and the node-local metadata openings.
+// checkpoints, the node-local metadata openings and the nonces of recent
+// signed API requests (nonces.go).
 //
 // Writes that belong to a block go through a Batch that the ledger commits
 // at once: log files first (synced), then one synced Pebble batch that
@@ -232,10 +233,10 @@ func (s *Store) DepositIDs(fn func(id []byte)) error {
 	return it.Error()
 }
 
-// ByContent returns the indexes of every deposit of the content with this
-// SHA-256, oldest first, at most limit of them.
-func (s *Store) ByContent(sha256 []byte, limit int) ([]uint64, error) {
-	return s.indexes(key(prefixContent, sha256), key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9)), limit)
+// ByContent returns the indexes, from index from on, of the deposits of
+// the content with this SHA-256, oldest first, at most limit of them.
+func (s *Store) ByContent(sha256 []byte, from uint64, limit int) ([]uint64, error) {
+	return s.indexes(key(prefixContent, sha256, u64(from)), key(prefixContent, sha256, bytes.Repeat([]byte{0xff}, 9)), limit)
 }
 
 // indexes returns the leaf indexes that end the keys in [lo, hi).

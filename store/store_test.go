@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"testing"
 )
 
@@ -148,5 +149,42 @@ func TestOpeningsSurviveCommitAndReopen(t *testing.T) {
 	}
 	if _, err := s.Opening(bytes.Repeat([]byte{3}, 32)); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("unknown opening: %v", err)
+	}
+}
+
+func TestByContentPages(t *testing.T) {
+	s := open(t, t.TempDir())
+	defer s.Close()
+	sum, other := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	b := putBlock(s, 0, 6)
+	for i := range 6 {
+		digest := sum
+		if i%2 == 1 {
+			digest = other
+		}
+		b.PutDeposit([]byte{byte(i)}, digest, []byte("depositor"), uint64(i))
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		from  uint64
+		limit int
+		want  []uint64
+	}{
+		{0, 10, []uint64{0, 2, 4}},
+		{0, 2, []uint64{0, 2}},
+		{1, 2, []uint64{2, 4}},
+		{3, 10, []uint64{4}},
+		{5, 10, nil},
+		{1<<64 - 1, 10, nil},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("from %d limit %d", tc.from, tc.limit), func(t *testing.T) {
+			got, err := s.ByContent(sum, tc.from, tc.limit)
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v %v, want %v", got, err, tc.want)
+			}
+		})
 	}
 }

@@ -146,10 +146,22 @@ func ParseTilePath(path string) (t Tile, entries bool, err error) {
 	if t.Index, err = parseIndex(rest); err != nil {
 		return Tile{}, false, err
 	}
+	// A tile past the largest 64-bit tree does not exist, and its first
+	// node index, Index*TileWidth, would not fit in 64 bits.
+	if t.Index >= maxTiles(t.Level) {
+		return Tile{}, false, ErrBadPath
+	}
 	if t.Path(entries) != path {
 		return Tile{}, false, ErrBadPath
 	}
 	return t, entries, nil
+}
+
+// maxTiles is the number of tiles of a level in a tree of 2**64 leaves:
+// each covers TileWidth nodes of tree level level*TileHeight, of which
+// there are 2**(64-level*TileHeight).
+func maxTiles(level uint8) uint64 {
+	return 1 << (64 - TileHeight - uint(level)*TileHeight)
 }
 
 // formatIndex writes n as 3-digit path elements, all but the last prefixed
@@ -176,7 +188,7 @@ func parseIndex(s string) (uint64, error) {
 			return 0, ErrBadPath
 		}
 		d, err := strconv.ParseUint(p, 10, 16)
-		if err != nil || n > (1<<64-1)/1000 {
+		if err != nil || n > (1<<64-1-d)/1000 {
 			return 0, ErrBadPath
 		}
 		n = n*1000 + d

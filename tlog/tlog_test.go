@@ -136,6 +136,9 @@ func TestTilePaths(t *testing.T) {
 		{tlog.Tile{Level: 1, Index: 1234067, Width: 256}, false, "tile/1/x001/x234/067"},
 		{tlog.Tile{Level: 0, Index: 5, Width: 17}, true, "tile/entries/005.p/17"},
 		{tlog.Tile{Level: 2, Index: 1000, Width: 255}, false, "tile/2/x001/000.p/255"},
+		// The last tiles of a 2**64-leaf tree.
+		{tlog.Tile{Level: 0, Index: 1<<56 - 1, Width: 256}, false, "tile/0/x072/x057/x594/x037/x927/935"},
+		{tlog.Tile{Level: 7, Index: 0, Width: 256}, false, "tile/7/000"},
 	}
 	for _, tc := range tests {
 		if got := tc.tile.Path(tc.entries); got != tc.path {
@@ -146,7 +149,12 @@ func TestTilePaths(t *testing.T) {
 			t.Errorf("parse %q = %+v %v %v", tc.path, back, entries, err)
 		}
 	}
-	for _, bad := range []string{"tile/0/1", "tile/0/x000/001", "tile/0/001.p/0", "tile/0/001.p/256", "tile/0/001.p/017", "tile/9/000", "tile/entries/00a", "tile/0/001/", "tile//000", "checkpoint", "tile/0/x1000/000"} {
+	for _, bad := range []string{"tile/0/1", "tile/0/x000/001", "tile/0/001.p/0", "tile/0/001.p/256", "tile/0/001.p/017", "tile/9/000", "tile/entries/00a", "tile/0/001/", "tile//000", "checkpoint", "tile/0/x1000/000",
+		// Index*256 overflows 64 bits, or the tile lies past a 2**64-leaf
+		// tree: 2**56 at level 0, 2**48 at level 1, 1 at level 7.
+		"tile/0/x072/x057/x594/x037/x927/936", "tile/entries/x072/x057/x594/x037/x927/936",
+		"tile/0/x018/x446/x744/x073/x709/x551/615", "tile/1/x281/x474/x976/x710/656", "tile/7/001",
+		"tile/0/x018/x446/x744/x073/x709/x551/999"} {
 		if _, _, err := tlog.ParseTilePath(bad); err == nil {
 			t.Errorf("accepted %q", bad)
 		}

@@ -14,13 +14,36 @@ import (
 // to a temporary file, synced and renamed into place.
 type Disk struct{ dir string }
 
-// NewDisk returns a Backend in dir, creating it if needed.
+// NewDisk returns a Backend in dir, creating it if needed. It removes the
+// partial files of uploads a crash cut off: no upload is under way before
+// the node opens its vault.
 func NewDisk(dir string) (*Disk, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the vault directory: %w", err)
 	}
+	if err := sweepPartial(dir); err != nil {
+		return nil, err
+	}
 	return &Disk{dir: dir}, nil
 }
+
+// sweepPartial removes the files Put writes before it commits them, in
+// the object directories of dir.
+func sweepPartial(dir string) error {
+	partial, err := filepath.Glob(filepath.Join(dir, "*", "*"+partialSuffix))
+	if err != nil {
+		return fmt.Errorf("listing partial uploads in the vault: %w", err)
+	}
+	for _, p := range partial {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing a partial upload from the vault: %w", err)
+		}
+	}
+	return nil
+}
+
+// partialSuffix ends the name of an object being written.
+const partialSuffix = ".partial"
 
 // path spreads objects over subdirectories by the first two characters
 // of their names (hex digests: 256 directories).
@@ -37,7 +60,7 @@ func (d *Disk) Put(ctx context.Context, name string, r io.Reader) error {
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(final), name+".*.partial")
+	tmp, err := os.CreateTemp(filepath.Dir(final), name+".*"+partialSuffix)
 	if err != nil {
 		return err
 	}

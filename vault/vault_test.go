@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,12 +128,20 @@ func TestFailedUploadStoresNothing(t *testing.T) {
 		digest []byte
 		r      io.Reader
 		want   error
+		// tooBig: the error says the body was longer than its limit.
+		tooBig bool
 	}{
-		{"declared digest of other content", digest([]byte("something else")), bytes.NewReader(content), vault.ErrDigestMismatch},
-		{"one byte short", digest(content), bytes.NewReader(content[:len(content)-1]), vault.ErrDigestMismatch},
-		{"upload broken off", digest(content), &failingReader{n: 2 << 20}, nil},
+		{"declared digest of other content", digest([]byte("something else")), bytes.NewReader(content), vault.ErrDigestMismatch, false},
+		{"one byte short", digest(content), bytes.NewReader(content[:len(content)-1]), vault.ErrDigestMismatch, false},
+		{"upload broken off", digest(content), &failingReader{n: 2 << 20}, nil, false},
+		// An upload longer than its deposit declares, cut off by the API.
+		{"longer than declared", digest(content), http.MaxBytesReader(nil, io.NopCloser(io.MultiReader(bytes.NewReader(content), bytes.NewReader(content))), int64(len(content))), nil, true},
 	} {
 		_, err := v.Put(ctx, tc.digest, tc.r)
+		var tooBig *http.MaxBytesError
+		if tc.tooBig && !errors.As(err, &tooBig) {
+			t.Errorf("%s: Put error %v does not say the body was too large", tc.name, err)
+		}
 		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
 			t.Errorf("%s: Put error %v, want %v", tc.name, err, tc.want)
 		}
@@ -242,4 +251,38 @@ func FuzzStoredObject(f *testing.F) {
 			t.Fatalf("read %d bytes that are not the original", len(got))
 		}
 	})
+}
+
+// TestOpenSweepsPartialUploads checks that the partial files a crash left
+// behind are removed when the vault opens, and that objects stay.
+func TestOpenSweepsPartialUploads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	key := randomBytes(t, vault.KeySize)
+	content := []byte("an original that was stored")
+	if _, err := newVault(t, dir, key).Put(ctx, digest(content), bytes.NewReader(content)); err != nil {
+		t.Fatal(err)
+	}
+	obj := objectFile(dir, digest(content))
+	leftovers := []string{obj + ".123456.partial", filepath.Join(dir, "ab", "ab01.987.partial")}
+	for _, p := range leftovers {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("cut off by a crash"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := newVault(t, dir, key)
+	if got := files(t, dir); len(got) != 1 || got[0] != obj {
+		t.Fatalf("after reopening, the vault directory holds %v, want only %s", got, obj)
+	}
+	rc, err := v.Get(ctx, digest(content))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the stored original after the sweep: %q %v", got, err)
+	}
 }

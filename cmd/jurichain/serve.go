@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"syscall"
 	"time"
 
@@ -98,8 +99,10 @@ func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vaul
 
 func newServe() *cobra.Command {
 	var home, httpAddr, level, cpuProfile string
-	var retain uint64
+	var retain, maxOriginal uint64
 	var s3 vault.S3Config
+	var names []string
+	limits := httpapi.DefaultLimits()
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a validator node and its HTTP API (creates a single-validator network on first start)",
@@ -137,12 +140,16 @@ func newServe() *cobra.Command {
 				}
 				logger.Info("created a new single-validator network", "home", home)
 			}
+			settings, err := h.LoadSettings()
+			if err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("http") {
-				settings, err := h.LoadSettings()
-				if err != nil {
-					return err
-				}
 				httpAddr = settings.HTTP
+			}
+			card, err := h.LoadCard()
+			if err != nil {
+				return err
 			}
 			n, err := node.Start(cmd.Context(), node.Options{Home: h, Logger: logger, RetainBlocks: retain})
 			if errors.Is(err, syscall.EADDRINUSE) {
@@ -182,20 +189,23 @@ func newServe() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			ln, err := net.Listen("tcp", httpAddr)
+			if err != nil {
+				return withHint(fmt.Errorf("listening on %s: %w", httpAddr, err), "another program uses that address; pick another with --http")
+			}
+			names = publicNames(ln.Addr().String(), card.API, append(settings.PublicNames, names...))
 			api := httpapi.New(httpapi.Config{
 				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
 				Office: off, Vault: vlt, NodeKey: nodeKey, NodeSigner: n.LogSigner,
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
+				MaxOriginalSize: maxOriginal,
+				PublicNames:     names, Limits: limits,
 			})
-			ln, err := net.Listen("tcp", httpAddr)
-			if err != nil {
-				return withHint(fmt.Errorf("listening on %s: %w", httpAddr, err), "another program uses that address; pick another with --http")
-			}
-			srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid())
+			srv := httpapi.NewHTTPServer(api, limits)
+			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)
 			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(ln) }()
+			go func() { errc <- srv.Serve(httpapi.LimitListener(ln, limits)) }()
 			select {
 			case err := <-errc:
 				return fmt.Errorf("HTTP server: %w", err)
@@ -217,8 +227,34 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&s3.Endpoint, "s3-endpoint", "", "keep originals in an S3-compatible store at this URL instead of the home's data/vault (credentials from JURICHAIN_S3_ACCESS_KEY and JURICHAIN_S3_SECRET_KEY)")
 	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")
 	cmd.Flags().StringVar(&s3.Region, "s3-region", "", "with --s3-endpoint: the region, if the store needs one")
+	cmd.Flags().StringArrayVar(&names, "public-name", nil, "a name, host or host:port, under which clients reach the API (repeatable; added to the listen address, the member card's API URL and public_names in config/jurichain.json): requests signed for other names are refused")
+	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", limits.MaxConnections, "open API connections at most; more wait to be accepted")
+	cmd.Flags().Int64Var(&limits.MaxPublicBody, "max-public-body", limits.MaxPublicBody, "largest body, in bytes, of a request to a public endpoint (registrations)")
+	cmd.Flags().Int64Var(&limits.MaxBodyMemory, "max-body-memory", limits.MaxBodyMemory, "bytes of authenticated request bodies held at once (at least 32 MiB); past it, requests wait, then get 503")
+	cmd.Flags().DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout, "time to read a whole request (a streamed upload may take longer while it keeps moving)")
+	cmd.Flags().DurationVar(&limits.WriteTimeout, "write-timeout", limits.WriteTimeout, "time to answer a request, long-polls (?wait=, at most 60s) included (a streamed download may take longer while it keeps moving)")
+	cmd.Flags().DurationVar(&limits.IdleTimeout, "idle-timeout", limits.IdleTimeout, "how long an idle keep-alive connection stays open")
+	cmd.Flags().Uint64Var(&maxOriginal, "max-original-size", httpapi.DefaultMaxOriginalSize, "largest original, in bytes, a deposit through this node may declare and upload")
 	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")
 	return cmd
+}
+
+// publicNames are the names the node takes signed requests for: extra,
+// its listen address (with the loopback names when it listens on loopback
+// or on every interface) and the host of its member card's API URL.
+func publicNames(listen, apiURL string, extra []string) []string {
+	names := append([]string(nil), extra...)
+	if host, port, err := net.SplitHostPort(listen); err == nil {
+		names = append(names, listen)
+		if ip := net.ParseIP(host); host == "" || ip != nil && (ip.IsUnspecified() || ip.IsLoopback()) {
+			names = append(names, net.JoinHostPort("localhost", port), net.JoinHostPort("127.0.0.1", port), net.JoinHostPort("::1", port))
+		}
+	}
+	if u, err := url.Parse(apiURL); err == nil && u.Host != "" {
+		names = append(names, u.Host)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // submitter adapts a node to the ingest pipeline: the pipeline's

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -28,7 +29,9 @@ import (
 // tamperingProxy forwards requests to a node and passes every receipt in
 // an answer about deposits through tamper first, as a compromised or
 // broken node would send it.
-func tamperingProxy(t *testing.T, n *node, tamper func(string) string) *httptest.Server {
+// The proxy listens on addr, a name the node was told it is reached by
+// (public_names): the CLI signs its requests for the proxy.
+func tamperingProxy(t *testing.T, n *node, addr string, tamper func(string) string) *httptest.Server {
 	t.Helper()
 	target, err := url.Parse(n.URL)
 	if err != nil {
@@ -70,7 +73,13 @@ func tamperingProxy(t *testing.T, n *node, tamper func(string) string) *httptest
 		resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
 		return nil
 	}
-	srv := httptest.NewServer(p)
+	srv := httptest.NewUnstartedServer(p)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Listener = ln
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -95,6 +104,11 @@ func editReceipt(t *testing.T, edit func(*receipt.Receipt)) func(string) string 
 // the same command then writes a receipt that verifies.
 func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 	n := initNode(t)
+	proxyAddr := freePorts(t, 1)[0]
+	settings := filepath.Join(n.home, "config", "jurichain.json")
+	if err := os.WriteFile(settings, []byte(fmt.Sprintf(`{"http":%q,"public_names":[%q]}`, n.http, proxyAddr)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	n.start()
 	key, err := suite.International().Signature().GenerateKey(rand.Reader)
 	if err != nil {
@@ -132,7 +146,7 @@ func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy := tamperingProxy(t, n, tc.tamper)
+			proxy := tamperingProxy(t, n, proxyAddr, tc.tamper)
 			f := filepath.Join(dir, "evidence"+strconv.Itoa(i)+".txt")
 			os.WriteFile(f, []byte("evidence "+tc.name), 0o644)
 			out, errOut, code := run(t, nil, "deposit", "--server", proxy.URL, "--key", kf, "--policy", pol, f)
@@ -176,6 +190,11 @@ func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 // verifies. Depositing the same content again changes nothing.
 func TestDepositNeverOverwritesEvidence(t *testing.T) {
 	n := initNode(t)
+	proxyAddr := freePorts(t, 1)[0]
+	settings := filepath.Join(n.home, "config", "jurichain.json")
+	if err := os.WriteFile(settings, []byte(fmt.Sprintf(`{"http":%q,"public_names":[%q]}`, n.http, proxyAddr)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	n.start()
 	key, err := suite.International().Signature().GenerateKey(rand.Reader)
 	if err != nil {

@@ -190,11 +190,6 @@ func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 // verifies. Depositing the same content again changes nothing.
 func TestDepositNeverOverwritesEvidence(t *testing.T) {
 	n := initNode(t)
-	proxyAddr := freePorts(t, 1)[0]
-	settings := filepath.Join(n.home, "config", "jurichain.json")
-	if err := os.WriteFile(settings, []byte(fmt.Sprintf(`{"http":%q,"public_names":[%q]}`, n.http, proxyAddr)), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	n.start()
 	key, err := suite.International().Signature().GenerateKey(rand.Reader)
 	if err != nil {

@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/node"
 )
 
@@ -60,7 +61,7 @@ func TestREADME(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Files: []string{golden},
 		Setup: func(env *testscript.Env) error {
-			addrs, err := freeAddrs(2)
+			addrs, err := freePorts(2)
 			if err != nil {
 				return err
 			}
@@ -78,24 +79,11 @@ func TestREADME(t *testing.T) {
 			return fmt.Errorf("no jurichain command in PATH")
 		},
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
-			"waitready": cmdWaitReady,
-			"capture":   cmdCapture,
+			"waitready":  cmdWaitReady,
+			"waitblocks": cmdWaitBlocks,
+			"capture":    cmdCapture,
 		},
 	})
-}
-
-// freeAddrs returns n distinct free loopback addresses.
-func freeAddrs(n int) ([]string, error) {
-	var out []string
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		out = append(out, l.Addr().String())
-	}
-	return out, nil
 }
 
 // cmdWaitReady waits until the node at $JURICHAIN_SERVER answers, or the
@@ -118,6 +106,32 @@ func cmdWaitReady(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("the node did not answer at %s: %v", url, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// cmdWaitBlocks waits until the nodes of the homes named have committed
+// a block with a final checkpoint: waitblocks HOME...
+func cmdWaitBlocks(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(3 * time.Minute)
+	for _, home := range args {
+		settings, err := node.Home(ts.MkAbs(home)).LoadSettings()
+		ts.Check(err)
+		url := localURL(settings.HTTP) + "/v1/status"
+		for {
+			var st api.Status
+			resp, err := http.Get(url)
+			if err == nil {
+				err = json.NewDecoder(resp.Body).Decode(&st)
+				resp.Body.Close()
+			}
+			if err == nil && st.Height > 0 && st.Checkpoint != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("the node of %s made no block in 3 minutes (%v, height %d)", home, err, st.Height)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 }
 
@@ -207,9 +221,16 @@ func readmeScript(readme string, sections []string) (string, error) {
 	fmt.Fprintf(&b, "# Generated from README.md (%s) by TestREADME; do not edit.\n", strings.Join(sections, "; "))
 	fmt.Fprintf(&b, "# Each command runs in sh; the node listens on $HTTPADDR, which commands reach through $JURICHAIN_SERVER.\n")
 	vars := map[string]string{} // README token -> variable
+	var started []string        // node homes started since the last command
 	for _, s := range steps {
 		cmd := strings.TrimSpace(strings.SplitN(s.cmd, " #", 2)[0])
 		fmt.Fprintf(&b, "\n# %s\n", s.cmd)
+		if len(started) > 0 && !strings.HasPrefix(cmd, "./jurichain serve --home ") {
+			// A reader waits until the network makes blocks; on a busy
+			// machine four nodes take a while to agree on the first.
+			fmt.Fprintf(&b, "waitblocks %s\n", strings.Join(started, " "))
+			started = nil
+		}
 		if cmd == "./jurichain serve" {
 			// The node of the walkthrough, on free ports; it runs until
 			// the script ends.
@@ -222,6 +243,7 @@ func readmeScript(readme string, sections []string) (string, error) {
 			// A node home written by testnet, with its own free ports.
 			fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &\n", home)
 			fmt.Fprintf(&b, "waitready %s\n", home)
+			started = append(started, home)
 			continue
 		}
 		for token, v := range vars {

@@ -136,8 +136,9 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory)}
 	vcfg := httpsig.Config{Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
 	if cfg.Store != nil {
-		// Nonces outlive a restart.
-		vcfg.Nonces = cfg.Store
+		// Nonces outlive a restart; what a crash loses of them belongs to
+		// requests created before this start.
+		vcfg.Nonces, vcfg.NotBefore = cfg.Store, cfg.Now().Truncate(time.Second)
 	}
 	s.verifier = httpsig.NewVerifier(vcfg)
 	// The endpoints and their rules are access.Endpoints(); here each gets

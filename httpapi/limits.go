@@ -5,9 +5,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
-
-	"golang.org/x/net/netutil"
 
 	"github.com/jurichain/jurichain/api"
 )
@@ -27,8 +26,9 @@ type Limits struct {
 	MaxBodyMemory int64
 	// BodyWait is how long a request waits for room under MaxBodyMemory.
 	BodyWait time.Duration
-	// MaxConnections bounds the open connections; past it, new ones wait
-	// to be accepted.
+	// MaxConnections bounds the open connections; past it, an idle
+	// keep-alive connection is closed to make room, and with none idle a
+	// new one waits to be accepted.
 	MaxConnections int
 	// ReadHeaderTimeout bounds reading a request's headers.
 	ReadHeaderTimeout time.Duration
@@ -53,7 +53,7 @@ func DefaultLimits() Limits {
 		MaxPublicBody:     64 << 10,
 		MaxBodyMemory:     128 << 20,
 		BodyWait:          10 * time.Second,
-		MaxConnections:    512,
+		MaxConnections:    4096,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		WriteTimeout:      MaxWait + time.Minute,
@@ -105,11 +105,120 @@ func NewHTTPServer(h http.Handler, l Limits) *http.Server {
 	}
 }
 
-// LimitListener bounds the connections ln hands out at once to
-// l.MaxConnections: past it, new connections wait in the kernel's
-// backlog until one closes.
-func LimitListener(ln net.Listener, l Limits) net.Listener {
-	return netutil.LimitListener(ln, l.withDefaults().MaxConnections)
+// ConnLimiter is a listener that bounds the connections served at once to
+// Limits.MaxConnections. Past the bound, the connection idle longest (for
+// a second at least) between keep-alive requests is closed to make room (its client reconnects when it next needs to), so
+// clients that keep many connections open cannot shut others out; with
+// none idle, a new connection waits until one closes. It learns which
+// connections are idle from the server's ConnState hook.
+type ConnLimiter struct {
+	net.Listener
+	slots chan struct{}
+	done  chan struct{}
+	close sync.Once
+
+	mu   sync.Mutex
+	idle map[*limitedConn]time.Time // since when each idle connection is
+}
+
+// LimitListener wraps ln; srv.ConnState must be set to the limiter's
+// ConnState.
+func LimitListener(ln net.Listener, l Limits) *ConnLimiter {
+	return &ConnLimiter{
+		Listener: ln,
+		slots:    make(chan struct{}, l.withDefaults().MaxConnections),
+		done:     make(chan struct{}),
+		idle:     map[*limitedConn]time.Time{},
+	}
+}
+
+// Accept waits for a connection and for room to serve it.
+func (l *ConnLimiter) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		select {
+		case l.slots <- struct{}{}:
+			return &limitedConn{Conn: c, limiter: l}, nil
+		default:
+		}
+		l.closeLongestIdle()
+		select {
+		case l.slots <- struct{}{}:
+			return &limitedConn{Conn: c, limiter: l}, nil
+		case <-l.done:
+			c.Close()
+			return nil, net.ErrClosed
+		case <-time.After(idleRetry):
+		}
+	}
+}
+
+// A connection idle for less than minIdle may be about to carry its
+// client's next request, which closing it would break: past the bound,
+// only connections idle longer give way, checked every idleRetry.
+const (
+	minIdle   = time.Second
+	idleRetry = 100 * time.Millisecond
+)
+
+// Close stops accepting; connections being served stay open.
+func (l *ConnLimiter) Close() error {
+	l.close.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
+
+// ConnState is the server's ConnState hook: it tracks idle connections.
+func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
+	lc, ok := c.(*limitedConn)
+	if !ok {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if state == http.StateIdle {
+		l.idle[lc] = time.Now()
+	} else {
+		delete(l.idle, lc)
+	}
+}
+
+func (l *ConnLimiter) closeLongestIdle() {
+	l.mu.Lock()
+	var oldest *limitedConn
+	var since time.Time
+	for c, t := range l.idle {
+		if time.Since(t) >= minIdle && (oldest == nil || t.Before(since)) {
+			oldest, since = c, t
+		}
+	}
+	if oldest != nil {
+		delete(l.idle, oldest)
+	}
+	l.mu.Unlock()
+	if oldest != nil {
+		oldest.Close()
+	}
+}
+
+// limitedConn gives its slot back when it closes.
+type limitedConn struct {
+	net.Conn
+	limiter *ConnLimiter
+	once    sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(func() {
+		c.limiter.mu.Lock()
+		delete(c.limiter.idle, c)
+		c.limiter.mu.Unlock()
+		<-c.limiter.slots
+	})
+	return err
 }
 
 // reserveBody waits up to BodyWait for room for a body of n bytes under

@@ -28,7 +28,9 @@ func serve(t *testing.T, h http.Handler, l httpapi.Limits) string {
 	}
 	srv := httpapi.NewHTTPServer(h, l)
 	done := make(chan struct{})
-	go func() { defer close(done); srv.Serve(httpapi.LimitListener(ln, l)) }()
+	limited := httpapi.LimitListener(ln, l)
+	srv.ConnState = limited.ConnState
+	go func() { defer close(done); srv.Serve(limited) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -68,11 +70,36 @@ func TestSlowHeadersAreCut(t *testing.T) {
 }
 
 // TestConnectionsAreBounded checks that past MaxConnections a new
-// connection is not served until another closes.
+// connection is not served while the others are busy, and is once one
+// closes.
 func TestConnectionsAreBounded(t *testing.T) {
 	url := serve(t, httpapi.New(httpapi.Config{}), httpapi.Limits{MaxConnections: 2})
+	// Each held connection is in the middle of sending a request.
 	held := []net.Conn{dial(t, url), dial(t, url)}
-	// Each held connection sends a request and keeps its connection.
+	for _, c := range held {
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := &http.Client{Timeout: 500 * time.Millisecond}
+	if resp, err := third.Get(url + "/healthz"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a third connection was served while two were busy: %s", resp.Status)
+	}
+	held[0].Close()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url + "/healthz")
+	if err != nil {
+		t.Fatalf("once a connection closed, a new one: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// TestIdleConnectionsMakeRoom checks that connections kept open idle
+// after their requests (HTTP keep-alive) do not shut a new client out:
+// past MaxConnections the longest idle one is closed.
+func TestIdleConnectionsMakeRoom(t *testing.T) {
+	url := serve(t, httpapi.New(httpapi.Config{}), httpapi.Limits{MaxConnections: 2})
+	held := []net.Conn{dial(t, url), dial(t, url)}
 	for _, c := range held {
 		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatal(err)
@@ -82,17 +109,16 @@ func TestConnectionsAreBounded(t *testing.T) {
 			t.Fatalf("a held connection's request: %v %v", resp, err)
 		}
 	}
-	third := &http.Client{Timeout: 500 * time.Millisecond}
-	if resp, err := third.Get(url + "/healthz"); err == nil {
-		resp.Body.Close()
-		t.Fatalf("a third connection was served while two were open: %s", resp.Status)
-	}
-	held[0].Close()
 	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url + "/healthz")
 	if err != nil {
-		t.Fatalf("once a connection closed, a new one: %v", err)
+		t.Fatalf("a new client while two connections sat idle: %v", err)
 	}
 	resp.Body.Close()
+	// The first idle connection was closed to make room.
+	held[0].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := held[0].Read(make([]byte, 1)); err == nil {
+		t.Fatalf("the longest idle connection is still open (read %d bytes)", n)
+	}
 }
 
 // blockingBody yields size bytes, then blocks until released: a client

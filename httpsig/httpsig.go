@@ -212,6 +212,10 @@ type Config struct {
 	// Nonces keeps the nonces of accepted requests across restarts; nil
 	// keeps them in memory only, and a restart forgets them.
 	Nonces NonceLog
+	// NotBefore refuses requests created before it. A node sets its start
+	// time: a request accepted before a crash, whose nonce the crash may
+	// have lost, cannot then be replayed after the restart.
+	NotBefore time.Time
 	// MaxNoncesPerKey bounds the nonces remembered for one keyid: past
 	// it, that key's requests are refused until its older nonces expire,
 	// and other keys are not affected. DefaultMaxNoncesPerKey when zero.
@@ -387,6 +391,9 @@ func (v *Verifier) Check(req *http.Request) (*Checked, error) {
 	nonceKey := nonceHash(nonce)
 	if v.nonces.seen(keyID, nonceKey, now) {
 		return nil, fail("nonce %q was used before: a replayed request", nonce)
+	}
+	if at.Before(v.cfg.NotBefore) {
+		return nil, fail("created %s is before this node started (%s); sign the request again", at.UTC().Format(time.RFC3339), v.cfg.NotBefore.UTC().Format(time.RFC3339))
 	}
 
 	key, err := v.cfg.Resolve(req.Context(), keyID)

@@ -320,6 +320,31 @@ func TestNonceBoundIsPerKey(t *testing.T) {
 // TestReplayAfterRestartIsRefused checks that nonces outlive the
 // verifier: a request accepted before a restart (the store closed and
 // reopened, a new verifier) is refused after it, while the nonces of
+// TestRequestsSignedBeforeTheStartAreRefused checks the guard for nonces
+// a crash lost: after a restart, with no record of the captured request's
+// nonce, the request is refused because it was created before the start.
+func TestRequestsSignedBeforeTheStartAreRefused(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	now := epoch
+	clock := func() time.Time { return now }
+	f := newFixtureWith(priv, httpsig.Config{Now: clock})
+	url := "http://node1.example:8080/v1/tokens"
+	body := []byte(`{"label":"laptop"}`)
+	captured := f.signed(t, "POST", url, body, httpsig.Params{})
+	if _, err := f.verifier.Verify(captured.Clone(context.Background()), body); err != nil {
+		t.Fatal(err)
+	}
+	// The node crashed and lost the nonce; it restarts a minute later.
+	now = epoch.Add(time.Minute)
+	f = newFixtureWith(priv, httpsig.Config{Now: clock, NotBefore: now})
+	if _, err := f.verifier.Verify(captured.Clone(context.Background()), body); err == nil || !strings.Contains(err.Error(), "before this node started") {
+		t.Fatalf("a request created before the restart, its nonce lost: %v", err)
+	}
+	if _, err := f.verifier.Verify(f.signed(t, "POST", url, body, httpsig.Params{Created: now}), body); err != nil {
+		t.Fatalf("a request created after the restart: %v", err)
+	}
+}
+
 // requests out of time are pruned.
 func TestReplayAfterRestartIsRefused(t *testing.T) {
 	dir := t.TempDir()

@@ -194,6 +194,11 @@ func newServe() *cobra.Command {
 				return withHint(fmt.Errorf("listening on %s: %w", httpAddr, err), "another program uses that address; pick another with --http")
 			}
 			names = publicNames(ln.Addr().String(), card.API, append(settings.PublicNames, names...))
+			// Signed requests created before the API starts are refused
+			// (a crash may have lost their nonces). Creation times are whole
+			// seconds, so start on a second's boundary: every request
+			// accepted before a crash is then created before it.
+			time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
 			api := httpapi.New(httpapi.Config{
 				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
@@ -205,7 +210,9 @@ func newServe() *cobra.Command {
 			srv := httpapi.NewHTTPServer(api, limits)
 			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)
 			errc := make(chan error, 1)
-			go func() { errc <- srv.Serve(httpapi.LimitListener(ln, limits)) }()
+			limited := httpapi.LimitListener(ln, limits)
+			srv.ConnState = limited.ConnState
+			go func() { errc <- srv.Serve(limited) }()
 			select {
 			case err := <-errc:
 				return fmt.Errorf("HTTP server: %w", err)
@@ -228,7 +235,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")
 	cmd.Flags().StringVar(&s3.Region, "s3-region", "", "with --s3-endpoint: the region, if the store needs one")
 	cmd.Flags().StringArrayVar(&names, "public-name", nil, "a name, host or host:port, under which clients reach the API (repeatable; added to the listen address, the member card's API URL and public_names in config/jurichain.json): requests signed for other names are refused")
-	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", limits.MaxConnections, "open API connections at most; more wait to be accepted")
+	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", limits.MaxConnections, "open API connections at most; past it the longest idle keep-alive connection is closed, and with none idle new ones wait")
 	cmd.Flags().Int64Var(&limits.MaxPublicBody, "max-public-body", limits.MaxPublicBody, "largest body, in bytes, of a request to a public endpoint (registrations)")
 	cmd.Flags().Int64Var(&limits.MaxBodyMemory, "max-body-memory", limits.MaxBodyMemory, "bytes of authenticated request bodies held at once (at least 32 MiB); past it, requests wait, then get 503")
 	cmd.Flags().DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout, "time to read a whole request (a streamed upload may take longer while it keeps moving)")

@@ -836,6 +836,11 @@ func TestFetchWithShareCode(t *testing.T) {
 	if rc, err := os.ReadFile(out + ".tlog-proof"); err != nil || len(rc) == 0 {
 		t.Fatalf("no receipt beside the original: %v", err)
 	}
+	// Fetching again to the same file keeps the earlier one and reads
+	// nothing.
+	if _, stderr, code := run(t, nil, "fetch", e.deposit, "--code", sh.Code, "--out", out, "--key", holderKey, "--server", e.n.URL); code == 0 || !strings.Contains(stderr, "already exists") {
+		t.Fatalf("fetch over an earlier original: exit %d\n%s", code, stderr)
+	}
 	after := e.trailActions(t, e.deposit)
 	other := identity.AccountID(e.st.Institution, e.keys["other"].Public())
 	if got := after[len(before):]; len(got) != 1 || got[0] != api.TrailRead+"/"+other {

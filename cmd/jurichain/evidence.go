@@ -150,6 +150,13 @@ func newFetch() *cobra.Command {
 			if out == "" {
 				return withHint(errors.New("--out is required"), "name the file to write the original to")
 			}
+			// Never over earlier evidence: checked before the read, which
+			// would otherwise be on the trail for nothing.
+			for _, f := range []string{out, out + receipt.FileExtension, out + metaExtension} {
+				if _, err := os.Lstat(f); err == nil {
+					return withHint(fmt.Errorf("%s already exists; nothing was fetched", usertext.Escape(f)), "name another file with --out, or move the earlier one away")
+				}
+			}
 			ctx := cmd.Context()
 			s, err := cred.connect(ctx)
 			if err != nil {

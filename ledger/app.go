@@ -368,12 +368,26 @@ func (a *App) stageMembership(b *store.Batch, ms *consortium.Membership, from ui
 	return a.cfg.Suite.Hash(rec), nil
 }
 
-// CheckTx admits a transaction to the mempool when it parses and every
-// deposit's signature verifies. Deposits that came through this node's API
-// were verified on arrival and hit the cache.
+// CheckTx admits a transaction to the mempool: deposits when they parse
+// and every signature verifies (deposits that came through this node's API
+// were verified on arrival and hit the cache), other transactions when
+// they are of a kind clients may send.
+//
+// Identity operations, membership changes and evidence are valid or not
+// depending on the committed state, which a peer may not have reached when
+// the transaction arrives by gossip: an approval can reach a validator
+// still finishing the block that registered the account. A validator that
+// refused it then would never be sent it again, and since blocks are made
+// only when some validator has work, the network could wait for ever on the
+// one node holding it. So the node a client submits to judges them against
+// its state first (Precheck), and FinalizeBlock judges them in order.
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if len(req.Tx) > 0 && req.Tx[0] != txDeposits {
-		return a.checkOtherTx(req.Tx), nil
+		switch req.Tx[0] {
+		case txMembership, txEvidence, txIdentity:
+			return &abci.ResponseCheckTx{Code: CodeOK}, nil
+		}
+		return &abci.ResponseCheckTx{Code: CodeRefused, Log: fmt.Sprintf("transaction type %d is not accepted from clients", req.Tx[0])}, nil
 	}
 	deps, err := parseDepositTx(req.Tx)
 	if err != nil {
@@ -387,10 +401,14 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 	return &abci.ResponseCheckTx{Code: CodeOK}, nil
 }
 
-// checkOtherTx admits a membership change that a quorum signed, evidence
-// that proves something and an identity operation that its signers may
-// make; cosignatures come only from proposers.
-func (a *App) checkOtherTx(tx []byte) *abci.ResponseCheckTx {
+// Precheck judges a transaction a client submits to this node against the
+// committed state, before it goes to the mempool: a membership change that
+// a quorum signed, evidence that proves something, an identity operation
+// that its signers may make. Deposits need nothing beyond CheckTx.
+func (a *App) Precheck(tx []byte) *abci.ResponseCheckTx {
+	if len(tx) == 0 || tx[0] == txDeposits {
+		return &abci.ResponseCheckTx{Code: CodeOK}
+	}
 	var err error
 	switch tx[0] {
 	case txMembership:

@@ -93,7 +93,7 @@ func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
 	}
 	// Evidence that proves nothing is refused.
 	consistent, _ := note.Sign(&note.Note{Text: string(log.Checkpoint{Origin: origin, Size: 1, Hash: snap.TreeRoot}.Marshal())}, e.validators[2].cosigner)
-	if r, _ := apps[0].CheckTx(context.Background(), &abci.RequestCheckTx{Tx: ledger.EncodeEvidenceTx(consistent)}); r.Code != ledger.CodeRefused {
+	if r := apps[0].Precheck(ledger.EncodeEvidenceTx(consistent)); r.Code != ledger.CodeRefused {
 		t.Fatalf("consistent checkpoint accepted as evidence: code %d", r.Code)
 	}
 }
@@ -175,7 +175,7 @@ func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
 	}
 	v := e.validators
 	twoOfFour := ledger.EncodeMembershipTx(sign(v[0], v[1]))
-	if r, _ := apps[0].CheckTx(context.Background(), &abci.RequestCheckTx{Tx: twoOfFour}); r.Code != ledger.CodeRefused {
+	if r := apps[0].Precheck(twoOfFour); r.Code != ledger.CodeRefused {
 		t.Fatal("a change signed by half the power was admitted")
 	}
 	res := consensus(t, apps, e.validators, 2, twoOfFour)

@@ -155,6 +155,9 @@ var ErrBusy = errors.New("the mempool is full")
 // Submit hands a transaction to the mempool, which gossips it to the other
 // validators, and returns once the ledger has admitted it.
 func (n *Node) Submit(ctx context.Context, tx []byte) error {
+	if err := refusal(n.App.Precheck(tx)); err != nil {
+		return err
+	}
 	done := make(chan *abci.ResponseCheckTx, 1)
 	err := n.cmt.Mempool().CheckTx(tx, func(r *abci.ResponseCheckTx) { done <- r }, mempool.TxInfo{})
 	var full mempool.ErrMempoolIsFull
@@ -163,13 +166,9 @@ func (n *Node) Submit(ctx context.Context, tx []byte) error {
 		return ErrBusy
 	case errors.Is(err, mempool.ErrTxInCache):
 		// The cache remembers transactions long after they commit. The
-		// same deposits are the same deposits, but a membership change
-		// seen before may have been applied since: judge it again.
-		r, err := n.App.CheckTx(ctx, &abci.RequestCheckTx{Tx: tx})
-		if err != nil {
-			return fmt.Errorf("checking transaction: %w", err)
-		}
-		return refusal(r)
+		// same deposits are the same deposits, and Precheck has judged
+		// anything else against the state as it is now.
+		return nil
 	case err != nil:
 		return fmt.Errorf("submitting transaction: %w", err)
 	}

@@ -270,8 +270,8 @@ func (d *Deposit) CheckSuite(prefix string, cs *suite.Suite) error {
 	if len(d.DepositorKey) != sig.PublicKeySize() {
 		return &FieldError{prefix + "depositor_key", fmt.Errorf("need a %d-byte %s public key, got %d bytes", sig.PublicKeySize(), sig.Name(), len(d.DepositorKey))}
 	}
-	if len(d.Signature) != sig.SignatureSize() {
-		return &FieldError{prefix + "signature", fmt.Errorf("need a %d-byte %s signature, got %d bytes", sig.SignatureSize(), sig.Name(), len(d.Signature))}
+	if len(d.Signature) == 0 || len(d.Signature) > sig.MaxSignatureSize() {
+		return &FieldError{prefix + "signature", fmt.Errorf("need an %s signature of at most %d bytes, got %d bytes", sig.Name(), sig.MaxSignatureSize(), len(d.Signature))}
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/hdevalence/ed25519consensus"
 	"github.com/transparency-dev/merkle"
 	"github.com/transparency-dev/merkle/rfc6962"
+
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // HashSize is the size in bytes of every suite hash. Both suites Jurichain
@@ -38,19 +40,25 @@ var ErrBadPublicKey = errors.New("unusable public key")
 // safe for concurrent use.
 type Suite struct {
 	name      string
+	title     string
+	content   string
+	second    string
 	newHash   func() hash.Hash
 	hasher    merkle.LogHasher
 	signature SignatureScheme
+	notes     noteFormat
 }
 
-// SignatureScheme is the depositor signature algorithm of a suite.
+// SignatureScheme is the signature algorithm of a suite: depositors,
+// accounts, checkpoints, cosignatures and identity operations all sign
+// with it.
 type SignatureScheme interface {
 	// Name is the algorithm's name as it appears in keys and documents.
 	Name() string
 	// PublicKeySize is the length of an encoded public key.
 	PublicKeySize() int
-	// SignatureSize is the length of an encoded signature.
-	SignatureSize() int
+	// MaxSignatureSize is the greatest length of an encoded signature.
+	MaxSignatureSize() int
 	// CheckPublicKey reports why pub cannot be anyone's key, wrapping
 	// ErrBadPublicKey. Every key that enters a network (accounts, key
 	// additions, member cards, policies) and every key a verifier is
@@ -65,14 +73,22 @@ type SignatureScheme interface {
 	GenerateKey(rand io.Reader) (PrivateKey, error)
 	// ParsePrivateKey reads a PEM "PRIVATE KEY" (PKCS #8) block.
 	ParsePrivateKey(pemBytes []byte) (PrivateKey, error)
+	// NewPrivateKey reads the raw private key bytes that PrivateKey.Bytes
+	// returns, as signed-note private keys carry them.
+	NewPrivateKey(raw []byte) (PrivateKey, error)
+	// ParsePublicKey reads a PEM "PUBLIC KEY" (PKIX) block, as openssl
+	// writes it, and returns the encoded public key.
+	ParsePublicKey(pemBytes []byte) ([]byte, error)
 }
 
-// PrivateKey is a depositor's signing key.
+// PrivateKey is a signing key of a suite's scheme.
 type PrivateKey interface {
 	// Public returns the encoded public key.
 	Public() []byte
 	// Sign signs msg.
 	Sign(msg []byte) ([]byte, error)
+	// Bytes returns the raw private key (an Ed25519 seed, an SM2 scalar).
+	Bytes() []byte
 	// MarshalPEM encodes the key as a PEM "PRIVATE KEY" (PKCS #8) block,
 	// readable by openssl.
 	MarshalPEM() ([]byte, error)
@@ -91,36 +107,96 @@ type BatchVerifier interface {
 	Verify() bool
 }
 
-// International is the SHA-256 / Ed25519 suite.
+// The names of the suites, as genesis files, member cards and `--suite`
+// flags spell them.
+const (
+	NameInternational = "intl"
+	NameGM            = "gm"
+)
+
+// International is the SHA-256 / Ed25519 suite, whose formats are exactly
+// the C2SP ones.
 func International() *Suite {
 	return &Suite{
-		name:      "intl",
+		name:      NameInternational,
+		title:     "international (SHA-256, Ed25519)",
+		content:   "sha256",
+		second:    "sm3",
 		newHash:   sha256.New,
 		hasher:    rfc6962.DefaultHasher,
 		signature: ed25519Scheme{},
+		notes:     noteFormat{note: []byte{0x01}, cosignature: []byte{0x04}},
 	}
 }
 
-// ByName returns the suite recorded in a genesis file under name.
+// GM is the national suite: SM3 (GB/T 32905) for every hash, SM2
+// (GB/T 32918) for every signature, with the default user ID
+// 1234567812345678, and SM4-GCM for the vault.
+func GM() *Suite {
+	return &Suite{
+		name:      NameGM,
+		title:     "GM (SM3, SM2, SM4)",
+		content:   "sm3",
+		second:    "sha256",
+		newHash:   sm3.New,
+		hasher:    sm3Hasher{},
+		signature: sm2Scheme{},
+		notes:     noteFormat{note: []byte("\xffjurichain/sm2-note/v1"), cosignature: []byte("\xffjurichain/sm2-cosignature/v1")},
+	}
+}
+
+// All returns every suite, international first.
+func All() []*Suite { return []*Suite{International(), GM()} }
+
+// ByName returns the suite recorded in a genesis file under name; an
+// empty name is the international suite, which networks made before
+// there was a choice use.
 func ByName(name string) (*Suite, error) {
 	switch name {
-	case "intl", "":
+	case NameInternational, "":
 		return International(), nil
+	case NameGM:
+		return GM(), nil
 	}
-	return nil, fmt.Errorf("%w %q (known: intl)", ErrUnknownSuite, name)
+	return nil, fmt.Errorf("%w %q (known: intl, gm)", ErrUnknownSuite, name)
 }
 
 // SchemeByName returns the signature scheme named alg, as identity
 // operations name the algorithm of an account key.
 func SchemeByName(alg string) (SignatureScheme, error) {
-	if alg == (ed25519Scheme{}).Name() {
-		return ed25519Scheme{}, nil
+	for _, s := range All() {
+		if alg == s.signature.Name() {
+			return s.signature, nil
+		}
 	}
-	return nil, fmt.Errorf("key algorithm %q is not supported (known: ed25519)", alg)
+	return nil, fmt.Errorf("key algorithm %q is not supported (known: ed25519, sm2)", alg)
 }
 
-// Name identifies the suite in genesis files.
+// NewContentHash returns a fresh hash for the content digest algorithm
+// named alg ("sha256" or "sm3"), whatever the network's suite: a deposit
+// may carry both.
+func NewContentHash(alg string) (hash.Hash, error) {
+	for _, s := range All() {
+		if alg == s.content {
+			return s.newHash(), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown content digest %q (known: sha256, sm3)", alg)
+}
+
+// Name identifies the suite in genesis files: "intl" or "gm".
 func (s *Suite) Name() string { return s.name }
+
+// String describes the suite for people: its name and algorithms.
+func (s *Suite) String() string { return s.title }
+
+// ContentDigest names the digest every deposit of the suite carries and
+// the vault addresses originals by: "sha256" or "sm3".
+func (s *Suite) ContentDigest() string { return s.content }
+
+// SecondDigest names the digest a deposit may carry beside ContentDigest:
+// the other suite's.
+func (s *Suite) SecondDigest() string { return s.second }
 
 // NewHash returns a fresh streaming hash of the suite.
 func (s *Suite) NewHash() hash.Hash { return s.newHash() }
@@ -139,7 +215,7 @@ func (s *Suite) Hash(parts ...[]byte) [HashSize]byte {
 // LogHasher is the RFC 6962 tree hasher built on the suite hash.
 func (s *Suite) LogHasher() merkle.LogHasher { return s.hasher }
 
-// Signature is the depositor signature scheme.
+// Signature is the suite's signature scheme.
 func (s *Suite) Signature() SignatureScheme { return s.signature }
 
 // ed25519Scheme verifies with ZIP-215 rules (ed25519consensus) for single
@@ -150,7 +226,7 @@ type ed25519Scheme struct{}
 
 func (ed25519Scheme) Name() string       { return "ed25519" }
 func (ed25519Scheme) PublicKeySize() int { return ed25519.PublicKeySize }
-func (ed25519Scheme) SignatureSize() int { return ed25519.SignatureSize }
+func (ed25519Scheme) MaxSignatureSize() int { return ed25519.SignatureSize }
 
 // CheckPublicKey refuses what ZIP-215 verification would accept but no
 // honest key is: encodings of y at or above the field prime (a second
@@ -233,11 +309,39 @@ func (ed25519Scheme) ParsePrivateKey(pemBytes []byte) (PrivateKey, error) {
 	return ed25519Key(priv), nil
 }
 
+func (ed25519Scheme) NewPrivateKey(raw []byte) (PrivateKey, error) {
+	if len(raw) != ed25519.SeedSize {
+		return nil, fmt.Errorf("an ed25519 private key is a %d-byte seed, not %d bytes", ed25519.SeedSize, len(raw))
+	}
+	return ed25519Key(ed25519.NewKeyFromSeed(raw)), nil
+}
+
+func (s ed25519Scheme) ParsePublicKey(pemBytes []byte) ([]byte, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, errors.New("not a PEM \"PUBLIC KEY\" block")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parsing PKIX public key: %w", err)
+	}
+	pub, ok := key.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("key is %T, this network's suite needs an ed25519 key", key)
+	}
+	if err := s.CheckPublicKey(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
+
 type ed25519Key ed25519.PrivateKey
 
 func (k ed25519Key) Public() []byte {
 	return []byte(ed25519.PrivateKey(k).Public().(ed25519.PublicKey))
 }
+
+func (k ed25519Key) Bytes() []byte { return ed25519.PrivateKey(k).Seed() }
 
 func (k ed25519Key) Sign(msg []byte) ([]byte, error) {
 	return ed25519.Sign(ed25519.PrivateKey(k), msg), nil

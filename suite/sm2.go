@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/pem"
@@ -103,6 +104,8 @@ func (b *sm2Batch) Verify() bool {
 	return true
 }
 
+func (sm2Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.SM2WithSM3 }
+
 func (sm2Scheme) GenerateKey(r io.Reader) (PrivateKey, error) {
 	k, err := sm2.GenerateKey(r)
 	if err != nil {
@@ -170,6 +173,8 @@ func sm2Encode(k *ecdsa.PublicKey) []byte {
 	k.Y.FillBytes(b[33:])
 	return b
 }
+
+func (k sm2Key) CryptoSigner() crypto.Signer { return k.k }
 
 func (k sm2Key) Bytes() []byte {
 	return k.k.D.FillBytes(make([]byte, 32))

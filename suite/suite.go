@@ -6,6 +6,7 @@
 package suite
 
 import (
+	"crypto"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -21,6 +22,7 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 )
 
 // HashSize is the size in bytes of every suite hash. Both suites Jurichain
@@ -76,6 +78,9 @@ type SignatureScheme interface {
 	// NewPrivateKey reads the raw private key bytes that PrivateKey.Bytes
 	// returns, as signed-note private keys carry them.
 	NewPrivateKey(raw []byte) (PrivateKey, error)
+	// X509Algorithm is the signature algorithm of the X.509
+	// certificates keys of this scheme issue.
+	X509Algorithm() smx509.SignatureAlgorithm
 	// ParsePublicKey reads a PEM "PUBLIC KEY" (PKIX) block, as openssl
 	// writes it, and returns the encoded public key.
 	ParsePublicKey(pemBytes []byte) ([]byte, error)
@@ -89,6 +94,9 @@ type PrivateKey interface {
 	Sign(msg []byte) ([]byte, error)
 	// Bytes returns the raw private key (an Ed25519 seed, an SM2 scalar).
 	Bytes() []byte
+	// CryptoSigner is the key as the standard interface that X.509
+	// certificate issuers take.
+	CryptoSigner() crypto.Signer
 	// MarshalPEM encodes the key as a PEM "PRIVATE KEY" (PKCS #8) block,
 	// readable by openssl.
 	MarshalPEM() ([]byte, error)
@@ -224,8 +232,8 @@ func (s *Suite) Signature() SignatureScheme { return s.signature }
 // batch verifier can.
 type ed25519Scheme struct{}
 
-func (ed25519Scheme) Name() string       { return "ed25519" }
-func (ed25519Scheme) PublicKeySize() int { return ed25519.PublicKeySize }
+func (ed25519Scheme) Name() string          { return "ed25519" }
+func (ed25519Scheme) PublicKeySize() int    { return ed25519.PublicKeySize }
 func (ed25519Scheme) MaxSignatureSize() int { return ed25519.SignatureSize }
 
 // CheckPublicKey refuses what ZIP-215 verification would accept but no
@@ -282,6 +290,8 @@ func (ed25519Scheme) Verify(pub, msg, sig []byte) bool {
 	}
 	return ed25519consensus.Verify(pub, msg, sig)
 }
+
+func (ed25519Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.PureEd25519 }
 
 func (ed25519Scheme) NewBatch(n int) BatchVerifier { return newKeyBatch(n) }
 
@@ -340,6 +350,8 @@ type ed25519Key ed25519.PrivateKey
 func (k ed25519Key) Public() []byte {
 	return []byte(ed25519.PrivateKey(k).Public().(ed25519.PublicKey))
 }
+
+func (k ed25519Key) CryptoSigner() crypto.Signer { return ed25519.PrivateKey(k) }
 
 func (k ed25519Key) Bytes() []byte { return ed25519.PrivateKey(k).Seed() }
 

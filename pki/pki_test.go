@@ -1,0 +1,56 @@
+package pki_test
+
+import (
+	"crypto/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jurichain/jurichain/pki"
+	"github.com/jurichain/jurichain/suite"
+)
+
+// TestCAOpenSSL issues an institution's certificate authority in each
+// suite and has OpenSSL 3 check it: the self-signature verifies, the
+// algorithm is the suite's, and it is a CA.
+func TestCAOpenSSL(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatal("openssl is needed (apt install openssl)")
+	}
+	for _, tc := range []struct {
+		cs   *suite.Suite
+		algo string
+	}{{suite.International(), "ED25519"}, {suite.GM(), "SM2-with-SM3"}} {
+		t.Run(tc.cs.Name(), func(t *testing.T) {
+			key, _ := tc.cs.Signature().GenerateKey(rand.Reader)
+			der, err := pki.NewCA(tc.cs, key, pki.Institution{Name: "haidian-court", Kind: "court"}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := filepath.Join(t.TempDir(), "ca.pem")
+			if err := os.WriteFile(f, pki.EncodePEM(der), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(openssl, "verify", "-CAfile", f, f).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), ": OK") {
+				t.Fatalf("openssl verify: %v\n%s", err, out)
+			}
+			out, err = exec.Command(openssl, "x509", "-in", f, "-noout", "-text").CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "Signature Algorithm: "+tc.algo) || !strings.Contains(string(out), "CA:TRUE") || !strings.Contains(string(out), "haidian-court") {
+				t.Fatalf("openssl x509: %v\n%s", err, out)
+			}
+			// The other suite refuses it.
+			for _, o := range suite.All() {
+				if o.Name() != tc.cs.Name() {
+					if _, err := pki.Check(o, der); err == nil || !strings.Contains(err.Error(), "suite") {
+						t.Errorf("the %s suite accepts a %s certificate: %v", o.Name(), tc.cs.Name(), err)
+					}
+				}
+			}
+		})
+	}
+}

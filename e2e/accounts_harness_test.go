@@ -20,11 +20,11 @@ import (
 // node key of its home.
 func (n *node) operator() *client.Client {
 	n.t.Helper()
-	key, err := jnode.Home(n.home).NodeKey(suite.International())
+	key, err := jnode.Home(n.home).NodeKey(testSuite)
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	return n.client().WithAuth(client.KeyAuth{KeyID: httpapi.NodeKeyID(n.status().Institution), Alg: "ed25519", Key: key})
+	return n.client().WithAuth(client.KeyAuth{KeyID: httpapi.NodeKeyID(n.status().Institution), Alg: testSuite.Signature().Name(), Key: key})
 }
 
 // enroll makes key an approved depositor account of the node's
@@ -51,7 +51,7 @@ func (n *node) enroll(key suite.PrivateKey) string {
 // signs as its account.
 func (n *node) newDepositor() (suite.PrivateKey, *client.Client) {
 	n.t.Helper()
-	key, err := suite.International().Signature().GenerateKey(rand.Reader)
+	key, err := testSuite.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func (n *node) newDepositor() (suite.PrivateKey, *client.Client) {
 // as returns a client that signs as the account first registered with key
 // at the node's institution.
 func (n *node) as(key suite.PrivateKey) *client.Client {
-	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(n.status().Institution, key.Public()), Alg: "ed25519", Key: key})
+	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(n.status().Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key})
 }
 
 // keyFile writes key as a PEM file and returns its path.

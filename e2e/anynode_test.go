@@ -93,8 +93,8 @@ func TestDepositThroughAnyMember(t *testing.T) {
 	}
 
 	// A keyid naming a key is verified with that key only.
-	a, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	b, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	a, _ := testSuite.Signature().GenerateKey(rand.Reader)
+	b, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	id := nw.nodes[0].enroll(a)
 	catchUp(2, 0)
 	for _, tc := range []struct {
@@ -110,7 +110,7 @@ func TestDepositThroughAnyMember(t *testing.T) {
 		{"empty key", "key:", a, http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := nw.nodes[2].client().WithAuth(client.KeyAuth{KeyID: tc.keyID, Alg: "ed25519", Key: tc.key})
+			c := nw.nodes[2].client().WithAuth(client.KeyAuth{KeyID: tc.keyID, Alg: testSuite.Signature().Name(), Key: tc.key})
 			var info api.AccountInfo
 			if got := doAs(t, c, "GET", "/v1/account", "", &info); got != tc.want {
 				t.Fatalf("GET /v1/account: %d, want %d", got, tc.want)

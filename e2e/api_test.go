@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -25,8 +24,8 @@ import (
 
 func prepare(t testing.TB, origin string, key suite.PrivateKey, content, idem string) api.Deposit {
 	t.Helper()
-	sum := sha256.Sum256([]byte(content))
-	d, _, err := client.Prepare(suite.International(), origin, key, client.Content{
+	sum := digestOf([]byte(content))
+	d, _, err := client.Prepare(testSuite, origin, key, client.Content{
 		SHA256: sum[:], Size: uint64(len(content)), IdempotencyKey: idem,
 		Metadata: deposit.Metadata{Title: "t " + content, MediaType: "text/plain"},
 	})
@@ -54,13 +53,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 	key, c := n.newDepositor()
 	st = n.status()
 	good := prepare(t, st.Origin, key, "content", "idem-1")
+	cd := testSuite.ContentDigest()
 	edit := func(f func(d *api.Deposit)) string {
 		d := good
-		d.Digests = map[string]string{"sha256": good.Digests["sha256"]}
+		d.Digests = map[string]string{cd: good.Digests[cd]}
 		f(&d)
 		return mustJSON(d)
 	}
-	otherKey, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	otherKey, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	tests := []struct {
 		name, method, path, body string
 		status                   int
@@ -71,10 +71,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"unknown field", "POST", "/v1/deposits", `{"foo":1}`, 400, api.CodeInvalid, "foo"},
 		{"wrong type", "POST", "/v1/deposits", `{"size":"big"}`, 400, api.CodeInvalid, "size"},
 		{"trailing data", "POST", "/v1/deposits", mustJSON(good) + `{}`, 400, api.CodeInvalid, "after"},
-		{"short digest", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests["sha256"] = "abcd" }), 400, api.CodeInvalid, "digests.sha256"},
-		{"uppercase digest", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests["sha256"] = strings.ToUpper(good.Digests["sha256"]) }), 400, api.CodeInvalid, "digests.sha256"},
+		{"short digest", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests[cd] = "abcd" }), 400, api.CodeInvalid, "digests." + cd},
+		{"uppercase digest", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests[cd] = strings.ToUpper(good.Digests[cd]) }), 400, api.CodeInvalid, "digests." + cd},
 		{"unknown algorithm", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests["md5"] = "00" }), 400, api.CodeInvalid, "digests.md5"},
-		{"no sha256", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests = map[string]string{"sm3": good.Digests["sha256"]} }), 400, api.CodeInvalid, "digests.sha256"},
+		{"no content digest", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Digests = map[string]string{testSuite.SecondDigest(): good.Digests[cd]} }), 400, api.CodeInvalid, "digests." + cd},
 		{"no title", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Title = "" }), 400, api.CodeInvalid, "title"},
 		{"bad media type", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.MediaType = "jpeg" }), 400, api.CodeInvalid, "media_type"},
 		{"short salt", "POST", "/v1/deposits", edit(func(d *api.Deposit) { d.Salt = d.Salt[:5] }), 400, api.CodeInvalid, "salt"},
@@ -91,7 +91,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"unknown id", "GET", "/v1/deposits/" + strings.Repeat("ab", 32), "", 404, api.CodeNotFound, "no deposit"},
 		{"malformed id", "GET", "/v1/deposits/xyz", "", 400, api.CodeInvalid, "id"},
 		{"unknown number", "GET", "/v1/deposits/99", "", 404, api.CodeNotFound, "99"},
-		{"bad sha256 query", "GET", "/v1/deposits?sha256=zz", "", 400, api.CodeInvalid, "sha256"},
+		{"bad digest query", "GET", "/v1/deposits?" + cd + "=zz", "", 400, api.CodeInvalid, cd},
 		{"proof beyond tree", "GET", "/v1/proofs/inclusion?index=0&size=99", "", 400, api.CodeInvalid, "size"},
 		{"proof bad params", "GET", "/v1/proofs/consistency?from=x&to=1", "", 400, api.CodeInvalid, "from"},
 		{"tile beyond tree", "GET", "/tile/0/000", "", 404, api.CodeNotFound, "beyond"},
@@ -131,7 +131,7 @@ func depositID(t testing.TB, d api.Deposit) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s.ID(suite.International())
+	return s.ID(testSuite)
 }
 
 // TestAPI exercises the deposit, proof, tile and opening endpoints of a
@@ -180,14 +180,14 @@ func TestAPI(t *testing.T) {
 	if _, err := c2.Submit(ctx, []api.Deposit{prepare(t, st.Origin, key2, "batch content 0", "b-0")}, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte("batch content 0"))
+	sum := digestOf([]byte("batch content 0"))
 	list, err := c.ByContent(ctx, hex.EncodeToString(sum[:]))
 	if err != nil || len(list) != 3 { // i=0, i=290 and key2
 		t.Fatalf("by content: %d %v", len(list), err)
 	}
 	// The same list in pages of two: a page says whether more follow.
 	var page api.DepositList
-	byContent := "/v1/deposits?sha256=" + hex.EncodeToString(sum[:])
+	byContent := "/v1/deposits?" + testSuite.ContentDigest() + "=" + hex.EncodeToString(sum[:])
 	if status := do(t, "GET", n.URL+byContent+"&limit=2", "", &page); status != http.StatusOK || len(page.Deposits) != 2 || !page.More || page.Next == nil || *page.Next != *list[1].Index {
 		t.Fatalf("first page: %d %+v", status, page)
 	}
@@ -222,7 +222,7 @@ func TestAPI(t *testing.T) {
 	if cp.Size != 302 || cp.Origin != st.Origin {
 		t.Fatalf("checkpoint %+v", cp)
 	}
-	h := suite.International().LogHasher()
+	h := testSuite.LogHasher()
 	var incl api.Proof
 	do(t, "GET", fmt.Sprintf("%s/v1/proofs/inclusion?index=%d&size=%d", n.URL, 17, cp.Size), "", &incl)
 	leaves := fetchLeaves(t, n, cp.Size)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -41,9 +40,9 @@ type accountsEnv struct {
 func (n *node) staff(role identity.Role) (suite.PrivateKey, *client.Client) {
 	n.t.Helper()
 	st := n.status()
-	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	op := identity.NewRegistration(st.Origin, st.Institution, role, identity.Staff, "ed25519", key.Public(), make([]byte, 32))
-	self, err := identity.NewSigner(op.Account, key, "ed25519")
+	key, _ := testSuite.Signature().GenerateKey(rand.Reader)
+	op := identity.NewRegistration(st.Origin, st.Institution, role, identity.Staff, testSuite.Signature().Name(), key.Public(), make([]byte, 32))
+	self, err := identity.NewSigner(op.Account, key, testSuite.Signature().Name())
 	if err != nil {
 		n.t.Fatal(err)
 	}
@@ -85,8 +84,8 @@ func (n *node) register(key suite.PrivateKey, code string) (string, error) {
 	salt := bytes.Repeat([]byte{9}, 16)
 	rn := identity.RealName{Name: "Pending Person", IDType: "passport", IDNumber: "E12345678"}
 	commitment, _ := identity.Commit(salt, rn.Canonical())
-	op := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, "ed25519", key.Public(), commitment)
-	self, _ := identity.NewSigner(op.Account, key, "ed25519")
+	op := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, testSuite.Signature().Name(), key.Public(), commitment)
+	self, _ := identity.NewSigner(op.Account, key, testSuite.Signature().Name())
 	signed, err := op.Sign(self)
 	if err != nil {
 		return "", err
@@ -110,7 +109,7 @@ func newAccountsEnv(t *testing.T) *accountsEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.keys["pending"], _ = suite.International().Signature().GenerateKey(rand.Reader)
+	e.keys["pending"], _ = testSuite.Signature().GenerateKey(rand.Reader)
 	if _, err := n.register(e.keys["pending"], inv.Code); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +144,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	e := newAccountsEnv(t)
 	q := func(s string) string { return strings.ReplaceAll(s, " ", "%20") }
 	dep := "/v1/deposits/" + e.deposit
-	sum := sha256.Sum256([]byte(e.content))
+	sum := digestOf([]byte(e.content))
 	all := principals
 	everyAccount := []string{"owner", "other", "pending", "suspended", "reviewer", "admin", "judge", "clerk", "auditor", "node"}
 	approved := []string{"owner", "other", "reviewer", "admin", "judge", "clerk", "auditor", "node"}
@@ -155,7 +154,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		method, path, body string
 		allowed            []string
 	}{
-		{"GET", "/v1/deposits?sha256=" + hex.EncodeToString(sum[:]), "", all},
+		{"GET", "/v1/deposits?" + testSuite.ContentDigest() + "=" + hex.EncodeToString(sum[:]), "", all},
 		{"GET", "/v1/proofs/inclusion?index=0&size=1", "", all},
 		{"GET", "/v1/proofs/consistency?from=0&to=1", "", all},
 		{"GET", "/v1/misbehaviour", "", all},
@@ -294,7 +293,7 @@ func TestSignedRequestsCannotBeForged(t *testing.T) {
 		}
 		return req
 	}
-	ownerAuth := client.KeyAuth{KeyID: owner, Alg: "ed25519", Key: e.keys["owner"]}
+	ownerAuth := client.KeyAuth{KeyID: owner, Alg: testSuite.Signature().Name(), Key: e.keys["owner"]}
 	before := e.n.status().TreeSize
 
 	// A replayed request: the same signature and nonce, sent again.
@@ -313,7 +312,7 @@ func TestSignedRequestsCannotBeForged(t *testing.T) {
 		t.Fatalf("expired: %d %s", status, body)
 	}
 	// The wrong key: the owner's account id, another's key.
-	wrong := client.KeyAuth{KeyID: owner, Alg: "ed25519", Key: e.keys["other"]}
+	wrong := client.KeyAuth{KeyID: owner, Alg: testSuite.Signature().Name(), Key: e.keys["other"]}
 	if status, body := send(signed(wrong, "GET", "/v1/account", nil)); status != 401 {
 		t.Fatalf("wrong key: %d %s", status, body)
 	}
@@ -437,8 +436,8 @@ func TestAccountsAreIsolated(t *testing.T) {
 			t.Fatal(err)
 		}
 		actions = append(actions, rec.Action+"/"+rec.Via)
-		sum := sha256.Sum256(en.Record)
-		if en.Status != api.StatusCommitted || en.Receipt == "" || en.Entry.Digests["sha256"] != hex.EncodeToString(sum[:]) {
+		sum := digestOf(en.Record)
+		if en.Status != api.StatusCommitted || en.Receipt == "" || en.Entry.Digests[testSuite.ContentDigest()] != hex.EncodeToString(sum[:]) {
 			t.Fatalf("trail entry %s is not proven by its deposit: %+v", rec.Action, en.DepositInfo)
 		}
 	}
@@ -457,8 +456,8 @@ func TestAccountsAreIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k1, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	k2, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	k1, _ := testSuite.Signature().GenerateKey(rand.Reader)
+	k2, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	if _, err := e.n.register(k1, inv.Code); err != nil {
 		t.Fatal(err)
 	}
@@ -575,10 +574,10 @@ func TestTokensDieWithTheirKey(t *testing.T) {
 	ctx := context.Background()
 	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
 	// A second key for the owner, signed by both keys.
-	key2, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: "ed25519", Public: key2.Public()}
-	self1, _ := identity.NewSigner(account, e.keys["owner"], "ed25519")
-	self2, _ := identity.NewSigner(account, key2, "ed25519")
+	key2, _ := testSuite.Signature().GenerateKey(rand.Reader)
+	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: testSuite.Signature().Name(), Public: key2.Public()}
+	self1, _ := identity.NewSigner(account, e.keys["owner"], testSuite.Signature().Name())
+	self2, _ := identity.NewSigner(account, key2, testSuite.Signature().Name())
 	signed, err := add.Sign(self1, self2)
 	if err != nil {
 		t.Fatal(err)
@@ -586,7 +585,7 @@ func TestTokensDieWithTheirKey(t *testing.T) {
 	if info, err := e.n.operator().Identity(ctx, signed); err != nil || info.Applied == nil || !*info.Applied {
 		t.Fatalf("adding a key: %+v %v", info, err)
 	}
-	byKey2 := e.n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: "ed25519", Key: key2})
+	byKey2 := e.n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: testSuite.Signature().Name(), Key: key2})
 	tok1, err := e.clients["owner"].NewToken(ctx, "minted by key 1", "1h")
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -195,16 +194,16 @@ type ledgerLoad struct {
 	mu          sync.Mutex
 	seq         int
 	committed   map[string]uint64 // deposit id -> index
-	contents    map[string][]byte // deposit id -> sha256
+	contents    map[string][]byte // deposit id -> content digest
 	checkpoints map[uint64][]byte // size -> root, from any node
 }
 
 // newLoad makes a depositor, enrolled at the first node's institution;
 // accounts are on the ledger, so it signs requests to any node.
 func newLoad(t *testing.T, nw *network) *ledgerLoad {
-	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	key, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	id := nw.nodes[0].enroll(key)
-	auth := client.KeyAuth{KeyID: id, Alg: "ed25519", Key: key}
+	auth := client.KeyAuth{KeyID: id, Alg: testSuite.Signature().Name(), Key: key}
 	return &ledgerLoad{t: t, origin: nw.origin, key: key, auth: auth, pol: nw.pol,
 		committed: map[string]uint64{}, contents: map[string][]byte{}, checkpoints: map[uint64][]byte{}}
 }
@@ -268,7 +267,7 @@ func (l *ledgerLoad) submit(ctx context.Context, c *client.Client, n int, wait t
 		l.mu.Unlock()
 		content := fmt.Sprintf("consortium evidence %d", i)
 		d := prepare(l.t, l.origin, l.key, content, fmt.Sprint("k-", i))
-		sum := sha256.Sum256([]byte(content))
+		sum := digestOf([]byte(content))
 		batch = append(batch, d)
 		sums[depositID(l.t, d)] = sum[:]
 	}
@@ -512,7 +511,7 @@ func TestInstitutionKindsBoundRolesAndGrants(t *testing.T) {
 	if code != 0 || !regexp.MustCompile(`(?m)^institution0\s+court\s`).MatchString(out) || !regexp.MustCompile(`(?m)^institution1\s+notary\s`).MatchString(out) {
 		t.Fatalf("status does not show the institutions' kinds: exit %d\n%s%s", code, out, errOut)
 	}
-	staffKey := keyFile(t, must(suite.International().Signature().GenerateKey(rand.Reader)))
+	staffKey := keyFile(t, must(testSuite.Signature().GenerateKey(rand.Reader)))
 	if _, errOut, code := run(t, nil, "staff", "--home", nw.nodes[1].home, "--server", nw.servers[1], "--role", "judge", "--key", staffKey); code == 0 || !strings.Contains(errOut, "institution1 is a notary institution, which has no judge accounts") {
 		t.Fatalf("a judge at the notary office: exit %d, %s", code, errOut)
 	}

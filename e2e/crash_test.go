@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
-	"github.com/jurichain/jurichain/suite"
 )
 
 // TestCrashLosesNothingCommitted kills the node with SIGKILL while clients
@@ -27,12 +25,12 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 	n.start()
 	origin := n.status().Origin
 	pol := n.policy()
-	key, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	key, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	account := n.enroll(key)
 
 	var mu sync.Mutex
 	committed := map[string]uint64{}   // deposit id -> index
-	contents := map[string][]byte{}    // deposit id -> sha256
+	contents := map[string][]byte{}    // deposit id -> content digest
 	checkpoints := map[uint64][]byte{} // size -> root
 	seq := 0
 	next := func() (api.Deposit, string, []byte) {
@@ -42,7 +40,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 		mu.Unlock()
 		content := fmt.Sprintf("crash test evidence %d", i)
 		d := prepare(t, origin, key, content, fmt.Sprint("c-", i))
-		sum := sha256.Sum256([]byte(content))
+		sum := digestOf([]byte(content))
 		return d, depositID(t, d), sum[:]
 	}
 
@@ -54,7 +52,7 @@ func TestCrashLosesNothingCommitted(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				c := n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: "ed25519", Key: key})
+				c := n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: testSuite.Signature().Name(), Key: key})
 				for ctx.Err() == nil {
 					var batch []api.Deposit
 					sums := map[string][]byte{}
@@ -158,11 +156,11 @@ func checkAll(n *node, c *client.Client, pol *policy.Policy, committed map[strin
 		if err != nil {
 			return fmt.Errorf("%s: receipt of %s: %w", n.home, id, err)
 		}
-		if _, err := receipt.Verify(suite.International(), pol, r, receipt.Evidence{SHA256: contents[id]}); err != nil {
+		if _, err := receipt.Verify(testSuite, pol, r, receipt.Evidence{SHA256: contents[id]}); err != nil {
 			return fmt.Errorf("%s: receipt of %s: %w", n.home, id, err)
 		}
 	}
-	h := suite.International().LogHasher()
+	h := testSuite.LogHasher()
 	for size, root := range checkpoints {
 		if size > now.Size {
 			return fmt.Errorf("%s served a checkpoint of size %d but has only %d now", n.home, size, now.Size)

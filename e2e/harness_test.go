@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // binary is the jurichain executable built once for all tests.
@@ -37,26 +39,66 @@ var childEnv = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORAC
 // test with its output instead of stalling the whole run.
 const commandTimeout = 2 * time.Minute
 
+// The e2e tests run once per crypto suite: TestMain runs them on
+// international networks, then runs its own binary again with suiteEnv set
+// to each other suite. Setting suiteEnv runs them for that suite only.
+const (
+	suiteEnv  = "JURICHAIN_E2E_SUITE"
+	binaryEnv = "JURICHAIN_E2E_BINARY"
+)
+
+// testSuite is the crypto suite of every network this run starts.
+var testSuite = suite.International()
+
 func TestMain(m *testing.M) {
 	flag.Parse()
+	os.Exit(runSuites(m))
+}
+
+func runSuites(m *testing.M) int {
+	cs, err := suite.ByName(os.Getenv(suiteEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, suiteEnv+":", err)
+		return 2
+	}
+	testSuite = cs
 	if timeout := flag.Lookup("test.timeout").Value.(flag.Getter).Get().(time.Duration); timeout > 2*time.Minute {
 		time.AfterFunc(timeout-time.Minute, reportHang)
 	}
-	dir, err := os.MkdirTemp("", "jurichain-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	binary = os.Getenv(binaryEnv)
+	if binary == "" {
+		dir, err := os.MkdirTemp("", "jurichain-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		binary = filepath.Join(dir, "jurichain")
+		build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", binary, "../cmd/jurichain")...)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "building jurichain:", err)
+			return 1
+		}
 	}
-	binary = filepath.Join(dir, "jurichain")
-	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", binary, "../cmd/jurichain")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building jurichain:", err)
-		os.Exit(1)
-	}
+	fmt.Fprintf(os.Stderr, "e2e: networks on the %s suite\n", cs)
 	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	if code != 0 || os.Getenv(suiteEnv) != "" {
+		return code
+	}
+	for _, other := range suite.All() {
+		if other.Name() == cs.Name() {
+			continue
+		}
+		again := exec.Command(os.Args[0], os.Args[1:]...)
+		again.Env = append(os.Environ(), suiteEnv+"="+other.Name(), binaryEnv+"="+binary)
+		again.Stdout, again.Stderr = os.Stdout, os.Stderr
+		if err := again.Run(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e on the %s suite: %v\n", other, err)
+			return 1
+		}
+	}
+	return 0
 }
 
 // freePorts returns n distinct free loopback addresses: all n are held
@@ -80,7 +122,7 @@ func run(t testing.TB, stdin io.Reader, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd := exec.CommandContext(ctx, binary, withSuite(args)...)
 	cmd.Env = childEnv
 	var out, errb bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &out, &errb
@@ -95,6 +137,15 @@ func run(t testing.TB, stdin io.Reader, args ...string) (string, string, int) {
 		t.Fatal(err)
 	}
 	return out.String(), errb.String(), code
+}
+
+// withSuite adds the run's suite to the commands that choose one: those
+// that make networks and keys.
+func withSuite(args []string) []string {
+	if len(args) > 0 && slices.Contains([]string{"init", "testnet", "keygen"}, args[0]) {
+		return append([]string{args[0], "--suite", testSuite.Name()}, args[1:]...)
+	}
+	return args
 }
 
 // node is a 'jurichain serve' process.
@@ -291,3 +342,7 @@ func do(t testing.TB, method, url, body string, out any) int {
 	}
 	return resp.StatusCode
 }
+
+// digestOf is the content digest of b under the run's suite, as deposits
+// carry it and the vault addresses originals.
+func digestOf(b []byte) [suite.HashSize]byte { return testSuite.Hash(b) }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
@@ -20,7 +19,6 @@ import (
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/identity"
-	"github.com/jurichain/jurichain/suite"
 )
 
 // TestOriginalUploadIsBounded checks that an upload stops at the size its
@@ -65,8 +63,8 @@ func TestOriginalUploadIsBounded(t *testing.T) {
 	}
 
 	// A deposit declaring more than the node stores is refused at intake.
-	sum := sha256.Sum256([]byte("huge"))
-	huge, _, err := client.Prepare(suite.International(), st.Origin, key, client.Content{
+	sum := digestOf([]byte("huge"))
+	huge, _, err := client.Prepare(testSuite, st.Origin, key, client.Content{
 		SHA256: sum[:], Size: httpapi.DefaultMaxOriginalSize + 1, IdempotencyKey: "huge",
 		Metadata: deposit.Metadata{Title: "too big", MediaType: "text/plain"},
 	})
@@ -87,7 +85,7 @@ func TestSignedRequestsAreBoundToTheNode(t *testing.T) {
 	n.start()
 	key, _ := n.newDepositor()
 	st := n.status()
-	auth := client.KeyAuth{KeyID: identity.AccountID(st.Institution, key.Public()), Alg: "ed25519", Key: key}
+	auth := client.KeyAuth{KeyID: identity.AccountID(st.Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key}
 	send := func(req *http.Request) (int, string) {
 		t.Helper()
 		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
@@ -129,11 +127,11 @@ func TestSignedRequestsAreBoundToTheNode(t *testing.T) {
 	}
 
 	// An unknown key: refused while the body is still being sent.
-	stranger, err := suite.International().Signature().GenerateKey(rand.Reader)
+	stranger, err := testSuite.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	strangerAuth := client.KeyAuth{KeyID: "nobody", Alg: "ed25519", Key: stranger}
+	strangerAuth := client.KeyAuth{KeyID: "nobody", Alg: testSuite.Signature().Name(), Key: stranger}
 	big := &stalledBody{r: bytes.NewReader(bytes.Repeat([]byte(" "), 1<<20)), release: make(chan struct{})}
 	defer close(big.release)
 	req, _ := http.NewRequest("POST", n.URL+"/v1/deposits", big)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,7 +22,6 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/receipt"
-	"github.com/jurichain/jurichain/suite"
 )
 
 // tamperingProxy forwards requests to a node and passes every receipt in
@@ -110,7 +108,7 @@ func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.start()
-	key, err := suite.International().Signature().GenerateKey(rand.Reader)
+	key, err := testSuite.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +189,7 @@ func TestDepositKeepsOnlyCheckedReceipts(t *testing.T) {
 func TestDepositNeverOverwritesEvidence(t *testing.T) {
 	n := initNode(t)
 	n.start()
-	key, err := suite.International().Signature().GenerateKey(rand.Reader)
+	key, err := testSuite.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,8 +308,8 @@ func TestSubmitAnswersWithReceipts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sum := sha256.Sum256([]byte(fmt.Sprintf("receipt %d", i)))
-		if _, err := receipt.Verify(suite.International(), pol, rc, receipt.Evidence{SHA256: sum[:]}); err != nil {
+		sum := digestOf([]byte(fmt.Sprintf("receipt %d", i)))
+		if _, err := receipt.Verify(testSuite, pol, rc, receipt.Evidence{SHA256: sum[:]}); err != nil {
 			t.Fatalf("result %d: the receipt does not verify: %v", i, err)
 		}
 		if info.Receipt != r.Receipt {
@@ -342,7 +340,7 @@ func TestSubmitAnswersWithReceipts(t *testing.T) {
 func TestUnknownAccountErrorNamesTheKeyOnce(t *testing.T) {
 	n := initNode(t)
 	n.start()
-	key, err := suite.International().Signature().GenerateKey(rand.Reader)
+	key, err := testSuite.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/identity"
 	jnode "github.com/jurichain/jurichain/node"
-	"github.com/jurichain/jurichain/suite"
 )
 
 // trailRecords returns the access-trail records of a deposit, oldest
@@ -112,10 +111,10 @@ func TestSharesDieWithWhatIssuedThem(t *testing.T) {
 	}
 
 	// A second key, then the first revoked: the code it signed ends too.
-	key2, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: "ed25519", Public: key2.Public()}
-	self1, _ := identity.NewSigner(account, e.keys["owner"], "ed25519")
-	self2, _ := identity.NewSigner(account, key2, "ed25519")
+	key2, _ := testSuite.Signature().GenerateKey(rand.Reader)
+	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: testSuite.Signature().Name(), Public: key2.Public()}
+	self1, _ := identity.NewSigner(account, e.keys["owner"], testSuite.Signature().Name())
+	self2, _ := identity.NewSigner(account, key2, testSuite.Signature().Name())
 	note, err := add.Sign(self1, self2)
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +137,7 @@ func TestSharesDieWithWhatIssuedThem(t *testing.T) {
 
 	// The owner, with its new key, sees why each code is refused and
 	// revokes them; an auditor lists them too, another depositor cannot.
-	byKey2 := e.n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: "ed25519", Key: key2})
+	byKey2 := e.n.client().WithAuth(client.KeyAuth{KeyID: account, Alg: testSuite.Signature().Name(), Key: key2})
 	list, err = byKey2.Shares(ctx, e.deposit)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("share codes after the revocations: %+v %v", list, err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,8 +22,8 @@ import (
 // metadata, as a client that skips the checks of client.Prepare would.
 func signedDeposit(t testing.TB, origin string, key suite.PrivateKey, content, idem string, m deposit.Metadata) api.Deposit {
 	t.Helper()
-	cs := suite.International()
-	sum := sha256.Sum256([]byte(content))
+	cs := testSuite
+	sum := digestOf([]byte(content))
 	salt := make([]byte, deposit.SaltSize)
 	rand.Read(salt)
 	op := &deposit.Opening{Metadata: m, Salt: salt}
@@ -67,12 +66,12 @@ func TestUserTextIsRefusedAtIntake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	regKey, _ := suite.International().Signature().GenerateKey(rand.Reader)
+	regKey, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	rn := identity.RealName{Name: "Mallory\x1b[2K\x1b[1Gacct-0000000000000000000 depositor individual approved", IDType: "passport", IDNumber: "E1"}
 	salt := bytes.Repeat([]byte{9}, 16)
 	commitment, _ := identity.Commit(salt, rn.Canonical())
-	regOp := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, "ed25519", regKey.Public(), commitment)
-	self, _ := identity.NewSigner(regOp.Account, regKey, "ed25519")
+	regOp := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, testSuite.Signature().Name(), regKey.Public(), commitment)
+	self, _ := identity.NewSigner(regOp.Account, regKey, testSuite.Signature().Name())
 	regNote, err := regOp.Sign(self)
 	if err != nil {
 		t.Fatal(err)

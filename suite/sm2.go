@@ -104,6 +104,18 @@ func (b *sm2Batch) Verify() bool {
 	return true
 }
 
+func (sm2Scheme) PublicPEM(pub []byte) ([]byte, error) {
+	k, err := sm2Point(pub)
+	if err != nil {
+		return nil, err
+	}
+	der, err := smx509.MarshalPKIXPublicKey(k)
+	if err != nil {
+		return nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
 func (sm2Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.SM2WithSM3 }
 
 func (sm2Scheme) GenerateKey(r io.Reader) (PrivateKey, error) {
@@ -197,11 +209,7 @@ func (k sm2Key) MarshalPEM() ([]byte, error) {
 }
 
 func (k sm2Key) MarshalPublicPEM() ([]byte, error) {
-	der, err := smx509.MarshalPKIXPublicKey(&k.k.PublicKey)
-	if err != nil {
-		return nil, fmt.Errorf("encoding public key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	return sm2Scheme{}.PublicPEM(k.Public())
 }
 
 // sm3Hasher is the RFC 6962 tree hash with SM3 in place of SHA-256:

@@ -78,6 +78,9 @@ type SignatureScheme interface {
 	// NewPrivateKey reads the raw private key bytes that PrivateKey.Bytes
 	// returns, as signed-note private keys carry them.
 	NewPrivateKey(raw []byte) (PrivateKey, error)
+	// PublicPEM encodes an encoded public key as a PEM "PUBLIC KEY"
+	// (PKIX) block, for openssl and other tools.
+	PublicPEM(pub []byte) ([]byte, error)
 	// X509Algorithm is the signature algorithm of the X.509
 	// certificates keys of this scheme issue.
 	X509Algorithm() smx509.SignatureAlgorithm
@@ -291,6 +294,17 @@ func (ed25519Scheme) Verify(pub, msg, sig []byte) bool {
 	return ed25519consensus.Verify(pub, msg, sig)
 }
 
+func (s ed25519Scheme) PublicPEM(pub []byte) ([]byte, error) {
+	if err := s.CheckPublicKey(pub); err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(ed25519.PublicKey(pub))
+	if err != nil {
+		return nil, fmt.Errorf("encoding public key: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
 func (ed25519Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.PureEd25519 }
 
 func (ed25519Scheme) NewBatch(n int) BatchVerifier { return newKeyBatch(n) }
@@ -368,9 +382,5 @@ func (k ed25519Key) MarshalPEM() ([]byte, error) {
 }
 
 func (k ed25519Key) MarshalPublicPEM() ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(ed25519.PrivateKey(k).Public())
-	if err != nil {
-		return nil, fmt.Errorf("encoding public key: %w", err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+	return ed25519Scheme{}.PublicPEM(k.Public())
 }

@@ -109,7 +109,12 @@ func (c *Card) Check() error {
 		return fmt.Errorf("member card %s: validator_key (a CometBFT key): %w", c.Institution, err)
 	}
 	if _, err := rawKey(cs.Signature(), c.LogKey); err != nil {
-		return fmt.Errorf("member card %s: log_key: not a key of the %s suite the card names: %w", c.Institution, cs, err)
+		for _, o := range suite.All() {
+			if _, oerr := rawKey(o.Signature(), c.LogKey); oerr == nil && o.Name() != cs.Name() {
+				return fmt.Errorf("member card %s: log_key is a key of the %s suite, but the card names the %s suite", c.Institution, o, cs)
+			}
+		}
+		return fmt.Errorf("member card %s: log_key: %w", c.Institution, err)
 	}
 	cv, err := cs.NewCosignatureVerifier(c.CosignKey)
 	if err == nil && !cs.IsCosignatureKey(c.CosignKey) {

@@ -41,7 +41,9 @@ func extensionOver(t testing.TB, v *validator, size uint64, root []byte) []byte 
 	return append(ext, signed[len(body)+1:]...)
 }
 
-func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) { forEachSuite(t, testCosignaturesAreCheckedAgainstTheReplica) }
+func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
+	forEachSuite(t, testCosignaturesAreCheckedAgainstTheReplica)
+}
 
 func testCosignaturesAreCheckedAgainstTheReplica(t *testing.T, cs *suite.Suite) {
 	e := newNetworkIn(t, cs, 4)
@@ -101,7 +103,9 @@ func testCosignaturesAreCheckedAgainstTheReplica(t *testing.T, cs *suite.Suite) 
 	}
 }
 
-func TestFinalityNeedsMoreThanTwoThirds(t *testing.T) { forEachSuite(t, testFinalityNeedsMoreThanTwoThirds) }
+func TestFinalityNeedsMoreThanTwoThirds(t *testing.T) {
+	forEachSuite(t, testFinalityNeedsMoreThanTwoThirds)
+}
 
 func testFinalityNeedsMoreThanTwoThirds(t *testing.T, cs *suite.Suite) {
 	e := newNetworkIn(t, cs, 4)
@@ -157,7 +161,9 @@ func testFinalityNeedsMoreThanTwoThirds(t *testing.T, cs *suite.Suite) {
 	}
 }
 
-func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) { forEachSuite(t, testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory) }
+func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
+	forEachSuite(t, testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory)
+}
 
 func testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T, cs *suite.Suite) {
 	e := newNetworkIn(t, cs, 4)
@@ -221,7 +227,9 @@ func testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T, cs *sui
 // a single member's log key, as a standard C2SP client does, verifies the
 // final checkpoint whichever member signed first, and that the proposer's
 // order of the votes does not change the bytes.
-func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) { forEachSuite(t, testFinalCheckpointCarriesEveryLogSignature) }
+func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
+	forEachSuite(t, testFinalCheckpointCarriesEveryLogSignature)
+}
 
 func testFinalCheckpointCarriesEveryLogSignature(t *testing.T, cs *suite.Suite) {
 	e := newNetworkIn(t, cs, 4)

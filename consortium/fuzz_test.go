@@ -2,8 +2,8 @@ package consortium_test
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"

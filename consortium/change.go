@@ -148,7 +148,11 @@ func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
 	var vs []note.Verifier
 	byKey := map[keyID]Member{}
 	for _, mem := range m.Active() {
-		v, err := note.NewVerifier(mem.GovernanceKey)
+		cs, err := mem.CryptoSuite()
+		if err != nil {
+			return nil, 0, err
+		}
+		v, err := cs.NewVerifier(mem.GovernanceKey)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -7,7 +7,6 @@
 package consortium
 
 import (
-	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -15,9 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	fnote "github.com/transparency-dev/formats/note"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/policy"
@@ -37,13 +33,18 @@ type Card struct {
 	// Kind is what body the institution is (court, notary, ...); it
 	// bounds the roles of its staff and whether it holds cases.
 	Kind identity.InstitutionKind `json:"kind"`
-	// ValidatorKey is the CometBFT consensus public key (Ed25519, base64).
+	// Suite names the crypto suite of the card's keys (see package
+	// suite): "intl" or "gm". Cards made before there was a choice have
+	// none, which means the international suite.
+	Suite string `json:"suite,omitempty"`
+	// ValidatorKey is the CometBFT consensus public key (base64). It is
+	// an Ed25519 key in every suite: CometBFT supports no other.
 	ValidatorKey string `json:"validator_key"`
-	// LogKey is the public key (Ed25519, base64) with which the member's
-	// node signs checkpoints as the log; its note key name is the network's
-	// origin, known only once the genesis is made.
+	// LogKey is the public key (base64, of the card's suite) with which
+	// the member's node signs checkpoints as the log; its note key name is
+	// the network's origin, known only once the genesis is made.
 	LogKey string `json:"log_key"`
-	// CosignKey is the member's C2SP tlog-cosignature/v1 verifier key.
+	// CosignKey is the member's C2SP tlog-cosignature verifier key.
 	CosignKey string `json:"cosign_key"`
 	// GovernanceKey is the signed-note verifier key with which the member
 	// signs membership changes.
@@ -75,7 +76,24 @@ func ParseCard(b []byte) (*Card, error) {
 	return &c, nil
 }
 
-// Check reports the first invalid field of the card.
+// CryptoSuite returns the suite the card's keys belong to.
+func (c *Card) CryptoSuite() (*suite.Suite, error) {
+	cs, err := suite.ByName(c.Suite)
+	if err != nil {
+		return nil, fmt.Errorf("member card %s: suite: %w", c.Institution, err)
+	}
+	return cs, nil
+}
+
+// validatorScheme is the scheme of CometBFT validator keys. CometBFT only
+// supports Ed25519 consensus keys, so a network of any suite has Ed25519
+// validator keys: the international suite's scheme checks them.
+func validatorScheme() suite.SignatureScheme { return suite.International().Signature() }
+
+// Check reports the first invalid field of the card. Every key must be a
+// usable key of the card's suite (the validator key excepted, see
+// ValidatorKey): with a key of small order anyone could sign as the
+// member.
 func (c *Card) Check() error {
 	if !ValidName(c.Institution) {
 		return fmt.Errorf("member card: institution %q: use 1-50 letters, digits, '.', '-' or '_'", c.Institution)
@@ -83,29 +101,34 @@ func (c *Card) Check() error {
 	if !identity.ValidInstitutionKind(c.Kind) {
 		return fmt.Errorf("member card %s: kind %q: use one of %s", c.Institution, c.Kind, identity.KindNames())
 	}
-	for _, f := range []struct{ field, raw string }{{"validator_key", c.ValidatorKey}, {"log_key", c.LogKey}} {
-		if err := checkCardKey(f.raw, ""); err != nil {
-			return fmt.Errorf("member card %s: %s: %w", c.Institution, f.field, err)
-		}
+	cs, err := c.CryptoSuite()
+	if err != nil {
+		return err
 	}
-	cv, err := fnote.NewVerifierForCosignatureV1(c.CosignKey)
-	if err == nil && !isCosignatureKey(c.CosignKey) {
-		err = errors.New("not a tlog-cosignature/v1 key")
+	if _, err := rawKey(validatorScheme(), c.ValidatorKey); err != nil {
+		return fmt.Errorf("member card %s: validator_key (a CometBFT key): %w", c.Institution, err)
+	}
+	if _, err := rawKey(cs.Signature(), c.LogKey); err != nil {
+		for _, o := range suite.All() {
+			if _, oerr := rawKey(o.Signature(), c.LogKey); oerr == nil && o.Name() != cs.Name() {
+				return fmt.Errorf("member card %s: log_key is a key of the %s suite, but the card names the %s suite", c.Institution, o, cs)
+			}
+		}
+		return fmt.Errorf("member card %s: log_key: %w", c.Institution, err)
+	}
+	cv, err := cs.NewCosignatureVerifier(c.CosignKey)
+	if err == nil && !cs.IsCosignatureKey(c.CosignKey) {
+		err = errors.New("not a tlog-cosignature key")
 	}
 	if err != nil {
 		return fmt.Errorf("member card %s: cosign_key: %w", c.Institution, err)
 	}
-	gv, err := note.NewVerifier(c.GovernanceKey)
+	gv, err := cs.NewVerifier(c.GovernanceKey)
 	if err != nil {
 		return fmt.Errorf("member card %s: governance_key: %w", c.Institution, err)
 	}
 	if cv.Name() != c.Institution || gv.Name() != c.Institution {
 		return fmt.Errorf("member card %s: cosign_key and governance_key must be named %q", c.Institution, c.Institution)
-	}
-	for _, f := range []struct{ field, vkey string }{{"cosign_key", c.CosignKey}, {"governance_key", c.GovernanceKey}} {
-		if err := checkCardKey("", f.vkey); err != nil {
-			return fmt.Errorf("member card %s: %s: %w", c.Institution, f.field, err)
-		}
 	}
 	if len(c.NodeID) != 40 {
 		return fmt.Errorf("member card %s: node_id must be 40 hex digits", c.Institution)
@@ -120,20 +143,6 @@ func (c *Card) Check() error {
 	}
 	return nil
 }
-
-// isCosignatureKey reports whether a verifier key has the
-// tlog-cosignature/v1 algorithm byte.
-func isCosignatureKey(vkey string) bool {
-	parts := strings.SplitN(vkey, "+", 3)
-	if len(parts) != 3 {
-		return false
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	return err == nil && len(raw) > 0 && raw[0] == cosignatureV1Alg
-}
-
-// cosignatureV1Alg is the algorithm byte of tlog-cosignature/v1 keys.
-const cosignatureV1Alg = 0x04
 
 // ValidName reports whether s can name an institution: it appears in key
 // names, policy lines and CometBFT monikers.
@@ -150,58 +159,48 @@ func ValidName(s string) bool {
 	return true
 }
 
-// checkCardKey refuses a weak Ed25519 key on a card, given as base64 or
-// as a verifier key (name+hash+base64 of the algorithm byte and the key):
-// with a key of small order anyone could sign as the member.
-func checkCardKey(b64, vkey string) error {
-	var pub []byte
-	if vkey == "" {
-		k, err := rawKey(b64)
-		if err != nil {
-			return err
-		}
-		pub = k
-	} else if parts := strings.SplitN(vkey, "+", 3); len(parts) == 3 {
-		raw, err := base64.StdEncoding.DecodeString(parts[2])
-		if err != nil || len(raw) < 1 {
-			return errors.New("malformed verifier key")
-		}
-		pub = raw[1:]
-	} else {
-		return errors.New("malformed verifier key")
+// rawKey decodes a base64 public key on a card and checks it with scheme.
+func rawKey(scheme suite.SignatureScheme, b64 string) ([]byte, error) {
+	b, err := base64.StdEncoding.Strict().DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("want a base64 %s public key", scheme.Name())
 	}
-	ed, _ := suite.SchemeByName("ed25519")
-	return ed.CheckPublicKey(pub)
-}
-
-func rawKey(b64 string) (ed25519.PublicKey, error) {
-	b, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, errors.New("want a base64 Ed25519 public key")
+	if err := scheme.CheckPublicKey(b); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
-// ValidatorPubKey returns the member's consensus public key.
-func (c *Card) ValidatorPubKey() ed25519.PublicKey {
-	k, _ := rawKey(c.ValidatorKey)
+// ValidatorPubKey returns the member's consensus public key (Ed25519, as
+// CometBFT needs), nil if the card is invalid.
+func (c *Card) ValidatorPubKey() []byte {
+	k, _ := rawKey(validatorScheme(), c.ValidatorKey)
 	return k
 }
 
-// LogPubKey returns the member's log public key.
-func (c *Card) LogPubKey() ed25519.PublicKey {
-	k, _ := rawKey(c.LogKey)
+// LogPubKey returns the member's log public key, nil if the card is
+// invalid.
+func (c *Card) LogPubKey() []byte {
+	cs, err := c.CryptoSuite()
+	if err != nil {
+		return nil
+	}
+	k, _ := rawKey(cs.Signature(), c.LogKey)
 	return k
 }
 
 // LogVKey returns the signed-note verifier key of the member's log key for
 // the network with this origin.
 func (c *Card) LogVKey(origin string) (string, error) {
-	k, err := rawKey(c.LogKey)
+	cs, err := c.CryptoSuite()
 	if err != nil {
 		return "", err
 	}
-	return note.NewEd25519VerifierKey(origin, k)
+	k, err := rawKey(cs.Signature(), c.LogKey)
+	if err != nil {
+		return "", fmt.Errorf("member card %s: log_key: %w", c.Institution, err)
+	}
+	return cs.VerifierKey(origin, k)
 }
 
 // Membership is the set of members at some point of the ledger.
@@ -213,12 +212,18 @@ type Membership struct {
 }
 
 // Check validates a membership: unique names and keys, powers in range,
-// at least one active member.
+// at least one active member, every member of one suite.
 func (m *Membership) Check() error {
 	seen := map[string]string{}
 	var total int64
-	for _, mem := range m.Members {
+	var first *Member
+	for i, mem := range m.Members {
 		if err := mem.Check(); err != nil {
+			return err
+		}
+		if first == nil {
+			first = &m.Members[i]
+		} else if err := sameSuite(first, &mem.Card); err != nil {
 			return err
 		}
 		if mem.Power < 0 || mem.Power > MaxPower {
@@ -234,6 +239,35 @@ func (m *Membership) Check() error {
 	}
 	if total == 0 {
 		return errors.New("membership has no member with voting power")
+	}
+	return nil
+}
+
+// sameSuite refuses a card whose suite is not that of first: a network
+// has one suite, chosen at genesis.
+func sameSuite(first *Member, c *Card) error {
+	a, errA := first.CryptoSuite()
+	b, errB := c.CryptoSuite()
+	if err := errors.Join(errA, errB); err != nil {
+		return err
+	}
+	if a.Name() != b.Name() {
+		return fmt.Errorf("member %s's card is of the %s suite, member %s's of the %s suite: a network has one suite", c.Institution, b, first.Institution, a)
+	}
+	return nil
+}
+
+// CheckSuite refuses a membership with a member whose card is not of the
+// network's suite cs.
+func (m *Membership) CheckSuite(cs *suite.Suite) error {
+	for _, mem := range m.Members {
+		ms, err := mem.CryptoSuite()
+		if err != nil {
+			return err
+		}
+		if ms.Name() != cs.Name() {
+			return fmt.Errorf("member %s's card is of the %s suite, but the network uses the %s suite: the institution must make its keys again with 'jurichain init --suite %s'", mem.Institution, ms, cs, cs.Name())
+		}
 	}
 	return nil
 }

@@ -14,6 +14,10 @@ package ledger
 import (
 	"bytes"
 	"context"
+	// SHA-256 here hashes CometBFT transactions and refused deposits for
+	// this node's own bookkeeping (caches, the pipeline's match of a
+	// rejection): never committed to the ledger nor shown as proof, so
+	// it stays whatever the network's suite.
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -262,7 +266,7 @@ func (a *App) loadMembership() error {
 }
 
 func (a *App) setMembership(ms *consortium.Membership) error {
-	idx, err := newMemberIndex(a.cfg.Origin, ms)
+	idx, err := newMemberIndex(a.cfg.Suite, a.cfg.Origin, ms)
 	if err != nil {
 		return err
 	}
@@ -506,7 +510,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			var idKey [suite.HashSize]byte
 			hex.Decode(idKey[:], []byte(id))
-			b.batch.PutDeposit(idKey[:], d.SHA256(), d.Depositor, size)
+			b.batch.PutDeposit(idKey[:], contentDigest(cs, &d.Statement), d.Depositor, size)
 			b.appended = append(b.appended, idKey)
 			if i == 0 {
 				b.batch.PutTx(size, g.txHash[:])
@@ -803,6 +807,19 @@ func (a *App) LatestCheckpoint() []byte {
 	return a.empty
 }
 
+// contentDigest returns the digest the content index files a deposit
+// under: the suite's content digest, which every deposit of the network
+// carries. A deposit without one (accepted before that was required) is
+// filed under its first digest.
+func contentDigest(cs *suite.Suite, s *deposit.Statement) []byte {
+	for _, d := range s.Digests {
+		if d.Algorithm.String() == cs.ContentDigest() {
+			return d.Value
+		}
+	}
+	return s.Digests[0].Value
+}
+
 // Committed returns the latest committed state.
 func (a *App) Committed() *Snapshot { return a.committed.Load() }
 
@@ -810,8 +827,9 @@ func (a *App) Committed() *Snapshot { return a.committed.Load() }
 type Rejection struct {
 	Reason string
 	// Signed is the SHA-256 of the refused signed deposit: anyone can send
-	// a bad deposit under someone else's id, so a client checks that the
-	// rejection concerns the deposit it sent.
+	// a bad deposit under someone else's id, so the node's pipeline checks
+	// that the rejection concerns the deposit it carries. It is a local
+	// match key, the same in every suite.
 	Signed [sha256.Size]byte
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	fnote "github.com/transparency-dev/formats/note"
 	mproof "github.com/transparency-dev/merkle/proof"
 	"golang.org/x/mod/sumdb/note"
 
@@ -37,56 +37,70 @@ const origin = "ledger.test/log"
 type validator struct {
 	consortium.Member
 	logSigner, cosigner, governance note.Signer
-	address                         []byte
+	// logKey signs as the log; logVKey is its verifier key for origin.
+	logKey  suite.PrivateKey
+	logVKey string
+	address []byte
 }
 
-func newValidator(t testing.TB, name string) *validator {
+// newValidator makes a member's keys in the suite cs. The validator key
+// is CometBFT's Ed25519 whatever the suite.
+func newValidator(t testing.TB, cs *suite.Suite, name string) *validator {
 	t.Helper()
 	vpub, _, _ := ed25519.GenerateKey(rand.Reader)
-	lpub, lpriv, _ := ed25519.GenerateKey(rand.Reader)
-	lvkey, _ := note.NewEd25519VerifierKey(origin, lpub)
-	wskey, wvkey, _ := note.GenerateKey(rand.Reader, name)
-	gskey, gvkey, _ := note.GenerateKey(rand.Reader, name)
-	cvkey, _ := fnote.VKeyToCosignatureV1(wvkey)
+	lk, err := cs.Signature().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lvkey, err := cs.VerifierKey(origin, lk.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wskey, wvkey, _ := cs.GenerateNoteKey(rand.Reader, name)
+	gskey, gvkey, _ := cs.GenerateNoteKey(rand.Reader, name)
+	cvkey, err := cs.CosignatureVerifierKey(wvkey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	v := &validator{Member: consortium.Member{Power: 1, Card: consortium.Card{
-		Institution: name, Kind: identity.Court, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lpub),
+		Suite: cs.Name(), Institution: name, Kind: identity.Court, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lk.Public()),
 		CosignKey: cvkey, GovernanceKey: gvkey, NodeID: strings.Repeat("0", 39) + name[len(name)-1:], P2PAddress: "127.0.0.1:1",
-	}}}
-	v.logSigner = testLogSigner{name: origin, vkey: lvkey, key: lpriv}
-	v.cosigner, _ = fnote.NewSignerForCosignatureV1(wskey)
-	v.governance, _ = note.NewSigner(gskey)
+	}}, logKey: lk, logVKey: lvkey}
+	v.logSigner = cs.Signer(origin, lk)
+	if v.cosigner, err = cs.NewCosigner(wskey, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	if v.governance, err = cs.NewSigner(gskey); err != nil {
+		t.Fatal(err)
+	}
 	v.address = cmted25519.PubKey(vpub).Address()
 	return v
 }
 
-// testLogSigner signs as the log with a bare Ed25519 key, as nodes do.
-type testLogSigner struct {
-	name, vkey string
-	key        ed25519.PrivateKey
-}
-
-func (s testLogSigner) Name() string { return s.name }
-func (s testLogSigner) KeyHash() uint32 {
-	v, _ := note.NewVerifier(s.vkey)
-	return v.KeyHash()
-}
-func (s testLogSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, msg), nil }
-
 // env is a network of validators, each with its own store.
 type env struct {
 	t          testing.TB
+	cs         *suite.Suite
 	validators []*validator
 	dirs       []string
 	pol        *policy.Policy
-	key        ed25519.PrivateKey
+	// dep is the key deposits are made with; key is the same key as an
+	// Ed25519 key, in the international suite only (for the identity
+	// tests).
+	dep suite.PrivateKey
+	key ed25519.PrivateKey
 }
 
 func newEnv(t *testing.T) *env { return newNetwork(t, 1) }
 
-func newNetwork(t testing.TB, n int) *env {
-	e := &env{t: t}
+// newNetwork is a network of n validators of the international suite.
+func newNetwork(t testing.TB, n int) *env { return newNetworkIn(t, suite.International(), n) }
+
+// newNetworkIn is a network of n validators of the suite cs.
+func newNetworkIn(t testing.TB, cs *suite.Suite, n int) *env {
+	e := &env{t: t, cs: cs}
 	for i := range n {
-		e.validators = append(e.validators, newValidator(t, fmt.Sprint("validator", i)))
+		e.validators = append(e.validators, newValidator(t, cs, fmt.Sprint("validator", i)))
 		e.dirs = append(e.dirs, t.TempDir())
 	}
 	var err error
@@ -95,8 +109,18 @@ func newNetwork(t testing.TB, n int) *env {
 	}
 	// Deposits are made with validator 0's log key, which its node uses
 	// for its own records; accounts are tested in identity_test.go.
-	e.key = e.validators[0].logSigner.(testLogSigner).key
+	e.dep = e.validators[0].logKey
+	if cs.Name() == suite.NameInternational {
+		e.key = ed25519.NewKeyFromSeed(e.dep.Bytes())
+	}
 	return e
+}
+
+// forEachSuite runs f as a subtest for each suite.
+func forEachSuite(t *testing.T, f func(t *testing.T, cs *suite.Suite)) {
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { f(t, cs) })
+	}
 }
 
 func (e *env) membership() *consortium.Membership {
@@ -117,7 +141,7 @@ func (e *env) openValidator(i int, report func([]byte)) (*ledger.App, func()) {
 		e.t.Fatal(err)
 	}
 	v := e.validators[i]
-	app, err := ledger.New(ledger.Config{Suite: suite.International(), Store: st, Origin: origin,
+	app, err := ledger.New(ledger.Config{Suite: e.cs, Store: st, Origin: origin,
 		CheckpointSigner: v.logSigner, Cosigner: v.cosigner, Genesis: e.membership(), ReportEvidence: report})
 	if err != nil {
 		e.t.Fatal(err)
@@ -129,16 +153,50 @@ func (e *env) openValidator(i int, report func([]byte)) (*ledger.App, func()) {
 }
 
 func (e *env) signed(idem string, content string) []byte {
-	return e.signedWith(e.key, idem, content)
+	return e.signedBy(e.dep, idem, content)
 }
 
+// signedWith is signed with an Ed25519 key, in the international suite.
 func (e *env) signedWith(key ed25519.PrivateKey, idem, content string) []byte {
-	sum := sha256.Sum256([]byte(content))
+	k, err := suite.International().Signature().NewPrivateKey(key.Seed())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.signedBy(k, idem, content)
+}
+
+// digests are the digests a deposit of content carries: the suite's
+// content digest, and in the GM suite SHA-256 too, which deposits carried
+// before SM3 could replace it.
+func (e *env) digests(content string) []deposit.Digest {
+	algs := []string{e.cs.ContentDigest()}
+	if e.cs.Name() != suite.NameInternational {
+		algs = append(algs, e.cs.SecondDigest())
+	}
+	ds, err := receipt.ContentDigests(strings.NewReader(content), algs...)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	slices.SortFunc(ds, func(a, b deposit.Digest) int { return int(a.Algorithm) - int(b.Algorithm) })
+	return ds
+}
+
+// contentDigest is the suite's content digest of content.
+func (e *env) contentDigest(content string) []byte {
+	h := e.cs.NewHash()
+	h.Write([]byte(content))
+	return h.Sum(nil)
+}
+
+func (e *env) signedBy(key suite.PrivateKey, idem, content string) []byte {
 	s := deposit.Signed{Statement: deposit.Statement{
-		Digests: []deposit.Digest{{Algorithm: deposit.SHA256, Value: sum[:]}}, Size: uint64(len(content)),
-		Depositor: key.Public().(ed25519.PublicKey), IdempotencyKey: idem,
+		Digests: e.digests(content), Size: uint64(len(content)),
+		Depositor: key.Public(), IdempotencyKey: idem,
 	}}
-	s.Signature = ed25519.Sign(key, s.SigningMessage(origin))
+	var err error
+	if s.Signature, err = key.Sign(s.SigningMessage(origin)); err != nil {
+		e.t.Fatal(err)
+	}
 	return s.AppendBinary(nil)
 }
 
@@ -211,8 +269,19 @@ func id(t *testing.T, signed []byte) string {
 	return s.ID(suite.International())
 }
 
-func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
-	e := newEnv(t)
+// id is the deposit id of signed in the env's suite.
+func (e *env) id(signed []byte) string {
+	s, _, err := deposit.ParseSigned(signed)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s.ID(e.cs)
+}
+
+func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) { forEachSuite(t, testDepositsEnterTheLog) }
+
+func testDepositsEnterTheLog(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 1)
 	app, closeApp := e.open()
 	defer closeApp()
 	if _, err := app.InitChain(context.Background(), &abci.RequestInitChain{ChainId: origin}); err != nil {
@@ -223,7 +292,7 @@ func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
 	if app.Committed().Size != 0 {
 		t.Fatal("deposits entered the log in the block that ordered them")
 	}
-	if _, err := app.Placement(id(t, a)); !errors.Is(err, ledger.ErrNotFound) {
+	if _, err := app.Placement(e.id(a)); !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("placement before certification: %v", err)
 	}
 	e.block(app, 2)
@@ -234,7 +303,7 @@ func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
 	if snap := app.Committed(); snap.Size != 2 {
 		t.Fatalf("final size %d once cosigned, want 2", snap.Size)
 	}
-	rec, err := app.DepositByID(id(t, b))
+	rec, err := app.DepositByID(e.id(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,8 +315,8 @@ func TestDepositsEnterTheLogInTheNextBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256([]byte("video"))
-	if _, err := receipt.Verify(suite.International(), e.pol, r, receipt.Evidence{SHA256: sum[:]}); err != nil {
+	sum := e.contentDigest("video")
+	if _, err := receipt.Verify(e.pol, r, receipt.Evidence{Digests: e.digests("video")}); err != nil {
 		t.Fatalf("receipt does not verify: %v", err)
 	}
 	tx, err := app.TxHash(1)

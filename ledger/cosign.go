@@ -13,10 +13,11 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	// Validator addresses are CometBFT's, of its Ed25519 consensus keys:
+	// CometBFT supports no other, whatever the network's suite.
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
 	"github.com/transparency-dev/formats/log"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
@@ -92,18 +93,21 @@ type memberIndex struct {
 	byLogKey map[string]string
 }
 
-func newMemberIndex(origin string, ms *consortium.Membership) (*memberIndex, error) {
+func newMemberIndex(cs *suite.Suite, origin string, ms *consortium.Membership) (*memberIndex, error) {
+	if err := ms.CheckSuite(cs); err != nil {
+		return nil, err
+	}
 	idx := &memberIndex{byAddress: map[string]*memberKeys{}, ms: ms, nodes: identity.Nodes{}, byLogKey: map[string]string{}}
 	for _, m := range ms.Members {
 		lk, err := m.LogVKey(origin)
 		if err != nil {
 			return nil, err
 		}
-		lv, err := note.NewVerifier(lk)
+		lv, err := cs.NewVerifier(lk)
 		if err != nil {
 			return nil, err
 		}
-		cv, err := fnote.NewVerifierForCosignatureV1(m.CosignKey)
+		cv, err := cs.NewCosignatureVerifier(m.CosignKey)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -41,7 +42,11 @@ func extensionOver(t testing.TB, v *validator, size uint64, root []byte) []byte 
 }
 
 func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
-	e := newNetwork(t, 4)
+	forEachSuite(t, testCosignaturesAreCheckedAgainstTheReplica)
+}
+
+func testCosignaturesAreCheckedAgainstTheReplica(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 4)
 	var reported [][]byte
 	apps := openAll(t, e, func(tx []byte) { reported = append(reported, tx) })
 	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
@@ -54,7 +59,7 @@ func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
 	tampered := bytes.Clone(good)
 	tampered[len(tampered)-3] ^= 1
 	otherRoot := bytes.Repeat([]byte{7}, 32)
-	outsider := newValidator(t, "outsider")
+	outsider := newValidator(t, cs, "outsider")
 	for _, tc := range []struct {
 		name  string
 		addr  []byte
@@ -99,7 +104,11 @@ func TestCosignaturesAreCheckedAgainstTheReplica(t *testing.T) {
 }
 
 func TestFinalityNeedsMoreThanTwoThirds(t *testing.T) {
-	e := newNetwork(t, 4)
+	forEachSuite(t, testFinalityNeedsMoreThanTwoThirds)
+}
+
+func testFinalityNeedsMoreThanTwoThirds(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 4)
 	apps := openAll(t, e, nil)
 	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
 	consensus(t, apps, e.validators, 2)
@@ -153,10 +162,14 @@ func TestFinalityNeedsMoreThanTwoThirds(t *testing.T) {
 }
 
 func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
-	e := newNetwork(t, 4)
+	forEachSuite(t, testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory)
+}
+
+func testMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 4)
 	apps := openAll(t, e, nil)
 	consensus(t, apps, e.validators, 1)
-	newcomer := newValidator(t, "validator4")
+	newcomer := newValidator(t, cs, "validator4")
 	ch := consortium.Change{Origin: origin, Version: 0, Kind: consortium.ChangeAdd, Institution: "validator4", Power: 1, Card: &newcomer.Card}
 	text, err := ch.Text()
 	if err != nil {
@@ -215,7 +228,11 @@ func TestMembershipChangeNeedsAQuorumAndKeepsPolicyHistory(t *testing.T) {
 // final checkpoint whichever member signed first, and that the proposer's
 // order of the votes does not change the bytes.
 func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
-	e := newNetwork(t, 4)
+	forEachSuite(t, testFinalCheckpointCarriesEveryLogSignature)
+}
+
+func testFinalCheckpointCarriesEveryLogSignature(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 4)
 	apps := openAll(t, e, nil)
 	consensus(t, apps, e.validators, 1, ledger.EncodeDepositTx([][]byte{e.signed("a", "photo")}))
 	consensus(t, apps, e.validators, 2)
@@ -226,7 +243,7 @@ func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
 	}
 	for i, v := range e.validators {
 		t.Run(v.Institution, func(t *testing.T) {
-			lv, err := note.NewVerifier(v.logSigner.(testLogSigner).vkey)
+			lv, err := cs.NewVerifier(v.logVKey)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -291,12 +308,14 @@ func TestFinalCheckpointCarriesEveryLogSignature(t *testing.T) {
 // TestEmptyTreeHasACheckpoint checks that a node has a signed checkpoint
 // of the empty tree before any block, and that the network's first blocks
 // make the empty tree's checkpoint final without any deposit.
-func TestEmptyTreeHasACheckpoint(t *testing.T) {
-	e := newNetwork(t, 4)
+func TestEmptyTreeHasACheckpoint(t *testing.T) { forEachSuite(t, testEmptyTreeHasACheckpoint) }
+
+func testEmptyTreeHasACheckpoint(t *testing.T, cs *suite.Suite) {
+	e := newNetworkIn(t, cs, 4)
 	apps := openAll(t, e, nil)
-	empty := suite.International().LogHasher().EmptyRoot()
+	empty := cs.LogHasher().EmptyRoot()
 	for i, app := range apps {
-		lv, err := note.NewVerifier(e.validators[i].logSigner.(testLogSigner).vkey)
+		lv, err := cs.NewVerifier(e.validators[i].logVKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,7 +343,7 @@ func TestEmptyTreeHasACheckpoint(t *testing.T) {
 			t.Fatalf("replica %d final empty checkpoint: %+v %v", i, res, err)
 		}
 		for j, v := range e.validators {
-			lv, _ := note.NewVerifier(v.logSigner.(testLogSigner).vkey)
+			lv, _ := cs.NewVerifier(v.logVKey)
 			if _, _, _, err := log.ParseCheckpoint(final, origin, lv); err != nil {
 				t.Fatalf("replica %d: the final empty checkpoint does not verify with validator %d's log key: %v", i, j, err)
 			}
@@ -349,4 +368,34 @@ func TestEmptyTreeHasACheckpoint(t *testing.T) {
 // submitted, after any cosignatures transaction the proposer put first.
 func lastResult(res *abci.ResponseFinalizeBlock) *abci.ExecTxResult {
 	return res.TxResults[len(res.TxResults)-1]
+}
+
+// TestMembershipChangeRefusesAnotherSuite checks that a network does not
+// admit a member whose card is of the other suite, even when every member
+// signed the change.
+func TestMembershipChangeRefusesAnotherSuite(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		e := newNetworkIn(t, cs, 1)
+		app, closeApp := e.open()
+		defer closeApp()
+		for _, other := range suite.All() {
+			if other.Name() == cs.Name() {
+				continue
+			}
+			newcomer := newValidator(t, other, "validator9")
+			ch := consortium.Change{Origin: origin, Version: 0, Kind: consortium.ChangeAdd, Institution: "validator9", Power: 1, Card: &newcomer.Card}
+			text, err := ch.Text()
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := note.Sign(&note.Note{Text: text}, e.validators[0].governance)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := app.Precheck(ledger.EncodeMembershipTx(signed))
+			if r.Code != ledger.CodeRefused || !strings.Contains(r.Log, other.String()) || !strings.Contains(r.Log, cs.String()) {
+				t.Fatalf("a %s card in a %s network: code %d %q, want a refusal naming both suites", other.Name(), cs.Name(), r.Code, r.Log)
+			}
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/ledger"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // fuzzNetwork is four validators whose replicas hold one deposit that is
@@ -108,7 +109,7 @@ func FuzzProcessProposal(f *testing.F) {
 func FuzzCheckTx(f *testing.F) {
 	e, apps := fuzzNetwork(f)
 	snap := apps[0].Committed()
-	newcomer := newValidator(f, "validator4")
+	newcomer := newValidator(f, suite.International(), "validator4")
 	text, err := (&consortium.Change{Origin: origin, Kind: consortium.ChangeAdd, Institution: "validator4", Power: 1, Card: &newcomer.Card}).Text()
 	if err != nil {
 		f.Fatal(err)

@@ -46,13 +46,17 @@ func (a *App) applyMembership(cur *consortium.Membership, signed []byte) (*conso
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := next.CheckSuite(a.cfg.Suite); err != nil {
+		return nil, nil, err
+	}
 	if q := consortium.Quorum(cur.TotalPower()); power < q {
 		return nil, nil, fmt.Errorf("the change is signed by members holding %d of %d voting power; it needs %d", power, cur.TotalPower(), q)
 	}
 	return next, c, nil
 }
 
-// validatorUpdate is the CometBFT update a change makes.
+// validatorUpdate is the CometBFT update a change makes. Validator keys
+// are Ed25519 in every suite: CometBFT supports no other.
 func validatorUpdate(next *consortium.Membership, c *consortium.Change) abci.ValidatorUpdate {
 	m, _ := next.Member(c.Institution)
 	return abci.Ed25519ValidatorUpdate(m.ValidatorPubKey(), m.Power)

@@ -220,7 +220,7 @@ func TestIdentityOperationsChangeTheAppHash(t *testing.T) {
 	e := newEnv(t)
 	app, closeApp := e.open()
 	defer closeApp()
-	e2 := &env{t: t, validators: e.validators, dirs: []string{t.TempDir()}, pol: e.pol, key: e.key}
+	e2 := &env{t: t, cs: e.cs, validators: e.validators, dirs: []string{t.TempDir()}, pol: e.pol, dep: e.dep, key: e.key}
 	other, closeOther := e2.open()
 	defer closeOther()
 	_, key, _ := ed25519.GenerateKey(rand.Reader)

@@ -69,9 +69,10 @@ func (a *App) TxHash(index uint64) ([]byte, error) {
 }
 
 // ByContent returns the committed deposits of the content with this
-// SHA-256 from leaf index from on, oldest first, at most limit.
-func (a *App) ByContent(sha256 []byte, from uint64, limit int) ([]*Record, error) {
-	idx, err := a.cfg.Store.ByContent(sha256, from, limit)
+// digest, the network suite's content digest (Suite.ContentDigest), from
+// leaf index from on, oldest first, at most limit.
+func (a *App) ByContent(digest []byte, from uint64, limit int) ([]*Record, error) {
+	idx, err := a.cfg.Store.ByContent(digest, from, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	// The cache is keyed by SHA-256 of CometBFT transactions, as CometBFT
+	// hashes them: a local cache key, never committed nor shown as proof.
 	"crypto/sha256"
 	"runtime"
 	"sync"

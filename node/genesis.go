@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	// CometBFT validator keys are Ed25519 in every suite: CometBFT
+	// supports no other consensus keys.
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/cometbft/cometbft/types"
 	cmttime "github.com/cometbft/cometbft/types/time"
@@ -35,14 +36,16 @@ type GenesisOptions struct {
 	// Name is the network's name; the chain ID (and checkpoint origin) is
 	// the name followed by a fingerprint of the genesis.
 	Name string
-	// Suite is the crypto suite name.
+	// Suite is the crypto suite name ("intl", the default, or "gm"); every
+	// member's card must be of it.
 	Suite   string
 	Members []consortium.Member
 }
 
 // NewGenesis builds a network's genesis from its founding members.
 func NewGenesis(o GenesisOptions) (*types.GenesisDoc, error) {
-	if _, err := suite.ByName(o.Suite); err != nil {
+	cs, err := suite.ByName(o.Suite)
+	if err != nil {
 		return nil, err
 	}
 	if !consortium.ValidName(o.Name) || len(o.Name) > types.MaxChainIDLen-9 {
@@ -52,7 +55,10 @@ func NewGenesis(o GenesisOptions) (*types.GenesisDoc, error) {
 	if err := ms.Check(); err != nil {
 		return nil, err
 	}
-	appState, err := json.Marshal(AppState{Suite: o.Suite, Members: o.Members})
+	if err := ms.CheckSuite(cs); err != nil {
+		return nil, err
+	}
+	appState, err := json.Marshal(AppState{Suite: cs.Name(), Members: o.Members})
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +70,7 @@ func NewGenesis(o GenesisOptions) (*types.GenesisDoc, error) {
 		ConsensusParams: params,
 		AppState:        appState,
 	}
-	gen.ChainID = o.Name + "-" + fingerprint(gen)
+	gen.ChainID = o.Name + "-" + fingerprint(cs, gen)
 	for _, m := range ms.Active() {
 		pub := ed25519.PubKey(m.ValidatorPubKey())
 		gen.Validators = append(gen.Validators, types.GenesisValidator{Address: pub.Address(), PubKey: pub, Power: m.Power, Name: m.Institution})
@@ -78,14 +84,16 @@ func NewGenesis(o GenesisOptions) (*types.GenesisDoc, error) {
 // fingerprint binds the chain ID to the genesis content, so two networks
 // with different members never share a chain ID and CometBFT refuses to
 // connect their nodes.
-// The app state is hashed compacted, as saving the genesis indents it.
-func fingerprint(gen *types.GenesisDoc) string {
+// The app state is hashed compacted, as saving the genesis indents it,
+// with the network's suite hash (SHA-256 for the international suite, as
+// before there was a choice).
+func fingerprint(cs *suite.Suite, gen *types.GenesisDoc) string {
 	var b bytes.Buffer
 	b.WriteString(gen.GenesisTime.UTC().Format(time.RFC3339Nano) + "\n")
 	if err := json.Compact(&b, gen.AppState); err != nil {
 		return "" // matches no chain ID
 	}
-	h := sha256.Sum256(b.Bytes())
+	h := cs.Hash(b.Bytes())
 	return hex.EncodeToString(h[:4])
 }
 
@@ -100,12 +108,19 @@ func ReadGenesis(file string) (*types.GenesisDoc, *AppState, error) {
 	if err := json.Unmarshal(gen.AppState, &as); err != nil {
 		return nil, nil, fmt.Errorf("genesis app_state: %w", err)
 	}
+	cs, err := suite.ByName(as.Suite)
+	if err != nil {
+		return nil, nil, fmt.Errorf("genesis app_state.suite: %w", err)
+	}
 	i := strings.LastIndexByte(gen.ChainID, '-')
-	if i < 0 || gen.ChainID[i+1:] != fingerprint(gen) {
+	if i < 0 || gen.ChainID[i+1:] != fingerprint(cs, gen) {
 		return nil, nil, fmt.Errorf("genesis %s was changed after it was made: its chain ID %q does not match its content; get the genesis again from the network's coordinator", file, gen.ChainID)
 	}
 	ms := consortium.Membership{Members: as.Members}
 	if err := ms.Check(); err != nil {
+		return nil, nil, fmt.Errorf("genesis members: %w", err)
+	}
+	if err := ms.CheckSuite(cs); err != nil {
 		return nil, nil, fmt.Errorf("genesis members: %w", err)
 	}
 	active := ms.Active()
@@ -135,6 +150,13 @@ func Join(h Home, genesisFile string, peers []string) error {
 	gen, as, err := ReadGenesis(genesisFile)
 	if err != nil {
 		return err
+	}
+	mine, err := card.CryptoSuite()
+	if err != nil {
+		return err
+	}
+	if theirs, _ := suite.ByName(as.Suite); theirs.Name() != mine.Name() {
+		return fmt.Errorf("institution %s has keys of the %s suite, the network of this genesis uses the %s suite: make the institution again with 'jurichain init --institution %s --suite %s'", card.Institution, mine, theirs, card.Institution, theirs.Name())
 	}
 	if peers == nil {
 		found := false
@@ -173,10 +195,9 @@ func Join(h Home, genesisFile string, peers []string) error {
 type InitOptions struct {
 	InstitutionOptions
 	// Name is the network name (default jurichain-local); the genesis
-	// fingerprint in the chain ID keeps networks apart.
+	// fingerprint in the chain ID keeps networks apart. The crypto suite is
+	// InstitutionOptions.Suite.
 	Name string
-	// Suite is the crypto suite name.
-	Suite string
 }
 
 // Init creates a complete single-validator network in the home.
@@ -215,6 +236,8 @@ func Init(h Home, o InitOptions) error {
 // institutions on 127.0.0.1, each node's p2p and HTTP ports taken from
 // ports (two per node). The institutions take the kinds in turn:
 // institution0 is a court, institution1 a notary office, and so on.
+//
+// Every key is of the suite named suiteName.
 func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error) {
 	if n < 1 || len(ports) < 2*n {
 		return nil, fmt.Errorf("testnet: %d validators need %d ports", n, 2*n)
@@ -229,6 +252,7 @@ func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error
 			Kind:        kinds[i%len(kinds)],
 			P2PAddress:  "tcp://" + ports[2*i],
 			HTTP:        ports[2*i+1],
+			Suite:       suiteName,
 		})
 		if err != nil {
 			return nil, err

@@ -6,13 +6,10 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +19,6 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
@@ -35,11 +31,11 @@ import (
 //
 //	config/config.toml        CometBFT settings, tuned for Jurichain
 //	config/jurichain.json     Jurichain settings (HTTP API address)
-//	config/card.json          this institution's public member card
-//	config/genesis.json       the network's genesis (members, chain ID = log origin)
+//	config/card.json          this institution's public member card; names the crypto suite
+//	config/genesis.json       the network's genesis (suite, members, chain ID = log origin)
 //	config/node_key.json      p2p identity
-//	config/priv_validator_key.json  consensus key
-//	config/checkpoint.key     signs checkpoints as the log (Ed25519, PKCS#8 PEM); the node key
+//	config/priv_validator_key.json  consensus key (CometBFT's own, Ed25519 in every suite)
+//	config/checkpoint.key     signs checkpoints as the log (a key of the suite, PKCS#8 PEM); the node key
 //	config/vault.key          the evidence vault's master key (created by serve)
 //	config/cosign.key         this validator's tlog-cosignature key
 //	config/governance.key     signs membership changes
@@ -119,17 +115,54 @@ func (h Home) NodeKey(cs *suite.Suite) (suite.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the node key: %w", err)
 	}
-	return cs.Signature().ParsePrivateKey(b)
+	k, err := cs.Signature().ParsePrivateKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("node key %s (the %s suite): %w", h.checkpointKeyFile(), cs, err)
+	}
+	return k, nil
 }
 
 // LogSigner returns the node's log key as the note signer named by the
-// network's origin.
+// network's origin, in the home's suite.
 func (h Home) LogSigner(origin string) (note.Signer, error) {
-	key, err := readLogKey(h.checkpointKeyFile())
+	cs, err := h.Suite()
 	if err != nil {
 		return nil, err
 	}
-	return newLogSigner(origin, key)
+	return h.logSigner(cs, origin)
+}
+
+func (h Home) logSigner(cs *suite.Suite, origin string) (note.Signer, error) {
+	key, err := h.NodeKey(cs)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := cs.VerifierKey(origin, key.Public()); err != nil {
+		return nil, fmt.Errorf("log key for origin %q: %w", origin, err)
+	}
+	return cs.Signer(origin, key), nil
+}
+
+// Suite returns the home's crypto suite: the genesis's once the home
+// belongs to a network, before that the one its member card names (init
+// records it there).
+func (h Home) Suite() (*suite.Suite, error) {
+	if h.Initialized() {
+		_, as, err := ReadGenesis(h.GenesisFile())
+		if err != nil {
+			return nil, err
+		}
+		cs, err := suite.ByName(as.Suite)
+		if err != nil {
+			return nil, fmt.Errorf("genesis app_state.suite: %w", err)
+		}
+		return cs, nil
+	}
+	card, err := h.LoadCard()
+	if err != nil {
+		return nil, err
+	}
+	return card.CryptoSuite()
 }
 
 // Initialized reports whether the home holds a genesis.
@@ -193,6 +226,9 @@ type InstitutionOptions struct {
 	// APIURL is the API's public URL, written on the card for monitoring;
 	// defaults to http://HTTP.
 	APIURL string
+	// Suite names the crypto suite of the institution's keys ("intl",
+	// the default, or "gm"); it must be the network's.
+	Suite string
 }
 
 // InitInstitution creates an institution's keys, node configuration and
@@ -224,6 +260,10 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	if o.APIURL == "" {
 		o.APIURL = "http://" + o.HTTP
 	}
+	cs, err := suite.ByName(o.Suite)
+	if err != nil {
+		return nil, err
+	}
 	cfg := Config(h)
 	cfg.P2P.ListenAddress = o.P2PAddress
 	cfg.Moniker = o.Institution
@@ -244,27 +284,32 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating node key: %w", err)
 	}
+	// The consensus key is CometBFT's own (Ed25519 whatever the suite):
+	// CometBFT supports no other validator keys. It signs votes only;
+	// everything the ledger records or proves is signed with keys of the
+	// suite.
 	pv := privval.LoadOrGenFilePV(cfg.PrivValidatorKeyFile(), cfg.PrivValidatorStateFile())
 	pub, err := pv.GetPubKey()
 	if err != nil {
 		return nil, err
 	}
-	logPub, err := newLogKey(h.checkpointKeyFile())
+	logPub, err := newLogKey(cs, h.checkpointKeyFile())
 	if err != nil {
 		return nil, err
 	}
-	cosignVKey, err := newNoteKey(h.cosignKeyFile(), o.Institution)
+	cosignVKey, err := newNoteKey(cs, h.cosignKeyFile(), o.Institution)
 	if err != nil {
 		return nil, err
 	}
-	if cosignVKey, err = fnote.VKeyToCosignatureV1(cosignVKey); err != nil {
+	if cosignVKey, err = cs.CosignatureVerifierKey(cosignVKey); err != nil {
 		return nil, err
 	}
-	govVKey, err := newNoteKey(h.GovernanceKeyFile(), o.Institution)
+	govVKey, err := newNoteKey(cs, h.GovernanceKeyFile(), o.Institution)
 	if err != nil {
 		return nil, err
 	}
 	card := &consortium.Card{
+		Suite:         cs.Name(),
 		Institution:   o.Institution,
 		Kind:          o.Kind,
 		ValidatorKey:  base64.StdEncoding.EncodeToString(pub.Bytes()),
@@ -288,48 +333,28 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	return card, nil
 }
 
-// newLogKey writes a new Ed25519 private key to file and returns its
-// public key. The note key built from it is named by the network's
-// origin, which is chosen later, so the file holds the bare key.
-func newLogKey(file string) (ed25519.PublicKey, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+// newLogKey writes a new private key of the suite to file (PKCS #8 PEM)
+// and returns its public key. The note key built from it is named by the
+// network's origin, which is chosen later, so the file holds the bare key.
+func newLogKey(cs *suite.Suite, file string) ([]byte, error) {
+	key, err := cs.Signature().GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	b, err := key.MarshalPEM()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(file, b, 0o600); err != nil {
 		return nil, fmt.Errorf("writing key: %w", err)
 	}
-	return pub, nil
+	return key.Public(), nil
 }
 
-func readLogKey(file string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("reading key: %w", err)
-	}
-	blk, _ := pem.Decode(b)
-	if blk == nil || blk.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("key file %s is damaged: want a PEM private key", file)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("key file %s: %w", file, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("key file %s: want an Ed25519 key", file)
-	}
-	return priv, nil
-}
-
-// newNoteKey writes a new Ed25519 signed-note private key to file and
+// newNoteKey writes a new signed-note private key of the suite to file and
 // returns its verifier key.
-func newNoteKey(file, name string) (vkey string, err error) {
-	skey, vkey, err := note.GenerateKey(rand.Reader, name)
+func newNoteKey(cs *suite.Suite, file, name string) (vkey string, err error) {
+	skey, vkey, err := cs.GenerateNoteKey(rand.Reader, name)
 	if err != nil {
 		return "", fmt.Errorf("generating key %s: %w", name, err)
 	}
@@ -339,9 +364,10 @@ func newNoteKey(file, name string) (vkey string, err error) {
 	return vkey, nil
 }
 
-// LoadNoteSigner reads a signed-note private key file.
-func LoadNoteSigner(file string) (note.Signer, error) {
-	return loadSigner(file, note.NewSigner)
+// LoadNoteSigner reads a signed-note private key file of the suite cs,
+// such as the governance key.
+func LoadNoteSigner(cs *suite.Suite, file string) (note.Signer, error) {
+	return loadSigner(file, cs.NewSigner)
 }
 
 func loadSigner(file string, parse func(string) (note.Signer, error)) (note.Signer, error) {
@@ -358,27 +384,3 @@ func loadSigner(file string, parse func(string) (note.Signer, error)) (note.Sign
 	}
 	return s, nil
 }
-
-// logSigner signs checkpoints as the log: a signed-note Ed25519 signer
-// whose name is the network's origin.
-type logSigner struct {
-	name string
-	hash uint32
-	key  ed25519.PrivateKey
-}
-
-func newLogSigner(origin string, key ed25519.PrivateKey) (*logSigner, error) {
-	vkey, err := note.NewEd25519VerifierKey(origin, key.Public().(ed25519.PublicKey))
-	if err != nil {
-		return nil, fmt.Errorf("log key for origin %q: %w", origin, err)
-	}
-	v, err := note.NewVerifier(vkey)
-	if err != nil {
-		return nil, err
-	}
-	return &logSigner{name: origin, hash: v.KeyHash(), key: key}, nil
-}
-
-func (s *logSigner) Name() string                    { return s.name }
-func (s *logSigner) KeyHash() uint32                 { return s.hash }
-func (s *logSigner) Sign(msg []byte) ([]byte, error) { return ed25519.Sign(s.key, msg), nil }

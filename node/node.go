@@ -18,7 +18,6 @@ import (
 	"github.com/cometbft/cometbft/proxy"
 	"github.com/cometbft/cometbft/types"
 	"github.com/spf13/viper"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
@@ -69,11 +68,11 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("genesis app_state.suite: %w", err)
 	}
-	logSigner, err := h.LogSigner(gen.ChainID)
+	logSigner, err := h.logSigner(cs, gen.ChainID)
 	if err != nil {
 		return nil, err
 	}
-	cosigner, err := loadSigner(h.cosignKeyFile(), func(s string) (note.Signer, error) { return fnote.NewSignerForCosignatureV1(s) })
+	cosigner, err := loadSigner(h.cosignKeyFile(), func(s string) (note.Signer, error) { return cs.NewCosigner(s, time.Now) })
 	if err != nil {
 		return nil, err
 	}

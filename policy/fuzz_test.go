@@ -11,6 +11,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("log example.org+a1b2c3d4+AeBqmt8NjFTkAeTq2yExnmfLHZmDS0m2y9vbmDcJ7LkA\nquorum none\n"))
 	f.Add([]byte("# c\nwitness w example.org+12345678+BMBT7kgC6bF/EfT+V5gvI3bXjO5oUxZv0S5aDTq5vW8Y\nquorum w\n"))
+	// A GM policy and one mixing suites (refused) are in testdata.
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := policy.Parse(b)
 		if err != nil {

@@ -7,14 +7,12 @@ package policy
 
 import (
 	"bytes"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/transparency-dev/formats/log"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/suite"
@@ -24,13 +22,30 @@ import (
 // 32 logs, witnesses and groups, which fit easily.
 const MaxSize = 64 << 10
 
-// Policy is a parsed tlog-policy file.
+// Policy is a parsed tlog-policy file. Its keys are all of one crypto
+// suite, the network's: the suite is read from the keys themselves, so a
+// verifier needs nothing but the policy.
 type Policy struct {
 	Logs      []Log
 	Witnesses []Witness
 	Groups    []Group
 	// Quorum names a witness or group, or is "none".
 	Quorum string
+	suite  *suite.Suite
+}
+
+// Suite returns the crypto suite of the policy's keys, nil for a policy
+// built by hand whose first log key is of no known suite.
+func (p *Policy) Suite() *suite.Suite {
+	if p.suite != nil {
+		return p.suite
+	}
+	if len(p.Logs) > 0 {
+		if cs, err := suite.SuiteOfKey(p.Logs[0].VKey); err == nil {
+			return cs
+		}
+	}
+	return nil
 }
 
 // Log is a log the policy trusts.
@@ -91,11 +106,15 @@ func Parse(text []byte) (*Policy, error) {
 			if len(fields) < 2 || len(fields) > 3 {
 				return nil, errf("want: log <vkey> [<url>]")
 			}
-			v, err := NewLogVerifier(fields[1])
+			cs, err := p.keySuite(fields[1])
 			if err != nil {
-				return nil, errf("log key: %v", err)
+				return nil, errf("log key: %w", err)
 			}
-			if err := addKey(keys, fields[1]); err != nil {
+			v, err := cs.NewVerifier(fields[1])
+			if err != nil {
+				return nil, errf("log key: %w", err)
+			}
+			if err := addKey(cs, keys, fields[1]); err != nil {
 				return nil, errf("%w", err)
 			}
 			p.Logs = append(p.Logs, Log{VKey: fields[1], URL: at(fields, 2), v: v})
@@ -106,11 +125,15 @@ func Parse(text []byte) (*Policy, error) {
 			if defined[fields[1]] || reserved(fields[1]) {
 				return nil, errf("name %q already used", fields[1])
 			}
-			v, err := fnote.NewVerifierForCosignatureV1(fields[2])
+			cs, err := p.keySuite(fields[2])
 			if err != nil {
-				return nil, errf("witness key: %v", err)
+				return nil, errf("witness key: %w", err)
 			}
-			if err := addKey(keys, fields[2]); err != nil {
+			v, err := cs.NewCosignatureVerifier(fields[2])
+			if err != nil {
+				return nil, errf("witness key: %w", err)
+			}
+			if err := addKey(cs, keys, fields[2]); err != nil {
 				return nil, errf("%w", err)
 			}
 			defined[fields[1]] = true
@@ -186,26 +209,31 @@ func reserved(name string) bool {
 	return false
 }
 
+// keySuite returns the suite of a key of the policy: the suite of the
+// first key, which every other key must share.
+func (p *Policy) keySuite(vkey string) (*suite.Suite, error) {
+	cs, err := suite.SuiteOfKey(vkey)
+	if err != nil {
+		return nil, fmt.Errorf("key %q: %w", vkey, err)
+	}
+	if p.suite == nil {
+		p.suite = cs
+	} else if cs.Name() != p.suite.Name() {
+		return nil, fmt.Errorf("key %q is of the %s suite, the keys above of the %s suite: a policy has one suite", vkey, cs, p.suite)
+	}
+	return cs, nil
+}
+
 // addKey records a key's bytes, rejecting one that wraps a key already
 // listed: the spec forbids duplicates even under another name or
-// algorithm byte.
-func addKey(keys map[string]bool, vkey string) error {
-	parts := strings.SplitN(vkey, "+", 3)
-	if len(parts) != 3 {
-		return fmt.Errorf("malformed key %q", vkey)
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) < 2 {
-		return fmt.Errorf("malformed key %q", vkey)
-	}
-	// Both key types a policy names (signed-note Ed25519 and
-	// tlog-cosignature/v1) carry an Ed25519 key after the algorithm byte;
-	// under a weak one anyone could sign checkpoints.
-	ed, _ := suite.SchemeByName("ed25519")
-	if err := ed.CheckPublicKey(raw[1:]); err != nil {
+// signature type. KeyOf refuses weak keys, under which anyone could sign
+// checkpoints.
+func addKey(cs *suite.Suite, keys map[string]bool, vkey string) error {
+	_, pub, err := cs.KeyOf(vkey)
+	if err != nil {
 		return fmt.Errorf("key %q: %w", vkey, err)
 	}
-	k := string(raw[1:])
+	k := string(pub)
 	if keys[k] {
 		return fmt.Errorf("key %q listed twice", vkey)
 	}
@@ -213,17 +241,26 @@ func addKey(keys map[string]bool, vkey string) error {
 	return nil
 }
 
-// NewLogVerifier returns the checkpoint verifier for a log vkey.
+// NewLogVerifier returns the checkpoint verifier for a log vkey, of the
+// suite the key belongs to.
 func NewLogVerifier(vkey string) (note.Verifier, error) {
-	return note.NewVerifier(vkey)
+	cs, err := suite.SuiteOfKey(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return cs.NewVerifier(vkey)
 }
 
-// Format writes the policy in canonical form.
+// Format writes the policy in canonical form, after a comment naming its
+// suite for people (Parse reads the suite from the keys).
 func (p *Policy) Format() []byte {
 	var b bytes.Buffer
 	line := func(fields ...string) {
 		b.WriteString(strings.TrimSpace(strings.Join(fields, " ")))
 		b.WriteByte('\n')
+	}
+	if cs := p.Suite(); cs != nil {
+		line("#", "suite:", cs.Name(), "("+cs.String()+")")
 	}
 	for _, l := range p.Logs {
 		line("log", l.VKey, l.URL)

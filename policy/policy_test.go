@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/transparency-dev/formats/log"
 	fnote "github.com/transparency-dev/formats/note"
@@ -22,27 +23,28 @@ type keys struct {
 	wVKeys    []string
 }
 
-func newKeys(t *testing.T, origin string, n int) *keys {
+// newKeys makes a log key and n witness keys of the suite cs.
+func newKeys(t *testing.T, cs *suite.Suite, origin string, n int) *keys {
 	t.Helper()
 	k := &keys{}
-	skey, vkey, err := note.GenerateKey(rand.Reader, origin)
+	skey, vkey, err := cs.GenerateNoteKey(rand.Reader, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k.logVKey = vkey
-	if k.logSigner, err = note.NewSigner(skey); err != nil {
+	if k.logSigner, err = cs.NewSigner(skey); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
-		skey, vkey, err := note.GenerateKey(rand.Reader, "witness"+string(rune('a'+i)))
+		skey, vkey, err := cs.GenerateNoteKey(rand.Reader, "witness"+string(rune('a'+i)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := fnote.NewSignerForCosignatureV1(skey)
+		s, err := cs.NewCosigner(skey, time.Now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cv, err := fnote.VKeyToCosignatureV1(vkey)
+		cv, err := cs.CosignatureVerifierKey(vkey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,6 +52,13 @@ func newKeys(t *testing.T, origin string, n int) *keys {
 		k.wVKeys = append(k.wVKeys, cv)
 	}
 	return k
+}
+
+// forEachSuite runs f as a subtest for each suite.
+func forEachSuite(t *testing.T, f func(t *testing.T, cs *suite.Suite)) {
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { f(t, cs) })
+	}
 }
 
 func (k *keys) policy(threshold string) string {
@@ -76,8 +85,10 @@ func (k *keys) checkpoint(t *testing.T, origin string, size uint64, cosigners in
 	return n
 }
 
-func TestVerifyQuorum(t *testing.T) {
-	k := newKeys(t, "example.org/log", 4)
+func TestVerifyQuorum(t *testing.T) { forEachSuite(t, testVerifyQuorum) }
+
+func testVerifyQuorum(t *testing.T, cs *suite.Suite) {
+	k := newKeys(t, cs, "example.org/log", 4)
 	p, err := policy.Parse([]byte(k.policy("3")))
 	if err != nil {
 		t.Fatal(err)
@@ -100,13 +111,15 @@ func TestVerifyQuorum(t *testing.T) {
 	}
 }
 
-func TestVerifyRejects(t *testing.T) {
-	k := newKeys(t, "example.org/log", 1)
+func TestVerifyRejects(t *testing.T) { forEachSuite(t, testVerifyRejects) }
+
+func testVerifyRejects(t *testing.T, cs *suite.Suite) {
+	k := newKeys(t, cs, "example.org/log", 1)
 	p, err := policy.Parse([]byte(k.policy("any")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	other := newKeys(t, "example.org/log", 1)
+	other := newKeys(t, cs, "example.org/log", 1)
 	good := k.checkpoint(t, "example.org/log", 5, 1)
 	tampered := []byte(strings.Replace(string(good), "\n5\n", "\n6\n", 1))
 	tests := map[string][]byte{
@@ -125,8 +138,10 @@ func TestVerifyRejects(t *testing.T) {
 	}
 }
 
-func TestParseRejects(t *testing.T) {
-	k := newKeys(t, "o", 2)
+func TestParseRejects(t *testing.T) { forEachSuite(t, testParseRejects) }
+
+func testParseRejects(t *testing.T, cs *suite.Suite) {
+	k := newKeys(t, cs, "o", 2)
 	w0, w1 := k.wVKeys[0], k.wVKeys[1]
 	logLine := "log " + k.logVKey + "\n"
 	tests := map[string]string{
@@ -151,8 +166,10 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-func TestFormatRoundTrip(t *testing.T) {
-	k := newKeys(t, "example.org/log", 3)
+func TestFormatRoundTrip(t *testing.T) { forEachSuite(t, testFormatRoundTrip) }
+
+func testFormatRoundTrip(t *testing.T, cs *suite.Suite) {
+	k := newKeys(t, cs, "example.org/log", 3)
 	p, err := policy.Parse([]byte(k.policy("all")))
 	if err != nil {
 		t.Fatal(err)
@@ -167,13 +184,19 @@ func TestFormatRoundTrip(t *testing.T) {
 	if again.Groups[0].Threshold != 3 || again.Logs[0].URL != "https://log.example" {
 		t.Fatalf("lost information: %+v", again)
 	}
+	if p.Suite().Name() != cs.Name() || again.Suite().Name() != cs.Name() {
+		t.Fatalf("suite %v, after formatting %v, want %s", p.Suite(), again.Suite(), cs.Name())
+	}
+	if want := "# suite: " + cs.Name() + " (" + cs.String() + ")\n"; !strings.HasPrefix(string(p.Format()), want) {
+		t.Fatalf("formatted policy does not start with %q:\n%s", want, p.Format())
+	}
 }
 
 // TestPolicyRefusesWeakKeys puts every refused 32-byte key of the golden
 // vectors on a log line and on a witness line: Parse refuses the policy,
 // naming the line.
 func TestPolicyRefusesWeakKeys(t *testing.T) {
-	k := newKeys(t, "jurichain.example/log", 1)
+	k := newKeys(t, suite.International(), "jurichain.example/log", 1)
 	if _, err := policy.Parse([]byte(k.policy("any"))); err != nil {
 		t.Fatalf("a good policy: %v", err)
 	}
@@ -205,4 +228,76 @@ func TestPolicyRefusesWeakKeys(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestParseRefusesMixedSuites puts a key of the other suite on a log or
+// witness line: Parse refuses the policy naming both suites.
+func TestParseRefusesMixedSuites(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		k := newKeys(t, cs, "example.org/log", 2)
+		for _, other := range suite.All() {
+			if other.Name() == cs.Name() {
+				continue
+			}
+			o := newKeys(t, other, "example.org/log", 1)
+			for name, text := range map[string]string{
+				"log":     "log " + k.logVKey + "\nlog " + o.logVKey + "\nquorum none\n",
+				"witness": "log " + k.logVKey + "\nwitness a " + k.wVKeys[0] + "\nwitness b " + o.wVKeys[0] + "\ngroup g any a b\nquorum g\n",
+			} {
+				_, err := policy.Parse([]byte(text))
+				if err == nil || !strings.Contains(err.Error(), cs.String()) || !strings.Contains(err.Error(), other.String()) {
+					t.Errorf("%s of the %s suite: got %v, want a refusal naming both suites", name, other.Name(), err)
+				}
+			}
+		}
+	})
+}
+
+// TestInternationalPolicyUnchanged parses a policy written with the
+// golang.org/x/mod and transparency-dev libraries, as policies were before
+// there was a choice of suite: it is of the international suite and
+// verifies their checkpoints.
+func TestInternationalPolicyUnchanged(t *testing.T) {
+	skey, vkey, _ := note.GenerateKey(rand.Reader, "example.org/log")
+	wskey, wvkey, _ := note.GenerateKey(rand.Reader, "court")
+	ls, _ := note.NewSigner(skey)
+	ws, _ := fnote.NewSignerForCosignatureV1(wskey)
+	wcv, _ := fnote.VKeyToCosignatureV1(wvkey)
+	text := "log " + vkey + "\nwitness court " + wcv + "\nquorum court\n"
+	p, err := policy.Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Suite().Name() != suite.NameInternational {
+		t.Fatalf("suite %v", p.Suite())
+	}
+	body := log.Checkpoint{Origin: "example.org/log", Size: 3, Hash: make([]byte, 32)}.Marshal()
+	signed, _ := note.Sign(&note.Note{Text: string(body)}, ls, ws)
+	if _, err := p.Verify(signed); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(p.Format()); !strings.HasSuffix(got, text) {
+		t.Fatalf("formatted:\n%s\nwant the same lines after the suite comment:\n%s", got, text)
+	}
+}
+
+// TestVerifyRefusesOtherSuiteCheckpoint checks that a policy of one suite
+// does not verify a checkpoint signed with keys of the other suite, even
+// for the same origin.
+func TestVerifyRefusesOtherSuiteCheckpoint(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		k := newKeys(t, cs, "example.org/log", 1)
+		p, err := policy.Parse([]byte(k.policy("any")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, other := range suite.All() {
+			if other.Name() != cs.Name() {
+				o := newKeys(t, other, "example.org/log", 1)
+				if _, err := p.Verify(o.checkpoint(t, "example.org/log", 5, 1)); err == nil {
+					t.Errorf("a %s policy verified a %s checkpoint", cs.Name(), other.Name())
+				}
+			}
+		}
+	})
 }

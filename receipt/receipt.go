@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
@@ -72,6 +73,7 @@ type Check string
 
 // The verification steps, in order.
 const (
+	CheckSuite      Check = "crypto suite"
 	CheckCheckpoint Check = "checkpoint signatures"
 	CheckEntry      Check = "entry"
 	CheckInclusion  Check = "inclusion proof"
@@ -91,6 +93,8 @@ func (e *CheckError) Unwrap() error { return e.Err }
 
 // Proven is what a receipt establishes once every check passed.
 type Proven struct {
+	// Suite is the crypto suite of the network, the policy's.
+	Suite      *suite.Suite
 	Leaf       *deposit.Leaf
 	Checkpoint log.Checkpoint
 	Cosigners  []string
@@ -104,16 +108,75 @@ func (p *Proven) Origin() string { return p.Checkpoint.Origin }
 // CertifiedTime is the block time the validators agreed for the deposit.
 func (p *Proven) CertifiedTime() time.Time { return p.Leaf.Time }
 
-// Evidence is what the verifier holds besides the receipt: the digest it
+// Evidence is what the verifier holds besides the receipt: the digests it
 // computed of the file, and the metadata opening if it has one.
 type Evidence struct {
-	// SHA256 is the SHA-256 of the file; nil skips the content check.
-	SHA256  []byte
+	// Digests are digests of the file (see ContentDigests); each must
+	// equal the deposit's digest of the same algorithm. None skips the
+	// content check.
+	Digests []deposit.Digest
 	Opening *deposit.Opening
 }
 
-// Verify runs every check of r against the policy, offline.
-func Verify(cs *suite.Suite, pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
+// ContentDigests reads r once and returns its digests with each of the
+// named algorithms ("sha256", "sm3").
+func ContentDigests(r io.Reader, algs ...string) ([]deposit.Digest, error) {
+	var ws []io.Writer
+	var out []deposit.Digest
+	var sums []func() []byte
+	for _, name := range algs {
+		alg, err := deposit.ParseAlgorithm(name)
+		if err != nil {
+			return nil, err
+		}
+		h, err := suite.NewContentHash(name)
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, h)
+		sums = append(sums, func() []byte { return h.Sum(nil) })
+		out = append(out, deposit.Digest{Algorithm: alg})
+	}
+	if _, err := io.Copy(io.MultiWriter(ws...), r); err != nil {
+		return nil, fmt.Errorf("reading the content: %w", err)
+	}
+	for i := range out {
+		out[i].Value = sums[i]()
+	}
+	return out, nil
+}
+
+// suiteOfLeaf refuses a leaf whose depositor key is not of the policy's
+// suite but is a key of another suite: the receipt comes from a network
+// of that suite. A key of no suite is left to the signature check.
+func suiteOfLeaf(cs *suite.Suite, leaf *deposit.Leaf) error {
+	if cs.Signature().CheckPublicKey(leaf.Depositor) == nil {
+		return nil
+	}
+	for _, o := range suite.All() {
+		if o.Name() != cs.Name() && o.Signature().CheckPublicKey(leaf.Depositor) == nil {
+			return fmt.Errorf("the receipt is of the %s suite (its depositor key is an %s key), the policy of the %s suite: they are of different networks", o, o.Signature().Name(), cs)
+		}
+	}
+	return nil
+}
+
+// Verify runs every check of r against the policy, offline, in the
+// policy's suite.
+func Verify(pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
+	cs := pol.Suite()
+	if cs == nil {
+		return nil, &CheckError{CheckSuite, errors.New("the policy's keys are of no known suite")}
+	}
+	// The suite is checked first so that a receipt of another suite's
+	// network is reported as such, not as a checkpoint signed by unknown
+	// keys (their key IDs cannot match the policy's: a key ID hashes the
+	// signature type along with the key).
+	if leaf, err := deposit.ParseLeaf(r.Leaf); err == nil {
+		if err := suiteOfLeaf(cs, leaf); err != nil {
+			return nil, &CheckError{CheckSuite, err}
+		}
+	}
 	res, err := pol.Verify(r.Checkpoint)
 	if err != nil {
 		return nil, &CheckError{CheckCheckpoint, err}
@@ -138,9 +201,15 @@ func Verify(cs *suite.Suite, pol *policy.Policy, r *Receipt, ev Evidence) (*Prov
 	if !leaf.Verify(cs, cp.Origin) {
 		return nil, &CheckError{CheckSignature, errors.New("the depositor's signature does not verify")}
 	}
-	p := &Proven{Leaf: leaf, Checkpoint: cp, Cosigners: res.Cosigners}
-	if ev.SHA256 != nil && !bytes.Equal(ev.SHA256, leaf.SHA256()) {
-		return nil, &CheckError{CheckContent, fmt.Errorf("file SHA-256 %x differs from the deposited %x", ev.SHA256, leaf.SHA256())}
+	p := &Proven{Suite: cs, Leaf: leaf, Checkpoint: cp, Cosigners: res.Cosigners}
+	for _, got := range ev.Digests {
+		want := digestOf(leaf, got.Algorithm)
+		if want == nil {
+			return nil, &CheckError{CheckContent, fmt.Errorf("the deposit carries no %s digest to compare the file's with", got.Algorithm)}
+		}
+		if !bytes.Equal(got.Value, want) {
+			return nil, &CheckError{CheckContent, fmt.Errorf("file %s %x differs from the deposited %x", got.Algorithm, got.Value, want)}
+		}
 	}
 	if ev.Opening != nil {
 		// Wellformed, not Validate: an opening committed before the
@@ -154,4 +223,15 @@ func Verify(cs *suite.Suite, pol *policy.Policy, r *Receipt, ev Evidence) (*Prov
 		p.Metadata = &ev.Opening.Metadata
 	}
 	return p, nil
+}
+
+// digestOf returns the leaf's digest with algorithm alg, nil if it has
+// none.
+func digestOf(leaf *deposit.Leaf, alg deposit.Algorithm) []byte {
+	for _, d := range leaf.Digests {
+		if d.Algorithm == alg {
+			return d.Value
+		}
+	}
+	return nil
 }

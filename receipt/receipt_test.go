@@ -2,18 +2,16 @@ package receipt_test
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/edwards25519"
 	"github.com/transparency-dev/formats/log"
-	fnote "github.com/transparency-dev/formats/note"
 	"github.com/transparency-dev/merkle/testonly"
 	"golang.org/x/mod/sumdb/note"
 
@@ -28,41 +26,49 @@ const origin = "test.example/log"
 
 // fixture is a small log of real deposits with a cosigned checkpoint.
 type fixture struct {
+	cs       *suite.Suite
 	pol      *policy.Policy
 	receipts []*receipt.Receipt
 	contents [][]byte
 	openings []*deposit.Opening
 }
 
-func newFixture(t *testing.T, n int, corruptSig int) *fixture {
+func newFixture(t *testing.T, cs *suite.Suite, n int, corruptSig int) *fixture {
 	t.Helper()
-	_, key, _ := ed25519.GenerateKey(rand.Reader)
-	return newFixtureSigned(t, n, corruptSig, key.Public().(ed25519.PublicKey), func(m []byte) []byte { return ed25519.Sign(key, m) })
+	key, err := cs.Signature().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newFixtureSigned(t, cs, n, corruptSig, key.Public(), func(m []byte) []byte {
+		sig, err := key.Sign(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
+	})
 }
 
 // newFixtureSigned is newFixture with deposits signed by sign under the
 // depositor key pub.
-func newFixtureSigned(t *testing.T, n int, corruptSig int, pub []byte, sign func([]byte) []byte) *fixture {
+func newFixtureSigned(t *testing.T, cs *suite.Suite, n int, corruptSig int, pub []byte, sign func([]byte) []byte) *fixture {
 	t.Helper()
-	cs := suite.International()
-	lskey, lvkey, _ := note.GenerateKey(rand.Reader, origin)
-	wskey, wvkey, _ := note.GenerateKey(rand.Reader, "court")
-	logSigner, _ := note.NewSigner(lskey)
-	cosigner, _ := fnote.NewSignerForCosignatureV1(wskey)
-	wcv, _ := fnote.VKeyToCosignatureV1(wvkey)
+	lskey, lvkey, _ := cs.GenerateNoteKey(rand.Reader, origin)
+	wskey, wvkey, _ := cs.GenerateNoteKey(rand.Reader, "court")
+	logSigner, _ := cs.NewSigner(lskey)
+	cosigner, _ := cs.NewCosigner(wskey, time.Now)
+	wcv, _ := cs.CosignatureVerifierKey(wvkey)
 	pol, err := policy.Parse([]byte(fmt.Sprintf("log %s\nwitness court %s\ngroup validators 1 court\nquorum validators\n", lvkey, wcv)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{pol: pol}
+	f := &fixture{cs: cs, pol: pol}
 	tree := testonly.New(cs.LogHasher())
 	var leaves [][]byte
 	for i := range n {
 		content := []byte(fmt.Sprintf("evidence file %d", i))
-		sum := sha256.Sum256(content)
 		op := &deposit.Opening{Metadata: deposit.Metadata{Title: fmt.Sprintf("file %d", i), MediaType: "text/plain"}, Salt: bytes.Repeat([]byte{byte(i)}, 32)}
 		s := deposit.Signed{Statement: deposit.Statement{
-			Digests: []deposit.Digest{{Algorithm: deposit.SHA256, Value: sum[:]}}, Size: uint64(len(content)),
+			Digests: f.digests(t, content), Size: uint64(len(content)),
 			MetadataCommitment: op.Commitment(cs), Depositor: pub, IdempotencyKey: fmt.Sprintf("k%d", i),
 		}}
 		s.Signature = sign(s.SigningMessage(origin))
@@ -91,25 +97,48 @@ func newFixtureSigned(t *testing.T, n int, corruptSig int, pub []byte, sign func
 	return f
 }
 
-func (f *fixture) evidence(i int) receipt.Evidence {
-	sum := sha256.Sum256(f.contents[i])
-	return receipt.Evidence{SHA256: sum[:], Opening: f.openings[i]}
+// digests are the digests a deposit of content carries: both suites'
+// content digests, in canonical order, so that every deposit rule (the
+// suite's digest required, or SHA-256 required) accepts them.
+func (f *fixture) digests(t *testing.T, content []byte) []deposit.Digest {
+	ds, err := receipt.ContentDigests(bytes.NewReader(content), f.cs.ContentDigest(), f.cs.SecondDigest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(ds, func(a, b deposit.Digest) int { return int(a.Algorithm) - int(b.Algorithm) })
+	return ds
 }
 
-func TestVerifyProves(t *testing.T) {
-	f := newFixture(t, 7, -1)
+func (f *fixture) evidence(t *testing.T, i int) receipt.Evidence {
+	return receipt.Evidence{Digests: f.digests(t, f.contents[i]), Opening: f.openings[i]}
+}
+
+// forEachSuite runs f as a subtest for each suite.
+func forEachSuite(t *testing.T, f func(t *testing.T, cs *suite.Suite)) {
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { f(t, cs) })
+	}
+}
+
+func TestVerifyProves(t *testing.T) { forEachSuite(t, testVerifyProves) }
+
+func testVerifyProves(t *testing.T, cs *suite.Suite) {
+	f := newFixture(t, cs, 7, -1)
 	for i, r := range f.receipts {
 		// Through the text format, as a verifier receives it.
 		parsed, err := receipt.Parse(r.Format())
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := receipt.Verify(suite.International(), f.pol, parsed, f.evidence(i))
+		p, err := receipt.Verify(f.pol, parsed, f.evidence(t, i))
 		if err != nil {
 			t.Fatalf("receipt %d: %v", i, err)
 		}
 		if p.Leaf.Index != uint64(i) || p.Origin() != origin || p.Metadata == nil || p.Metadata.Title != fmt.Sprintf("file %d", i) || len(p.Cosigners) != 1 {
 			t.Fatalf("receipt %d proved %+v", i, p)
+		}
+		if p.Suite.Name() != cs.Name() {
+			t.Fatalf("proved in the %v suite", p.Suite)
 		}
 		if !p.CertifiedTime().Equal(time.Unix(1_790_000_000, 0)) {
 			t.Fatalf("certified time %v", p.CertifiedTime())
@@ -117,9 +146,11 @@ func TestVerifyProves(t *testing.T) {
 	}
 }
 
-func TestVerifyNamesFailedCheck(t *testing.T) {
-	f := newFixture(t, 5, 3)
-	other := newFixture(t, 5, -1)
+func TestVerifyNamesFailedCheck(t *testing.T) { forEachSuite(t, testVerifyNamesFailedCheck) }
+
+func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
+	f := newFixture(t, cs, 5, 3)
+	other := newFixture(t, cs, 5, -1)
 	tests := []struct {
 		name  string
 		index int
@@ -136,8 +167,13 @@ func TestVerifyNamesFailedCheck(t *testing.T) {
 		{"tampered proof", 1, func(r *receipt.Receipt, ev *receipt.Evidence) { r.Proof[0] = bytes.Repeat([]byte{1}, 32) }, receipt.CheckInclusion},
 		{"bad depositor signature", 3, func(r *receipt.Receipt, ev *receipt.Evidence) {}, receipt.CheckSignature},
 		{"changed file", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
-			s := sha256.Sum256([]byte("changed"))
-			ev.SHA256 = s[:]
+			ev.Digests = f.digests(t, []byte("changed"))
+		}, receipt.CheckContent},
+		{"changed file, second digest", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
+			ev.Digests = append(ev.Digests[:1:1], f.digests(t, []byte("changed"))[1])
+		}, receipt.CheckContent},
+		{"digest the deposit lacks", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
+			ev.Digests = []deposit.Digest{{Algorithm: deposit.SHA512, Value: make([]byte, 64)}}
 		}, receipt.CheckContent},
 		{"changed metadata", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
 			o := *ev.Opening
@@ -149,9 +185,9 @@ func TestVerifyNamesFailedCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := *f.receipts[tc.index]
 			r.Proof = append([][]byte(nil), r.Proof...)
-			ev := f.evidence(tc.index)
+			ev := f.evidence(t, tc.index)
 			tc.edit(&r, &ev)
-			_, err := receipt.Verify(suite.International(), f.pol, &r, ev)
+			_, err := receipt.Verify(f.pol, &r, ev)
 			var ce *receipt.CheckError
 			if !errors.As(err, &ce) || ce.Check != tc.want {
 				t.Fatalf("got %v, want a failure of %q", err, tc.want)
@@ -161,7 +197,7 @@ func TestVerifyNamesFailedCheck(t *testing.T) {
 }
 
 func TestParseCanonicalOnly(t *testing.T) {
-	f := newFixture(t, 3, -1)
+	f := newFixture(t, suite.International(), 3, -1)
 	good := f.receipts[1].Format()
 	if _, err := receipt.Parse(good); err != nil {
 		t.Fatal(err)
@@ -197,12 +233,32 @@ func TestVerifyRefusesWeakDepositorKeys(t *testing.T) {
 	}
 	for _, k := range suitetest.BadEd25519Keys() {
 		t.Run(k.Name, func(t *testing.T) {
-			f := newFixtureSigned(t, 2, -1, k.Key, forge)
-			_, err := receipt.Verify(suite.International(), f.pol, f.receipts[1], f.evidence(1))
+			f := newFixtureSigned(t, suite.International(), 2, -1, k.Key, forge)
+			_, err := receipt.Verify(f.pol, f.receipts[1], f.evidence(t, 1))
 			var ce *receipt.CheckError
 			if !errors.As(err, &ce) || ce.Check != receipt.CheckSignature || !errors.Is(err, suite.ErrBadPublicKey) {
 				t.Fatalf("got %v, want the depositor key refused", err)
 			}
 		})
 	}
+}
+
+// TestVerifyRefusesReceiptOfAnotherSuite verifies a receipt of each suite
+// under a policy of the other: it is refused, naming both suites, before
+// anything else is checked.
+func TestVerifyRefusesReceiptOfAnotherSuite(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		f := newFixture(t, cs, 2, -1)
+		for _, other := range suite.All() {
+			if other.Name() == cs.Name() {
+				continue
+			}
+			o := newFixture(t, other, 2, -1)
+			_, err := receipt.Verify(f.pol, o.receipts[1], o.evidence(t, 1))
+			var ce *receipt.CheckError
+			if !errors.As(err, &ce) || ce.Check != receipt.CheckSuite || !strings.Contains(err.Error(), cs.String()) || !strings.Contains(err.Error(), other.String()) {
+				t.Fatalf("a %s receipt under a %s policy: %v, want a suite refusal naming both", other.Name(), cs.Name(), err)
+			}
+		}
+	})
 }

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"testing"
+	"time"
 
 	"filippo.io/edwards25519"
 	"github.com/hdevalence/ed25519consensus"
+	fnote "github.com/transparency-dev/formats/note"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/suite/suitetest"
@@ -104,4 +107,58 @@ func FuzzCheckPublicKey(f *testing.F) {
 			t.Fatalf("CheckPublicKey(%x) = %v, want accepted = %v", key, err, want)
 		}
 	})
+}
+
+// TestCosignatureVerifierKey checks that the cosignature key of a note key
+// is the one transparency-dev/formats derives for the international suite,
+// that it verifies the cosigner's signatures in both suites, and that a
+// key of the other suite is refused.
+func TestCosignatureVerifierKey(t *testing.T) {
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) {
+			skey, vkey, err := cs.GenerateNoteKey(rand.Reader, "w1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cvkey, err := cs.CosignatureVerifierKey(vkey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs.IsCosignatureKey(vkey) || !cs.IsCosignatureKey(cvkey) {
+				t.Fatalf("IsCosignatureKey: note key %v, cosignature key %v", cs.IsCosignatureKey(vkey), cs.IsCosignatureKey(cvkey))
+			}
+			if again, err := cs.CosignatureVerifierKey(cvkey); err != nil || again != cvkey {
+				t.Fatalf("cosignature key of a cosignature key: %q, %v", again, err)
+			}
+			if cs.Name() == suite.NameInternational {
+				want, err := fnote.VKeyToCosignatureV1(vkey)
+				if err != nil || want != cvkey {
+					t.Fatalf("got %q, transparency-dev/formats %q (%v)", cvkey, want, err)
+				}
+			}
+			signer, err := cs.NewCosigner(skey, time.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := cs.NewCosignatureVerifier(cvkey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := "example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+			signed, err := note.Sign(&note.Note{Text: text}, signer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := note.Open(signed, note.VerifierList(v)); err != nil {
+				t.Fatalf("cosignature does not verify under the derived key: %v", err)
+			}
+			for _, other := range suite.All() {
+				if other.Name() != cs.Name() {
+					if _, err := other.CosignatureVerifierKey(vkey); err == nil {
+						t.Errorf("the %s suite derived a cosignature key from a %s key", other.Name(), cs.Name())
+					}
+				}
+			}
+		})
+	}
 }

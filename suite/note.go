@@ -65,6 +65,28 @@ func (s *Suite) VerifierKey(name string, pub []byte) (string, error) {
 	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, tk), base64.StdEncoding.EncodeToString(tk)), nil
 }
 
+// CosignatureVerifierKey returns the timestamped-cosignature
+// (c2sp.org/tlog-cosignature) verifier key of the same key and name as
+// vkey, a verifier key of this suite of either type. For the
+// international suite it is what github.com/transparency-dev/formats
+// calls VKeyToCosignatureV1; member cards and policies list witnesses by
+// such keys.
+func (s *Suite) CosignatureVerifierKey(vkey string) (string, error) {
+	name, pub, _, err := s.parseVerifierKey(vkey)
+	if err != nil {
+		return "", err
+	}
+	tk := append(bytes.Clone(s.notes.cosignature), pub...)
+	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, tk), base64.StdEncoding.EncodeToString(tk)), nil
+}
+
+// IsCosignatureKey reports whether vkey is a verifier key of this suite
+// written for timestamped cosignatures rather than plain note signatures.
+func (s *Suite) IsCosignatureKey(vkey string) bool {
+	_, _, cosig, err := s.parseVerifierKey(vkey)
+	return err == nil && cosig
+}
+
 // parseVerifierKey splits a verifier key and returns its name, the public
 // key and the signature type it was written for (this suite's note or
 // cosignature type). A key of the other suite is refused with a message

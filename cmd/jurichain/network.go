@@ -50,9 +50,13 @@ func newTestnet() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&n, "validators", 4, "number of validators (institutions)")
 	cmd.Flags().StringVar(&out, "out", "testnet", "directory for the node homes")
-	cmd.Flags().StringVar(&suiteName, "suite", "intl", "crypto suite")
+	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, suiteHelp)
 	return cmd
 }
+
+// suiteHelp describes the --suite flag of the commands that create keys or
+// a network.
+var suiteHelp = "crypto suite of the network and its keys: " + suite.NameInternational + " (" + suite.International().String() + ") or " + suite.NameGM + " (" + suite.GM().String() + "); chosen at genesis, for good"
 
 func newJoin() *cobra.Command {
 	var home, genesis, peers string
@@ -150,7 +154,7 @@ func newConsortiumGenesis() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "name", "jurichain", "network name: the chain ID is the name and a fingerprint of the genesis")
 	cmd.Flags().StringVar(&out, "out", ".", "directory for genesis.json and policy")
-	cmd.Flags().StringVar(&suiteName, "suite", "intl", "crypto suite")
+	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, suiteHelp+"; every card must be of it")
 	cmd.Flags().StringArrayVar(&powers, "power", nil, "voting power of an institution, INSTITUTION=N (default 1 each)")
 	return cmd
 }
@@ -228,7 +232,12 @@ func newConsortiumPropose() *cobra.Command {
 
 // signChange adds the home's governance signature to a change note.
 func signChange(home string, n *note.Note) ([]byte, error) {
-	signer, err := node.LoadNoteSigner(node.Home(home).GovernanceKeyFile())
+	h := node.Home(home)
+	cs, err := h.Suite()
+	if err != nil {
+		return nil, withHint(err, "name this institution's home with --home")
+	}
+	signer, err := node.LoadNoteSigner(cs, h.GovernanceKeyFile())
 	if err != nil {
 		return nil, withHint(err, "name this institution's home with --home")
 	}

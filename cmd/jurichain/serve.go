@@ -20,6 +20,7 @@ import (
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
 
@@ -70,7 +71,7 @@ one-institution network under that name instead.`,
 	cmd.Flags().StringVar(&o.ExternalAddress, "external", "", "host:port where other institutions reach this node's p2p port (default: the --p2p address)")
 	cmd.Flags().StringVar(&o.HTTP, "http", "127.0.0.1:8080", "HTTP API listen address")
 	cmd.Flags().StringVar(&o.APIURL, "api-url", "", "public URL of this node's API, written on the member card (default: http://<--http>)")
-	cmd.Flags().StringVar(&o.Suite, "suite", "intl", "crypto suite: intl (SHA-256/Ed25519)")
+	cmd.Flags().StringVar(&o.Suite, "suite", suite.NameInternational, suiteHelp)
 	return cmd
 }
 
@@ -98,7 +99,7 @@ func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vaul
 }
 
 func newServe() *cobra.Command {
-	var home, httpAddr, level, cpuProfile string
+	var home, httpAddr, level, cpuProfile, suiteName string
 	var retain, maxOriginal uint64
 	var s3 vault.S3Config
 	var names []string
@@ -135,10 +136,20 @@ func newServe() *cobra.Command {
 				if h.HasInstitution() {
 					return withHint(fmt.Errorf("%s holds an institution's keys but no network genesis", home), "get the genesis from the network's coordinator and run 'jurichain join --home "+home+" --genesis FILE'")
 				}
-				if err := node.Init(h, node.InitOptions{}); err != nil {
+				if err := node.Init(h, node.InitOptions{InstitutionOptions: node.InstitutionOptions{Suite: suiteName}}); err != nil {
 					return err
 				}
-				logger.Info("created a new single-validator network", "home", home)
+				logger.Info("created a new single-validator network", "home", home, "suite", suiteName)
+			} else if cmd.Flags().Changed("suite") {
+				// The suite is the genesis's; --suite only chooses it for a
+				// new home, and must not look as if it changed an old one.
+				cs, err := h.Suite()
+				if err != nil {
+					return err
+				}
+				if cs.Name() != suiteName {
+					return withHint(fmt.Errorf("--suite %s, but the network in %s uses the %s suite", suiteName, home, cs), "a network's suite is chosen at genesis; drop --suite or choose a new --home")
+				}
 			}
 			settings, err := h.LoadSettings()
 			if err != nil {
@@ -230,6 +241,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&home, "home", defaultHome, "node home directory")
 	cmd.Flags().StringVar(&httpAddr, "http", "127.0.0.1:8080", "HTTP API listen address (default: the one in the home's config/jurichain.json)")
 	cmd.Flags().StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, "when the home holds no node yet: "+suiteHelp)
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the node to this file (for performance work)")
 	cmd.Flags().StringVar(&s3.Endpoint, "s3-endpoint", "", "keep originals in an S3-compatible store at this URL instead of the home's data/vault (credentials from JURICHAIN_S3_ACCESS_KEY and JURICHAIN_S3_SECRET_KEY)")
 	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
+	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,13 +36,15 @@ func newVerify() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify --policy POLICY FILE [RECEIPT]",
 		Short: "Verify a file against its receipt, offline",
-		Long: `Verify recomputes the file's SHA-256 and checks, with nothing but the trust
+		Long: `Verify recomputes the file's digests and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
 entry, the Merkle inclusion proof, the depositor's signature, the content
-digest and, when the opening beside the receipt (FILE.meta.json beside
-FILE.tlog-proof) is present, the metadata. It prints what
-is proven and exits 0 only when every check holds (1 when one fails).
-RECEIPT defaults to FILE.tlog-proof.`,
+digests and, when the opening beside the receipt (FILE.meta.json beside
+FILE.tlog-proof) is present, the metadata. The crypto suite (` + suite.NameInternational + ` or ` + suite.NameGM + `)
+is the policy's, read from its keys; the file is hashed with the suite's
+content digest, and with the other suite's too when the deposit carries
+both. It prints what is proven and exits 0 only when every check holds
+(1 when one fails). RECEIPT defaults to FILE.tlog-proof.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if policyFile == "" {
@@ -71,11 +74,12 @@ RECEIPT defaults to FILE.tlog-proof.`,
 			if err != nil {
 				return &verifyFailed{fmt.Errorf("receipt %s: %w", rfile, err)}
 			}
-			sum, err := sha256File(file)
+			cs := pol.Suite()
+			digests, err := digestFile(file, contentAlgorithms(cs, rc))
 			if err != nil {
 				return err
 			}
-			ev := receipt.Evidence{SHA256: sum}
+			ev := receipt.Evidence{Digests: digests}
 			if metaFile == "" {
 				// The opening sits beside its receipt: FILE.2.meta.json
 				// with FILE.2.tlog-proof.
@@ -102,11 +106,11 @@ RECEIPT defaults to FILE.tlog-proof.`,
 				return &verifyFailed{&receipt.CheckError{Check: receipt.CheckCheckpoint,
 					Err: fmt.Errorf("the networks differ: the receipt is from the log %q, the policy %s is for %q", origin, policyFile, pol.Origin())}}
 			}
-			p, err := receipt.Verify(suite.International(), pol, rc, ev)
+			p, err := receipt.Verify(pol, rc, ev)
 			if err != nil {
 				return &verifyFailed{err}
 			}
-			printProven(cmd.OutOrStdout(), file, p, isLogKey(pol, p.Leaf.Depositor))
+			printProven(cmd.OutOrStdout(), file, p, ev.Digests, isLogKey(pol, p.Leaf.Depositor))
 			return nil
 		},
 	}
@@ -115,44 +119,85 @@ RECEIPT defaults to FILE.tlog-proof.`,
 	return cmd
 }
 
-func sha256File(path string) ([]byte, error) {
+// contentAlgorithms names the digests verify computes of the file: the
+// suite's content digest, and every other digest of the leaf that a suite
+// knows (a deposit may carry the other suite's beside it). A leaf that
+// does not parse fails verification anyway.
+func contentAlgorithms(cs *suite.Suite, rc *receipt.Receipt) []string {
+	algs := []string{cs.ContentDigest()}
+	leaf, err := deposit.ParseLeaf(rc.Leaf)
+	if err != nil {
+		return algs
+	}
+	for _, d := range leaf.Digests {
+		name := d.Algorithm.String()
+		if _, err := suite.NewContentHash(name); err == nil && name != cs.ContentDigest() {
+			algs = append(algs, name)
+		}
+	}
+	return algs
+}
+
+// digestFile hashes the file at path once with each algorithm.
+func digestFile(path string, algs []string) ([]deposit.Digest, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	ds, err := receipt.ContentDigests(f, algs...)
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return h.Sum(nil), nil
+	return ds, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // isLogKey reports whether pub is the log key of one of the policy's
 // nodes: the key a node deposits its access-trail records with.
 func isLogKey(pol *policy.Policy, pub []byte) bool {
+	cs := pol.Suite()
 	for _, l := range pol.Logs {
-		// A note verifier key is name+hash+base64(algorithm byte, key).
-		parts := strings.SplitN(l.VKey, "+", 3)
-		if len(parts) != 3 {
-			continue
-		}
-		k, err := base64.StdEncoding.DecodeString(parts[2])
-		if err == nil && len(k) > 1 && bytes.Equal(k[1:], pub) {
+		if _, k, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(k, pub) {
 			return true
 		}
 	}
 	return false
 }
 
-func printProven(w io.Writer, file string, p *receipt.Proven, byNode bool) {
+// printProven prints what the receipt proves; checked are the digests of
+// the file that were compared with the deposit's.
+func printProven(w io.Writer, file string, p *receipt.Proven, checked []deposit.Digest, byNode bool) {
 	l := p.Leaf
 	fmt.Fprintf(w, "VERIFIED %s\n", usertext.Escape(file))
-	fmt.Fprintf(w, "  content:        sha256 %s (%d bytes)\n", hex.EncodeToString(l.SHA256()), l.Size)
+	fmt.Fprintf(w, "  suite:          %s (%s)\n", p.Suite.Name(), p.Suite)
+	// The suite's content digest first, as "content"; the deposit's
+	// other digests after it.
+	digests := slices.SortedStableFunc(slices.Values(l.Digests), func(a, b deposit.Digest) int {
+		return cmp.Compare(boolInt(a.Algorithm.String() != p.Suite.ContentDigest()), boolInt(b.Algorithm.String() != p.Suite.ContentDigest()))
+	})
+	for i, d := range digests {
+		if i == 0 {
+			fmt.Fprintf(w, "  content:        %s %s (%d bytes)\n", d.Algorithm, hex.EncodeToString(d.Value), l.Size)
+			continue
+		}
+		state := "not checked (no suite computes it)"
+		if slices.ContainsFunc(checked, func(c deposit.Digest) bool { return c.Algorithm == d.Algorithm }) {
+			state = "checked too"
+		}
+		fmt.Fprintf(w, "  also:           %s %s (%s)\n", d.Algorithm, hex.EncodeToString(d.Value), state)
+	}
+	alg := p.Suite.Signature().Name()
 	if byNode {
-		fmt.Fprintf(w, "  deposited by:   a member node of the network (its log key, as for access-trail records) ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+		fmt.Fprintf(w, "  deposited by:   a member node of the network (its log key, as for access-trail records) %s %s\n", alg, base64.StdEncoding.EncodeToString(l.Depositor))
 	} else {
-		fmt.Fprintf(w, "  depositor:      ed25519 %s\n", base64.StdEncoding.EncodeToString(l.Depositor))
+		fmt.Fprintf(w, "  depositor:      %s %s\n", alg, base64.StdEncoding.EncodeToString(l.Depositor))
 	}
 	fmt.Fprintf(w, "  certified time: %s (block %d)\n", p.CertifiedTime().UTC().Format(time.RFC3339Nano), l.Height)
 	fmt.Fprintf(w, "  log:            %s, deposit #%d, in a tree of %d\n", usertext.Escape(p.Origin()), l.Index, p.Checkpoint.Size)

@@ -299,6 +299,7 @@ func AuthCost(cs *suite.Suite, b Batch, pub []byte, n int) (time.Duration, error
 	}
 	sig := cs.Signature()
 	v := httpsig.NewVerifier(httpsig.Config{
+		Suite: cs,
 		Resolve: func(context.Context, string) (httpsig.Key, error) {
 			return httpsig.Key{Alg: sig.Name(), Verify: func(msg, s []byte) bool { return sig.Verify(pub, msg, s) }}, nil
 		},

@@ -11,6 +11,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/jurichain/jurichain/suite"
+
 	"github.com/jurichain/jurichain/identity"
 )
 
@@ -159,4 +161,11 @@ func TestFreshRecordsGetTheLayoutVersion(t *testing.T) {
 		o.Close()
 		t.Fatal("records of a newer layout were opened")
 	}
+}
+
+// hashed is how an office of the international suite, the only one
+// before suites, stored a code or token.
+func hashed(secret string) string {
+	h := suite.International().Hash([]byte(secret))
+	return string(h[:])
 }

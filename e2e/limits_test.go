@@ -67,7 +67,7 @@ func TestOriginalUploadIsBounded(t *testing.T) {
 	// A deposit declaring more than the node stores is refused at intake.
 	sum := sha256.Sum256([]byte("huge"))
 	huge, _, err := client.Prepare(suite.International(), st.Origin, key, client.Content{
-		SHA256: sum[:], Size: httpapi.DefaultMaxOriginalSize + 1, IdempotencyKey: "huge",
+		Digest: sum[:], Size: httpapi.DefaultMaxOriginalSize + 1, IdempotencyKey: "huge",
 		Metadata: deposit.Metadata{Title: "too big", MediaType: "text/plain"},
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func TestSignedRequestsAreBoundToTheNode(t *testing.T) {
 	n.start()
 	key, _ := n.newDepositor()
 	st := n.status()
-	auth := client.KeyAuth{KeyID: identity.AccountID(st.Institution, key.Public()), Alg: "ed25519", Key: key}
+	auth := client.KeyAuth{KeyID: identity.AccountID(suite.International(), st.Institution, key.Public()), Alg: "ed25519", Key: key}
 	send := func(req *http.Request) (int, string) {
 		t.Helper()
 		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)

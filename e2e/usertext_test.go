@@ -70,8 +70,8 @@ func TestUserTextIsRefusedAtIntake(t *testing.T) {
 	regKey, _ := suite.International().Signature().GenerateKey(rand.Reader)
 	rn := identity.RealName{Name: "Mallory\x1b[2K\x1b[1Gacct-0000000000000000000 depositor individual approved", IDType: "passport", IDNumber: "E1"}
 	salt := bytes.Repeat([]byte{9}, 16)
-	commitment, _ := identity.Commit(salt, rn.Canonical())
-	regOp := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, "ed25519", regKey.Public(), commitment)
+	commitment, _ := identity.Commit(suite.International(), salt, rn.Canonical())
+	regOp := identity.NewRegistration(suite.International(), st.Origin, st.Institution, identity.Depositor, identity.Individual, regKey.Public(), commitment)
 	self, _ := identity.NewSigner(regOp.Account, regKey, "ed25519")
 	regNote, err := regOp.Sign(self)
 	if err != nil {
@@ -81,7 +81,7 @@ func TestUserTextIsRefusedAtIntake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	account := identity.AccountID(st.Institution, key.Public())
+	account := identity.AccountID(suite.International(), st.Institution, key.Public())
 	reasonNote, err := note.Sign(&note.Note{Text: fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 2\nsuspend court order\u202e\n", st.Origin, account)}, nodeSigner)
 	if err != nil {
 		t.Fatal(err)

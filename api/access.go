@@ -163,9 +163,12 @@ type TrailRecord struct {
 	Actor            string `json:"actor"`
 	ActorRole        string `json:"actor_role"`
 	ActorInstitution string `json:"actor_institution"`
-	// Deposit is the evidence deposit's id, SHA256 its content digest.
+	// Deposit is the evidence deposit's id; SHA256 or SM3 its content
+	// digest, the one the network's suite addresses content by
+	// (SetContent). An international record has always had sha256.
 	Deposit string `json:"deposit"`
-	SHA256  string `json:"sha256"`
+	SHA256  string `json:"sha256,omitempty"`
+	SM3     string `json:"sm3,omitempty"`
 	// Court and Case name the case for a grant, a revocation or a read
 	// under a grant; Via says on what ground an original was read.
 	Court string `json:"court,omitempty"`
@@ -179,6 +182,17 @@ type TrailRecord struct {
 	Key   string    `json:"key,omitempty"`
 	Token string    `json:"token,omitempty"`
 	At    time.Time `json:"at"`
+}
+
+// SetContent records the accessed deposit's content digest, named alg:
+// the network suite's ContentDigest, "sha256" or "sm3".
+func (r *TrailRecord) SetContent(alg, digestHex string) {
+	switch alg {
+	case "sm3":
+		r.SM3 = digestHex
+	default:
+		r.SHA256 = digestHex
+	}
 }
 
 // TrailRecordType is TrailRecord.Type.

@@ -21,7 +21,8 @@ const MaxBatch = 10_000
 // metadata opening in clear (which stays with the node, off the ledger).
 type Deposit struct {
 	// Digests maps an algorithm name ("sha256", "sm3", "sha512") to the
-	// hex digest of the content. sha256 is required.
+	// hex digest of the content. The network suite's content digest
+	// (sha256, or sm3 on a GM network) is required.
 	Digests map[string]string `json:"digests"`
 	// Size is the content length in bytes.
 	Size uint64 `json:"size"`
@@ -93,7 +94,8 @@ type DepositInfo struct {
 	TxHash string `json:"tx_hash,omitempty"`
 }
 
-// DepositList answers GET /v1/deposits?sha256=: one page of deposits.
+// DepositList answers GET /v1/deposits?sha256= (?sm3= on a GM network):
+// one page of deposits.
 type DepositList struct {
 	Deposits []DepositInfo `json:"deposits"`
 	// More is set when deposits follow this page; Next is then the
@@ -221,7 +223,7 @@ func (d *Deposit) Parse(prefix string) (*deposit.Signed, *deposit.Opening, error
 	}
 	s := &deposit.Signed{Statement: deposit.Statement{Size: d.Size, Depositor: d.DepositorKey, IdempotencyKey: d.IdempotencyKey}, Signature: d.Signature}
 	if len(d.Digests) == 0 {
-		return nil, nil, fe("digests", errors.New("required, with at least sha256"))
+		return nil, nil, fe("digests", errors.New("required, with at least the network's content digest (sha256, or sm3 on a GM network)"))
 	}
 	if len(d.Digests) > deposit.MaxDigests {
 		return nil, nil, fe("digests", fmt.Errorf("at most %d", deposit.MaxDigests))
@@ -238,8 +240,9 @@ func (d *Deposit) Parse(prefix string) (*deposit.Signed, *deposit.Opening, error
 		s.Digests = append(s.Digests, deposit.Digest{Algorithm: a, Value: b})
 	}
 	sort.Slice(s.Digests, func(i, j int) bool { return s.Digests[i].Algorithm < s.Digests[j].Algorithm })
-	if s.SHA256() == nil {
-		return nil, nil, fe("digests.sha256", errors.New("required"))
+	if s.Digest(deposit.SHA256) == nil && s.Digest(deposit.SM3) == nil {
+		// Which one is the suite's (CheckSuite).
+		return nil, nil, fe("digests", errors.New("need a sha256 or sm3 content digest"))
 	}
 	o := &deposit.Opening{Metadata: d.Metadata, Salt: d.Salt}
 	if len(d.Salt) != deposit.SaltSize {
@@ -260,12 +263,16 @@ func (d *Deposit) Parse(prefix string) (*deposit.Signed, *deposit.Opening, error
 	return s, o, nil
 }
 
-// CheckSuite checks key and signature lengths against the network's suite.
+// CheckSuite checks the request against the network's suite: the content
+// digest the suite addresses content by, and key and signature lengths.
 // It does not decode the key: a depositor key must be a key of the
 // depositor's account, checked (suite.SignatureScheme.CheckPublicKey) when
 // it entered the ledger, and signature verification refuses a weak key
 // too; decoding it here cost 5% of a node's CPU per deposit.
 func (d *Deposit) CheckSuite(prefix string, cs *suite.Suite) error {
+	if _, ok := d.Digests[cs.ContentDigest()]; !ok {
+		return &FieldError{prefix + "digests." + cs.ContentDigest(), fmt.Errorf("required: this network's suite is %s, whose deposits carry a %s content digest", cs, cs.ContentDigest())}
+	}
 	sig := cs.Signature()
 	if len(d.DepositorKey) != sig.PublicKeySize() {
 		return &FieldError{prefix + "depositor_key", fmt.Errorf("need a %d-byte %s public key, got %d bytes", sig.PublicKeySize(), sig.Name(), len(d.DepositorKey))}

@@ -237,11 +237,11 @@ var ErrNotApplied = errors.New("not applied on the ledger in time")
 // Enroll registers key as an approved depositor account in one go, as an
 // institution does for a person at its counter: the client, authenticated
 // as a reviewer or the node, issues an invitation; the key registers with
-// it; approver (the same reviewer's or the node's signer) approves. It
-// returns the account id. It waits until ctx ends, or EnrollWait when ctx
-// has no deadline, for each step to apply; when one does not, the error
-// wraps ErrNotApplied and says which.
-func (c *Client) Enroll(ctx context.Context, origin, institution string, key suite.PrivateKey, kind identity.Kind, rn identity.RealName, approver note.Signer) (string, error) {
+// it; approver (the same reviewer's or the node's signer) approves; cs is
+// the network's suite. It returns the account id. It waits until ctx
+// ends, or EnrollWait when ctx has no deadline, for each step to apply;
+// when one does not, the error wraps ErrNotApplied and says which.
+func (c *Client) Enroll(ctx context.Context, cs *suite.Suite, origin, institution string, key suite.PrivateKey, kind identity.Kind, rn identity.RealName, approver note.Signer) (string, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, EnrollWait)
@@ -255,13 +255,12 @@ func (c *Client) Enroll(ctx context.Context, origin, institution string, key sui
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	commitment, err := identity.Commit(salt, rn.Canonical())
+	commitment, err := identity.Commit(cs, salt, rn.Canonical())
 	if err != nil {
 		return "", err
 	}
-	alg := "ed25519"
-	op := identity.NewRegistration(origin, institution, identity.Depositor, kind, alg, key.Public(), commitment)
-	self, err := identity.NewSigner(op.Account, key, alg)
+	op := identity.NewRegistration(cs, origin, institution, identity.Depositor, kind, key.Public(), commitment)
+	self, err := identity.NewSigner(op.Account, key, op.Alg)
 	if err != nil {
 		return "", err
 	}

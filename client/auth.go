@@ -21,8 +21,8 @@ type Credentials interface {
 // institution's node key under the keyid "node:<institution>".
 type KeyAuth struct {
 	KeyID string
-	// Alg is the signature algorithm's name, "ed25519" for the
-	// international suite.
+	// Alg is the signature algorithm's name: the Name of the network
+	// suite's signature scheme, which Key is a key of.
 	Alg string
 	Key suite.PrivateKey
 	// Now is the clock; time.Now when nil.

@@ -227,14 +227,15 @@ func (c *Client) Deposit(ctx context.Context, id string, wait time.Duration) (*a
 	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+waitQuery(wait), nil, nil, &info)
 }
 
-// ByContent lists the deposits of the content with this SHA-256 (hex),
-// following the server's pages to the last.
-func (c *Client) ByContent(ctx context.Context, sha256Hex string) ([]api.DepositInfo, error) {
+// ByContent lists the deposits of the content with this digest (hex),
+// following the server's pages to the last. alg is the digest's name, the
+// network suite's ContentDigest (sha256 or sm3).
+func (c *Client) ByContent(ctx context.Context, alg, digestHex string) ([]api.DepositInfo, error) {
 	var out []api.DepositInfo
 	after := ""
 	for {
 		var l api.DepositList
-		if err := c.do(ctx, http.MethodGet, "/v1/deposits?sha256="+url.QueryEscape(sha256Hex)+after, nil, nil, &l); err != nil {
+		if err := c.do(ctx, http.MethodGet, "/v1/deposits?"+url.QueryEscape(alg)+"="+url.QueryEscape(digestHex)+after, nil, nil, &l); err != nil {
 			return out, err
 		}
 		out = append(out, l.Deposits...)

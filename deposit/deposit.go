@@ -92,7 +92,8 @@ type Digest struct {
 // this size, described by metadata with this commitment, deposited by this
 // key under this idempotency key.
 type Statement struct {
-	// Digests are sorted by algorithm, without repeats, and include SHA256.
+	// Digests are sorted by algorithm, without repeats, and include the
+	// network suite's content digest (CheckSuite), SHA256 or SM3.
 	Digests []Digest
 	// Size is the content length in bytes.
 	Size uint64
@@ -125,13 +126,34 @@ type Leaf struct {
 	Time time.Time
 }
 
-// SHA256 returns the statement's SHA-256 content digest, which every
-// statement has.
-func (s *Statement) SHA256() []byte {
+// Digest returns the statement's content digest of algorithm a, or nil
+// when it carries none.
+func (s *Statement) Digest(a Algorithm) []byte {
 	for _, d := range s.Digests {
-		if d.Algorithm == SHA256 {
+		if d.Algorithm == a {
 			return d.Value
 		}
+	}
+	return nil
+}
+
+// ContentDigest returns the digest by which the network's suite cs
+// addresses content (cs.ContentDigest(): sha256 or sm3), which every
+// statement accepted on that network carries (CheckSuite).
+func (s *Statement) ContentDigest(cs *suite.Suite) []byte {
+	a, err := ParseAlgorithm(cs.ContentDigest())
+	if err != nil {
+		return nil // every suite's content digest is an Algorithm (tested)
+	}
+	return s.Digest(a)
+}
+
+// CheckSuite checks the statement against the network's suite: it must
+// carry the suite's content digest (sha256 on an international network,
+// sm3 on a GM one); the other suite's digest may come beside it.
+func (s *Statement) CheckSuite(cs *suite.Suite) error {
+	if s.ContentDigest(cs) == nil {
+		return fmt.Errorf("digests.%s: required: this network's suite is %s, whose deposits carry a %s content digest", cs.ContentDigest(), cs, cs.ContentDigest())
 	}
 	return nil
 }
@@ -154,8 +176,11 @@ func (s *Statement) Validate() error {
 			return fmt.Errorf("digests.%s: need %d bytes, got %d", d.Algorithm, d.Algorithm.Size(), len(d.Value))
 		}
 	}
-	if s.SHA256() == nil {
-		return errors.New("digests.sha256: required")
+	// Which of the two the network needs is its suite's choice
+	// (CheckSuite); the encoding only needs one content digest a vault
+	// can address an original by.
+	if s.Digest(SHA256) == nil && s.Digest(SM3) == nil {
+		return errors.New("digests: need a sha256 or sm3 content digest")
 	}
 	if len(s.Depositor) == 0 || len(s.Depositor) > maxKeyLen {
 		return fmt.Errorf("depositor_key: need 1 to %d bytes, got %d", maxKeyLen, len(s.Depositor))

@@ -103,15 +103,17 @@ func TestParseLeafRejects(t *testing.T) {
 		in   []byte
 		want string
 	}{
-		"empty":          {nil, "input ends early"},
-		"version":        {mutate(func(b []byte) []byte { b[0] = 2; return b }), "unsupported deposit version"},
-		"no digests":     {mutate(func(b []byte) []byte { b[1] = 0; return b }), "digest count"},
-		"bad algorithm":  {mutate(func(b []byte) []byte { b[2] = 9; return b }), "unknown digest algorithm"},
-		"order":          {mutate(func(b []byte) []byte { b[2], b[35] = 2, 1; return b }), "canonical order"},
-		"trailing":       {append(bytes.Clone(good), 0), "trailing"},
-		"truncated":      {good[:len(good)-1], "input ends early"},
-		"idempotency 0":  {mutate(func(b []byte) []byte { return idemLen(b, 0) }), "idempotency_key"},
-		"sha256 missing": {mutate(func(b []byte) []byte { b[1] = 1; b[2] = 2; return append(b[:35], b[68:]...) }), "sha256"},
+		"empty":         {nil, "input ends early"},
+		"version":       {mutate(func(b []byte) []byte { b[0] = 2; return b }), "unsupported deposit version"},
+		"no digests":    {mutate(func(b []byte) []byte { b[1] = 0; return b }), "digest count"},
+		"bad algorithm": {mutate(func(b []byte) []byte { b[2] = 9; return b }), "unknown digest algorithm"},
+		"order":         {mutate(func(b []byte) []byte { b[2], b[35] = 2, 1; return b }), "canonical order"},
+		"trailing":      {append(bytes.Clone(good), 0), "trailing"},
+		"truncated":     {good[:len(good)-1], "input ends early"},
+		"idempotency 0": {mutate(func(b []byte) []byte { return idemLen(b, 0) }), "idempotency_key"},
+		// One sha512 digest made of the two 32-byte ones: no digest a
+		// vault can address the content by.
+		"content digest missing": {mutate(func(b []byte) []byte { b[1] = 1; b[2] = 3; return append(b[:35], b[36:]...) }), "need a sha256 or sm3 content digest"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

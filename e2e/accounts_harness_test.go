@@ -39,7 +39,7 @@ func (n *node) enroll(key suite.PrivateKey) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	id, err := n.operator().Enroll(ctx, st.Origin, st.Institution, key, identity.Individual,
+	id, err := n.operator().Enroll(ctx, testSuite, st.Origin, st.Institution, key, identity.Individual,
 		identity.RealName{Name: "Test Person", IDType: "resident-id", IDNumber: "110101199003070000"}, approver)
 	if err != nil {
 		n.t.Fatalf("enrolling a depositor: %v", err)
@@ -62,7 +62,7 @@ func (n *node) newDepositor() (suite.PrivateKey, *client.Client) {
 // as returns a client that signs as the account first registered with key
 // at the node's institution.
 func (n *node) as(key suite.PrivateKey) *client.Client {
-	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(n.status().Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key})
+	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(testSuite, n.status().Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key})
 }
 
 // keyFile writes key as a PEM file and returns its path.

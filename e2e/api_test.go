@@ -26,7 +26,7 @@ func prepare(t testing.TB, origin string, key suite.PrivateKey, content, idem st
 	t.Helper()
 	sum := digestOf([]byte(content))
 	d, _, err := client.Prepare(testSuite, origin, key, client.Content{
-		SHA256: sum[:], Size: uint64(len(content)), IdempotencyKey: idem,
+		Digest: sum[:], Size: uint64(len(content)), IdempotencyKey: idem,
 		Metadata: deposit.Metadata{Title: "t " + content, MediaType: "text/plain"},
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func TestAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := digestOf([]byte("batch content 0"))
-	list, err := c.ByContent(ctx, hex.EncodeToString(sum[:]))
+	list, err := c.ByContent(ctx, testSuite.ContentDigest(), hex.EncodeToString(sum[:]))
 	if err != nil || len(list) != 3 { // i=0, i=290 and key2
 		t.Fatalf("by content: %d %v", len(list), err)
 	}

@@ -41,7 +41,7 @@ func (n *node) staff(role identity.Role) (suite.PrivateKey, *client.Client) {
 	n.t.Helper()
 	st := n.status()
 	key, _ := testSuite.Signature().GenerateKey(rand.Reader)
-	op := identity.NewRegistration(st.Origin, st.Institution, role, identity.Staff, testSuite.Signature().Name(), key.Public(), make([]byte, 32))
+	op := identity.NewRegistration(testSuite, st.Origin, st.Institution, role, identity.Staff, key.Public(), make([]byte, 32))
 	self, err := identity.NewSigner(op.Account, key, testSuite.Signature().Name())
 	if err != nil {
 		n.t.Fatal(err)
@@ -83,8 +83,8 @@ func (n *node) register(key suite.PrivateKey, code string) (string, error) {
 	st := n.status()
 	salt := bytes.Repeat([]byte{9}, 16)
 	rn := identity.RealName{Name: "Pending Person", IDType: "passport", IDNumber: "E12345678"}
-	commitment, _ := identity.Commit(salt, rn.Canonical())
-	op := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, testSuite.Signature().Name(), key.Public(), commitment)
+	commitment, _ := identity.Commit(testSuite, salt, rn.Canonical())
+	op := identity.NewRegistration(testSuite, st.Origin, st.Institution, identity.Depositor, identity.Individual, key.Public(), commitment)
 	self, _ := identity.NewSigner(op.Account, key, testSuite.Signature().Name())
 	signed, err := op.Sign(self)
 	if err != nil {
@@ -114,7 +114,7 @@ func newAccountsEnv(t *testing.T) *accountsEnv {
 		t.Fatal(err)
 	}
 	e.clients["pending"] = n.as(e.keys["pending"])
-	n.decide(identity.AccountID(n.status().Institution, e.keys["suspended"].Public()), 2, identity.Suspend, "documents expired")
+	n.decide(identity.AccountID(testSuite, n.status().Institution, e.keys["suspended"].Public()), 2, identity.Suspend, "documents expired")
 	e.st = n.status()
 
 	e.content = "the original of a contract"
@@ -170,7 +170,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/account", "", everyAccount},
 		{"POST", "/v1/tokens", `{"label":"matrix"}`, approved},
 		{"GET", "/v1/tokens", "", approved},
-		{"GET", "/v1/tokens?account=" + identity.AccountID(e.st.Institution, e.keys["owner"].Public()), "", []string{"owner", "admin", "node"}},
+		{"GET", "/v1/tokens?account=" + identity.AccountID(testSuite, e.st.Institution, e.keys["owner"].Public()), "", []string{"owner", "admin", "node"}},
 		{"DELETE", "/v1/tokens/0123456789abcdef01234567", "", approved},
 		{"POST", "/v1/identity", `{"note":"not a note"}`, approved},
 		{"POST", "/v1/invitations", `{}`, []string{"reviewer", "admin", "node"}},
@@ -274,7 +274,7 @@ func templatePath(path string, e *accountsEnv) string {
 func TestSignedRequestsCannotBeForged(t *testing.T) {
 	e := newAccountsEnv(t)
 	ctx := context.Background()
-	owner := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	owner := identity.AccountID(testSuite, e.st.Institution, e.keys["owner"].Public())
 	send := func(req *http.Request) (int, string) {
 		t.Helper()
 		resp, err := http.DefaultClient.Do(req)
@@ -572,7 +572,7 @@ func TestOriginalsAreIsolated(t *testing.T) {
 func TestTokensDieWithTheirKey(t *testing.T) {
 	e := newAccountsEnv(t)
 	ctx := context.Background()
-	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	account := identity.AccountID(testSuite, e.st.Institution, e.keys["owner"].Public())
 	// A second key for the owner, signed by both keys.
 	key2, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	add := &identity.Op{Origin: e.st.Origin, Account: account, Version: 2, Action: identity.AddKey, Alg: testSuite.Signature().Name(), Public: key2.Public()}
@@ -841,7 +841,7 @@ func TestFetchWithShareCode(t *testing.T) {
 		t.Fatalf("fetch over an earlier original: exit %d\n%s", code, stderr)
 	}
 	after := e.trailActions(t, e.deposit)
-	other := identity.AccountID(e.st.Institution, e.keys["other"].Public())
+	other := identity.AccountID(testSuite, e.st.Institution, e.keys["other"].Public())
 	if got := after[len(before):]; len(got) != 1 || got[0] != api.TrailRead+"/"+other {
 		t.Fatalf("trail records of one fetch: %v", got)
 	}

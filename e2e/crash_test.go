@@ -12,6 +12,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 )
@@ -156,7 +157,7 @@ func checkAll(n *node, c *client.Client, pol *policy.Policy, committed map[strin
 		if err != nil {
 			return fmt.Errorf("%s: receipt of %s: %w", n.home, id, err)
 		}
-		if _, err := receipt.Verify(testSuite, pol, r, receipt.Evidence{SHA256: contents[id]}); err != nil {
+		if _, err := receipt.Verify(pol, r, receipt.Evidence{Digests: []deposit.Digest{contentDigest(contents[id])}}); err != nil {
 			return fmt.Errorf("%s: receipt of %s: %w", n.home, id, err)
 		}
 	}

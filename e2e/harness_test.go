@@ -23,6 +23,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
+	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -346,3 +347,12 @@ func do(t testing.TB, method, url, body string, out any) int {
 // digestOf is the content digest of b under the run's suite, as deposits
 // carry it and the vault addresses originals.
 func digestOf(b []byte) [suite.HashSize]byte { return testSuite.Hash(b) }
+
+// contentDigest is a deposit digest of the run's suite's content algorithm.
+func contentDigest(value []byte) deposit.Digest {
+	a, err := deposit.ParseAlgorithm(testSuite.ContentDigest())
+	if err != nil {
+		panic(err)
+	}
+	return deposit.Digest{Algorithm: a, Value: value}
+}

@@ -65,7 +65,7 @@ func TestOriginalUploadIsBounded(t *testing.T) {
 	// A deposit declaring more than the node stores is refused at intake.
 	sum := digestOf([]byte("huge"))
 	huge, _, err := client.Prepare(testSuite, st.Origin, key, client.Content{
-		SHA256: sum[:], Size: httpapi.DefaultMaxOriginalSize + 1, IdempotencyKey: "huge",
+		Digest: sum[:], Size: httpapi.DefaultMaxOriginalSize + 1, IdempotencyKey: "huge",
 		Metadata: deposit.Metadata{Title: "too big", MediaType: "text/plain"},
 	})
 	if err != nil {
@@ -85,7 +85,7 @@ func TestSignedRequestsAreBoundToTheNode(t *testing.T) {
 	n.start()
 	key, _ := n.newDepositor()
 	st := n.status()
-	auth := client.KeyAuth{KeyID: identity.AccountID(st.Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key}
+	auth := client.KeyAuth{KeyID: identity.AccountID(testSuite, st.Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key}
 	send := func(req *http.Request) (int, string) {
 		t.Helper()
 		resp, err := (&http.Client{Timeout: time.Minute}).Do(req)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/receipt"
 )
@@ -309,7 +310,7 @@ func TestSubmitAnswersWithReceipts(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := digestOf([]byte(fmt.Sprintf("receipt %d", i)))
-		if _, err := receipt.Verify(testSuite, pol, rc, receipt.Evidence{SHA256: sum[:]}); err != nil {
+		if _, err := receipt.Verify(pol, rc, receipt.Evidence{Digests: []deposit.Digest{contentDigest(sum[:])}}); err != nil {
 			t.Fatalf("result %d: the receipt does not verify: %v", i, err)
 		}
 		if info.Receipt != r.Receipt {

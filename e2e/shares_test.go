@@ -44,7 +44,7 @@ func TestSharesDieWithWhatIssuedThem(t *testing.T) {
 	e := newAccountsEnv(t)
 	ctx := context.Background()
 	owner := e.clients["owner"]
-	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	account := identity.AccountID(testSuite, e.st.Institution, e.keys["owner"].Public())
 	tok, err := owner.NewToken(ctx, "stolen", "1h")
 	if err != nil {
 		t.Fatal(err)
@@ -221,7 +221,7 @@ func TestConcurrentRevocationsAreNotFound(t *testing.T) {
 func TestAdminsListAccountsTokens(t *testing.T) {
 	e := newAccountsEnv(t)
 	ctx := context.Background()
-	account := identity.AccountID(e.st.Institution, e.keys["owner"].Public())
+	account := identity.AccountID(testSuite, e.st.Institution, e.keys["owner"].Public())
 	tok, err := e.clients["owner"].NewToken(ctx, "for the admin to see", "1h")
 	if err != nil {
 		t.Fatal(err)

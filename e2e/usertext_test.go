@@ -69,8 +69,8 @@ func TestUserTextIsRefusedAtIntake(t *testing.T) {
 	regKey, _ := testSuite.Signature().GenerateKey(rand.Reader)
 	rn := identity.RealName{Name: "Mallory\x1b[2K\x1b[1Gacct-0000000000000000000 depositor individual approved", IDType: "passport", IDNumber: "E1"}
 	salt := bytes.Repeat([]byte{9}, 16)
-	commitment, _ := identity.Commit(salt, rn.Canonical())
-	regOp := identity.NewRegistration(st.Origin, st.Institution, identity.Depositor, identity.Individual, testSuite.Signature().Name(), regKey.Public(), commitment)
+	commitment, _ := identity.Commit(testSuite, salt, rn.Canonical())
+	regOp := identity.NewRegistration(testSuite, st.Origin, st.Institution, identity.Depositor, identity.Individual, regKey.Public(), commitment)
 	self, _ := identity.NewSigner(regOp.Account, regKey, testSuite.Signature().Name())
 	regNote, err := regOp.Sign(self)
 	if err != nil {
@@ -80,7 +80,7 @@ func TestUserTextIsRefusedAtIntake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	account := identity.AccountID(st.Institution, key.Public())
+	account := identity.AccountID(testSuite, st.Institution, key.Public())
 	reasonNote, err := note.Sign(&note.Note{Text: fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 2\nsuspend court order\u202e\n", st.Origin, account)}, nodeSigner)
 	if err != nil {
 		t.Fatal(err)

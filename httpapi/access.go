@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -144,7 +143,8 @@ func forbidden(format string, a ...any) *api.Error {
 func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
 	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
 	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
-	rec.Deposit, rec.SHA256 = e.ID, hex.EncodeToString(e.Leaf.SHA256())
+	rec.Deposit = e.ID
+	rec.SetContent(s.cfg.Suite.ContentDigest(), hex.EncodeToString(e.Leaf.ContentDigest(s.cfg.Suite)))
 	if p.Key != nil {
 		rec.Key = hex.EncodeToString(p.Key)
 	}
@@ -153,9 +153,9 @@ func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *eviden
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
+	sum := s.cfg.Suite.Hash(b)
 	d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
-		SHA256: sum[:], Size: uint64(len(b)),
+		Digest: sum[:], Size: uint64(len(b)),
 		Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
 		IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
 	})
@@ -207,14 +207,14 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A chunked body has no length: stop it at the declared size.
-	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.SHA256(), http.MaxBytesReader(w, r.Body, int64(e.Leaf.Size)))
+	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.ContentDigest(s.cfg.Suite), http.MaxBytesReader(w, r.Body, int64(e.Leaf.Size)))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("body: longer than the %d bytes deposit %s declares; nothing was stored", e.Leaf.Size, e.ID)})
 		return
 	}
 	if errors.Is(err, vault.ErrDigestMismatch) {
-		s.writeError(w, r, invalid("body: its SHA-256 is not the deposit's %x; nothing was stored", e.Leaf.SHA256()))
+		s.writeError(w, r, invalid("body: its %s is not the deposit's %x; nothing was stored", s.cfg.Suite.ContentDigest(), e.Leaf.ContentDigest(s.cfg.Suite)))
 		return
 	}
 	if err != nil {
@@ -253,7 +253,7 @@ func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	has, err := s.cfg.Vault.Has(r.Context(), e.Leaf.SHA256())
+	has, err := s.cfg.Vault.Has(r.Context(), e.Leaf.ContentDigest(s.cfg.Suite))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -271,7 +271,7 @@ func (s *Server) getOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	body, err := s.cfg.Vault.Get(r.Context(), e.Leaf.SHA256())
+	body, err := s.cfg.Vault.Get(r.Context(), e.Leaf.ContentDigest(s.cfg.Suite))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -621,7 +621,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("%v", err))
 		return
 	}
-	commitment, err := identity.Commit(req.Salt, req.RealName.Canonical())
+	commitment, err := identity.Commit(s.cfg.Suite, req.Salt, req.RealName.Canonical())
 	if err != nil {
 		s.writeError(w, r, invalid("salt: %v", err))
 		return
@@ -678,8 +678,12 @@ func parseOpNote(signed string) (*identity.Op, error) {
 	return op, nil
 }
 
-// attest adds this node's signature to a registration.
+// attest adds this node's signature to a registration of a key of the
+// network's suite.
 func (s *Server) attest(op *identity.Op, signed []byte) ([]byte, error) {
+	if err := op.CheckSuite(s.cfg.Suite); err != nil {
+		return nil, invalid("note: %v", err)
+	}
 	v, err := identity.KeyVerifier(op.Account, op.Alg, op.Public)
 	if err != nil {
 		return nil, invalid("note: %v", err)

@@ -47,7 +47,7 @@ const (
 	MaxBody = 32 << 20
 	// MaxWait bounds ?wait=.
 	MaxWait = 60 * time.Second
-	// maxByContent bounds a page of GET /v1/deposits?sha256=: each
+	// maxByContent bounds a page of GET /v1/deposits?sha256= (?sm3=): each
 	// deposit costs a receipt (an inclusion proof).
 	maxByContent = 100
 	// DefaultMaxOriginalSize bounds the declared size of a deposit's
@@ -134,7 +134,7 @@ func New(cfg Config) *Server {
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory)}
-	vcfg := httpsig.Config{Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
+	vcfg := httpsig.Config{Suite: cfg.Suite, Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
 	if cfg.Store != nil {
 		// Nonces outlive a restart; what a crash loses of them belongs to
 		// requests created before this start.
@@ -737,11 +737,23 @@ func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
 	return nil
 }
 
+// byContent answers GET /v1/deposits?sha256= or ?sm3=: the deposits of
+// the content with that digest. The ledger indexes deposits by the
+// network suite's content digest, so that is the one a query names; the
+// other suite's is refused with a hint.
 func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query().Get("sha256")
+	q := r.URL.Query()
+	alg := s.cfg.Suite.ContentDigest()
+	if !q.Has(alg) {
+		if other := s.cfg.Suite.SecondDigest(); q.Has(other) {
+			s.writeError(w, r, invalid("%s: this network's suite is %s, which finds deposits by their %s; ask with ?%s=", other, s.cfg.Suite, alg, alg))
+			return
+		}
+	}
+	v := q.Get(alg)
 	d, err := hex.DecodeString(v)
-	if err != nil || len(d) != 32 || hex.EncodeToString(d) != v {
-		s.writeError(w, r, invalid("sha256: need 64 lowercase hex characters, got %q", v))
+	if err != nil || len(d) != suite.HashSize || hex.EncodeToString(d) != v {
+		s.writeError(w, r, invalid("%s: need %d lowercase hex characters, got %q", alg, 2*suite.HashSize, v))
 		return
 	}
 	limit, from, err := pageParams(r)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/httpsig"
+	"github.com/jurichain/jurichain/suite"
 )
 
 type edSigner ed25519.PrivateKey
@@ -56,6 +57,7 @@ func TestBodyMemoryIsBounded(t *testing.T) {
 	s := New(Config{Limits: Limits{MaxBodyMemory: MaxBody + 2<<20, BodyWait: 300 * time.Millisecond}})
 	srv := httptest.NewUnstartedServer(s)
 	s.verifier = httpsig.NewVerifier(httpsig.Config{
+		Suite: suite.International(),
 		Resolve: func(_ context.Context, id string) (httpsig.Key, error) {
 			if id != NodeKeyID("court") {
 				return httpsig.Key{}, errors.New("no such member institution")

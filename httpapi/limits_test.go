@@ -16,6 +16,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/httpapi"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // serve runs h behind the limits of l on a loopback port, as serve does,
@@ -141,7 +142,7 @@ func (b *blockingBody) Read(p []byte) (int, error) {
 // credentials is refused before its body is read: the answer comes while
 // the client is still sending.
 func TestBodiesAreBoundedBeforeAuthentication(t *testing.T) {
-	url := serve(t, httpapi.New(httpapi.Config{PublicNames: []string{"jurichain.example"}}), httpapi.Limits{})
+	url := serve(t, httpapi.New(httpapi.Config{Suite: suite.International(), PublicNames: []string{"jurichain.example"}}), httpapi.Limits{})
 	tests := []struct {
 		name, path string
 		header     map[string]string

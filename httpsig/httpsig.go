@@ -1,7 +1,8 @@
 // Package httpsig signs and verifies API requests with HTTP Message
 // Signatures (RFC 9421), in the profile Jurichain uses: a request is signed
 // with an account key over its method, authority, path and query, and over
-// its body through Content-Digest (RFC 9530, SHA-256), with a creation time
+// its body through Content-Digest (RFC 9530, sha-256 whatever the network's
+// suite: see contentDigest), with a creation time
 // and a nonce so that it cannot be replayed. A request to another node (a
 // different authority) or a minute out of time does not verify.
 //
@@ -9,12 +10,15 @@
 // the signature base (RFC 9421 section 2.5) is built here, for the
 // components above; the structured fields are parsed and serialized with
 // github.com/dunglas/httpsfv. The RFC's Ed25519 example is a test vector.
+// The signature algorithm is the network suite's (its scheme's name is
+// the alg parameter); the verifier only calls the Key it resolves.
 package httpsig
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -22,6 +26,8 @@ import (
 	"time"
 
 	"github.com/dunglas/httpsfv"
+
+	"github.com/jurichain/jurichain/suite"
 )
 
 // Label is the name under which Jurichain clients sign.
@@ -101,6 +107,11 @@ func Sign(req *http.Request, body []byte, p Params, key Signer) error {
 	return nil
 }
 
+// contentDigest is the RFC 9530 Content-Digest field of body. It is
+// SHA-256 on every network, GM ones too: RFC 9530 registers sha-256 and
+// sha-512 and no SM3, and the field only binds the body to the request
+// signature (which is the suite's); it is never committed to the ledger
+// or shown as proof.
 func contentDigest(body []byte) string {
 	sum := sha256.Sum256(body)
 	d := httpsfv.NewDictionary()
@@ -173,7 +184,8 @@ func componentValue(req *http.Request, name string) (string, error) {
 
 // Key is an account's public key as the verifier needs it.
 type Key struct {
-	// Alg is the algorithm name a signature may declare (e.g. "ed25519").
+	// Alg is the algorithm name a signature may declare: the Name of the
+	// network suite's signature scheme.
 	Alg    string
 	Verify func(msg, sig []byte) bool
 }
@@ -197,6 +209,9 @@ const (
 
 // Config configures a Verifier.
 type Config struct {
+	// Suite is the network's suite, whose hash keys the remembered
+	// nonces. Required.
+	Suite *suite.Suite
 	// Resolve finds the key a keyid names.
 	Resolve KeyResolver
 	// Authorities are the names, host or host:port, under which clients
@@ -249,7 +264,8 @@ type Verifier struct {
 }
 
 // NewVerifier returns a verifier. The nonces of cfg.Nonces are loaded on
-// first use.
+// first use. Without cfg.Suite it checks no request (an error that is not
+// an *Error: the program's mistake, not the client's).
 func NewVerifier(cfg Config) *Verifier {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -316,6 +332,9 @@ func (v *Verifier) Verify(req *http.Request, body []byte) (string, error) {
 // or replaying a nonce is refused before its body is read. A refused
 // request does not use up its nonce.
 func (v *Verifier) Check(req *http.Request) (*Checked, error) {
+	if v.cfg.Suite == nil {
+		return nil, errors.New("httpsig: the verifier has no Config.Suite")
+	}
 	inputs := req.Header.Values("Signature-Input")
 	if len(inputs) == 0 {
 		return nil, ErrUnsigned
@@ -388,7 +407,7 @@ func (v *Verifier) Check(req *http.Request) (*Checked, error) {
 	if err := v.loadNonces(); err != nil {
 		return nil, err
 	}
-	nonceKey := nonceHash(nonce)
+	nonceKey := nonceHash(v.cfg.Suite, nonce)
 	if v.nonces.seen(keyID, nonceKey, now) {
 		return nil, fail("nonce %q was used before: a replayed request", nonce)
 	}
@@ -453,7 +472,7 @@ func checkDigest(req *http.Request, body []byte) error {
 		return fail("Content-Digest needs a sha-256 digest of the body")
 	}
 	got, _ := item.Value.([]byte)
-	sum := sha256.Sum256(body)
+	sum := sha256.Sum256(body) // RFC 9530, not the suite's: see contentDigest
 	if !bytes.Equal(got, sum[:]) {
 		return fail("the body does not match its Content-Digest")
 	}

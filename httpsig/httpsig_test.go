@@ -16,6 +16,7 @@ import (
 
 	"github.com/jurichain/jurichain/httpsig"
 	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/suite"
 )
 
 type edKey ed25519.PrivateKey
@@ -57,6 +58,9 @@ func newFixtureWith(priv ed25519.PrivateKey, cfg httpsig.Config) *fixture {
 	}
 	if cfg.Authorities == nil {
 		cfg.Authorities = authorities
+	}
+	if cfg.Suite == nil {
+		cfg.Suite = suite.International()
 	}
 	if cfg.Skew == 0 {
 		cfg.Skew = 5 * time.Minute

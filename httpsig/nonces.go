@@ -1,17 +1,20 @@
 package httpsig
 
 import (
-	"crypto/sha256"
 	"sync"
 	"time"
+
+	"github.com/jurichain/jurichain/suite"
 )
 
 // nonceSize is the size of a remembered nonce: a hash of the nonce the
 // client chose (8 to 128 characters), so every entry costs the same.
 const nonceSize = 16
 
-func nonceHash(nonce string) []byte {
-	h := sha256.Sum256([]byte(nonce))
+// nonceHash is the remembered form of a nonce, by the suite's hash (on an
+// international network the SHA-256 a node's NonceLog has always held).
+func nonceHash(cs *suite.Suite, nonce string) []byte {
+	h := cs.Hash([]byte(nonce))
 	return h[:nonceSize]
 }
 

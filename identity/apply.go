@@ -24,7 +24,8 @@ type Directory interface {
 // took.
 type Nodes map[string]Institution
 
-// NewSigner returns a note signer for an account's key.
+// NewSigner returns a note signer for an account's key, whose signature
+// algorithm is alg (the Name of the network suite's signature scheme).
 func NewSigner(accountID string, key suite.PrivateKey, alg string) (note.Signer, error) {
 	v, err := KeyVerifier(accountID, alg, key.Public())
 	if err != nil {
@@ -43,16 +44,33 @@ func (s accountSigner) Name() string                    { return s.name }
 func (s accountSigner) KeyHash() uint32                 { return s.hash }
 func (s accountSigner) Sign(msg []byte) ([]byte, error) { return s.key.Sign(msg) }
 
-// KeyVerifier is the note verifier of an account key.
+// KeyVerifier is the note verifier of an account key whose signature
+// algorithm is alg. Keys are those of the suite whose scheme alg names;
+// that it is the network's suite is CheckSuite's to say.
 func KeyVerifier(accountID, alg string, pub []byte) (note.Verifier, error) {
-	if alg != "ed25519" {
-		return nil, fmt.Errorf("key algorithm %q is not supported for accounts", alg)
-	}
-	vkey, err := note.NewEd25519VerifierKey(accountID, pub)
+	cs, err := suiteOfAlg(alg)
 	if err != nil {
 		return nil, err
 	}
-	return note.NewVerifier(vkey)
+	vkey, err := cs.VerifierKey(accountID, pub)
+	if err != nil {
+		return nil, fmt.Errorf("account %s: %w", accountID, err)
+	}
+	return cs.NewVerifier(vkey)
+}
+
+// suiteOfAlg returns the suite whose signature scheme is named alg.
+func suiteOfAlg(alg string) (*suite.Suite, error) {
+	for _, cs := range suite.All() {
+		if cs.Signature().Name() == alg {
+			return cs, nil
+		}
+	}
+	_, err := suite.SchemeByName(alg) // says which are known
+	if err == nil {
+		err = fmt.Errorf("key algorithm %q belongs to no suite", alg)
+	}
+	return nil, fmt.Errorf("accounts: %w", err)
 }
 
 // signers is who verifiably signed an operation.
@@ -120,8 +138,9 @@ func deciders(inst string, action Action, target Role) string {
 
 // Apply checks a signed identity operation against the directory at
 // block height h and returns the account as it stands after it, and the
-// operation. origin is the network's name.
-func Apply(dir Directory, nodes Nodes, origin string, signed []byte, h uint64) (*Account, *Op, error) {
+// operation. origin is the network's name and cs its suite: keys and
+// account ids of another suite are refused (Op.CheckSuite).
+func Apply(cs *suite.Suite, dir Directory, nodes Nodes, origin string, signed []byte, h uint64) (*Account, *Op, error) {
 	// First read the text, to learn whose keys may have signed it.
 	_, err := note.Open(signed, note.VerifierList())
 	var un *note.UnverifiedNoteError
@@ -134,6 +153,9 @@ func Apply(dir Directory, nodes Nodes, origin string, signed []byte, h uint64) (
 	}
 	if op.Origin != origin {
 		return nil, nil, fmt.Errorf("the operation is for network %q, this is %q", op.Origin, origin)
+	}
+	if err := op.CheckSuite(cs); err != nil {
+		return nil, nil, err
 	}
 	cur, err := dir.Account(op.Account)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // FuzzParseOp checks that an operation that parses formats back to the
@@ -52,7 +53,7 @@ func FuzzApply(f *testing.F) {
 	f.Add(sign(f, approve, admin.signer(f)))
 	f.Add(sign(f, approve, alice.signer(f)))
 	f.Fuzz(func(t *testing.T, signed []byte) {
-		a, _, err := identity.Apply(l, l.nodes, origin, signed, l.height+1)
+		a, _, err := identity.Apply(l.cs, l, l.nodes, origin, signed, l.height+1)
 		if err == nil && len(a.History[len(a.History)-1].By) == 0 {
 			t.Fatalf("applied without any signer: %+v", a)
 		}
@@ -79,8 +80,8 @@ func FuzzRealName(f *testing.F) {
 			t.Fatal(err)
 		}
 		salt := make([]byte, 16)
-		a, _ := identity.Commit(salt, rn.Canonical())
-		b, _ := identity.Commit(salt, again.Canonical())
+		a, _ := identity.Commit(suite.International(), salt, rn.Canonical())
+		b, _ := identity.Commit(suite.International(), salt, again.Canonical())
 		if string(a) != string(b) {
 			t.Fatalf("%q: the commitment changes across a JSON round trip", doc)
 		}

@@ -13,12 +13,12 @@
 package identity
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/usertext"
 )
 
@@ -91,8 +91,9 @@ type Account struct {
 	Role        Role   `json:"role"`
 	Kind        Kind   `json:"kind"`
 	Status      Status `json:"status"`
-	// Commitment is the salted SHA-256 commitment to the holder's
-	// real-name data (see Commit); the data stays at the institution.
+	// Commitment is the salted commitment, by the network suite's hash,
+	// to the holder's real-name data (see Commit); the data stays at the
+	// institution.
 	Commitment []byte `json:"commitment"`
 	Keys       []Key  `json:"keys"`
 	// Version counts the operations applied to the account; an operation
@@ -118,24 +119,23 @@ func (a *Account) CanAct(institution string, roles ...Role) bool {
 
 // AccountID derives an account's id from its institution and first key,
 // so two registrations of one key at one institution are the same account.
-func AccountID(institution string, firstKey []byte) string {
-	h := sha256.Sum256(append([]byte("jurichain account\n"+institution+"\n"), firstKey...))
+// The hash is the network suite's (SHA-256 on an international network,
+// as ids have always been, SM3 on a GM one).
+func AccountID(cs *suite.Suite, institution string, firstKey []byte) string {
+	h := cs.Hash([]byte("jurichain account\n"+institution+"\n"), firstKey)
 	return "acct-" + hex.EncodeToString(h[:10])
 }
 
 // Commit is the commitment to a holder's real-name data put on the
-// ledger: SHA-256 over a domain tag, a random salt of at least 16 bytes
-// and the data. Whoever holds the salt and the data can show that they
-// are what was registered; the commitment alone reveals nothing.
-func Commit(salt, data []byte) ([]byte, error) {
+// ledger: the suite hash over a domain tag, a random salt of at least 16
+// bytes and the data. Whoever holds the salt and the data can show that
+// they are what was registered; the commitment alone reveals nothing.
+func Commit(cs *suite.Suite, salt, data []byte) ([]byte, error) {
 	if len(salt) < 16 {
 		return nil, fmt.Errorf("commitment salt: %d bytes, want at least 16", len(salt))
 	}
-	h := sha256.New()
-	h.Write([]byte("jurichain identity commitment v1\n"))
-	h.Write(salt)
-	h.Write(data)
-	return h.Sum(nil), nil
+	h := cs.Hash([]byte("jurichain identity commitment v1\n"), salt, data)
+	return h[:], nil
 }
 
 // validReason keeps reasons on one line, short, and free of characters

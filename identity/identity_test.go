@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -23,6 +22,7 @@ const origin = "identity.test"
 // ledger is an in-memory Directory that applies operations as the ledger does.
 type ledger struct {
 	t        testing.TB
+	cs       *suite.Suite
 	accounts map[string]*identity.Account
 	keys     map[string]string
 	nodes    identity.Nodes
@@ -30,30 +30,38 @@ type ledger struct {
 	height   uint64
 }
 
-// newLedger makes a ledger whose members are the given institutions; the
-// kind of each is the end of its name (xuhui-notary is a notary office).
+// newLedger makes a ledger of the international suite whose members are
+// the given institutions; the kind of each is the end of its name
+// (xuhui-notary is a notary office).
 func newLedger(t testing.TB, institutions ...string) *ledger {
-	l := &ledger{t: t, accounts: map[string]*identity.Account{}, keys: map[string]string{}, nodes: identity.Nodes{}, signers: map[string]note.Signer{}, height: 10}
+	return newLedgerIn(t, suite.International(), institutions...)
+}
+
+// newLedgerIn makes a ledger of the suite cs, as newLedger.
+func newLedgerIn(t testing.TB, cs *suite.Suite, institutions ...string) *ledger {
+	l := &ledger{t: t, cs: cs, accounts: map[string]*identity.Account{}, keys: map[string]string{}, nodes: identity.Nodes{}, signers: map[string]note.Signer{}, height: 10}
 	for _, inst := range institutions {
-		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-		vkey, _ := note.NewEd25519VerifierKey(origin, pub)
-		v, _ := note.NewVerifier(vkey)
+		skey, vkey, err := cs.GenerateNoteKey(rand.Reader, origin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := cs.NewVerifier(vkey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := cs.NewSigner(skey)
+		if err != nil {
+			t.Fatal(err)
+		}
 		kind := identity.InstitutionKind(inst[strings.LastIndex(inst, "-")+1:])
 		if !identity.ValidInstitutionKind(kind) {
 			t.Fatalf("institution %s: its name does not end in a kind", inst)
 		}
 		l.nodes[inst] = identity.Institution{Kind: kind, NodeKey: v}
-		l.signers[inst] = nodeSigner{v, priv}
+		l.signers[inst] = s
 	}
 	return l
 }
-
-type nodeSigner struct {
-	note.Verifier
-	key ed25519.PrivateKey
-}
-
-func (s nodeSigner) Sign(m []byte) ([]byte, error) { return ed25519.Sign(s.key, m), nil }
 
 func (l *ledger) Account(id string) (*identity.Account, error) { return l.accounts[id], nil }
 func (l *ledger) KeyOwner(pub []byte) (string, error)          { return l.keys[string(pub)], nil }
@@ -61,7 +69,7 @@ func (l *ledger) KeyOwner(pub []byte) (string, error)          { return l.keys[s
 // apply applies a signed operation in a new block.
 func (l *ledger) apply(signed []byte) (*identity.Account, error) {
 	l.height++
-	a, _, err := identity.Apply(l, l.nodes, origin, signed, l.height)
+	a, _, err := identity.Apply(l.cs, l, l.nodes, origin, signed, l.height)
 	if err != nil {
 		return nil, err
 	}
@@ -74,18 +82,23 @@ func (l *ledger) apply(signed []byte) (*identity.Account, error) {
 
 // person is a key pair that may become an account.
 type person struct {
+	cs   *suite.Suite
 	inst string
 	key  suite.PrivateKey
 	id   string
 }
 
-func newPerson(inst string) *person {
-	k, _ := suite.International().Signature().GenerateKey(rand.Reader)
-	return &person{inst: inst, key: k, id: identity.AccountID(inst, k.Public())}
+// newPerson makes a person with a key of the international suite.
+func newPerson(inst string) *person { return newPersonIn(suite.International(), inst) }
+
+// newPersonIn makes a person with a key of the suite cs.
+func newPersonIn(cs *suite.Suite, inst string) *person {
+	k, _ := cs.Signature().GenerateKey(rand.Reader)
+	return &person{cs: cs, inst: inst, key: k, id: identity.AccountID(cs, inst, k.Public())}
 }
 
 func (p *person) signer(t testing.TB) note.Signer {
-	s, err := identity.NewSigner(p.id, p.key, "ed25519")
+	s, err := identity.NewSigner(p.id, p.key, p.cs.Signature().Name())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +124,7 @@ func register(p *person, role identity.Role) *identity.Op {
 		kind = identity.Individual
 	}
 	return &identity.Op{Origin: origin, Account: p.id, Action: identity.Register, Institution: p.inst, Role: role, Kind: kind,
-		Alg: "ed25519", Public: p.key.Public(), Commitment: bytes.Repeat([]byte{1}, 32)}
+		Alg: p.cs.Signature().Name(), Public: p.key.Public(), Commitment: bytes.Repeat([]byte{1}, 32)}
 }
 
 func (l *ledger) version(p *person) uint64 { return l.accounts[p.id].Version }
@@ -124,13 +137,23 @@ func (l *ledger) put(p *person, role identity.Role, status identity.Status) {
 		kind = identity.Individual
 	}
 	l.accounts[p.id] = &identity.Account{ID: p.id, Institution: p.inst, Role: role, Kind: kind, Status: status,
-		Commitment: bytes.Repeat([]byte{1}, 32), Keys: []identity.Key{{Alg: "ed25519", Public: p.key.Public(), Added: 1}}, Version: 1}
+		Commitment: bytes.Repeat([]byte{1}, 32), Keys: []identity.Key{{Alg: p.cs.Signature().Name(), Public: p.key.Public(), Added: 1}}, Version: 1}
 	l.keys[string(p.key.Public())] = p.id
 }
 
+// TestRegistrationReviewAndKeys runs an account's life, from its
+// registration through review, suspension and key rotation, on a network
+// of each suite.
 func TestRegistrationReviewAndKeys(t *testing.T) {
-	l := newLedger(t, "xuhui-notary", "internet-court", "shenzhen-arbitration", "acme-enterprise")
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { testRegistrationReviewAndKeys(t, cs) })
+	}
+}
+
+func testRegistrationReviewAndKeys(t *testing.T, cs *suite.Suite) {
+	l := newLedgerIn(t, cs, "xuhui-notary", "internet-court", "shenzhen-arbitration", "acme-enterprise")
 	node := l.signers["xuhui-notary"]
+	newPerson := func(inst string) *person { return newPersonIn(cs, inst) }
 	admin, reviewer, alice := newPerson("xuhui-notary"), newPerson("xuhui-notary"), newPerson("xuhui-notary")
 	courtReviewer := newPerson("internet-court")
 	mustApply := func(what string, signed []byte) *identity.Account {
@@ -183,9 +206,9 @@ func TestRegistrationReviewAndKeys(t *testing.T) {
 	oldKey := alice.key.Public()
 	newKey := newPerson("xuhui-notary")
 	addOp := op(alice, identity.AddKey, "")
-	addOp.Alg, addOp.Public = "ed25519", newKey.key.Public()
+	addOp.Alg, addOp.Public = cs.Signature().Name(), newKey.key.Public()
 	refuse("a key added without its own signature", sign(t, addOp, alice.signer(t)), "new key must sign")
-	newSigner, _ := identity.NewSigner(alice.id, newKey.key, "ed25519")
+	newSigner, _ := identity.NewSigner(alice.id, newKey.key, cs.Signature().Name())
 	mustApply("key added", sign(t, addOp, alice.signer(t), newSigner))
 	beforeRevocation := l.height
 	revOp := op(alice, identity.RevokeKey, "phone lost")
@@ -200,7 +223,7 @@ func TestRegistrationReviewAndKeys(t *testing.T) {
 	revokeNew := op(alice, identity.RevokeKey, "stolen")
 	revokeNew.Public = newKey.key.Public()
 	refuse("the revoked key signs", sign(t, revokeNew, alice.signer(t)), "no signature by a key that may sign")
-	sameKey := &person{inst: "internet-court", key: alice.key, id: identity.AccountID("internet-court", alice.key.Public())}
+	sameKey := &person{cs: cs, inst: "internet-court", key: alice.key, id: identity.AccountID(cs, "internet-court", alice.key.Public())}
 	refuse("a key already held by another account", sign(t, register(sameKey, identity.Depositor), sameKey.signer(t), l.signers["internet-court"]), "already used by account "+alice.id)
 	if got := len(a.History); got != 6 {
 		t.Errorf("history has %d events, want 6: %+v", got, a.History)
@@ -353,8 +376,8 @@ func TestWhoDecides(t *testing.T) {
 						signers = append(signers, subject.signer(t))
 					case identity.AddKey:
 						added := newPerson(inst)
-						op.Alg, op.Public, op.Reason = "ed25519", added.key.Public(), ""
-						s, err := identity.NewSigner(subject.id, added.key, "ed25519")
+						op.Alg, op.Public, op.Reason = added.cs.Signature().Name(), added.key.Public(), ""
+						s, err := identity.NewSigner(subject.id, added.key, added.cs.Signature().Name())
 						if err != nil {
 							t.Fatal(err)
 						}
@@ -431,7 +454,7 @@ func TestWeakKeysAreRefused(t *testing.T) {
 		t.Run(k.Name, func(t *testing.T) {
 			l := newLedger(t, inst)
 			b64 := base64.StdEncoding.EncodeToString(k.Key)
-			id := identity.AccountID(inst, k.Key)
+			id := identity.AccountID(suite.International(), inst, k.Key)
 			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 0\nregister %s depositor individual ed25519 %s %s\n",
 				origin, id, inst, b64, strings.Repeat("01", 32))
 			owner := newPerson(inst)

@@ -55,11 +55,35 @@ type Op struct {
 
 const opHeader = "jurichain identity operation"
 
-// NewRegistration is the registration of a key as a new account of an
-// institution; commitment commits to the holder's real-name data (Commit).
-func NewRegistration(origin, institution string, role Role, kind Kind, alg string, pub, commitment []byte) *Op {
-	return &Op{Origin: origin, Account: AccountID(institution, pub), Action: Register, Institution: institution,
-		Role: role, Kind: kind, Alg: alg, Public: pub, Commitment: commitment}
+// NewRegistration is the registration of a key of the network's suite cs
+// as a new account of an institution; commitment commits to the holder's
+// real-name data (Commit).
+func NewRegistration(cs *suite.Suite, origin, institution string, role Role, kind Kind, pub, commitment []byte) *Op {
+	return &Op{Origin: origin, Account: AccountID(cs, institution, pub), Action: Register, Institution: institution,
+		Role: role, Kind: kind, Alg: cs.Signature().Name(), Public: pub, Commitment: commitment}
+}
+
+// CheckSuite checks the operation against the network's suite cs: a key
+// it adds must be of the suite's signature scheme, and a registration's
+// account id must follow from the institution and key by the suite's
+// hash. An operation made for a network of the other suite is refused
+// with an error naming both.
+func (o *Op) CheckSuite(cs *suite.Suite) error {
+	if o.Action != Register && o.Action != AddKey {
+		return nil
+	}
+	if want := cs.Signature().Name(); o.Alg != want {
+		for _, other := range suite.All() {
+			if other.Signature().Name() == o.Alg {
+				return fmt.Errorf("identity operation: the key is an %s key of the %s suite, but this network uses the %s suite, whose keys are %s", o.Alg, other, cs, want)
+			}
+		}
+		return fmt.Errorf("identity operation: key algorithm %q: this network uses the %s suite, whose keys are %s", o.Alg, cs, want)
+	}
+	if o.Action == Register && o.Account != AccountID(cs, o.Institution, o.Public) {
+		return fmt.Errorf("identity operation: the account id does not follow from the institution and key under the %s suite", cs)
+	}
+	return nil
 }
 
 // Sign returns the operation as a note signed by signers.
@@ -121,12 +145,11 @@ func (o *Op) check() error {
 		if (o.Role == Depositor) == (o.Kind == Staff) || (o.Kind != Individual && o.Kind != Enterprise && o.Kind != Staff) {
 			return fmt.Errorf("identity operation: a %s account cannot be of kind %q (depositors are individual or enterprise, others staff)", o.Role, o.Kind)
 		}
-		if len(o.Commitment) != 32 {
-			return errors.New("identity operation: the commitment must be 32 bytes")
+		if len(o.Commitment) != suite.HashSize {
+			return fmt.Errorf("identity operation: the commitment must be %d bytes", suite.HashSize)
 		}
-		if o.Account != AccountID(o.Institution, o.Public) {
-			return errors.New("identity operation: the account id does not follow from the institution and key")
-		}
+		// That the account id follows from the key is the suite's to
+		// say (CheckSuite).
 		fallthrough
 	case AddKey:
 		if o.Alg == "" || strings.ContainsAny(o.Alg, " \n") || len(o.Public) == 0 {

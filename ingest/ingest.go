@@ -75,6 +75,11 @@ type Pipeline struct {
 	pending map[string]*pending
 }
 
+// pending is a deposit on its way. Its hashes are SHA-256 whatever the
+// network's suite: they are local lookup keys, never committed to the
+// ledger nor shown as proof, and signed must equal the hash by which the
+// ledger remembers a refused transaction (ledger.Rejection.Signed, the
+// SHA-256 CometBFT names transactions by).
 type pending struct {
 	statement [sha256.Size]byte // hash of the statement, enough to tell two apart
 	signed    [sha256.Size]byte // hash of the signed deposit

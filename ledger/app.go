@@ -510,7 +510,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			}
 			var idKey [suite.HashSize]byte
 			hex.Decode(idKey[:], []byte(id))
-			b.batch.PutDeposit(idKey[:], contentDigest(cs, &d.Statement), d.Depositor, size)
+			b.batch.PutDeposit(idKey[:], d.ContentDigest(cs), d.Depositor, size)
 			b.appended = append(b.appended, idKey)
 			if i == 0 {
 				b.batch.PutTx(size, g.txHash[:])
@@ -545,6 +545,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			id := d.ID(cs)
 			if !oks[j] {
 				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
+				continue
+			}
+			if err := d.CheckSuite(cs); err != nil {
+				b.rejected[id] = Rejection{err.Error(), sha256.Sum256(d.raw)}
 				continue
 			}
 			if why := a.depositRefusal(b.accountsView(a), d.Depositor, height); why != "" {
@@ -805,19 +809,6 @@ func (a *App) LatestCheckpoint() []byte {
 		return cp
 	}
 	return a.empty
-}
-
-// contentDigest returns the digest the content index files a deposit
-// under: the suite's content digest, which every deposit of the network
-// carries. A deposit without one (accepted before that was required) is
-// filed under its first digest.
-func contentDigest(cs *suite.Suite, s *deposit.Statement) []byte {
-	for _, d := range s.Digests {
-		if d.Algorithm.String() == cs.ContentDigest() {
-			return d.Value
-		}
-	}
-	return s.Digests[0].Value
 }
 
 // Committed returns the latest committed state.

@@ -358,7 +358,7 @@ func TestDuplicatesConflictsAndBadSignatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := sha256.Sum256([]byte("photo")); !bytes.Equal(rec.Leaf.SHA256(), want[:]) {
+	if want := sha256.Sum256([]byte("photo")); !bytes.Equal(rec.Leaf.Digest(deposit.SHA256), want[:]) {
 		t.Fatal("the idempotency key's second, different deposit replaced the first")
 	}
 	if r, ok := app.Rejected(id(t, conflict)); !ok || r.Reason == "" || r.Signed != sha256.Sum256(conflict) {

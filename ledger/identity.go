@@ -102,7 +102,7 @@ func (a *App) loadAccounts() error {
 
 // applyIdentity checks a signed identity operation against dir at a height.
 func (a *App) applyIdentity(dir identity.Directory, signed []byte, height uint64) (*identity.Account, *identity.Op, error) {
-	return identity.Apply(dir, a.members.Load().nodes, a.cfg.Origin, signed, height)
+	return identity.Apply(a.cfg.Suite, dir, a.members.Load().nodes, a.cfg.Origin, signed, height)
 }
 
 // executeIdentity applies an identity operation within a block.

@@ -28,7 +28,7 @@ const institution = "validator0"
 // accountKey is an Ed25519 key as the note signer of the account it
 // registers.
 func accountKey(t testing.TB, key ed25519.PrivateKey) (string, note.Signer) {
-	id := identity.AccountID(institution, key.Public().(ed25519.PublicKey))
+	id := identity.AccountID(suite.International(), institution, key.Public().(ed25519.PublicKey))
 	return id, signerAs(t, id, key)
 }
 
@@ -64,7 +64,7 @@ func registration(key ed25519.PrivateKey, role identity.Role) *identity.Op {
 	if role == identity.Depositor {
 		kind = identity.Individual
 	}
-	return identity.NewRegistration(origin, institution, role, kind, "ed25519", key.Public().(ed25519.PublicKey), bytes.Repeat([]byte{7}, 32))
+	return identity.NewRegistration(suite.International(), origin, institution, role, kind, key.Public().(ed25519.PublicKey), bytes.Repeat([]byte{7}, 32))
 }
 
 // enroll makes depositor accounts of keys at validator 0, approved by a
@@ -306,7 +306,7 @@ func TestWeakKeysAreRefused(t *testing.T) {
 			continue
 		}
 		t.Run(k.Name, func(t *testing.T) {
-			id := identity.AccountID(institution, k.Key)
+			id := identity.AccountID(suite.International(), institution, k.Key)
 			text := fmt.Sprintf("jurichain identity operation\nnetwork %s\naccount %s version 0\nregister %s depositor individual ed25519 %s %s\n",
 				origin, id, institution, base64.StdEncoding.EncodeToString(k.Key), strings.Repeat("07", 32))
 			vkey, _ := note.NewEd25519VerifierKey(id, k.Key)

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -106,9 +105,9 @@ func Generate(cs *suite.Suite, origin string, n, batchSize int, depositors []Dep
 				deps := make([]api.Deposit, 0, batchSize)
 				for i := b * batchSize; i < min(n, (b+1)*batchSize); i++ {
 					content := binary.BigEndian.AppendUint64(run[:], uint64(i))
-					sum := sha256.Sum256(content)
+					sum := cs.Hash(content)
 					d, _, err := client.Prepare(cs, origin, who.Key, client.Content{
-						SHA256: sum[:], Size: uint64(1000 + i%100000),
+						Digest: sum[:], Size: uint64(1000 + i%100000),
 						Metadata:       deposit.Metadata{Title: fmt.Sprintf("bench evidence %d", i), MediaType: "image/jpeg"},
 						IdempotencyKey: fmt.Sprintf("bench-%x-%d", run, i),
 					})
@@ -299,6 +298,7 @@ func AuthCost(cs *suite.Suite, b Batch, pub []byte, n int) (time.Duration, error
 	}
 	sig := cs.Signature()
 	v := httpsig.NewVerifier(httpsig.Config{
+		Suite: cs,
 		Resolve: func(context.Context, string) (httpsig.Key, error) {
 			return httpsig.Key{Alg: sig.Name(), Verify: func(msg, s []byte) bool { return sig.Verify(pub, msg, s) }}, nil
 		},

@@ -11,6 +11,8 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/jurichain/jurichain/suite"
+
 	"github.com/jurichain/jurichain/identity"
 )
 
@@ -144,7 +146,7 @@ func TestLayout1IsRewritten(t *testing.T) {
 func TestFreshRecordsGetTheLayoutVersion(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	o, err := Open(dir)
+	o, err := Open(suite.International(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +157,15 @@ func TestFreshRecordsGetTheLayoutVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.Close()
-	if o, err := Open(dir); err == nil {
+	if o, err := Open(suite.International(), dir); err == nil {
 		o.Close()
 		t.Fatal("records of a newer layout were opened")
 	}
+}
+
+// hashed is how an office of the international suite, the only one
+// before suites, stored a code or token.
+func hashed(secret string) string {
+	h := suite.International().Hash([]byte(secret))
+	return string(h[:])
 }

@@ -2,15 +2,15 @@
 // the ledger: invitation codes, the real-name data of the accounts it
 // registered, API tokens, share codes, grants of evidence to court cases,
 // and the index of the access trail it deposited. Codes and tokens are
-// stored only as SHA-256 hashes, so a copy of the database does not hand
-// them out.
+// stored only as hashes by the network suite's hash (SHA-256 on an
+// international network, SM3 on a GM one), so a copy of the database does
+// not hand them out.
 package office
 
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"encoding/hex"
@@ -24,6 +24,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // Errors a caller tells apart.
@@ -59,18 +60,21 @@ const (
 
 // Office is the institution's record store.
 type Office struct {
+	cs *suite.Suite
 	db *pebble.DB
 	mu sync.Mutex // makes check-then-write sequences atomic
 }
 
-// Open opens or creates the records in dir, rewriting those of an earlier
-// key layout (see upgrade).
-func Open(dir string) (*Office, error) {
+// OpenIn opens or creates the records in dir of a node of the suite cs,
+// rewriting those of an earlier key layout (see upgrade). Codes and tokens
+// are hashed with the suite's hash: records of a network are only ever
+// opened with its suite.
+func Open(cs *suite.Suite, dir string) (*Office, error) {
 	db, err := pebble.Open(dir, &pebble.Options{Logger: quietLogger{}})
 	if err != nil {
 		return nil, fmt.Errorf("opening the institution's records in %s: %w", dir, err)
 	}
-	o := &Office{db: db}
+	o := &Office{cs: cs, db: db}
 	if err := o.upgrade(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening the institution's records in %s: %w", dir, err)
@@ -110,8 +114,9 @@ func part(b []byte) (string, []byte, error) {
 	return string(b[w : w+int(n)]), b[w+int(n):], nil
 }
 
-func hashed(secret string) string {
-	h := sha256.Sum256([]byte(secret))
+// hashed is the form in which a code or token is stored.
+func (o *Office) hashed(secret string) string {
+	h := o.cs.Hash([]byte(secret))
 	return string(h[:])
 }
 
@@ -211,7 +216,7 @@ func (o *Office) Invite(ctx context.Context, inv Invitation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return code, o.put(ctx, key(prefixInvitation, hashed(code)), inv)
+	return code, o.put(ctx, key(prefixInvitation, o.hashed(code)), inv)
 }
 
 // UseInvitation consumes an invitation code for an account, once: a
@@ -221,7 +226,7 @@ func (o *Office) Invite(ctx context.Context, inv Invitation) (string, error) {
 func (o *Office) UseInvitation(ctx context.Context, code, account string, now time.Time) (*Invitation, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	k := key(prefixInvitation, hashed(code))
+	k := key(prefixInvitation, o.hashed(code))
 	var inv Invitation
 	if err := o.get(ctx, k, &inv); err != nil {
 		return nil, err
@@ -262,7 +267,7 @@ func (o *Office) Registration(ctx context.Context, account string) (*Registratio
 // Token is an API token's record.
 type Token struct {
 	// ID names the token without revealing it: hex of the start of the
-	// token's SHA-256.
+	// token's hash.
 	ID      string `json:"id"`
 	Account string `json:"account"`
 	// Key is the account key that signed the request minting the token:
@@ -298,7 +303,7 @@ func (o *Office) NewToken(ctx context.Context, t Token, most int) (string, Token
 		return "", t, err
 	}
 	tok := TokenPrefix + strings.ToLower(s)
-	h := hashed(tok)
+	h := o.hashed(tok)
 	t.ID = idOf(h)
 	v, err := json.Marshal(t)
 	if err != nil {
@@ -339,7 +344,7 @@ func liveAt[T any](now time.Time, records []T, expires func(T) time.Time) int {
 // TokenAt returns the record of a valid API token.
 func (o *Office) TokenAt(ctx context.Context, token string, now time.Time) (*Token, error) {
 	var t Token
-	if err := o.get(ctx, key(prefixToken, hashed(token)), &t); err != nil {
+	if err := o.get(ctx, key(prefixToken, o.hashed(token)), &t); err != nil {
 		return nil, err
 	}
 	if !now.Before(t.Expires) {
@@ -447,7 +452,7 @@ func (o *Office) NewShare(ctx context.Context, s Share, most int) (string, Share
 	if err != nil {
 		return "", s, err
 	}
-	h := hashed(code)
+	h := o.hashed(code)
 	s.ID = idOf(h)
 	v, err := json.Marshal(s)
 	if err != nil {
@@ -477,7 +482,7 @@ func (o *Office) NewShare(ctx context.Context, s Share, most int) (string, Share
 // ShareAt returns the record of a valid share code.
 func (o *Office) ShareAt(ctx context.Context, code string, now time.Time) (*Share, error) {
 	var s Share
-	if err := o.get(ctx, key(prefixShare, hashed(code)), &s); err != nil {
+	if err := o.get(ctx, key(prefixShare, o.hashed(code)), &s); err != nil {
 		return nil, err
 	}
 	if !now.Before(s.Expires) {

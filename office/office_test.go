@@ -12,13 +12,15 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/jurichain/jurichain/suite"
 )
 
 var now = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 func open(t *testing.T, dir string) *Office {
 	t.Helper()
-	o, err := Open(dir)
+	o, err := Open(suite.International(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +213,7 @@ func TestCaseSeesExactlyItsGrants(t *testing.T) {
 func TestRecordsSurviveReopening(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	o, err := Open(dir)
+	o, err := Open(suite.International(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}

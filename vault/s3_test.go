@@ -18,6 +18,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
 
@@ -92,7 +93,7 @@ func TestS3Backend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := vault.New(randomBytes(t, vault.KeySize), s3)
+	v, err := vault.New(suite.International(), randomBytes(t, vault.KeySize), s3)
 	if err != nil {
 		t.Fatal(err)
 	}

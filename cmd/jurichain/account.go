@@ -18,6 +18,7 @@ import (
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/usertext"
 )
 
@@ -55,7 +56,7 @@ func newStaff() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, err := loadKey(cred.keyFile)
+			key, err := loadKey(s.suite, cred.keyFile)
 			if err != nil {
 				return err
 			}
@@ -64,7 +65,7 @@ func newStaff() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			op := identity.NewRegistration(s.status.Origin, card.Institution, identity.Role(role), identity.Staff, s.suite.Signature().Name(), key.Public(), make([]byte, 32))
+			op := identity.NewRegistration(s.suite, s.status.Origin, card.Institution, identity.Role(role), identity.Staff, key.Public(), make([]byte, suite.HashSize))
 			staffSigner, err := identity.NewSigner(op.Account, key, s.suite.Signature().Name())
 			if err != nil {
 				return err
@@ -141,11 +142,11 @@ registration. The account is pending until a reviewer approves it.`,
 			if _, err := rand.Read(salt); err != nil {
 				return err
 			}
-			commitment, err := identity.Commit(salt, rn.Canonical())
+			commitment, err := identity.Commit(s.suite, salt, rn.Canonical())
 			if err != nil {
 				return err
 			}
-			op := identity.NewRegistration(s.status.Origin, s.status.Institution, identity.Depositor, k, s.suite.Signature().Name(), s.key.Public(), commitment)
+			op := identity.NewRegistration(s.suite, s.status.Origin, s.status.Institution, identity.Depositor, k, s.key.Public(), commitment)
 			signer, err := identity.NewSigner(op.Account, s.key, s.suite.Signature().Name())
 			if err != nil {
 				return err
@@ -216,12 +217,15 @@ func newAccountEnroll() *cobra.Command {
 			if err := rn.Check(identity.Kind(kind)); err != nil {
 				return withHint(err, "individuals give --name, --id-type and --id-number; enterprises (--kind enterprise) --name, --credit-code, --legal-representative and --agent")
 			}
-			key, err := loadKey(depositorKey)
+			key, keySuite, err := readKey(depositorKey)
 			if err != nil {
 				return err
 			}
 			s, err := cred.connect(cmd.Context())
 			if err != nil {
+				return err
+			}
+			if key, err = keyFor(s.suite, depositorKey, key, keySuite); err != nil {
 				return err
 			}
 			approver, err := node.Home(cred.home).LogSigner(s.status.Origin)
@@ -230,7 +234,7 @@ func newAccountEnroll() *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), wait)
 			defer cancel()
-			id, err := s.Enroll(ctx, s.status.Origin, s.status.Institution, key, identity.Kind(kind), rn, approver)
+			id, err := s.Enroll(ctx, s.suite, s.status.Origin, s.status.Institution, key, identity.Kind(kind), rn, approver)
 			if errors.Is(err, client.ErrNotApplied) {
 				return withHint(err, "nothing commits while more than a third of the voting power is down; once the network has its quorum again, run the command again (check first with 'jurichain account list' whether the account appeared)")
 			}
@@ -318,6 +322,9 @@ func signOp(cmd *cobra.Command, cred *credentials, op *identity.Op, extra ...not
 		return err
 	}
 	op.Origin, op.Version = s.status.Origin, target
+	if err := op.CheckSuite(s.suite); err != nil {
+		return withHint(err, fmt.Sprintf("create a key for this network with 'jurichain keygen --suite %s --out FILE'", s.suite.Name()))
+	}
 	var signers []note.Signer
 	if cred.home != "" {
 		ns, err := node.Home(cred.home).LogSigner(s.status.Origin)
@@ -400,7 +407,9 @@ func newKeyChange(action identity.Action) *cobra.Command {
 		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			other, err := loadKey(keyFile)
+			// The key's own suite names its algorithm; signOp checks that
+			// it is the network's.
+			other, otherSuite, err := readKey(keyFile)
 			if err != nil {
 				return err
 			}
@@ -423,7 +432,7 @@ func newKeyChange(action identity.Action) *cobra.Command {
 			if action == identity.RevokeKey {
 				return signOp(cmd, &cred, op)
 			}
-			op.Alg = "ed25519"
+			op.Alg = otherSuite.Signature().Name()
 			newSigner, err := identity.NewSigner(account, other, op.Alg)
 			if err != nil {
 				return err

@@ -30,13 +30,14 @@ import (
 )
 
 func newBench() *cobra.Command {
-	var server, home, profiles string
+	var server, home, profiles, suiteName string
 	var deposits, batch, clients, depositors, latDeposits, latBatch, validators int
 	var retain uint64
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure deposit throughput and latency against a node",
-		Long: `Bench measures this machine's one-at-a-time Ed25519 verification rate on all
+		Long: `Bench measures this machine's one-at-a-time signature verification rate
+(the network suite's scheme: Ed25519, or SM2 with --suite gm) on all
 cores, signs deposits (before any timing), then drives the HTTP API:
 first from --clients concurrent clients as fast as deposits commit
 (sustained deposits/s), then open-loop at half that rate (submit-to-
@@ -49,20 +50,20 @@ node's memory and disk use.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			cs := suite.International()
-			fmt.Fprintf(out, "machine: %d cores (GOMAXPROCS %d), %s/%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
-			rate, err := loadgen.VerifyRate(cs, 3*time.Second)
-			if err != nil {
-				return err
+			if _, err := suite.ByName(suiteName); err != nil {
+				return withHint(fmt.Errorf("--suite: %w", err), "want intl or gm")
 			}
-			fmt.Fprintf(out, "ed25519 one-at-a-time verify rate, all cores: %.0f/s (target 0.8x = %.0f deposits/s)\n", rate, 0.8*rate)
+			if server != "" && cmd.Flags().Changed("suite") {
+				return withHint(errors.New("--suite chooses the suite of a fresh network"), "with --server the bench uses the node's network's suite")
+			}
+			fmt.Fprintf(out, "machine: %d cores (GOMAXPROCS %d), %s/%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH)
 
 			var procs []*os.Process
 			servers := strings.Split(server, ",")
 			if server == "" {
 				var stop func()
 				var err error
-				servers, home, procs, stop, err = startBenchNetwork(ctx, home, validators, retain, profiles)
+				servers, home, procs, stop, err = startBenchNetwork(ctx, home, validators, retain, profiles, suiteName)
 				if err != nil {
 					return err
 				}
@@ -78,6 +79,15 @@ node's memory and disk use.`,
 				return err
 			}
 			before := st.TreeSize
+			cs, err := suite.ByName(st.Suite)
+			if err != nil {
+				return err
+			}
+			rate, err := loadgen.VerifyRate(cs, 3*time.Second)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "suite %s: %s one-at-a-time verify rate, all cores: %.0f/s (target 0.8x = %.0f deposits/s)\n", cs.Name(), cs.Signature().Name(), rate, 0.8*rate)
 			if home == "" {
 				return withHint(errors.New("--server needs --home"), "name the node home of the node at --server: its operator enrolls the bench's depositors")
 			}
@@ -151,6 +161,7 @@ node's memory and disk use.`,
 	f.StringVar(&server, "server", "", "nodes to drive, comma-separated (default: start a fresh network)")
 	f.StringVar(&home, "home", "", "directory for the fresh network's node homes (default: a temporary directory, removed afterwards); with --server, the home of that node, whose key enrolls the depositors")
 	f.IntVar(&validators, "validators", 1, "validator processes in the fresh network")
+	f.StringVar(&suiteName, "suite", suite.NameInternational, "the fresh network's crypto suite: intl or gm")
 	f.IntVar(&deposits, "deposits", 200_000, "deposits in the sustained phase")
 	f.IntVar(&batch, "batch", 500, "deposits per request in the sustained phase")
 	f.IntVar(&clients, "clients", 64, "concurrent clients in the sustained phase")
@@ -189,7 +200,7 @@ func enrollBenchDepositors(ctx context.Context, c *client.Client, home string, s
 			if err != nil {
 				return err
 			}
-			id, err := op.Enroll(gctx, st.Origin, st.Institution, key, identity.Enterprise,
+			id, err := op.Enroll(gctx, cs, st.Origin, st.Institution, key, identity.Enterprise,
 				identity.RealName{Name: fmt.Sprintf("Bench Enterprise %d", i), CreditCode: "91110000100000000X", LegalRepresentative: "Bench", Agent: "Bench"}, approver)
 			out[i] = loadgen.Depositor{Account: id, Key: key}
 			return err
@@ -198,7 +209,7 @@ func enrollBenchDepositors(ctx context.Context, c *client.Client, home string, s
 	return out, g.Wait()
 }
 
-func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, profiles string) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
+func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, profiles, suiteName string) (servers []string, home0 string, procs []*os.Process, stop func(), err error) {
 	cleanup := func() {}
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "jurichain-bench-"); err != nil {
@@ -212,7 +223,7 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, pr
 		cleanup()
 		return nil, "", nil, nil, err
 	}
-	homes, err := node.Testnet(dir, n, "intl", ports)
+	homes, err := node.Testnet(dir, n, suiteName, ports)
 	if err != nil {
 		cleanup()
 		return nil, "", nil, nil, err

@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,17 +20,18 @@ import (
 )
 
 func newBenchVault() *cobra.Command {
-	var dir, profiles string
+	var dir, profiles, suiteName string
 	var size, small int64
 	var overHTTP bool
 	cmd := &cobra.Command{
 		Use:   "vault",
-		Short: "Measure the evidence vault's upload and download against this machine's raw disk and AES-GCM",
+		Short: "Measure the evidence vault's upload and download against this machine's raw disk and cipher",
 		Long: `Measures, in one run and in one directory: raw disk write and read of
---size bytes (fsync on write), AES-256-GCM sealing and opening of the same
-amount in memory, then the vault storing and reading back an original of
---size bytes (SHA-256 check, per-file key, streaming AES-GCM, fsync). The
-baseline for each direction is the raw disk time plus the AES-GCM time.
+--size bytes (fsync on write), the suite's cipher (AES-256-GCM, or SM4-GCM
+with --suite gm) sealing and opening the same amount in memory, then the
+vault storing and reading back an original of --size bytes (content digest
+check, per-file key, streaming AEAD, fsync). The baseline for each
+direction is the raw disk time plus the cipher time.
 Peak memory (VmHWM) is reported for a --small original and for the large
 one, to show it does not grow with the file. With --http (the default) it
 then starts a node process in the same directory, enrolls a depositor,
@@ -44,6 +42,10 @@ recorded on the ledger), reporting the node process's peak memory.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
+			cs, err := suite.ByName(suiteName)
+			if err != nil {
+				return withHint(fmt.Errorf("--suite: %w", err), "want intl or gm")
+			}
 			if dir == "" {
 				tmp, err := os.MkdirTemp(".", "jurichain-vault-bench-")
 				if err != nil {
@@ -64,13 +66,13 @@ recorded on the ledger), reporting the node process's peak memory.`,
 			if err != nil {
 				return err
 			}
-			sealT, openT, err := rawAESGCM(block, size)
+			sealT, openT, cipherName, err := rawAEAD(cs, block, size)
 			if err != nil {
 				return err
 			}
 			mbps := func(d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
 			fmt.Fprintf(out, "raw disk before: write+fsync %.0f MiB/s, read %.0f MiB/s\n", mbps(writeT), mbps(readT))
-			fmt.Fprintf(out, "AES-256-GCM in memory: seal %.0f MiB/s, open %.0f MiB/s\n", mbps(sealT), mbps(openT))
+			fmt.Fprintf(out, "%s in memory: seal %.0f MiB/s, open %.0f MiB/s\n", cipherName, mbps(sealT), mbps(openT))
 
 			key, err := vault.NewMasterKey()
 			if err != nil {
@@ -80,7 +82,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 			if err != nil {
 				return err
 			}
-			v, err := vault.New(key, disk)
+			v, err := vault.New(cs, key, disk)
 			if err != nil {
 				return err
 			}
@@ -89,7 +91,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 				if err := resetPeakMemory(); err != nil {
 					return err
 				}
-				if putT, getT, err = vaultRoundTrip(ctx, v, block, n); err != nil {
+				if putT, getT, err = vaultRoundTrip(ctx, cs, v, block, n); err != nil {
 					return err
 				}
 				_, peak := processMemory(os.Getpid())
@@ -97,7 +99,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 			}
 			var httpPut, httpGet time.Duration
 			if overHTTP {
-				if httpPut, httpGet, err = vaultOverHTTP(ctx, out, filepath.Join(dir, "net"), profiles, block, small, size); err != nil {
+				if httpPut, httpGet, err = vaultOverHTTP(ctx, out, filepath.Join(dir, "net"), profiles, cs, block, small, size); err != nil {
 					return fmt.Errorf("vault over HTTP: %w", err)
 				}
 			}
@@ -108,8 +110,8 @@ recorded on the ledger), reporting the node process's peak memory.`,
 			fmt.Fprintf(out, "raw disk after: write+fsync %.0f MiB/s, read %.0f MiB/s\n", mbps(w2), mbps(r2))
 			writeT, readT = (writeT+w2)/2, (readT+r2)/2
 			up, down := mbps(writeT+sealT), mbps(readT+openT)
-			fmt.Fprintf(out, "vault upload:   %.0f MiB/s = %.2fx raw disk write (mean) + AES-GCM seal (%.0f MiB/s)\n", mbps(putT), mbps(putT)/up, up)
-			fmt.Fprintf(out, "vault download: %.0f MiB/s = %.2fx raw disk read (mean) + AES-GCM open (%.0f MiB/s)\n", mbps(getT), mbps(getT)/down, down)
+			fmt.Fprintf(out, "vault upload:   %.0f MiB/s = %.2fx raw disk write (mean) + %s seal (%.0f MiB/s)\n", mbps(putT), mbps(putT)/up, cipherName, up)
+			fmt.Fprintf(out, "vault download: %.0f MiB/s = %.2fx raw disk read (mean) + %s open (%.0f MiB/s)\n", mbps(getT), mbps(getT)/down, cipherName, down)
 			if overHTTP {
 				fmt.Fprintf(out, "over HTTP, upload:   %.0f MiB/s = %.2fx (target at least 0.8x)\n", mbps(httpPut), mbps(httpPut)/up)
 				fmt.Fprintf(out, "over HTTP, download: %.0f MiB/s = %.2fx (target at least 0.8x)\n", mbps(httpGet), mbps(httpGet)/down)
@@ -122,6 +124,7 @@ recorded on the ledger), reporting the node process's peak memory.`,
 	cmd.Flags().Int64Var(&small, "small", 64<<20, "bytes in the small original")
 	cmd.Flags().BoolVar(&overHTTP, "http", true, "also measure through a node's API")
 	cmd.Flags().StringVar(&profiles, "cpuprofile", "", "write the node's CPU profile into this directory")
+	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, "the crypto suite of the vault (and of the node's network): intl or gm")
 	return cmd
 }
 
@@ -172,18 +175,12 @@ func rawDisk(file string, block []byte, size int64) (write, read time.Duration, 
 	return write, time.Since(t0), nil
 }
 
-func rawAESGCM(block []byte, size int64) (seal, open time.Duration, err error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return 0, 0, err
-	}
-	b, err := aes.NewCipher(key)
+// rawAEAD times the suite's vault cipher sealing and opening size bytes
+// in memory, and names it.
+func rawAEAD(cs *suite.Suite, block []byte, size int64) (seal, open time.Duration, name string, err error) {
+	gcm, name, err := vault.BaselineAEAD(cs)
 	if err != nil {
-		return 0, 0, err
-	}
-	gcm, err := cipher.NewGCM(b)
-	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	nonce := make([]byte, gcm.NonceSize())
 	sealed := gcm.Seal(nil, nonce, block, nil)
@@ -197,14 +194,14 @@ func rawAESGCM(block []byte, size int64) (seal, open time.Duration, err error) {
 	t0 = time.Now()
 	for range n {
 		if buf, err = gcm.Open(buf[:0], nonce, sealed, nil); err != nil {
-			return 0, 0, err
+			return 0, 0, "", err
 		}
 	}
-	return seal, time.Since(t0), nil
+	return seal, time.Since(t0), name, nil
 }
 
-func vaultRoundTrip(ctx context.Context, v *vault.Vault, block []byte, size int64) (put, get time.Duration, err error) {
-	h := sha256.New()
+func vaultRoundTrip(ctx context.Context, cs *suite.Suite, v *vault.Vault, block []byte, size int64) (put, get time.Duration, err error) {
+	h := cs.NewHash()
 	if _, err := io.Copy(h, repeated(block, size)); err != nil {
 		return 0, 0, err
 	}
@@ -233,8 +230,8 @@ func vaultRoundTrip(ctx context.Context, v *vault.Vault, block []byte, size int6
 // vaultOverHTTP starts a one-validator network in dir and moves originals
 // of small and size bytes through its API; it returns the times of the
 // large one.
-func vaultOverHTTP(ctx context.Context, out io.Writer, dir, profiles string, block []byte, small, size int64) (put, get time.Duration, err error) {
-	servers, home, procs, stop, err := startBenchNetwork(ctx, dir, 1, 0, profiles)
+func vaultOverHTTP(ctx context.Context, out io.Writer, dir, profiles string, cs *suite.Suite, block []byte, small, size int64) (put, get time.Duration, err error) {
+	servers, home, procs, stop, err := startBenchNetwork(ctx, dir, 1, 0, profiles, cs.Name())
 	if err != nil {
 		return 0, 0, err
 	}
@@ -252,14 +249,13 @@ func vaultOverHTTP(ctx context.Context, out io.Writer, dir, profiles string, blo
 		return 0, 0, err
 	}
 	who := accounts[0]
-	dc := c.WithAuth(client.KeyAuth{KeyID: who.Account, Alg: "ed25519", Key: who.Key})
-	cs := suite.International()
+	dc := c.WithAuth(client.KeyAuth{KeyID: who.Account, Alg: cs.Signature().Name(), Key: who.Key})
 	for _, n := range []int64{small, size} {
-		h := sha256.New()
+		h := cs.NewHash()
 		if _, err := io.Copy(h, repeated(block, n)); err != nil {
 			return 0, 0, err
 		}
-		d, _, err := client.Prepare(cs, st.Origin, who.Key, client.Content{SHA256: h.Sum(nil), Size: uint64(n),
+		d, _, err := client.Prepare(cs, st.Origin, who.Key, client.Content{Digest: h.Sum(nil), Size: uint64(n),
 			Metadata: deposit.Metadata{Title: fmt.Sprintf("bench original of %d MiB", n>>20), MediaType: "video/mp4"}})
 		if err != nil {
 			return 0, 0, err

@@ -59,9 +59,13 @@ type session struct {
 func (c *credentials) connect(ctx context.Context) (*session, error) {
 	s := &session{}
 	serverSet := c.flagSet != nil && c.flagSet.Changed("server")
+	// The key is read first, so that a missing one is said before the
+	// node is asked anything; whether its suite is the network's only
+	// the node can say.
+	var keySuite *suite.Suite
 	if c.token == "" && c.home == "" {
 		var err error
-		if s.key, err = loadKey(c.keyFile); err != nil {
+		if s.key, keySuite, err = readKey(c.keyFile); err != nil {
 			return nil, err
 		}
 	}
@@ -87,6 +91,11 @@ func (c *credentials) connect(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	s.status, s.suite = st, cs
+	if s.key != nil {
+		if _, err := keyFor(cs, c.keyFile, s.key, keySuite); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case c.token != "":
 		s.Client = cl.WithAuth(client.TokenAuth(c.token))
@@ -104,7 +113,7 @@ func (c *credentials) connect(ctx context.Context) (*session, error) {
 		s.account = c.account
 		if s.account == "" {
 			keyID = httpapi.AccountKeyID(s.key.Public())
-			s.account = identity.AccountID(st.Institution, s.key.Public())
+			s.account = identity.AccountID(cs, st.Institution, s.key.Public())
 		}
 		s.Client = cl.WithAuth(client.KeyAuth{KeyID: keyID, Alg: cs.Signature().Name(), Key: s.key})
 	}

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"mime"
@@ -40,17 +40,25 @@ func defaultKeyFile() string {
 }
 
 func newKeygen() *cobra.Command {
-	var out string
+	var out, suiteName string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "keygen",
 		Short: "Create a depositor key pair (PEM, readable by openssl)",
-		Args:  cobra.NoArgs,
+		Long: `Keygen creates a private key and its public key for the signature
+scheme of a crypto suite: Ed25519 for the international suite (the
+default), SM2 for the GM one (--suite gm). A key works only on a network
+of its suite; 'jurichain status' shows a network's.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cs, err := suite.ByName(suiteName)
+			if err != nil {
+				return withHint(fmt.Errorf("--suite: %w", err), "'jurichain status' shows the suite of the network you will use the key on")
+			}
 			if _, err := os.Stat(out); err == nil && !force {
 				return withHint(fmt.Errorf("%s already exists", out), "pass --force to replace it, or --out to write elsewhere")
 			}
-			key, err := suite.International().Signature().GenerateKey(rand.Reader)
+			key, err := cs.Signature().GenerateKey(rand.Reader)
 			if err != nil {
 				return err
 			}
@@ -71,28 +79,53 @@ func newKeygen() *cobra.Command {
 			if err := os.WriteFile(out+".pub", pub, 0o644); err != nil {
 				return fmt.Errorf("writing public key: %w", err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "private key: %s\npublic key:  %s.pub\n", out, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "private key: %s (%s, for networks of the %s suite)\npublic key:  %s.pub\n", out, cs.Signature().Name(), cs, out)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", defaultKeyFile(), "private key file; the public key goes to FILE.pub")
+	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, "the crypto suite of the network the key is for: intl or gm")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing key")
 	return cmd
 }
 
-func loadKey(file string) (suite.PrivateKey, error) {
+// readKey reads a PEM private key of any suite and returns it with its
+// suite.
+func readKey(file string) (suite.PrivateKey, *suite.Suite, error) {
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, withHint(fmt.Errorf("no depositor key at %s", file), "create one with 'jurichain keygen', or name yours with --key")
+		return nil, nil, withHint(fmt.Errorf("no depositor key at %s", file), "create one with 'jurichain keygen', or name yours with --key")
 	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var errs []error
+	for _, cs := range suite.All() {
+		k, err := cs.Signature().ParsePrivateKey(b)
+		if err == nil {
+			return k, cs, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, nil, withHint(fmt.Errorf("%s: %w", file, errors.Join(errs...)), "the key must be a PEM PKCS #8 private key as written by 'jurichain keygen'")
+}
+
+// keyFor checks that a key read from file is of the network's suite cs.
+func keyFor(cs *suite.Suite, file string, k suite.PrivateKey, ks *suite.Suite) (suite.PrivateKey, error) {
+	if ks.Name() != cs.Name() {
+		return nil, withHint(fmt.Errorf("%s is an %s key of the %s suite, but the node's network uses the %s suite", file, ks.Signature().Name(), ks, cs),
+			fmt.Sprintf("create a key for this network with 'jurichain keygen --suite %s --out FILE' and name it with --key", cs.Name()))
+	}
+	return k, nil
+}
+
+// loadKey reads the private key in file for a network of the suite cs.
+func loadKey(cs *suite.Suite, file string) (suite.PrivateKey, error) {
+	k, ks, err := readKey(file)
 	if err != nil {
 		return nil, err
 	}
-	k, err := suite.International().Signature().ParsePrivateKey(b)
-	if err != nil {
-		return nil, withHint(fmt.Errorf("%s: %w", file, err), "the key must be a PEM PKCS #8 private key as written by 'jurichain keygen'")
-	}
-	return k, nil
+	return keyFor(cs, file, k, ks)
 }
 
 // input is one thing to deposit: a file path, or "-" for standard input.
@@ -137,16 +170,23 @@ func expandInputs(args []string) ([]input, error) {
 	return out, nil
 }
 
-// hashInput streams an input through SHA-256, showing progress for large
+// digests are the digests of an input: the suite's content digest and,
+// when asked for, the other suite's.
+type digests struct {
+	content, second []byte
+}
+
+// hashInput streams an input through the network suite's content hash
+// (and, with both, the other suite's as well), showing progress for large
 // files on a terminal. It also returns the first bytes, for media type
 // detection.
-func hashInput(in input) (sum []byte, size uint64, head []byte, err error) {
+func hashInput(cs *suite.Suite, in input, both bool) (sum digests, size uint64, head []byte, err error) {
 	var r io.Reader = os.Stdin
 	var total int64 = -1
 	if in.path != "-" {
 		f, err := os.Open(in.path)
 		if err != nil {
-			return nil, 0, nil, err
+			return digests{}, 0, nil, err
 		}
 		defer f.Close()
 		if fi, err := f.Stat(); err == nil {
@@ -154,7 +194,13 @@ func hashInput(in input) (sum []byte, size uint64, head []byte, err error) {
 		}
 		r = f
 	}
-	h := sha256.New()
+	h := cs.NewHash()
+	var second hash.Hash
+	if both {
+		if second, err = suite.NewContentHash(cs.SecondDigest()); err != nil {
+			return digests{}, 0, nil, err
+		}
+	}
 	buf := make([]byte, 1<<20)
 	p := newProgress(in.path, total)
 	for {
@@ -164,6 +210,9 @@ func hashInput(in input) (sum []byte, size uint64, head []byte, err error) {
 				head = append([]byte(nil), buf[:min(n, 512)]...)
 			}
 			h.Write(buf[:n])
+			if second != nil {
+				second.Write(buf[:n])
+			}
 			size += uint64(n)
 			p.update(size)
 		}
@@ -172,11 +221,15 @@ func hashInput(in input) (sum []byte, size uint64, head []byte, err error) {
 		}
 		if rerr != nil {
 			p.done()
-			return nil, 0, nil, fmt.Errorf("reading %s: %w", in.path, rerr)
+			return digests{}, 0, nil, fmt.Errorf("reading %s: %w", in.path, rerr)
 		}
 	}
 	p.done()
-	return h.Sum(nil), size, head, nil
+	sum.content = h.Sum(nil)
+	if second != nil {
+		sum.second = second.Sum(nil)
+	}
+	return sum, size, head, nil
 }
 
 // progress draws a one-line progress bar on a terminal for files over
@@ -222,19 +275,23 @@ func mediaType(path string, head []byte) string {
 func newDeposit() *cobra.Command {
 	var cred credentials
 	var outDir, title, mediaTypeFlag, caseRef, idem, policyFile string
-	var upload bool
+	var upload, bothDigests bool
 	var capture deposit.Capture
 	var lat, lon float64
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "deposit [flags] FILE|DIR|- ...",
 		Short: "Deposit files' digests and write a receipt (FILE.tlog-proof) beside each",
-		Long: `Deposit streams each file through SHA-256 (never loading it whole), signs a
+		Long: `Deposit streams each file through the network suite's content hash
+(SHA-256, or SM3 on a GM network; never loading it whole), signs a
 deposit with your key, submits the batch, waits until it is committed, and
 writes FILE.tlog-proof (the receipt) and FILE.meta.json (the metadata
 opening) beside each file, or into --out. Directories are walked
 recursively; "-" reads standard input. Only digests leave this machine,
-unless --upload also stores each original, encrypted, in the node's vault.`,
+unless --upload also stores each original, encrypted, in the node's vault.
+With --both-digests each deposit also commits the other suite's digest
+(SM3 beside SHA-256, or SHA-256 beside SM3), so that the file can be
+checked with either algorithm.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -269,7 +326,7 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 			deps := make([]api.Deposit, len(inputs))
 			openings := make([]*deposit.Opening, len(inputs))
 			for i, in := range inputs {
-				sum, size, head, err := hashInput(in)
+				sum, size, head, err := hashInput(cs, in, bothDigests)
 				if err != nil {
 					return err
 				}
@@ -280,7 +337,7 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 				if m.MediaType == "" {
 					m.MediaType = mediaType(in.path, head)
 				}
-				deps[i], openings[i], err = client.Prepare(cs, st.Origin, key, client.Content{SHA256: sum, Size: size, Metadata: m, IdempotencyKey: idem})
+				deps[i], openings[i], err = client.Prepare(cs, st.Origin, key, client.Content{Digest: sum.content, Second: sum.second, Size: size, Metadata: m, IdempotencyKey: idem})
 				if err != nil {
 					return fmt.Errorf("%s: %w", in.path, err)
 				}
@@ -339,6 +396,7 @@ unless --upload also stores each original, encrypted, in the node's vault.`,
 	cred.flags(cmd, "depositor private key")
 	f := cmd.Flags()
 	f.BoolVar(&upload, "upload", false, "also upload each original to the node's vault (encrypted at rest), after its deposit commits")
+	f.BoolVar(&bothDigests, "both-digests", false, "also commit the other suite's digest of each file (sm3 beside sha256 on an international network, sha256 beside sm3 on a GM one)")
 	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
 	f.StringVar(&policyFile, "policy", "", "check each receipt against this tlog-policy file before writing it (default: the node home's with --home, or ./jurichain-data's of the same network, else the policy the node serves)")
 	f.StringVar(&title, "title", "", "title (default: the file name)")

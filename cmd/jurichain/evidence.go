@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/usertext"
 )
 
@@ -128,9 +130,10 @@ func newCase() *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "case %s at %s: %d deposits\n", usertext.Escape(ev.Case), usertext.Escape(ev.Court), len(ev.Deposits))
-			fmt.Fprintln(tw, "DEPOSIT\tNUMBER\tCERTIFIED\tSHA-256\tSIZE")
+			alg := s.suite.ContentDigest()
+			fmt.Fprintf(tw, "DEPOSIT\tNUMBER\tCERTIFIED\t%s\tSIZE\n", digestTitle(alg))
 			for _, d := range ev.Deposits {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", usertext.Escape(d.ID), *d.Index, d.Time.UTC().Format(time.RFC3339), usertext.Escape(d.Entry.Digests["sha256"]), d.Entry.Size)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\n", usertext.Escape(d.ID), *d.Index, d.Time.UTC().Format(time.RFC3339), usertext.Escape(d.Entry.Digests[alg]), d.Entry.Size)
 			}
 			return tw.Flush()
 		},
@@ -181,16 +184,31 @@ func newFetch() *cobra.Command {
 				return err
 			}
 			defer os.Remove(tmp.Name())
-			h := sha256.New()
-			if _, err := io.Copy(io.MultiWriter(tmp, h), body); err != nil {
+			// Every digest the deposit committed that this client can
+			// compute is checked; the network suite's is always there.
+			hashes := map[string]hash.Hash{}
+			writers := []io.Writer{tmp}
+			for alg := range info.Entry.Digests {
+				if h, err := suite.NewContentHash(alg); err == nil {
+					hashes[alg] = h
+					writers = append(writers, h)
+				}
+			}
+			if hashes[s.suite.ContentDigest()] == nil {
+				tmp.Close()
+				return fmt.Errorf("deposit %s carries no %s digest, which this network's suite (%s) needs", usertext.Escape(args[0]), s.suite.ContentDigest(), s.suite)
+			}
+			if _, err := io.Copy(io.MultiWriter(writers...), body); err != nil {
 				tmp.Close()
 				return fmt.Errorf("downloading the original: %w", err)
 			}
 			if err := tmp.Close(); err != nil {
 				return err
 			}
-			if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests["sha256"] {
-				return fmt.Errorf("the downloaded original's SHA-256 %s is not the deposit's %s; nothing written", got, info.Entry.Digests["sha256"])
+			for alg, h := range hashes {
+				if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests[alg] {
+					return fmt.Errorf("the downloaded original's %s %s is not the deposit's %s; nothing written", alg, got, usertext.Escape(info.Entry.Digests[alg]))
+				}
 			}
 			if err := os.Rename(tmp.Name(), out); err != nil {
 				return err
@@ -277,4 +295,14 @@ so 'jurichain verify DIR/N.json' proves the record offline.`,
 	cred.flags(cmd, "your private key")
 	cmd.Flags().StringVar(&outDir, "out", "", "write each record and its receipt into this directory")
 	return cmd
+}
+
+// digestTitle is a digest algorithm's name as people write it: SHA-256,
+// SM3.
+func digestTitle(alg string) string {
+	t := strings.ToUpper(alg)
+	if rest, ok := strings.CutPrefix(t, "SHA"); ok {
+		return "SHA-" + rest
+	}
+	return t
 }

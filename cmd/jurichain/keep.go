@@ -72,7 +72,7 @@ func checkReceipt(cs *suite.Suite, pol *policy.Policy, text []byte, want *deposi
 	if err != nil {
 		return nil, err
 	}
-	p, err := receipt.Verify(cs, pol, rc, receipt.Evidence{SHA256: want.SHA256(), Opening: op})
+	p, err := receipt.Verify(pol, rc, receipt.Evidence{Digests: want.Digests, Opening: op})
 	if err != nil {
 		return nil, err
 	}

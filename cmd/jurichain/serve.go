@@ -77,7 +77,7 @@ one-institution network under that name instead.`,
 
 // openVault opens the evidence vault: encrypted originals on the home's
 // disk, or in an S3-compatible bucket.
-func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vault, error) {
+func openVault(ctx context.Context, h node.Home, cs *suite.Suite, s3 vault.S3Config) (*vault.Vault, error) {
 	key, err := h.VaultKey()
 	if err != nil {
 		return nil, err
@@ -95,7 +95,7 @@ func openVault(ctx context.Context, h node.Home, s3 vault.S3Config) (*vault.Vaul
 	if err != nil {
 		return nil, err
 	}
-	return vault.New(key, backend)
+	return vault.New(cs, key, backend)
 }
 
 func newServe() *cobra.Command {
@@ -187,12 +187,12 @@ func newServe() *cobra.Command {
 				stopPipe()
 				<-pipeDone
 			}()
-			off, err := office.Open(h.OfficeDir())
+			off, err := office.Open(n.Suite, h.OfficeDir())
 			if err != nil {
 				return err
 			}
 			defer off.Close()
-			vlt, err := openVault(cmd.Context(), h, s3)
+			vlt, err := openVault(cmd.Context(), h, n.Suite, s3)
 			if err != nil {
 				return err
 			}

@@ -458,7 +458,7 @@ func keepChecked(ctx context.Context, s *session, pol *policy.Policy, in input, 
 	}
 	// The request carries the opening; the statement signed its commitment.
 	want.MetadataCommitment = op.Commitment(s.suite)
-	if _, err := checkReceipt(s.suite, pol, []byte(proof), want, op); err != nil {
+	if _, err := checkReceipt(pol, []byte(proof), want, op); err != nil {
 		return kept{}, &badReceipt{res.ID, err}
 	}
 	base := in.path

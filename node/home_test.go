@@ -65,7 +65,7 @@ func TestTestnetInEachSuite(t *testing.T) {
 		if pol.Suite().Name() != cs.Name() || pol.Origin() != gen.ChainID {
 			t.Fatalf("policy of the %v suite for %q, want %s for %q", pol.Suite(), pol.Origin(), cs.Name(), gen.ChainID)
 		}
-		if !bytes.HasPrefix(text, []byte("# suite: "+cs.Name()+" ")) {
+		if !bytes.HasPrefix(text, []byte("# suite "+cs.Name()+": ")) {
 			t.Fatalf("the policy does not say its suite:\n%s", text)
 		}
 		body := log.Checkpoint{Origin: gen.ChainID, Size: 1, Hash: cs.LogHasher().HashLeaf([]byte("leaf"))}.Marshal()

@@ -260,7 +260,7 @@ func (p *Policy) Format() []byte {
 		b.WriteByte('\n')
 	}
 	if cs := p.Suite(); cs != nil {
-		line("#", "suite:", cs.Name(), "("+cs.String()+")")
+		line("#", "suite", cs.Name()+":", cs.String())
 	}
 	for _, l := range p.Logs {
 		line("log", l.VKey, l.URL)

@@ -187,7 +187,7 @@ func testFormatRoundTrip(t *testing.T, cs *suite.Suite) {
 	if p.Suite().Name() != cs.Name() || again.Suite().Name() != cs.Name() {
 		t.Fatalf("suite %v, after formatting %v, want %s", p.Suite(), again.Suite(), cs.Name())
 	}
-	if want := "# suite: " + cs.Name() + " (" + cs.String() + ")\n"; !strings.HasPrefix(string(p.Format()), want) {
+	if want := "# suite " + cs.Name() + ": " + cs.String() + "\n"; !strings.HasPrefix(string(p.Format()), want) {
 		t.Fatalf("formatted policy does not start with %q:\n%s", want, p.Format())
 	}
 }

@@ -95,8 +95,8 @@ func validatorScheme() suite.SignatureScheme { return suite.International().Sign
 // ValidatorKey): with a key of small order anyone could sign as the
 // member.
 func (c *Card) Check() error {
-	if !ValidName(c.Institution) {
-		return fmt.Errorf("member card: institution %q: use 1-50 letters, digits, '.', '-' or '_'", c.Institution)
+	if err := CheckInstitutionName(c.Institution); err != nil {
+		return fmt.Errorf("member card: %w", err)
 	}
 	if !identity.ValidInstitutionKind(c.Kind) {
 		return fmt.Errorf("member card %s: kind %q: use one of %s", c.Institution, c.Kind, identity.KindNames())
@@ -140,6 +140,19 @@ func (c *Card) Check() error {
 		if err := usertext.Field(f.name, f.v); err != nil {
 			return fmt.Errorf("member card %s: %w", c.Institution, err)
 		}
+	}
+	return nil
+}
+
+// CheckInstitutionName refuses a name an institution cannot have: one
+// ValidName refuses, or a word the trust policy reserves (the members are
+// its witnesses, gathered in the group QuorumGroup).
+func CheckInstitutionName(s string) error {
+	if !ValidName(s) {
+		return fmt.Errorf("institution %q: use 1-50 letters, digits, '.', '-' or '_'", s)
+	}
+	if policy.ReservedName(s) || s == QuorumGroup {
+		return fmt.Errorf("institution %q: the trust policy reserves that word; choose another name", s)
 	}
 	return nil
 }

@@ -117,6 +117,13 @@ func testCardsAndChanges(t *testing.T, cs *suite.Suite) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	// Names the trust policy reserves: the members are its witnesses.
+	for _, name := range []string{"validators", "none", "all", "any", "log", "witness", "group", "quorum"} {
+		c := card(t, cs, name)
+		if err := c.Check(); err == nil || !strings.Contains(err.Error(), "reserves") {
+			t.Errorf("institution %q: %v", name, err)
+		}
+	}
 	for _, text := range []string{
 		"",
 		"jurichain membership change\nnetwork n\nversion 0\nremove\n",

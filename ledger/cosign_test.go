@@ -399,3 +399,47 @@ func TestMembershipChangeRefusesAnotherSuite(t *testing.T) {
 		}
 	})
 }
+
+// TestMembershipChangeWithoutAPolicyIsRefused adds a member whose card
+// reuses another member's cosignature key under its own name: every card
+// check passes, but no trust policy lists one key twice. The change is
+// refused as a transaction; applied, it would have stopped every node at
+// the block that wrote the policy.
+func TestMembershipChangeWithoutAPolicyIsRefused(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		e := newNetworkIn(t, cs, 1)
+		app, closeApp := e.open()
+		defer closeApp()
+		newcomer := newValidator(t, cs, "validator9")
+		_, pub, err := cs.KeyOf(e.validators[0].Card.CosignKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vkey, err := cs.VerifierKey("validator9", pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if newcomer.Card.CosignKey, err = cs.CosignatureVerifierKey(vkey); err != nil {
+			t.Fatal(err)
+		}
+		if err := newcomer.Card.Check(); err != nil {
+			t.Fatalf("the card itself is refused, so this tests nothing: %v", err)
+		}
+		text, err := (&consortium.Change{Origin: origin, Kind: consortium.ChangeAdd, Institution: "validator9", Power: 1, Card: &newcomer.Card}).Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := note.Sign(&note.Note{Text: text}, e.validators[0].governance)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx := ledger.EncodeMembershipTx(signed)
+		if r := app.Precheck(tx); r.Code != ledger.CodeRefused || !strings.Contains(r.Log, "policy") {
+			t.Fatalf("Precheck: code %d %q", r.Code, r.Log)
+		}
+		res := e.block(app, 1, tx)
+		if got := res.TxResults[len(res.TxResults)-1]; got.Code != ledger.CodeRefused || len(res.ValidatorUpdates) != 0 {
+			t.Fatalf("in a block: code %d %q, %d validator updates", got.Code, got.Log, len(res.ValidatorUpdates))
+		}
+	})
+}

@@ -49,6 +49,13 @@ func (a *App) applyMembership(cur *consortium.Membership, signed []byte) (*conso
 	if err := next.CheckSuite(a.cfg.Suite); err != nil {
 		return nil, nil, err
 	}
+	// FinalizeBlock writes the policy of the membership a change makes;
+	// one that makes no valid policy (a key listed twice, a member named
+	// like a policy keyword) would stop every node at that block, so it is
+	// refused as a transaction.
+	if _, err := next.Policy(a.cfg.Origin); err != nil {
+		return nil, nil, fmt.Errorf("the membership would have no valid trust policy: %w", err)
+	}
 	if q := consortium.Quorum(cur.TotalPower()); power < q {
 		return nil, nil, fmt.Errorf("the change is signed by members holding %d of %d voting power; it needs %d", power, cur.TotalPower(), q)
 	}

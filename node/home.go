@@ -238,8 +238,8 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	if h.HasInstitution() {
 		return nil, fmt.Errorf("%s already holds an institution's keys; choose another --home or remove it", h)
 	}
-	if !consortium.ValidName(o.Institution) {
-		return nil, fmt.Errorf("institution %q: use 1-50 letters, digits, '.', '-' or '_'", o.Institution)
+	if err := consortium.CheckInstitutionName(o.Institution); err != nil {
+		return nil, err
 	}
 	if !identity.ValidInstitutionKind(o.Kind) {
 		return nil, fmt.Errorf("institution kind %q: use one of %s", o.Kind, identity.KindNames())

@@ -201,6 +201,10 @@ func at(fields []string, i int) string {
 	return ""
 }
 
+// ReservedName reports whether name is a keyword of the policy language,
+// which no witness or group may be called.
+func ReservedName(name string) bool { return reserved(name) }
+
 func reserved(name string) bool {
 	switch name {
 	case "none", "log", "witness", "group", "quorum", "any", "all":

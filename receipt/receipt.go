@@ -155,7 +155,7 @@ func suiteOfLeaf(cs *suite.Suite, leaf *deposit.Leaf) error {
 	}
 	for _, o := range suite.All() {
 		if o.Name() != cs.Name() && o.Signature().CheckPublicKey(leaf.Depositor) == nil {
-			return fmt.Errorf("the receipt is of the %s suite (its depositor key is an %s key), the policy of the %s suite: they are of different networks", o, o.Signature().Name(), cs)
+			return fmt.Errorf("the receipt's leaf carries an %s depositor key, a key of the %s suite, and the policy is of the %s suite: the receipt is of another network or was altered", o.Signature().Name(), o, cs)
 		}
 	}
 	return nil

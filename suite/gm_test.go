@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
@@ -149,7 +150,11 @@ func TestSM2BadKeys(t *testing.T) {
 	offCurve := bytes.Clone(pub)
 	offCurve[64] ^= 1
 	compressed := append([]byte{2 + pub[64]&1}, pub[1:33]...)
+	g := sm2.P256().Params()
+	negG := append([]byte{4}, g.Gx.FillBytes(make([]byte, 32))...)
+	negG = append(negG, new(big.Int).Sub(g.P, g.Gy).FillBytes(make([]byte, 32))...)
 	for name, key := range map[string][]byte{
+		"negated base point": negG,
 		"off the curve":      offCurve,
 		"compressed":         compressed,
 		"hybrid prefix":      append([]byte{6}, pub[1:]...),

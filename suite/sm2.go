@@ -47,6 +47,12 @@ func sm2Point(pub []byte) (*ecdsa.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not a point of the sm2 curve", ErrBadPublicKey)
 	}
+	// -G is the key of d = n-1, which GB/T 32918.1 excludes: under it the
+	// verification equation no longer depends on s.
+	g := sm2.P256().Params()
+	if k.X.Cmp(g.Gx) == 0 && k.Y.Cmp(g.Gy) != 0 {
+		return nil, fmt.Errorf("%w: the negated base point, the key of no allowed private key", ErrBadPublicKey)
+	}
 	return k, nil
 }
 

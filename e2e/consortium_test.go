@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/transparency-dev/formats/log"
-	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/sync/errgroup"
 
@@ -458,7 +457,7 @@ func TestConsortiumEquivocationIsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := fnote.NewSignerForCosignatureV1(strings.TrimSpace(string(b)))
+	signer, err := testSuite.NewCosigner(strings.TrimSpace(string(b)), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func signedDeposit(t testing.TB, origin string, key suite.PrivateKey, content, i
 	rand.Read(salt)
 	op := &deposit.Opening{Metadata: m, Salt: salt}
 	s := &deposit.Signed{Statement: deposit.Statement{
-		Digests: []deposit.Digest{{Algorithm: deposit.SHA256, Value: sum[:]}}, Size: uint64(len(content)),
+		Digests: []deposit.Digest{contentDigest(sum[:])}, Size: uint64(len(content)),
 		MetadataCommitment: op.Commitment(cs), Depositor: key.Public(), IdempotencyKey: idem,
 	}}
 	sig, err := key.Sign(s.SigningMessage(origin))

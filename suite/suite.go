@@ -384,3 +384,18 @@ func (k ed25519Key) MarshalPEM() ([]byte, error) {
 func (k ed25519Key) MarshalPublicPEM() ([]byte, error) {
 	return ed25519Scheme{}.PublicPEM(k.Public())
 }
+
+// ParseAnyPrivateKey reads a PEM "PRIVATE KEY" (PKCS #8) block holding a
+// key of either suite and returns the key and its suite.
+func ParseAnyPrivateKey(pemBytes []byte) (PrivateKey, *Suite, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, nil, errors.New("not a PEM \"PRIVATE KEY\" block")
+	}
+	for _, s := range All() {
+		if k, err := s.signature.ParsePrivateKey(pemBytes); err == nil {
+			return k, s, nil
+		}
+	}
+	return nil, nil, errors.New("the PKCS #8 key is neither an ed25519 nor an sm2 key")
+}

@@ -99,15 +99,11 @@ func readKey(file string) (suite.PrivateKey, *suite.Suite, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var errs []error
-	for _, cs := range suite.All() {
-		k, err := cs.Signature().ParsePrivateKey(b)
-		if err == nil {
-			return k, cs, nil
-		}
-		errs = append(errs, err)
+	k, cs, err := suite.ParseAnyPrivateKey(b)
+	if err != nil {
+		return nil, nil, withHint(fmt.Errorf("%s: %w", file, err), "the key must be a PEM PKCS #8 private key as written by 'jurichain keygen'")
 	}
-	return nil, nil, withHint(fmt.Errorf("%s: %w", file, errors.Join(errs...)), "the key must be a PEM PKCS #8 private key as written by 'jurichain keygen'")
+	return k, cs, nil
 }
 
 // keyFor checks that a key read from file is of the network's suite cs.

@@ -102,7 +102,7 @@ func TestVerifyInEachSuite(t *testing.T) {
 					t.Fatalf("%v: %v\n%s", algs, err, out)
 				}
 				for _, want := range []string{
-					"VERIFIED", "suite:          " + cs.Name() + " (" + cs.String() + ")",
+					"VERIFIED", "suite:          " + cs.String(),
 					"content:        " + cs.ContentDigest() + " ",
 					"depositor:      " + cs.Signature().Name() + " ",
 				} {

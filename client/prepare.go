@@ -55,7 +55,7 @@ func Prepare(cs *suite.Suite, origin string, key suite.PrivateKey, c Content) (a
 		}
 		return m.Sum(nil)
 	}
-	op := &deposit.Opening{Metadata: c.Metadata, Salt: derive("salt")}
+	op := &deposit.Opening{Metadata: c.Metadata, Salt: derive("salt"), Suite: cs.Name()}
 	if err := op.Validate(); err != nil {
 		return api.Deposit{}, nil, err
 	}

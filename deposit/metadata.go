@@ -52,6 +52,11 @@ type Capture struct {
 type Opening struct {
 	Metadata
 	Salt []byte `json:"salt"`
+	// Suite names the crypto suite whose hash the commitment is made with
+	// ("intl" or "gm"). It is not committed to: it tells a verifier which
+	// suite the opening is for, and an opening checked under another
+	// suite's policy is refused by name rather than as a mismatch.
+	Suite string `json:"suite,omitempty"`
 }
 
 // Validate checks every field, naming the first bad one in its error, as

@@ -846,6 +846,7 @@ func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	opening.Suite = s.cfg.Suite.Name()
 	writeJSON(w, http.StatusOK, opening)
 }
 

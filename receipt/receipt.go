@@ -217,6 +217,13 @@ func Verify(pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
 		if err := ev.Opening.Wellformed(); err != nil {
 			return nil, &CheckError{CheckMetadata, err}
 		}
+		if s := ev.Opening.Suite; s != "" && s != cs.Name() {
+			named := s
+			if o, err := suite.ByName(s); err == nil {
+				named = o.String()
+			}
+			return nil, &CheckError{CheckMetadata, fmt.Errorf("the metadata opening is of the %s suite, the policy of the %s suite", named, cs)}
+		}
 		if ev.Opening.Commitment(cs) != leaf.MetadataCommitment {
 			return nil, &CheckError{CheckMetadata, errors.New("the metadata does not match the commitment in the entry")}
 		}

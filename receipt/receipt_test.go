@@ -175,6 +175,15 @@ func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
 		{"digest the deposit lacks", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
 			ev.Digests = []deposit.Digest{{Algorithm: deposit.SHA512, Value: make([]byte, 64)}}
 		}, receipt.CheckContent},
+		{"opening of another suite", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
+			o := *ev.Opening
+			for _, other := range suite.All() {
+				if other.Name() != cs.Name() {
+					o.Suite = other.Name()
+				}
+			}
+			ev.Opening = &o
+		}, receipt.CheckMetadata},
 		{"changed metadata", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
 			o := *ev.Opening
 			o.Title = "forged title"

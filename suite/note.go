@@ -96,7 +96,7 @@ func (s *Suite) parseVerifierKey(vkey string) (name string, pub []byte, cosig bo
 	hash16, key64, _ := strings.Cut(rest, "+")
 	tk, err := base64.StdEncoding.Strict().DecodeString(key64)
 	hash, herr := strconv.ParseUint(hash16, 16, 32)
-	if !validKeyName(name) || len(hash16) != 8 || herr != nil || err != nil || len(tk) == 0 {
+	if !validKeyName(name) || hash16 != fmt.Sprintf("%08x", hash) || herr != nil || err != nil || len(tk) == 0 {
 		return "", nil, false, errVerifierKey
 	}
 	var typ []byte
@@ -211,7 +211,7 @@ func (s *Suite) parseSignerKey(skey string) (string, PrivateKey, error) {
 	hash16, key64, _ := strings.Cut(rest, "+")
 	tk, err := base64.StdEncoding.Strict().DecodeString(key64)
 	hash, herr := strconv.ParseUint(hash16, 16, 32)
-	if !validKeyName(name) || len(hash16) != 8 || herr != nil || err != nil {
+	if !validKeyName(name) || hash16 != fmt.Sprintf("%08x", hash) || herr != nil || err != nil {
 		return "", nil, bad
 	}
 	var raw []byte

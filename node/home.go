@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/p2p"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
@@ -39,6 +41,8 @@ import (
 //	config/vault.key          the evidence vault's master key (created by serve)
 //	config/cosign.key         this validator's tlog-cosignature key
 //	config/governance.key     signs membership changes
+//	config/institution-ca.pem the institution's certificate authority (X.509, signed with the suite)
+//	config/institution-ca.key its private key
 //	config/policy             the network's tlog-policy at genesis
 //	data/                     CometBFT's block store and WAL
 //	data/office/              the institution's own records (package office)
@@ -71,6 +75,14 @@ func (h Home) GovernanceKeyFile() string { return h.path("config", "governance.k
 
 func (h Home) checkpointKeyFile() string { return h.path("config", "checkpoint.key") }
 func (h Home) cosignKeyFile() string     { return h.path("config", "cosign.key") }
+
+// CAFile is the institution's certificate authority (PEM), under which
+// its seal and time-stamping certificates are issued; CAKeyFile its key.
+func (h Home) CAFile() string { return h.path("config", "institution-ca.pem") }
+
+// CAKeyFile is the private key of the institution's certificate
+// authority, a key of the suite (PKCS#8 PEM).
+func (h Home) CAKeyFile() string { return h.path("config", "institution-ca.key") }
 
 // LedgerDir holds the ledger's store.
 func (h Home) LedgerDir() string { return h.path("data", "ledger") }
@@ -308,6 +320,9 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := h.newCA(cs, pki.Institution{Name: o.Institution, Kind: string(o.Kind)}); err != nil {
+		return nil, err
+	}
 	card := &consortium.Card{
 		Suite:         cs.Name(),
 		Institution:   o.Institution,
@@ -349,6 +364,30 @@ func newLogKey(cs *suite.Suite, file string) ([]byte, error) {
 		return nil, fmt.Errorf("writing key: %w", err)
 	}
 	return key.Public(), nil
+}
+
+// newCA writes the institution's certificate authority: a key of the
+// suite and its self-signed certificate (SM2 with SM3 in the GM suite).
+func (h Home) newCA(cs *suite.Suite, inst pki.Institution) error {
+	key, err := cs.Signature().GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	der, err := pki.NewCA(cs, key, inst, time.Now())
+	if err != nil {
+		return err
+	}
+	b, err := key.MarshalPEM()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(h.CAKeyFile(), b, 0o600); err != nil {
+		return fmt.Errorf("writing the certificate authority's key: %w", err)
+	}
+	if err := os.WriteFile(h.CAFile(), pki.EncodePEM(der), 0o644); err != nil {
+		return fmt.Errorf("writing the certificate authority: %w", err)
+	}
+	return nil
 }
 
 // newNoteKey writes a new signed-note private key of the suite to file and

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,8 +16,11 @@ import (
 	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/emmansun/gmsm/smx509"
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/policy"
+
+	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -166,6 +170,25 @@ func TestInitRecordsTheSuite(t *testing.T) {
 		}
 		if as.Suite != cs.Name() {
 			t.Fatalf("genesis suite %q", as.Suite)
+		}
+		// The institution's certificate authority is signed with the
+		// suite, and its key is a key of the suite.
+		der, err := pki.DecodePEM(must(os.ReadFile(h.CAFile())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ca, err := pki.Check(cs, der)
+		if err != nil || !ca.IsCA {
+			t.Fatalf("certificate authority: %v", err)
+		}
+		caKey, err := cs.Signature().ParsePrivateKey(must(os.ReadFile(h.CAKeyFile())))
+		if err != nil || ca.CheckSignatureFrom(ca) != nil {
+			t.Fatalf("certificate authority key: %v", err)
+		}
+		keyPEM, _ := caKey.MarshalPublicPEM()
+		certPub, err := smx509.MarshalPKIXPublicKey(ca.PublicKey)
+		if blk, _ := pem.Decode(keyPEM); err != nil || blk == nil || !bytes.Equal(blk.Bytes, certPub) {
+			t.Fatalf("the certificate authority's certificate is not for its key (%v)", err)
 		}
 		if cs.Name() == suite.NameInternational {
 			var b bytes.Buffer

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"time"
 
@@ -121,10 +122,10 @@ type Evidence struct {
 // ContentDigests reads r once and returns its digests with each of the
 // named algorithms ("sha256", "sm3").
 func ContentDigests(r io.Reader, algs ...string) ([]deposit.Digest, error) {
-	var ws []io.Writer
-	var out []deposit.Digest
-	var sums []func() []byte
-	for _, name := range algs {
+	hs := make([]hash.Hash, len(algs))
+	ws := make([]io.Writer, len(algs))
+	out := make([]deposit.Digest, len(algs))
+	for i, name := range algs {
 		alg, err := deposit.ParseAlgorithm(name)
 		if err != nil {
 			return nil, err
@@ -133,15 +134,14 @@ func ContentDigests(r io.Reader, algs ...string) ([]deposit.Digest, error) {
 		if err != nil {
 			return nil, err
 		}
-		ws = append(ws, h)
-		sums = append(sums, func() []byte { return h.Sum(nil) })
-		out = append(out, deposit.Digest{Algorithm: alg})
+		hs[i], ws[i] = h, h
+		out[i].Algorithm = alg
 	}
 	if _, err := io.Copy(io.MultiWriter(ws...), r); err != nil {
 		return nil, fmt.Errorf("reading the content: %w", err)
 	}
-	for i := range out {
-		out[i].Value = sums[i]()
+	for i, h := range hs {
+		out[i].Value = h.Sum(nil)
 	}
 	return out, nil
 }

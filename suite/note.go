@@ -38,12 +38,33 @@ var errVerifierKey = errors.New("malformed verifier key")
 
 // keyHash is the key ID c2sp.org/signed-note recommends: the first four
 // bytes of SHA-256(name || 0x0A || type || public key), whatever the suite.
-func keyHash(name string, typeAndKey []byte) uint32 {
+func keyHash(name string, typ, pub []byte) uint32 {
 	h := sha256.New()
 	h.Write([]byte(name))
 	h.Write([]byte("\n"))
-	h.Write(typeAndKey)
+	h.Write(typ)
+	h.Write(pub)
 	return binary.BigEndian.Uint32(h.Sum(nil))
+}
+
+// formatKey writes name+hash+base64(type||key), the form of verifier keys
+// and, behind "PRIVATE+KEY+", of private keys; the key ID is always the
+// public key's.
+func formatKey(name string, typ, pub, key []byte) string {
+	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, typ, pub), base64.StdEncoding.EncodeToString(append(bytes.Clone(typ), key...)))
+}
+
+// splitKey reads name+hash+base64(type||key), accepting only the spelling
+// formatKey writes; it does not check the hash.
+func splitKey(k string) (name string, hash uint32, typeAndKey []byte, ok bool) {
+	name, rest, _ := strings.Cut(k, "+")
+	hash16, key64, _ := strings.Cut(rest, "+")
+	tk, err := base64.StdEncoding.Strict().DecodeString(key64)
+	h, herr := strconv.ParseUint(hash16, 16, 32)
+	if !validKeyName(name) || herr != nil || hash16 != fmt.Sprintf("%08x", h) || err != nil || len(tk) == 0 {
+		return "", 0, nil, false
+	}
+	return name, uint32(h), tk, true
 }
 
 // validKeyName is the rule of golang.org/x/mod/sumdb/note: non-empty, no
@@ -61,8 +82,7 @@ func (s *Suite) VerifierKey(name string, pub []byte) (string, error) {
 	if err := s.signature.CheckPublicKey(pub); err != nil {
 		return "", err
 	}
-	tk := append(bytes.Clone(s.notes.note), pub...)
-	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, tk), base64.StdEncoding.EncodeToString(tk)), nil
+	return formatKey(name, s.notes.note, pub, pub), nil
 }
 
 // CosignatureVerifierKey returns the timestamped-cosignature
@@ -76,8 +96,7 @@ func (s *Suite) CosignatureVerifierKey(vkey string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tk := append(bytes.Clone(s.notes.cosignature), pub...)
-	return fmt.Sprintf("%s+%08x+%s", name, keyHash(name, tk), base64.StdEncoding.EncodeToString(tk)), nil
+	return formatKey(name, s.notes.cosignature, pub, pub), nil
 }
 
 // IsCosignatureKey reports whether vkey is a verifier key of this suite
@@ -92,11 +111,8 @@ func (s *Suite) IsCosignatureKey(vkey string) bool {
 // cosignature type). A key of the other suite is refused with a message
 // naming both.
 func (s *Suite) parseVerifierKey(vkey string) (name string, pub []byte, cosig bool, err error) {
-	name, rest, _ := strings.Cut(vkey, "+")
-	hash16, key64, _ := strings.Cut(rest, "+")
-	tk, err := base64.StdEncoding.Strict().DecodeString(key64)
-	hash, herr := strconv.ParseUint(hash16, 16, 32)
-	if !validKeyName(name) || hash16 != fmt.Sprintf("%08x", hash) || herr != nil || err != nil || len(tk) == 0 {
+	name, hash, tk, ok := splitKey(vkey)
+	if !ok {
 		return "", nil, false, errVerifierKey
 	}
 	var typ []byte
@@ -113,10 +129,10 @@ func (s *Suite) parseVerifierKey(vkey string) (name string, pub []byte, cosig bo
 		}
 		return "", nil, false, fmt.Errorf("key %s: unknown signature type %#x", name, tk[0])
 	}
-	if uint32(hash) != keyHash(name, tk) {
+	pub = tk[len(typ):]
+	if hash != keyHash(name, typ, pub) {
 		return "", nil, false, fmt.Errorf("key %s: the key hash does not match the key", name)
 	}
-	pub = tk[len(typ):]
 	if err := s.signature.CheckPublicKey(pub); err != nil {
 		return "", nil, false, fmt.Errorf("key %s: %w", name, err)
 	}
@@ -140,7 +156,7 @@ func (s *Suite) NewVerifier(vkey string) (note.Verifier, error) {
 	if cosig {
 		return nil, fmt.Errorf("key %s is a cosignature key, not a note key", name)
 	}
-	return &verifier{name: name, hash: keyHash(name, append(bytes.Clone(s.notes.note), pub...)), verify: func(msg, sig []byte) bool {
+	return &verifier{name: name, hash: keyHash(name, s.notes.note, pub), verify: func(msg, sig []byte) bool {
 		return s.signature.Verify(pub, msg, sig)
 	}}, nil
 }
@@ -154,7 +170,7 @@ func (s *Suite) NewCosignatureVerifier(vkey string) (note.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &verifier{name: name, hash: keyHash(name, append(bytes.Clone(s.notes.cosignature), pub...)), verify: func(msg, sig []byte) bool {
+	return &verifier{name: name, hash: keyHash(name, s.notes.cosignature, pub), verify: func(msg, sig []byte) bool {
 		if len(sig) < 8 {
 			return false
 		}
@@ -194,27 +210,18 @@ func (s *Suite) GenerateNoteKey(rand io.Reader, name string) (skey, vkey string,
 	if err != nil {
 		return "", "", err
 	}
-	hash := keyHash(name, append(bytes.Clone(s.notes.note), k.Public()...))
-	skey = fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s", name, hash, base64.StdEncoding.EncodeToString(append(bytes.Clone(s.notes.note), k.Bytes()...)))
+	skey = "PRIVATE+KEY+" + formatKey(name, s.notes.note, k.Public(), k.Bytes())
 	return skey, vkey, nil
 }
 
 // parseSignerKey reads a private key GenerateNoteKey wrote, or one of the
 // cosignature type.
 func (s *Suite) parseSignerKey(skey string) (string, PrivateKey, error) {
-	bad := errors.New("malformed signed-note private key")
 	rest, ok := strings.CutPrefix(skey, "PRIVATE+KEY+")
-	if !ok {
-		return "", nil, bad
+	name, hash, tk, ok2 := splitKey(rest)
+	if !ok || !ok2 {
+		return "", nil, errors.New("malformed signed-note private key")
 	}
-	name, rest, _ := strings.Cut(rest, "+")
-	hash16, key64, _ := strings.Cut(rest, "+")
-	tk, err := base64.StdEncoding.Strict().DecodeString(key64)
-	hash, herr := strconv.ParseUint(hash16, 16, 32)
-	if !validKeyName(name) || hash16 != fmt.Sprintf("%08x", hash) || herr != nil || err != nil {
-		return "", nil, bad
-	}
-	var raw []byte
 	var typ []byte
 	switch {
 	case bytes.HasPrefix(tk, s.notes.note):
@@ -224,12 +231,11 @@ func (s *Suite) parseSignerKey(skey string) (string, PrivateKey, error) {
 	default:
 		return "", nil, fmt.Errorf("key %s is not a key of the %s suite", name, s)
 	}
-	raw = tk[len(typ):]
-	k, err := s.signature.NewPrivateKey(raw)
+	k, err := s.signature.NewPrivateKey(tk[len(typ):])
 	if err != nil {
 		return "", nil, fmt.Errorf("key %s: %w", name, err)
 	}
-	if uint32(hash) != keyHash(name, append(bytes.Clone(typ), k.Public()...)) {
+	if hash != keyHash(name, typ, k.Public()) {
 		return "", nil, fmt.Errorf("key %s: the key hash does not match the key", name)
 	}
 	return name, k, nil
@@ -248,7 +254,7 @@ func (s *Suite) NewSigner(skey string) (note.Signer, error) {
 // Signer returns a plain note signer named name for key, as the log signs
 // checkpoints under the network's origin.
 func (s *Suite) Signer(name string, key PrivateKey) note.Signer {
-	return &signer{name: name, hash: keyHash(name, append(bytes.Clone(s.notes.note), key.Public()...)), sign: key.Sign}
+	return &signer{name: name, hash: keyHash(name, s.notes.note, key.Public()), sign: key.Sign}
 }
 
 // NewCosigner returns a timestamped cosigner (c2sp.org/tlog-cosignature)
@@ -259,7 +265,7 @@ func (s *Suite) NewCosigner(skey string, now func() time.Time) (note.Signer, err
 	if err != nil {
 		return nil, err
 	}
-	return &signer{name: name, hash: keyHash(name, append(bytes.Clone(s.notes.cosignature), k.Public()...)), sign: func(msg []byte) ([]byte, error) {
+	return &signer{name: name, hash: keyHash(name, s.notes.cosignature, k.Public()), sign: func(msg []byte) ([]byte, error) {
 		t := uint64(now().Unix())
 		m, err := cosignedMessage(t, msg)
 		if err != nil {

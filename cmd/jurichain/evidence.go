@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -186,28 +185,27 @@ func newFetch() *cobra.Command {
 			defer os.Remove(tmp.Name())
 			// Every digest the deposit committed that this client can
 			// compute is checked; the network suite's is always there.
-			hashes := map[string]hash.Hash{}
-			writers := []io.Writer{tmp}
-			for alg := range info.Entry.Digests {
-				if h, err := suite.NewContentHash(alg); err == nil {
-					hashes[alg] = h
-					writers = append(writers, h)
-				}
-			}
-			if hashes[s.suite.ContentDigest()] == nil {
+			if _, ok := info.Entry.Digests[s.suite.ContentDigest()]; !ok {
 				tmp.Close()
 				return fmt.Errorf("deposit %s carries no %s digest, which this network's suite (%s) needs", usertext.Escape(args[0]), s.suite.ContentDigest(), s.suite)
 			}
-			if _, err := io.Copy(io.MultiWriter(writers...), body); err != nil {
+			var algs []string
+			for alg := range info.Entry.Digests {
+				if _, err := suite.NewContentHash(alg); err == nil {
+					algs = append(algs, alg)
+				}
+			}
+			got, err := receipt.ContentDigests(io.TeeReader(body, tmp), algs...)
+			if err != nil {
 				tmp.Close()
 				return fmt.Errorf("downloading the original: %w", err)
 			}
 			if err := tmp.Close(); err != nil {
 				return err
 			}
-			for alg, h := range hashes {
-				if got := hex.EncodeToString(h.Sum(nil)); got != info.Entry.Digests[alg] {
-					return fmt.Errorf("the downloaded original's %s %s is not the deposit's %s; nothing written", alg, got, usertext.Escape(info.Entry.Digests[alg]))
+			for _, d := range got {
+				if v := hex.EncodeToString(d.Value); v != info.Entry.Digests[d.Algorithm.String()] {
+					return fmt.Errorf("the downloaded original's %s %s is not the deposit's %s; nothing written", d.Algorithm, v, usertext.Escape(info.Entry.Digests[d.Algorithm.String()]))
 				}
 			}
 			if err := os.Rename(tmp.Name(), out); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -155,13 +154,6 @@ func digestFile(path string, algs []string) ([]deposit.Digest, error) {
 	return ds, nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // isLogKey reports whether pub is the log key of one of the policy's
 // nodes: the key a node deposits its access-trail records with.
 func isLogKey(pol *policy.Policy, pub []byte) bool {
@@ -182,12 +174,11 @@ func printProven(w io.Writer, file string, p *receipt.Proven, checked []deposit.
 	fmt.Fprintf(w, "  suite:          %s\n", p.Suite)
 	// The suite's content digest first, as "content"; the deposit's
 	// other digests after it.
-	digests := slices.SortedStableFunc(slices.Values(l.Digests), func(a, b deposit.Digest) int {
-		return cmp.Compare(boolInt(a.Algorithm.String() != p.Suite.ContentDigest()), boolInt(b.Algorithm.String() != p.Suite.ContentDigest()))
-	})
-	for i, d := range digests {
-		if i == 0 {
-			fmt.Fprintf(w, "  content:        %s %s (%d bytes)\n", d.Algorithm, hex.EncodeToString(d.Value), l.Size)
+	if d := l.ContentDigest(p.Suite); d != nil {
+		fmt.Fprintf(w, "  content:        %s %s (%d bytes)\n", p.Suite.ContentDigest(), hex.EncodeToString(d), l.Size)
+	}
+	for _, d := range l.Digests {
+		if d.Algorithm.String() == p.Suite.ContentDigest() {
 			continue
 		}
 		state := "not checked (no suite computes it)"

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -73,7 +74,7 @@ type Group struct {
 // Origin is the name of the first log key: the checkpoint origin of the
 // log this policy was written for.
 func (p *Policy) Origin() string {
-	if len(p.Logs) == 0 {
+	if len(p.Logs) == 0 || p.Logs[0].v == nil {
 		return ""
 	}
 	return p.Logs[0].v.Name()
@@ -300,6 +301,9 @@ func (p *Policy) Verify(checkpoint []byte) (*Result, error) {
 	}
 	for _, w := range p.Witnesses {
 		vs = append(vs, w.v)
+	}
+	if slices.Contains(vs, nil) {
+		return nil, errors.New("the policy has keys without verifiers: read policies with Parse")
 	}
 	n, err := note.Open(checkpoint, note.VerifierList(vs...))
 	if err != nil {

@@ -301,3 +301,22 @@ func TestVerifyRefusesOtherSuiteCheckpoint(t *testing.T) {
 		}
 	})
 }
+
+// TestHandBuiltPolicyIsRefused checks that a Policy not read with Parse
+// (its keys have no verifiers) refuses every checkpoint instead of
+// panicking.
+func TestHandBuiltPolicyIsRefused(t *testing.T) {
+	for _, cs := range suite.All() {
+		_, vkey, err := cs.GenerateNoteKey(rand.Reader, "example.com/log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &policy.Policy{Logs: []policy.Log{{VKey: vkey}}, Quorum: "none"}
+		if p.Suite() == nil || p.Suite().Name() != cs.Name() || p.Origin() != "" {
+			t.Fatalf("%s: suite %v origin %q", cs.Name(), p.Suite(), p.Origin())
+		}
+		if _, err := p.Verify([]byte("example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.com/log AAAA\n")); err == nil {
+			t.Fatalf("%s: a hand-built policy verified a checkpoint", cs.Name())
+		}
+	}
+}

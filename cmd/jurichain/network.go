@@ -56,7 +56,7 @@ func newTestnet() *cobra.Command {
 
 // suiteHelp describes the --suite flag of the commands that create keys or
 // a network.
-var suiteHelp = "crypto suite of the network and its keys: " + suite.NameInternational + " (" + suite.International().String() + ") or " + suite.NameGM + " (" + suite.GM().String() + "); chosen at genesis, for good"
+const suiteHelp = "crypto suite of the network and its keys: " + suite.NameInternational + " = international (SHA-256, Ed25519) or " + suite.NameGM + " = GM (SM3, SM2, SM4); chosen at genesis, for good"
 
 func newJoin() *cobra.Command {
 	var home, genesis, peers string

@@ -19,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/identity"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // TestOriginalUploadIsBounded checks that an upload stops at the size its
@@ -73,6 +74,59 @@ func TestOriginalUploadIsBounded(t *testing.T) {
 	}
 	if status := doAs(t, c, "POST", "/v1/deposits", mustJSON(huge), &e); status != http.StatusRequestEntityTooLarge || !strings.HasPrefix(e.Message, "size: ") {
 		t.Fatalf("a deposit of 64 GiB + 1: %d %+v", status, e)
+	}
+}
+
+// TestUploadMatchesEveryDigest deposits content with the suite's digest
+// and a made-up second digest: the true original matches the first and
+// not the second, so it is refused and nothing is stored, and an original
+// whose both digests match is stored.
+func TestUploadMatchesEveryDigest(t *testing.T) {
+	n := initNode(t)
+	n.start()
+	ctx := context.Background()
+	key, c := n.newDepositor()
+	st := n.status()
+	content := []byte("the contract as signed")
+	sum := digestOf(content)
+	forged := bytes.Repeat([]byte{7}, 32)
+	dep, _, err := client.Prepare(testSuite, st.Origin, key, client.Content{
+		Digest: sum[:], Second: forged, Size: uint64(len(content)), IdempotencyKey: "forged-second",
+		Metadata: deposit.Metadata{Title: "contract", MediaType: "text/plain"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Submit(ctx, []api.Deposit{dep}, 10*time.Second)
+	if err != nil || res[0].Status != api.StatusCommitted {
+		t.Fatalf("deposit: %+v %v", res, err)
+	}
+	err = c.UploadOriginal(ctx, res[0].ID, bytes.NewReader(content), int64(len(content)))
+	var e *api.Error
+	if !errors.As(err, &e) || e.Code != api.CodeInvalid || !strings.Contains(e.Message, testSuite.SecondDigest()) || !strings.Contains(e.Message, "nothing was stored") {
+		t.Fatalf("an original whose %s is not the deposit's: %v", testSuite.SecondDigest(), err)
+	}
+	if _, _, err := c.Original(ctx, res[0].ID, "", ""); !errors.As(err, &e) || e.Code != api.CodeNotFound {
+		t.Fatalf("the original after a refused upload: %v", err)
+	}
+
+	second, err := suite.NewContentHash(testSuite.SecondDigest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Write(content)
+	good, _, err := client.Prepare(testSuite, st.Origin, key, client.Content{
+		Digest: sum[:], Second: second.Sum(nil), Size: uint64(len(content)), IdempotencyKey: "both-digests",
+		Metadata: deposit.Metadata{Title: "contract", MediaType: "text/plain"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err = c.Submit(ctx, []api.Deposit{good}, 10*time.Second); err != nil || res[0].Status != api.StatusCommitted {
+		t.Fatalf("deposit: %+v %v", res, err)
+	}
+	if err := c.UploadOriginal(ctx, res[0].ID, bytes.NewReader(content), int64(len(content))); err != nil {
+		t.Fatalf("an original whose both digests match: %v", err)
 	}
 }
 

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
 )
 
@@ -206,8 +209,12 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("deposit %s declares %d bytes; this node stores originals of at most %d bytes", e.ID, e.Leaf.Size, s.cfg.MaxOriginalSize)})
 		return
 	}
-	// A chunked body has no length: stop it at the declared size.
-	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.ContentDigest(s.cfg.Suite), http.MaxBytesReader(w, r.Body, int64(e.Leaf.Size)))
+	// A chunked body has no length: stop it at the declared size. The
+	// vault checks the suite's digest; the deposit's other digests are
+	// checked on the way, so that an original whose SHA-256 and SM3 do not
+	// both match is not stored.
+	body := checkOtherDigests(http.MaxBytesReader(w, r.Body, int64(e.Leaf.Size)), &e.Leaf.Statement, s.cfg.Suite)
+	n, err := s.cfg.Vault.Put(r.Context(), e.Leaf.ContentDigest(s.cfg.Suite), body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
 		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("body: longer than the %d bytes deposit %s declares; nothing was stored", e.Leaf.Size, e.ID)})
@@ -215,6 +222,11 @@ func (s *Server) putOriginal(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, vault.ErrDigestMismatch) {
 		s.writeError(w, r, invalid("body: its %s is not the deposit's %x; nothing was stored", s.cfg.Suite.ContentDigest(), e.Leaf.ContentDigest(s.cfg.Suite)))
+		return
+	}
+	var other *otherDigestMismatch
+	if errors.As(err, &other) {
+		s.writeError(w, r, invalid("body: its %s is not the deposit's %x; nothing was stored", other.Algorithm, other.Value))
 		return
 	}
 	if err != nil {
@@ -899,4 +911,53 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, tokenInfo(*t))
+}
+
+// otherDigestMismatch is the read error of an upload whose digest under
+// one of the deposit's other algorithms differs from the deposit's.
+type otherDigestMismatch struct{ deposit.Digest }
+
+func (e *otherDigestMismatch) Error() string {
+	return fmt.Sprintf("the upload's %s is not the deposit's", e.Algorithm)
+}
+
+// checkOtherDigests returns r hashed on the way with every digest the
+// deposit carries besides the suite's (which the vault checks itself); at
+// the end of r, a mismatch is returned as the read error, so the vault
+// stores nothing.
+func checkOtherDigests(r io.Reader, st *deposit.Statement, cs *suite.Suite) io.Reader {
+	c := &digestCheck{r: r}
+	for _, d := range st.Digests {
+		if d.Algorithm.String() == cs.ContentDigest() {
+			continue
+		}
+		h, err := suite.NewContentHash(d.Algorithm.String())
+		if err != nil {
+			continue // a digest no suite computes is not checked, as verify does not
+		}
+		c.hashes = append(c.hashes, h)
+		c.want = append(c.want, d)
+	}
+	return c
+}
+
+type digestCheck struct {
+	r      io.Reader
+	hashes []hash.Hash
+	want   []deposit.Digest
+}
+
+func (c *digestCheck) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	for _, h := range c.hashes {
+		h.Write(p[:n])
+	}
+	if err == io.EOF {
+		for i, h := range c.hashes {
+			if !bytes.Equal(h.Sum(nil), c.want[i].Value) {
+				return n, &otherDigestMismatch{c.want[i]}
+			}
+		}
+	}
+	return n, err
 }

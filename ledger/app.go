@@ -393,7 +393,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.Respon
 		}
 		return &abci.ResponseCheckTx{Code: CodeRefused, Log: fmt.Sprintf("transaction type %d is not accepted from clients", req.Tx[0])}, nil
 	}
-	deps, err := parseDepositTx(req.Tx)
+	deps, err := parseDepositTx(a.cfg.Suite, req.Tx)
 	if err != nil {
 		return &abci.ResponseCheckTx{Code: CodeMalformedTx, Log: err.Error()}, nil
 	}
@@ -442,7 +442,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 		case len(tx) == 0:
 			err = errors.New("empty transaction")
 		case tx[0] == txDeposits:
-			_, err = parseDepositTx(tx)
+			_, err = parseDepositTx(a.cfg.Suite, tx)
 		case tx[0] == txCosignatures && i == 0:
 			_, err = a.finalCheckpoint(tx, req.ProposedLastCommit.Votes)
 		case tx[0] == txMembership || tx[0] == txEvidence || tx[0] == txIdentity:
@@ -533,7 +533,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		// The ordered deposits outlive this call (they wait for the next
 		// block), so they get their own copy of the transaction's bytes.
 		tx = bytes.Clone(tx)
-		deps, err := parseDepositTx(tx)
+		deps, err := parseDepositTx(cs, tx)
 		if err != nil {
 			results[i] = &abci.ExecTxResult{Code: CodeMalformedTx, Log: err.Error()}
 			continue
@@ -545,10 +545,6 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 			id := d.ID(cs)
 			if !oks[j] {
 				b.rejected[id] = Rejection{"the depositor's signature does not verify", sha256.Sum256(d.raw)}
-				continue
-			}
-			if err := d.CheckSuite(cs); err != nil {
-				b.rejected[id] = Rejection{err.Error(), sha256.Sum256(d.raw)}
 				continue
 			}
 			if why := a.depositRefusal(b.accountsView(a), d.Depositor, height); why != "" {

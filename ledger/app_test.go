@@ -477,3 +477,38 @@ func TestCheckTx(t *testing.T) {
 		}
 	}
 }
+
+// TestDepositWithoutItsSuitesDigestIsMalformed puts, beside a good
+// deposit, one that carries only the other suite's content digest: the
+// whole transaction is malformed, in the mempool and in a proposal, as a
+// deposit without SHA-256 always was on an international network, so
+// validators of before and after the GM suite agree on it.
+func TestDepositWithoutItsSuitesDigestIsMalformed(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		e := newNetworkIn(t, cs, 1)
+		app, closeApp := e.open()
+		defer closeApp()
+		other, err := suite.NewContentHash(cs.SecondDigest())
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Write([]byte("x"))
+		alg, _ := deposit.ParseAlgorithm(cs.SecondDigest())
+		s := deposit.Signed{Statement: deposit.Statement{
+			Digests: []deposit.Digest{{Algorithm: alg, Value: other.Sum(nil)}}, Size: 1,
+			Depositor: e.dep.Public(), IdempotencyKey: "other-digest",
+		}}
+		if s.Signature, err = e.dep.Sign(s.SigningMessage(origin)); err != nil {
+			t.Fatal(err)
+		}
+		tx := ledger.EncodeDepositTx([][]byte{e.signed("good", "good"), s.AppendBinary(nil)})
+		r, err := app.CheckTx(context.Background(), &abci.RequestCheckTx{Tx: tx})
+		if err != nil || r.Code != ledger.CodeMalformedTx || !strings.Contains(r.Log, "digests."+cs.ContentDigest()) {
+			t.Fatalf("CheckTx: %v %v", r, err)
+		}
+		pp, err := app.ProcessProposal(context.Background(), &abci.RequestProcessProposal{Height: 1, Txs: [][]byte{tx}})
+		if err != nil || pp.Status != abci.ResponseProcessProposal_REJECT {
+			t.Fatalf("ProcessProposal: %v %v", pp, err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/suite"
 )
 
 // txDeposits is the type byte of a transaction carrying signed deposits.
@@ -41,7 +42,7 @@ type parsedDeposit struct {
 }
 
 // parseDepositTx decodes a transaction built by EncodeDepositTx.
-func parseDepositTx(tx []byte) ([]parsedDeposit, error) {
+func parseDepositTx(cs *suite.Suite, tx []byte) ([]parsedDeposit, error) {
 	if len(tx) < 5 || tx[0] != txDeposits {
 		return nil, errors.New("not a deposit transaction")
 	}
@@ -54,6 +55,12 @@ func parseDepositTx(tx []byte) ([]parsedDeposit, error) {
 	for i := uint32(0); i < n; i++ {
 		s, next, err := deposit.ParseSigned(rest)
 		if err != nil {
+			return nil, fmt.Errorf("deposit %d: %w", i, err)
+		}
+		// Part of parsing, not of judging each deposit: a transaction
+		// with a deposit lacking its suite's digest is malformed as a
+		// whole, as it was when the encoding itself required SHA-256.
+		if err := s.CheckSuite(cs); err != nil {
 			return nil, fmt.Errorf("deposit %d: %w", i, err)
 		}
 		out = append(out, parsedDeposit{Signed: s, raw: rest[:len(rest)-len(next)]})
@@ -132,7 +139,7 @@ func (a *App) loadPending() (*pendingSet, error) {
 			return nil, errors.New("truncated")
 		}
 		var err error
-		if g.deposits, err = parseDepositTx(b[:n]); err != nil {
+		if g.deposits, err = parseDepositTx(a.cfg.Suite, b[:n]); err != nil {
 			return nil, err
 		}
 		b = b[n:]

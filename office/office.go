@@ -65,7 +65,7 @@ type Office struct {
 	mu sync.Mutex // makes check-then-write sequences atomic
 }
 
-// OpenIn opens or creates the records in dir of a node of the suite cs,
+// Open opens or creates the records in dir of a node of the suite cs,
 // rewriting those of an earlier key layout (see upgrade). Codes and tokens
 // are hashed with the suite's hash: records of a network are only ever
 // opened with its suite.

@@ -189,6 +189,9 @@ func Verify(pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
 	if leaf.Index != r.Index {
 		return nil, &CheckError{CheckEntry, fmt.Errorf("leaf says index %d, receipt says %d", leaf.Index, r.Index)}
 	}
+	if err := leaf.CheckSuite(cs); err != nil {
+		return nil, &CheckError{CheckEntry, err}
+	}
 	h := cs.LogHasher()
 	if err := mproof.VerifyInclusion(h, r.Index, cp.Size, h.HashLeaf(r.Leaf), r.Proof, cp.Hash); err != nil {
 		return nil, &CheckError{CheckInclusion, fmt.Errorf("entry %d is not in the tree of size %d: %w", r.Index, cp.Size, err)}

@@ -140,7 +140,7 @@ func newSM4GCM(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// NewIn returns a vault for a network of the suite cs, whose file keys
+// New returns a vault for a network of the suite cs, whose file keys
 // are wrapped with masterKey.
 func New(cs *suite.Suite, masterKey []byte, backend Backend) (*Vault, error) {
 	if len(masterKey) != KeySize {
@@ -176,7 +176,7 @@ func (v *Vault) associatedData(digest []byte) []byte {
 
 func (v *Vault) checkDigest(digest []byte) error {
 	if len(digest) != suite.HashSize {
-		return fmt.Errorf("digest: %d bytes, want a %s of %d", len(digest), v.cs.ContentDigest(), suite.HashSize)
+		return fmt.Errorf("digest: %d bytes, want %d (a %s digest)", len(digest), suite.HashSize, v.cs.ContentDigest())
 	}
 	return nil
 }

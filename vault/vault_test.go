@@ -317,6 +317,20 @@ func TestInternationalFormatUnchanged(t *testing.T) {
 	}
 }
 
+// TestGMFormatUnchanged reads a GM object stored when the format was
+// first written (testdata/gm-v1, master key 32 bytes of 7): a change to
+// its key derivation, nonces or layout would make stored originals
+// unreadable.
+func TestGMFormatUnchanged(t *testing.T) {
+	content := bytes.Repeat([]byte("a golden original of the GM vault format\n"), 4)
+	v := newVaultIn(t, suite.GM(), "testdata/gm-v1", bytes.Repeat([]byte{7}, vault.KeySize))
+	d := suite.GM().Hash(content)
+	got, err := readAll(context.Background(), v, d[:])
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the golden object reads back %q, %v", got, err)
+	}
+}
+
 func readAll(ctx context.Context, v *vault.Vault, d []byte) ([]byte, error) {
 	r, err := v.Get(ctx, d)
 	if err != nil {

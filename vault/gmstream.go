@@ -185,9 +185,27 @@ func (s *gmStream) NewDecryptingReader(r io.Reader, aad []byte) (io.Reader, erro
 	if err != nil {
 		return nil, err
 	}
-	return &gmReader{r: r, aead: aead, prefix: header[gmSaltSize:], aad: aad,
+	return &gmReader{r: backendReader{r}, aead: aead, prefix: header[gmSaltSize:], aad: aad,
 		ct: make([]byte, 0, s.segmentSize+1), pbuf: make([]byte, 0, s.segmentSize), segmentSize: s.segmentSize}, nil
 }
+
+// backendReader keeps a backend that stops mid-object (a connection cut,
+// which net/http reports as io.ErrUnexpectedEOF) apart from an object that
+// ends early: io.ReadFull turns the second into io.ErrUnexpectedEOF too,
+// and the reader then judges the segment, which a cut would make look
+// tampered with.
+type backendReader struct{ r io.Reader }
+
+func (b backendReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = fmt.Errorf("reading the stored original: the store stopped mid-object (%w); try again", errBackendCut)
+	}
+	return n, err
+}
+
+// errBackendCut is wrapped by the error of a read the backend cut short.
+var errBackendCut = errors.New("connection cut")
 
 type gmReader struct {
 	r           io.Reader

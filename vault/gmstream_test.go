@@ -3,7 +3,9 @@ package vault
 import (
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/jurichain/jurichain/suite"
@@ -157,4 +159,31 @@ func FuzzGMStream(f *testing.F) {
 			t.Fatalf("read %q, which no stream of this key holds", got)
 		}
 	})
+}
+
+// cutReader returns its bytes, then io.ErrUnexpectedEOF, as an HTTP body
+// whose connection was cut.
+type cutReader struct{ r io.Reader }
+
+func (c cutReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+// TestGMStreamBackendCut checks that a store that stops mid-object is
+// reported as a read error, not as a segment that does not authenticate.
+func TestGMStreamBackendCut(t *testing.T) {
+	s := testGMStream(t)
+	stored := sealGM(t, s, bytes.Repeat([]byte("x"), 5*smallSegment), []byte("aad"))
+	r, err := s.NewDecryptingReader(cutReader{bytes.NewReader(stored[:len(stored)/2])}, []byte("aad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	if !errors.Is(err, errBackendCut) || strings.Contains(err.Error(), "authenticate") {
+		t.Fatalf("a cut read: %v", err)
+	}
 }

@@ -69,7 +69,9 @@ func startMinIO(t *testing.T) vault.S3Config {
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get(cfg.Endpoint + "/minio/health/live")
+		// Ready, not live: a live server may still refuse requests
+		// ("Server not initialized yet").
+		resp, err := http.Get(cfg.Endpoint + "/minio/health/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -41,7 +41,7 @@ import (
 //	config/vault.key          the evidence vault's master key (created by serve)
 //	config/cosign.key         this validator's tlog-cosignature key
 //	config/governance.key     signs membership changes
-//	config/institution-ca.pem the institution's certificate authority (X.509, signed with the suite)
+//	config/institution-ca.pem the institution's certificate authority (X.509, the suite's certificate scheme)
 //	config/institution-ca.key its private key
 //	config/policy             the network's tlog-policy at genesis
 //	data/                     CometBFT's block store and WAL
@@ -81,7 +81,7 @@ func (h Home) cosignKeyFile() string     { return h.path("config", "cosign.key")
 func (h Home) CAFile() string { return h.path("config", "institution-ca.pem") }
 
 // CAKeyFile is the private key of the institution's certificate
-// authority, a key of the suite (PKCS#8 PEM).
+// authority, a key of the suite's certificate scheme (PKCS#8 PEM).
 func (h Home) CAKeyFile() string { return h.path("config", "institution-ca.key") }
 
 // LedgerDir holds the ledger's store.
@@ -367,9 +367,10 @@ func newLogKey(cs *suite.Suite, file string) ([]byte, error) {
 }
 
 // newCA writes the institution's certificate authority: a key of the
-// suite and its self-signed certificate (SM2 with SM3 in the GM suite).
+// suite's certificate scheme and its self-signed certificate (ECDSA P-256
+// in the international suite, SM2 with SM3 in the GM suite).
 func (h Home) newCA(cs *suite.Suite, inst pki.Institution) error {
-	key, err := cs.Signature().GenerateKey(rand.Reader)
+	key, err := cs.Certificates().GenerateKey(rand.Reader)
 	if err != nil {
 		return err
 	}
@@ -377,7 +378,7 @@ func (h Home) newCA(cs *suite.Suite, inst pki.Institution) error {
 	if err != nil {
 		return err
 	}
-	b, err := key.MarshalPEM()
+	b, err := cs.Certificates().MarshalPrivateKey(key)
 	if err != nil {
 		return err
 	}

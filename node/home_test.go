@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -181,13 +180,13 @@ func TestInitRecordsTheSuite(t *testing.T) {
 		if err != nil || !ca.IsCA {
 			t.Fatalf("certificate authority: %v", err)
 		}
-		caKey, err := cs.Signature().ParsePrivateKey(must(os.ReadFile(h.CAKeyFile())))
+		caKey, err := cs.Certificates().ParsePrivateKey(must(os.ReadFile(h.CAKeyFile())))
 		if err != nil || ca.CheckSignatureFrom(ca) != nil {
 			t.Fatalf("certificate authority key: %v", err)
 		}
-		keyPEM, _ := caKey.MarshalPublicPEM()
+		keyDER, _ := smx509.MarshalPKIXPublicKey(caKey.Public())
 		certPub, err := smx509.MarshalPKIXPublicKey(ca.PublicKey)
-		if blk, _ := pem.Decode(keyPEM); err != nil || blk == nil || !bytes.Equal(blk.Bytes, certPub) {
+		if err != nil || !bytes.Equal(keyDER, certPub) {
 			t.Fatalf("the certificate authority's certificate is not for its key (%v)", err)
 		}
 		if cs.Name() == suite.NameInternational {

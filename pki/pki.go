@@ -7,6 +7,7 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/rand"
 	"encoding/pem"
 	"errors"
@@ -37,7 +38,7 @@ type Institution struct {
 // NewCA makes the self-signed certificate of an institution's certificate
 // authority, signed by key under the suite, valid from now for CAValidity,
 // and returns it as DER.
-func NewCA(cs *suite.Suite, key suite.PrivateKey, inst Institution, now time.Time) ([]byte, error) {
+func NewCA(cs *suite.Suite, key crypto.Signer, inst Institution, now time.Time) ([]byte, error) {
 	if inst.Name == "" {
 		return nil, errors.New("certificate authority: the institution has no name")
 	}
@@ -58,7 +59,7 @@ func NewCA(cs *suite.Suite, key suite.PrivateKey, inst Institution, now time.Tim
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	der, err := smx509.CreateCertificate(rand.Reader, tmpl, tmpl, key.CryptoSigner().Public(), key.CryptoSigner())
+	der, err := smx509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, fmt.Errorf("issuing the %s certificate authority of %s: %w", cs, inst.Name, err)
 	}
@@ -75,7 +76,7 @@ func Check(cs *suite.Suite, der []byte) (*smx509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing certificate: %w", err)
 	}
-	want := cs.Signature().X509Algorithm()
+	want := cs.Certificates().SignatureAlgorithm()
 	if c.SignatureAlgorithm != want {
 		return nil, fmt.Errorf("certificate %q is signed with %v; the %s suite signs certificates with %v", c.Subject.CommonName, c.SignatureAlgorithm, cs, want)
 	}

@@ -24,9 +24,9 @@ func TestCAOpenSSL(t *testing.T) {
 	for _, tc := range []struct {
 		cs   *suite.Suite
 		algo string
-	}{{suite.International(), "ED25519"}, {suite.GM(), "SM2-with-SM3"}} {
+	}{{suite.International(), "ecdsa-with-SHA256"}, {suite.GM(), "SM2-with-SM3"}} {
 		t.Run(tc.cs.Name(), func(t *testing.T) {
-			key, _ := tc.cs.Signature().GenerateKey(rand.Reader)
+			key, _ := tc.cs.Certificates().GenerateKey(rand.Reader)
 			der, err := pki.NewCA(tc.cs, key, pki.Institution{Name: "haidian-court", Kind: "court"}, time.Now())
 			if err != nil {
 				t.Fatal(err)

@@ -122,8 +122,6 @@ func (sm2Scheme) PublicPEM(pub []byte) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
 
-func (sm2Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.SM2WithSM3 }
-
 func (sm2Scheme) GenerateKey(r io.Reader) (PrivateKey, error) {
 	k, err := sm2.GenerateKey(r)
 	if err != nil {

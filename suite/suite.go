@@ -22,7 +22,6 @@ import (
 	"github.com/transparency-dev/merkle/rfc6962"
 
 	"github.com/emmansun/gmsm/sm3"
-	"github.com/emmansun/gmsm/smx509"
 )
 
 // HashSize is the size in bytes of every suite hash. Both suites Jurichain
@@ -49,6 +48,7 @@ type Suite struct {
 	hasher    merkle.LogHasher
 	signature SignatureScheme
 	notes     noteFormat
+	certs     *CertificateScheme
 }
 
 // SignatureScheme is the signature algorithm of a suite: depositors,
@@ -81,9 +81,6 @@ type SignatureScheme interface {
 	// PublicPEM encodes an encoded public key as a PEM "PUBLIC KEY"
 	// (PKIX) block, for openssl and other tools.
 	PublicPEM(pub []byte) ([]byte, error)
-	// X509Algorithm is the signature algorithm of the X.509
-	// certificates keys of this scheme issue.
-	X509Algorithm() smx509.SignatureAlgorithm
 	// ParsePublicKey reads a PEM "PUBLIC KEY" (PKIX) block, as openssl
 	// writes it, and returns the encoded public key.
 	ParsePublicKey(pemBytes []byte) ([]byte, error)
@@ -137,6 +134,7 @@ func International() *Suite {
 		hasher:    rfc6962.DefaultHasher,
 		signature: ed25519Scheme{},
 		notes:     noteFormat{note: []byte{0x01}, cosignature: []byte{0x04}},
+		certs:     ecdsaCertificates(),
 	}
 }
 
@@ -153,6 +151,7 @@ func GM() *Suite {
 		hasher:    sm3Hasher{},
 		signature: sm2Scheme{},
 		notes:     noteFormat{note: []byte("\xffjurichain/sm2-note/v1"), cosignature: []byte("\xffjurichain/sm2-cosignature/v1")},
+		certs:     sm2Certificates(),
 	}
 }
 
@@ -194,6 +193,10 @@ func NewContentHash(alg string) (hash.Hash, error) {
 	}
 	return nil, fmt.Errorf("unknown content digest %q (known: sha256, sm3)", alg)
 }
+
+// Certificates returns the suite's scheme for X.509 certificates and CMS
+// signatures.
+func (s *Suite) Certificates() *CertificateScheme { return s.certs }
 
 // Name identifies the suite in genesis files: "intl" or "gm".
 func (s *Suite) Name() string { return s.name }
@@ -304,8 +307,6 @@ func (s ed25519Scheme) PublicPEM(pub []byte) ([]byte, error) {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
 }
-
-func (ed25519Scheme) X509Algorithm() smx509.SignatureAlgorithm { return smx509.PureEd25519 }
 
 func (ed25519Scheme) NewBatch(n int) BatchVerifier { return newKeyBatch(n) }
 

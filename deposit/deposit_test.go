@@ -3,6 +3,7 @@ package deposit_test
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"os"
@@ -207,5 +208,41 @@ func TestMetadataTextRules(t *testing.T) {
 	o.Title, o.CaseRef = "现场照片 2026-05-01", "(2026)沪0115民初12345号"
 	if err := o.Validate(); err != nil {
 		t.Fatalf("Chinese text: %v", err)
+	}
+}
+
+// TestOpeningAddress: the capture address is committed when given, and an
+// opening without one encodes exactly as before the field existed.
+func TestOpeningAddress(t *testing.T) {
+	cs := suite.International()
+	lat, lon := 39.98, 116.31
+	base := deposit.Opening{Metadata: deposit.Metadata{Title: "合同.pdf", MediaType: "application/pdf", Capture: &deposit.Capture{Latitude: &lat, Longitude: &lon}}, Salt: make([]byte, deposit.SaltSize)}
+	withAddr := base
+	c := *base.Capture
+	c.Address = "北京市海淀区中关村大街1号"
+	withAddr.Capture = &c
+	if base.Commitment(cs) == withAddr.Commitment(cs) {
+		t.Fatal("the address is not committed")
+	}
+	enc := withAddr.AppendBinary(nil)
+	back, err := deposit.ParseOpening(enc)
+	if err != nil || back.Capture == nil || back.Capture.Address != c.Address {
+		t.Fatalf("round trip: %+v, %v", back, err)
+	}
+	if back.Commitment(cs) != withAddr.Commitment(cs) {
+		t.Fatal("commitment changed in the round trip")
+	}
+	// An empty address written out is not the canonical spelling.
+	noAddr := base.AppendBinary(nil)
+	padded := binary.BigEndian.AppendUint32(bytes.Clone(noAddr), 0)
+	if _, err := deposit.ParseOpening(padded); err == nil {
+		t.Fatal("an opening with an empty address field parsed")
+	}
+	long := withAddr
+	c2 := c
+	c2.Address = strings.Repeat("路", 201)
+	long.Capture = &c2
+	if err := long.Validate(); err == nil || !strings.Contains(err.Error(), "capture.address") {
+		t.Fatalf("a 201-character address: %v", err)
 	}
 }

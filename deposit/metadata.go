@@ -1,6 +1,7 @@
 package deposit
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -26,6 +27,7 @@ const (
 	maxCaseRef   = 256
 	maxDevice    = 256
 	maxSourceURL = 2048
+	maxAddress   = 200
 )
 
 // Metadata is the descriptive data of a deposit. It never goes on the
@@ -45,6 +47,9 @@ type Capture struct {
 	Longitude *float64 `json:"longitude,omitempty"`
 	Device    string   `json:"device,omitempty"`
 	SourceURL string   `json:"source_url,omitempty"`
+	// Address is where the capture was made, in words (for example
+	// "北京市海淀区中关村大街1号"), as a certificate prints it.
+	Address string `json:"address,omitempty"`
 }
 
 // Opening is metadata plus the salt of its commitment: what a depositor
@@ -114,6 +119,9 @@ func (m *Metadata) validate(textRules bool) error {
 	if err := text("capture.source_url", c.SourceURL, 0, maxSourceURL); err != nil {
 		return err
 	}
+	if err := text("capture.address", c.Address, 0, maxAddress); err != nil {
+		return err
+	}
 	if c.SourceURL != "" {
 		u, err := url.Parse(c.SourceURL)
 		if err != nil || !u.IsAbs() || u.Host == "" {
@@ -171,6 +179,8 @@ const CommitmentDomain = "jurichain/metadata/v1\n"
 // AppendBinary appends the canonical encoding of the opening: the salt,
 // then each field in a fixed order with a 4-byte length, so no two openings
 // share an encoding. Coordinates are written in their shortest decimal form.
+// The capture address, added after the first eight fields, is written only
+// when there is one, so openings made before it commit as they did.
 func (o *Opening) AppendBinary(b []byte) []byte {
 	b = append(b, o.Salt...)
 	for _, f := range o.fields() {
@@ -180,12 +190,16 @@ func (o *Opening) AppendBinary(b []byte) []byte {
 	return b
 }
 
-func (o *Opening) fields() [8]string {
+func (o *Opening) fields() []string {
 	var c Capture
 	if o.Capture != nil {
 		c = *o.Capture
 	}
-	return [8]string{o.Title, o.MediaType, o.CaseRef, c.Time, coordinate(c.Latitude), coordinate(c.Longitude), c.Device, c.SourceURL}
+	f := []string{o.Title, o.MediaType, o.CaseRef, c.Time, coordinate(c.Latitude), coordinate(c.Longitude), c.Device, c.SourceURL}
+	if c.Address != "" {
+		f = append(f, c.Address)
+	}
+	return f
 }
 
 // ParseOpening decodes AppendBinary's encoding and checks that the result
@@ -193,8 +207,11 @@ func (o *Opening) fields() [8]string {
 func ParseOpening(b []byte) (*Opening, error) {
 	r := reader{b: b}
 	o := &Opening{Salt: r.bytes(SaltSize)}
-	var f [8]string
+	var f [9]string
 	for i := range f {
+		if i == 8 && r.err == nil && len(r.b) == 0 {
+			break // no address
+		}
 		n := r.bytes(4)
 		if n == nil {
 			break
@@ -208,7 +225,7 @@ func ParseOpening(b []byte) (*Opening, error) {
 		return nil, fmt.Errorf("parsing metadata opening: %d trailing bytes", len(r.b))
 	}
 	o.Title, o.MediaType, o.CaseRef = f[0], f[1], f[2]
-	c := Capture{Time: f[3], Device: f[6], SourceURL: f[7]}
+	c := Capture{Time: f[3], Device: f[6], SourceURL: f[7], Address: f[8]}
 	for i, dst := range []**float64{&c.Latitude, &c.Longitude} {
 		if f[4+i] == "" {
 			continue
@@ -224,6 +241,10 @@ func ParseOpening(b []byte) (*Opening, error) {
 	}
 	if err := o.Wellformed(); err != nil {
 		return nil, fmt.Errorf("parsing metadata opening: %w", err)
+	}
+	// One spelling per opening: an empty address is left out, not written.
+	if !bytes.Equal(o.AppendBinary(nil), b) {
+		return nil, errors.New("parsing metadata opening: not in canonical form")
 	}
 	return o, nil
 }

@@ -43,6 +43,7 @@ import (
 //	config/governance.key     signs membership changes
 //	config/institution-ca.pem the institution's certificate authority (X.509, the suite's certificate scheme)
 //	config/institution-ca.key its private key
+//	config/pki/               seal and time-stamping credentials, their history, the CRL
 //	config/policy             the network's tlog-policy at genesis
 //	data/                     CometBFT's block store and WAL
 //	data/office/              the institution's own records (package office)
@@ -83,6 +84,26 @@ func (h Home) CAFile() string { return h.path("config", "institution-ca.pem") }
 // CAKeyFile is the private key of the institution's certificate
 // authority, a key of the suite's certificate scheme (PKCS#8 PEM).
 func (h Home) CAKeyFile() string { return h.path("config", "institution-ca.key") }
+
+// PKIDir holds the institution's seal and time-stamping credentials, their
+// history and its revocation list (package pki's Keyring).
+func (h Home) PKIDir() string { return h.path("config", "pki") }
+
+// CosignKey returns this validator's cosignature key, with which the
+// institution also vouches for its certificate authority (package
+// certificate's Endorsement): it is the key the network's policy names
+// the institution by.
+func (h Home) CosignKey(cs *suite.Suite) (suite.PrivateKey, error) {
+	b, err := os.ReadFile(h.cosignKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("reading the cosignature key: %w", err)
+	}
+	_, k, err := cs.ParseNoteKey(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("cosignature key %s: %w", h.cosignKeyFile(), err)
+	}
+	return k, nil
+}
 
 // LedgerDir holds the ledger's store.
 func (h Home) LedgerDir() string { return h.path("data", "ledger") }

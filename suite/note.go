@@ -241,6 +241,14 @@ func (s *Suite) parseSignerKey(skey string) (string, PrivateKey, error) {
 	return name, k, nil
 }
 
+// ParseNoteKey returns the name and private key of a signed-note private
+// key GenerateNoteKey wrote (of either signature type), for signing other
+// statements than notes with the key a policy names: such a statement must
+// begin with its own context line, so it can never be read as a note.
+func (s *Suite) ParseNoteKey(skey string) (string, PrivateKey, error) {
+	return s.parseSignerKey(skey)
+}
+
 // NewSigner returns a plain note signer for a private key GenerateNoteKey
 // wrote.
 func (s *Suite) NewSigner(skey string) (note.Signer, error) {

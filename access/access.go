@@ -152,6 +152,14 @@ func Endpoints() []Endpoint {
 		{"GET", "/v1/status", public()},
 		{"GET", "/metrics", public()},
 		{"GET", "/healthz", public()},
+		// The time-stamping authority, the institution's certificates and
+		// the check of a certificate are public too: a certificate's
+		// holder, a judge, anyone may check one.
+		{"POST", "/v1/tsa", public()},
+		{"GET", "/v1/pki", public()},
+		{"GET", "/v1/pki/crl", public()},
+		{"GET", "/v1/certificates/{number}", public()},
+		{"POST", "/v1/certificates/check", public()},
 
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},
@@ -166,6 +174,7 @@ func Endpoints() []Endpoint {
 		{"GET", "/v1/account/deposits", depositor},                                 // the caller's own
 		{"GET", "/v1/deposits/{id}", approved()},                                   // Follow, Describe, DescribeShared
 		{"GET", "/v1/deposits/{id}/opening", approved()},                           // Describe, OpeningOnTrail
+		{"GET", "/v1/deposits/{id}/certificate.pdf", approved()},                   // Describe, OpeningOnTrail
 		{"PUT", "/v1/deposits/{id}/original", depositor},                           // Upload
 		{"GET", "/v1/deposits/{id}/original", approved()},                          // ReadOriginal
 		{"POST", "/v1/deposits/{id}/shares", depositor},                            // Share

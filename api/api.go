@@ -189,6 +189,9 @@ const (
 	// CodeTooManyRequests is a request refused until the client slows
 	// down (429), such as after wrong share codes.
 	CodeTooManyRequests = "too_many_requests"
+	// CodeUnsupportedMedia is a body of another Content-Type than the
+	// endpoint reads (415).
+	CodeUnsupportedMedia = "unsupported_media_type"
 )
 
 // FieldError names the request field that is wrong, as a path such as

@@ -67,7 +67,7 @@ func (c *Client) do(ctx context.Context, method, path string, header http.Header
 		for k, v := range header {
 			req.Header[k] = v
 		}
-		if body != nil {
+		if body != nil && req.Header.Get("Content-Type") == "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if c.auth != nil {
@@ -257,4 +257,38 @@ func (c *Client) Opening(ctx context.Context, id string) ([]byte, error) {
 func (c *Client) ConsistencyProof(ctx context.Context, from, to uint64) ([][]byte, error) {
 	var p api.Proof
 	return p.Hashes, c.do(ctx, http.MethodGet, fmt.Sprintf("/v1/proofs/consistency?from=%d&to=%d", from, to), nil, nil, &p)
+}
+
+// Certificate returns the sealed certificate PDF of a committed deposit
+// (issued on first request), and its number.
+func (c *Client) Certificate(ctx context.Context, id string) ([]byte, error) {
+	var b []byte
+	return b, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"/certificate.pdf", nil, nil, &b)
+}
+
+// CertificateByNumber asks the institution that issued a certificate what
+// it says of it.
+func (c *Client) CertificateByNumber(ctx context.Context, number string) (*api.CertificateCheck, error) {
+	var out api.CertificateCheck
+	return &out, c.do(ctx, http.MethodGet, "/v1/certificates/"+url.PathEscape(number), nil, nil, &out)
+}
+
+// CheckCertificate has the node check a certificate PDF.
+func (c *Client) CheckCertificate(ctx context.Context, pdf []byte) (*api.CertificateCheck, error) {
+	var out api.CertificateCheck
+	return &out, c.do(ctx, http.MethodPost, "/v1/certificates/check", http.Header{"Content-Type": {"application/pdf"}}, pdf, &out)
+}
+
+// PKI returns the node's institution's certificate authority, its
+// endorsement, its credentials and its current revocation list.
+func (c *Client) PKI(ctx context.Context) (*api.PKI, error) {
+	var out api.PKI
+	return &out, c.do(ctx, http.MethodGet, "/v1/pki", nil, nil, &out)
+}
+
+// TimeStamp sends an RFC 3161 query (DER) to the node's time-stamping
+// authority and returns its reply (DER), granted or not.
+func (c *Client) TimeStamp(ctx context.Context, query []byte) ([]byte, error) {
+	var b []byte
+	return b, c.do(ctx, http.MethodPost, "/v1/tsa", http.Header{"Content-Type": {"application/timestamp-query"}}, query, &b)
 }

@@ -66,11 +66,16 @@ func unauthenticated(format string, a ...any) *api.Error {
 // MaxBody, is checked against the signed Content-Digest. A streamed
 // route's body is not read here: its signature does not cover a
 // Content-Digest, the handler binds the body otherwise.
-func (s *Server) guard(rule access.Rule, streamed bool, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
+	rule, streamed := rt.Rule, rt.Streamed
+	limit := s.cfg.Limits.MaxPublicBody
+	if rt.publicBody > 0 {
+		limit = rt.publicBody
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if rule.Public {
 			if r.Body != nil {
-				r.Body = http.MaxBytesReader(w, r.Body, s.cfg.Limits.MaxPublicBody)
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			h(w, r)
 			return

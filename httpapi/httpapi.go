@@ -26,6 +26,7 @@ import (
 
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpsig"
 	"github.com/jurichain/jurichain/ingest"
@@ -94,6 +95,9 @@ type Config struct {
 	PublicNames []string
 	// Limits bound requests; zero fields take DefaultLimits.
 	Limits Limits
+	// Certificates issues the institution's certificates and runs its
+	// time-stamping authority; without it those endpoints answer 503.
+	Certificates *certificate.Issuer
 }
 
 // Server is the HTTP API.
@@ -116,6 +120,9 @@ type Route struct {
 	// Streamed routes take a body the handler reads as a stream.
 	Streamed bool
 	handler  http.HandlerFunc
+	// publicBody, when set, bounds a public route's body instead of
+	// Limits.MaxPublicBody.
+	publicBody int64
 }
 
 // Routes lists every endpoint with its rule, for documentation and tests.
@@ -180,6 +187,13 @@ func New(cfg Config) *Server {
 		"GET /v1/deposits/{id}/trail":             s.trail,
 		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
 
+		"POST /v1/tsa":                          s.timestamp,
+		"GET /v1/pki":                           s.pkiInfo,
+		"GET /v1/pki/crl":                       s.crl,
+		"GET /v1/certificates/{number}":         s.certificateByNumber,
+		"POST /v1/certificates/check":           s.checkCertificate,
+		"GET /v1/deposits/{id}/certificate.pdf": s.certificatePDF,
+
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
 	}
@@ -191,11 +205,17 @@ func New(cfg Config) *Server {
 		// The upload's body is streamed: the handler binds it to the
 		// deposit's digest.
 		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original"
-		s.routes = append(s.routes, Route{Method: ep.Method, Path: ep.Path, Rule: ep.Rule, Streamed: streamed, handler: h})
+		rt := Route{Method: ep.Method, Path: ep.Path, Rule: ep.Rule, Streamed: streamed, handler: h}
+		if ep.Method == "POST" && ep.Path == "/v1/certificates/check" {
+			// A public endpoint, but a certificate is larger than other
+			// public bodies.
+			rt.publicBody = maxCertificateBody
+		}
+		s.routes = append(s.routes, rt)
 	}
 	allowed := map[string][]string{}
 	for _, rt := range s.routes {
-		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.guard(rt.Rule, rt.Streamed, rt.handler))
+		s.mux.HandleFunc(rt.Method+" "+rt.Path, s.guard(rt, rt.handler))
 		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
 	}
 	// Other methods on a known path get a JSON 405 rather than the mux's
@@ -237,6 +257,8 @@ func httpStatus(code string) int {
 		return http.StatusMethodNotAllowed
 	case api.CodeTooManyRequests:
 		return http.StatusTooManyRequests
+	case api.CodeUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	default:
 		return http.StatusInternalServerError
 	}

@@ -341,7 +341,7 @@ func InitInstitution(h Home, o InstitutionOptions) (*consortium.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.newCA(cs, pki.Institution{Name: o.Institution, Kind: string(o.Kind)}); err != nil {
+	if err := h.NewCA(cs, pki.Institution{Name: o.Institution, Kind: string(o.Kind)}); err != nil {
 		return nil, err
 	}
 	card := &consortium.Card{
@@ -387,10 +387,11 @@ func newLogKey(cs *suite.Suite, file string) ([]byte, error) {
 	return key.Public(), nil
 }
 
-// newCA writes the institution's certificate authority: a key of the
+// NewCA writes the institution's certificate authority: a key of the
 // suite's certificate scheme and its self-signed certificate (ECDSA P-256
-// in the international suite, SM2 with SM3 in the GM suite).
-func (h Home) newCA(cs *suite.Suite, inst pki.Institution) error {
+// in the international suite, SM2 with SM3 in the GM suite), replacing
+// any there was.
+func (h Home) NewCA(cs *suite.Suite, inst pki.Institution) error {
 	key, err := cs.Certificates().GenerateKey(rand.Reader)
 	if err != nil {
 		return err

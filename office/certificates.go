@@ -46,19 +46,20 @@ func (o *Office) CheckpointToken(ctx context.Context, size uint64) ([]byte, erro
 	return o.raw(ctx, checkpointTokenKey(size))
 }
 
-// LatestCheckpointToken returns the largest tree size that has a token,
-// with the token, or ErrNotFound when none has.
-func (o *Office) LatestCheckpointToken(ctx context.Context) (uint64, []byte, error) {
+// FirstCheckpointToken returns the smallest tree size of at least
+// atLeast that has a token, with the token, or ErrNotFound when none has:
+// the earliest trusted time that bounds a deposit at index atLeast-1.
+func (o *Office) FirstCheckpointToken(ctx context.Context, atLeast uint64) (uint64, []byte, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
 	prefix := key(prefixCheckpointToken)
-	it, err := o.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: prefix, UpperBound: successor(prefix)})
+	it, err := o.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: checkpointTokenKey(atLeast), UpperBound: successor(prefix)})
 	if err != nil {
 		return 0, nil, fmt.Errorf("reading the institution's records: %w", err)
 	}
 	defer it.Close()
-	if !it.Last() {
+	if !it.First() {
 		if err := it.Error(); err != nil {
 			return 0, nil, fmt.Errorf("reading the institution's records: %w", err)
 		}

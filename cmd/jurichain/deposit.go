@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
@@ -271,7 +272,7 @@ func mediaType(path string, head []byte) string {
 func newDeposit() *cobra.Command {
 	var cred credentials
 	var outDir, title, mediaTypeFlag, caseRef, idem, policyFile string
-	var upload, bothDigests bool
+	var upload, bothDigests, withCertificate bool
 	var capture deposit.Capture
 	var lat, lon float64
 	var wait time.Duration
@@ -287,7 +288,9 @@ recursively; "-" reads standard input. Only digests leave this machine,
 unless --upload also stores each original, encrypted, in the node's vault.
 With --both-digests each deposit also commits the other suite's digest
 (SM3 beside SHA-256, or SHA-256 beside SM3), so that the file can be
-checked with either algorithm.`,
+checked with either algorithm. With --certificate it also downloads each
+deposit's sealed certificate (FILE.certificate.pdf), after checking it
+against the file and the policy.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -380,6 +383,13 @@ checked with either algorithm.`,
 					}
 					uploaded = "\toriginal stored in the vault"
 				}
+				if withCertificate {
+					certFile, err := keepCertificate(ctx, c, pol, in.path, k.Receipt, res.ID)
+					if err != nil {
+						return fmt.Errorf("%s: the deposit committed and its receipt is kept, but %w", in.path, err)
+					}
+					uploaded += "\tcertificate " + certFile
+				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s\tdeposit #%d %s\tcertified %s\t%s%s\n", in.path, *res.Index, res.ID, res.Time.UTC().Format(time.RFC3339Nano), k.Receipt, uploaded)
 			}
 			if len(failed) > 0 {
@@ -392,6 +402,7 @@ checked with either algorithm.`,
 	cred.flags(cmd, "depositor private key")
 	f := cmd.Flags()
 	f.BoolVar(&upload, "upload", false, "also upload each original to the node's vault (encrypted at rest), after its deposit commits")
+	f.BoolVar(&withCertificate, "certificate", false, "also download each deposit's sealed certificate (PDF) beside its receipt, once checked")
 	f.BoolVar(&bothDigests, "both-digests", false, "also commit the other suite's digest of each file (sm3 beside sha256 on an international network, sha256 beside sm3 on a GM one)")
 	f.StringVar(&outDir, "out", "", "write receipts into this directory instead of beside each file")
 	f.StringVar(&policyFile, "policy", "", "check each receipt against this tlog-policy file before writing it (default: the node home's with --home, or ./jurichain-data's of the same network, else the policy the node serves)")
@@ -403,6 +414,7 @@ checked with either algorithm.`,
 	f.Float64Var(&lon, "longitude", 0, "capture longitude")
 	f.StringVar(&capture.Device, "device", "", "capture device")
 	f.StringVar(&capture.SourceURL, "source-url", "", "source URL of captured web content")
+	f.StringVar(&capture.Address, "address", "", "where the evidence was captured, in words (printed on the certificate)")
 	f.StringVar(&idem, "idempotency-key", "", "idempotency key (default: derived, so re-running returns the same deposit)")
 	f.DurationVar(&wait, "wait", 60*time.Second, "how long to wait for the deposits to commit")
 	return cmd
@@ -472,4 +484,26 @@ func keepChecked(ctx context.Context, s *session, pol *policy.Policy, in input, 
 		return kept{}, err
 	}
 	return keepEvidence(s.suite, base, res.ID, []byte(proof), append(meta, '\n'))
+}
+
+// keepCertificate downloads a deposit's certificate, checks it against the
+// file and the policy, and writes it beside the receipt.
+func keepCertificate(ctx context.Context, s *session, pol *policy.Policy, path, receiptFile, id string) (string, error) {
+	pdf, err := s.Certificate(ctx, id)
+	if err != nil {
+		return "", fmt.Errorf("fetching its certificate: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := certificate.Verify(pdf, certificate.Options{Policy: pol, File: f}); err != nil {
+		return "", fmt.Errorf("the node's certificate failed a check, so it was not written: %w", err)
+	}
+	out := strings.TrimSuffix(receiptFile, receipt.FileExtension) + ".certificate.pdf"
+	if err := os.WriteFile(out, pdf, 0o644); err != nil {
+		return "", err
+	}
+	return out, nil
 }

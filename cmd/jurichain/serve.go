@@ -210,6 +210,11 @@ func newServe() *cobra.Command {
 			// seconds, so start on a second's boundary: every request
 			// accepted before a crash is then created before it.
 			time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second)))
+			issuer, stopCerts, err := startCertification(h, n, card, off, verificationBase(card, ln.Addr().String()), logger)
+			if err != nil {
+				return err
+			}
+			defer stopCerts()
 			api := httpapi.New(httpapi.Config{
 				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
@@ -217,6 +222,7 @@ func newServe() *cobra.Command {
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
 				MaxOriginalSize: maxOriginal,
 				PublicNames:     names, Limits: limits,
+				Certificates: issuer,
 			})
 			srv := httpapi.NewHTTPServer(api, limits)
 			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)

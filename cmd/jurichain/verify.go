@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
@@ -31,9 +32,9 @@ func (e *verifyFailed) Error() string { return "verification FAILED: " + e.err.E
 func (e *verifyFailed) Unwrap() error { return e.err }
 
 func newVerify() *cobra.Command {
-	var policyFile, metaFile string
+	var policyFile, metaFile, crlFile string
 	cmd := &cobra.Command{
-		Use:   "verify --policy POLICY FILE [RECEIPT]",
+		Use:   "verify --policy POLICY FILE [RECEIPT | CERTIFICATE.pdf]\n  jurichain verify --policy POLICY CERTIFICATE.pdf",
 		Short: "Verify a file against its receipt, offline",
 		Long: `Verify recomputes the file's digests and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
@@ -43,7 +44,15 @@ FILE.tlog-proof) is present, the metadata. The crypto suite (` + suite.NameInter
 is the policy's, read from its keys; the file is hashed with the suite's
 content digest, and with the other suite's too when the deposit carries
 both. It prints what is proven and exits 0 only when every check holds
-(1 when one fails). RECEIPT defaults to FILE.tlog-proof.`,
+(1 when one fails). RECEIPT defaults to FILE.tlog-proof.
+
+Given a certificate PDF instead of a receipt, verify checks the certificate
+(the institution's seal and its RFC 3161 time-stamp, the institution's
+certificates at that time, the attached receipt and metadata, the
+checkpoint's time-stamp, and that the printed page states exactly what is
+proven) and then the file against it. Given only the PDF, it checks the
+certificate itself. --crl adds a newer revocation list of the institution
+(from /v1/pki/crl): a seal revoked before it was applied is refused.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if policyFile == "" {
@@ -56,6 +65,18 @@ both. It prints what is proven and exits 0 only when every check holds
 			pol, err := policy.Parse(polText)
 			if err != nil {
 				return withHint(fmt.Errorf("%s: %w", policyFile, err), "the policy must be a C2SP tlog-policy file as served at /policy")
+			}
+			var crl []byte
+			if crlFile != "" {
+				if crl, err = os.ReadFile(crlFile); err != nil {
+					return err
+				}
+			}
+			if cert, file, ok := certificateArgs(args); ok {
+				return verifyCertificate(cmd.OutOrStdout(), pol, cert, file, crl)
+			}
+			if crlFile != "" {
+				return withHint(errors.New("--crl applies to certificates"), "give the certificate PDF as the last argument")
 			}
 			file := args[0]
 			rfile := file + receipt.FileExtension
@@ -118,7 +139,79 @@ both. It prints what is proven and exits 0 only when every check holds
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
 	cmd.Flags().StringVar(&metaFile, "meta", "", "metadata opening (default FILE.meta.json when present)")
+	cmd.Flags().StringVar(&crlFile, "crl", "", "a newer revocation list of the institution that sealed a certificate (DER, from /v1/pki/crl)")
 	return cmd
+}
+
+// certificateArgs tells a certificate check from a receipt check: the last
+// argument is a PDF (by its first bytes) and, when it is the only one, no
+// receipt lies beside it (an evidence file may be a PDF too).
+func certificateArgs(args []string) (cert, file string, ok bool) {
+	last := args[len(args)-1]
+	f, err := os.Open(last)
+	if err != nil {
+		return "", "", false
+	}
+	head := make([]byte, 5)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if err != nil || string(head) != "%PDF-" {
+		return "", "", false
+	}
+	if len(args) == 1 {
+		if _, err := os.Stat(last + receipt.FileExtension); err == nil {
+			return "", "", false
+		}
+		return last, "", true
+	}
+	return last, args[0], true
+}
+
+// verifyCertificate checks a certificate PDF, and file against it when
+// file is set, and prints what is proven.
+func verifyCertificate(w io.Writer, pol *policy.Policy, certFile, file string, crl []byte) error {
+	pdf, err := os.ReadFile(certFile)
+	if err != nil {
+		return err
+	}
+	opts := certificate.Options{Policy: pol, CRL: crl}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts.File = f
+	}
+	res, err := certificate.Verify(pdf, opts)
+	if err != nil {
+		return &verifyFailed{err}
+	}
+	d := res.Data
+	name := certFile
+	var checked []deposit.Digest
+	if file != "" {
+		name = file
+		for alg, v := range d.Digests {
+			if a, err := deposit.ParseAlgorithm(alg); err == nil {
+				b, _ := hex.DecodeString(v)
+				checked = append(checked, deposit.Digest{Algorithm: a, Value: b})
+			}
+		}
+	}
+	printProven(w, name, res.Proven, checked, isLogKey(pol, res.Proven.Leaf.Depositor))
+	if file == "" {
+		fmt.Fprintf(w, "  file:           not checked (give the file before the certificate to check it)\n")
+	}
+	fmt.Fprintf(w, "  certificate:    %s, genuine: sealed, proven and printed as proven\n", d.Number)
+	fmt.Fprintf(w, "    sealed by:    %s (%s), seal certificate %s\n", usertext.Escape(d.Institution.Name), usertext.Escape(d.Institution.Kind), res.Seal.SerialNumber.Text(16))
+	fmt.Fprintf(w, "    sealed at:    %s (RFC 3161 time-stamp)\n", res.SealedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(w, "    checkpoint:   time-stamped %s by %s\n", res.CheckpointTime.UTC().Format(time.RFC3339), usertext.Escape(d.TimeStampAuthority))
+	fmt.Fprintf(w, "    depositor:    %s, account %s (as the institution holds them)\n", usertext.Escape(d.Depositor.Name), usertext.Escape(d.Depositor.Account))
+	if d.TxHash != "" {
+		fmt.Fprintf(w, "    transaction:  %s\n", usertext.Escape(d.TxHash))
+	}
+	return nil
 }
 
 // contentAlgorithms names the digests verify computes of the file: the
@@ -216,6 +309,9 @@ func printProven(w io.Writer, file string, p *receipt.Proven, checked []deposit.
 			}
 			if c.SourceURL != "" {
 				fmt.Fprintf(w, "    source:       %s\n", usertext.Escape(c.SourceURL))
+			}
+			if c.Address != "" {
+				fmt.Fprintf(w, "    address:      %s\n", usertext.Escape(c.Address))
 			}
 		}
 	} else {

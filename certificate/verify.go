@@ -1,0 +1,325 @@
+package certificate
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/jurichain/jurichain/certpdf"
+	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/pki"
+	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/tsa"
+)
+
+// Check names one step of a certificate's verification.
+type Check string
+
+// The verification steps, in order.
+const (
+	CheckPDF           Check = "certificate PDF"
+	CheckSeal          Check = "seal"
+	CheckSealTime      Check = "seal time-stamp"
+	CheckAuthority     Check = "institution's certificate authority"
+	CheckSealCert      Check = "seal certificate"
+	CheckTSACert       Check = "time-stamping certificate"
+	CheckReceipt       Check = "receipt"
+	CheckFile          Check = "file"
+	CheckCheckpointTSA Check = "checkpoint time-stamp"
+	CheckFields        Check = "printed fields"
+)
+
+// CheckError reports which step of verification failed.
+type CheckError struct {
+	Check Check
+	Err   error
+}
+
+func (e *CheckError) Error() string { return fmt.Sprintf("%s: %v", e.Check, e.Err) }
+func (e *CheckError) Unwrap() error { return e.Err }
+
+func fail(c Check, format string, a ...any) error {
+	return &CheckError{Check: c, Err: fmt.Errorf(format, a...)}
+}
+
+// Options are what a verifier holds besides the certificate.
+type Options struct {
+	// Policy is the network's trust policy: the one root of trust.
+	Policy *policy.Policy
+	// File, when set, is the evidence file: its digests must equal the
+	// certificate's.
+	File io.Reader
+	// CRL is a revocation list of the institution newer than the one in
+	// the certificate (from GET /v1/pki/crl); the newer of the two is used.
+	CRL []byte
+}
+
+// Result is what a verified certificate establishes.
+type Result struct {
+	Data   *Data
+	Proven *receipt.Proven
+	// SealedAt is the time of the seal's RFC 3161 time-stamp; Seal the
+	// seal certificate and Authority the institution's CA.
+	SealedAt  time.Time
+	Seal      *smx509.Certificate
+	Authority *smx509.Certificate
+	// CheckpointTime is the RFC 3161 time of the checkpoint.
+	CheckpointTime time.Time
+	// Attachments are the PDF's attachments by name.
+	Attachments map[string][]byte
+	// FileChecked is set when Options.File was compared.
+	FileChecked bool
+}
+
+// Verify checks a certificate PDF: the seal and its time-stamp, the
+// institution's certificates at that time (not revoked then, per the newest
+// revocation list at hand), the attached receipt under the policy, the
+// checkpoint's time-stamp, that the printed page states exactly what was
+// proven, and, with Options.File, that the file is the deposited one.
+func Verify(pdf []byte, o Options) (*Result, error) {
+	cs := o.Policy.Suite()
+	if cs == nil {
+		return nil, fail(CheckReceipt, "the policy's keys are of no known suite")
+	}
+	scheme := cs.Certificates()
+	sealed, err := certpdf.Read(pdf)
+	if err != nil {
+		return nil, &CheckError{CheckPDF, err}
+	}
+	att := map[string][]byte{}
+	for _, a := range sealed.Attachments {
+		if _, dup := att[a.Name]; dup {
+			return nil, fail(CheckPDF, "two attachments are named %q", a.Name)
+		}
+		att[a.Name] = a.Data
+	}
+	for _, name := range []string{AttachData, AttachReceipt, AttachOpening, AttachTimeStamp, AttachEndorsement, AttachCRL} {
+		if att[name] == nil {
+			return nil, fail(CheckPDF, "the attachment %s is missing", name)
+		}
+	}
+	res := &Result{Attachments: att}
+
+	// The seal, and the time it was made.
+	sd, err := cms.Parse(sealed.CMS)
+	if err != nil {
+		return nil, &CheckError{CheckSeal, err}
+	}
+	sealCert, err := sd.Verify(scheme, sealed.Signed)
+	if err != nil {
+		return nil, &CheckError{CheckSeal, err}
+	}
+	token, ok := sd.SignatureTimeStamp()
+	if !ok {
+		return nil, fail(CheckSealTime, "the seal carries no RFC 3161 signature time-stamp")
+	}
+	h := scheme.NewHash()
+	h.Write(sd.Signature)
+	sealTok, err := tsa.Verify(scheme, token, scheme.DigestOID(), h.Sum(nil), nil)
+	if err != nil {
+		return nil, &CheckError{CheckSealTime, err}
+	}
+	res.SealedAt, res.Seal = sealTok.GenTime, sealCert
+
+	// Who sealed: the institution the policy names vouches for the CA
+	// that issued the seal and time-stamping certificates.
+	var data Data
+	if err := json.Unmarshal(att[AttachData], &data); err != nil {
+		return nil, fail(CheckFields, "%s: %v", AttachData, err)
+	}
+	res.Data = &data
+	ca := issuerOf(sealCert, append(slices.Clone(sd.Certificates), sealTok.Certificates...))
+	if ca == nil {
+		return nil, fail(CheckAuthority, "the seal does not carry the certificate authority that issued %q", sealCert.Subject.CommonName)
+	}
+	if err := VerifyEndorsement(o.Policy, att[AttachEndorsement], data.Institution.Name, ca.Raw); err != nil {
+		return nil, &CheckError{CheckAuthority, err}
+	}
+	if !slices.Contains(sealCert.Subject.Organization, data.Institution.Name) {
+		return nil, fail(CheckSealCert, "the seal certificate is of %q, the certificate names %q as its institution", sealCert.Subject.Organization, data.Institution.Name)
+	}
+	res.Authority = ca
+	crl, err := newestCRL(cs, ca, att[AttachCRL], o.CRL)
+	if err != nil {
+		return nil, &CheckError{CheckAuthority, err}
+	}
+	if err := pki.VerifyAt(cs, pki.RoleSeal, sealCert, ca, crl, sealTok.GenTime); err != nil {
+		return nil, &CheckError{CheckSealCert, err}
+	}
+	if err := pki.VerifyAt(cs, pki.RoleTSA, sealTok.Signer, ca, crl, sealTok.GenTime); err != nil {
+		return nil, &CheckError{CheckTSACert, err}
+	}
+
+	// What is certified.
+	rc, err := receipt.Parse(att[AttachReceipt])
+	if err != nil {
+		return nil, &CheckError{CheckReceipt, err}
+	}
+	var opening deposit.Opening
+	if err := json.Unmarshal(att[AttachOpening], &opening); err != nil {
+		return nil, fail(CheckReceipt, "%s: %v", AttachOpening, err)
+	}
+	ev := receipt.Evidence{Opening: &opening}
+	if o.File != nil {
+		leaf, err := deposit.ParseLeaf(rc.Leaf)
+		if err != nil {
+			return nil, &CheckError{CheckReceipt, err}
+		}
+		var algs []string
+		for _, d := range leaf.Digests {
+			algs = append(algs, d.Algorithm.String())
+		}
+		if ev.Digests, err = receipt.ContentDigests(o.File, algs...); err != nil {
+			return nil, fail(CheckFile, "reading the file: %v", err)
+		}
+	}
+	proven, err := receipt.Verify(o.Policy, rc, ev)
+	if err != nil {
+		var ce *receipt.CheckError
+		if errors.As(err, &ce) && ce.Check == receipt.CheckContent {
+			return nil, &CheckError{CheckFile, fmt.Errorf("the file is not the one this certificate is for: %w", ce.Err)}
+		}
+		return nil, &CheckError{CheckReceipt, err}
+	}
+	res.Proven, res.FileChecked = proven, o.File != nil
+	req := checkpointRequest(cs, rc.Checkpoint)
+	cpTok, err := tsa.Verify(scheme, att[AttachTimeStamp], req.HashAlgorithm, req.HashedMessage, nil)
+	if err != nil {
+		return nil, &CheckError{CheckCheckpointTSA, err}
+	}
+	if err := pki.VerifyAt(cs, pki.RoleTSA, cpTok.Signer, ca, crl, cpTok.GenTime); err != nil {
+		return nil, &CheckError{CheckCheckpointTSA, err}
+	}
+	res.CheckpointTime = cpTok.GenTime
+
+	// The page says what was proven, and nothing else.
+	if err := checkFields(&data, proven, &opening, cpTok.GenTime, cpTok.Signer.Subject.CommonName); err != nil {
+		return nil, &CheckError{CheckFields, err}
+	}
+	doc, err := document(&data)
+	if err != nil {
+		return nil, &CheckError{CheckFields, err}
+	}
+	r, err := certpdf.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	again, err := r.Render(doc)
+	if err != nil {
+		return nil, &CheckError{CheckFields, err}
+	}
+	want, err := certpdf.PageContents(again)
+	if err != nil {
+		return nil, &CheckError{CheckFields, err}
+	}
+	if !slices.EqualFunc(want, sealed.PageContents, bytes.Equal) {
+		return nil, fail(CheckFields, "the printed page differs from what %s states", AttachData)
+	}
+	return res, nil
+}
+
+// checkFields compares what certificate.json states with what the receipt,
+// the opening and the checkpoint's time-stamp prove.
+func checkFields(d *Data, p *receipt.Proven, o *deposit.Opening, stamped time.Time, tsaName string) error {
+	cs := p.Suite
+	mismatch := func(field string, printed, proven any) error {
+		return fmt.Errorf("%s: the certificate says %v, the proof %v", field, printed, proven)
+	}
+	id := p.Leaf.ID(cs)
+	switch {
+	case d.Version != LayoutVersion:
+		return fmt.Errorf("layout version %d is unknown", d.Version)
+	case d.Origin != p.Origin():
+		return mismatch("network", d.Origin, p.Origin())
+	case d.Suite != cs.Name():
+		return mismatch("suite", d.Suite, cs.Name())
+	case d.Deposit != id:
+		return mismatch("deposit", d.Deposit, id)
+	case d.Number != Number(cs, d.Origin, d.Institution.Name, id):
+		return mismatch("number", d.Number, Number(cs, d.Origin, d.Institution.Name, id))
+	case !d.CertifiedTime.Equal(p.CertifiedTime()):
+		return mismatch("certified time", d.CertifiedTime, p.CertifiedTime())
+	case d.Height != p.Leaf.Height:
+		return mismatch("block height", d.Height, p.Leaf.Height)
+	case d.LeafIndex != p.Leaf.Index:
+		return mismatch("log index", d.LeafIndex, p.Leaf.Index)
+	case d.File.Size != p.Leaf.Size:
+		return mismatch("file size", d.File.Size, p.Leaf.Size)
+	case d.Depositor.Key != hex.EncodeToString(p.Leaf.Depositor):
+		return mismatch("depositor key", d.Depositor.Key, hex.EncodeToString(p.Leaf.Depositor))
+	case d.Checkpoint.Size != p.Checkpoint.Size:
+		return mismatch("checkpoint size", d.Checkpoint.Size, p.Checkpoint.Size)
+	case d.Checkpoint.Root != hex.EncodeToString(p.Checkpoint.Hash[:]):
+		return mismatch("checkpoint root", d.Checkpoint.Root, hex.EncodeToString(p.Checkpoint.Hash[:]))
+	case !slices.Equal(d.Checkpoint.Cosigners, p.Cosigners):
+		return mismatch("cosigners", d.Checkpoint.Cosigners, p.Cosigners)
+	case !d.TimeStamp.Equal(stamped):
+		return mismatch("RFC 3161 time", d.TimeStamp, stamped)
+	case d.TimeStampAuthority != tsaName:
+		return mismatch("time-stamping authority", d.TimeStampAuthority, tsaName)
+	case d.File.Name != o.Title:
+		return mismatch("file name", d.File.Name, o.Title)
+	case d.File.MediaType != o.MediaType:
+		return mismatch("media type", d.File.MediaType, o.MediaType)
+	case d.CaseRef != o.CaseRef:
+		return mismatch("case", d.CaseRef, o.CaseRef)
+	}
+	if len(d.Digests) != len(p.Leaf.Digests) {
+		return mismatch("digests", len(d.Digests), len(p.Leaf.Digests))
+	}
+	for _, dg := range p.Leaf.Digests {
+		if got, want := d.Digests[dg.Algorithm.String()], hex.EncodeToString(dg.Value); got != want {
+			return mismatch(dg.Algorithm.String()+" digest", got, want)
+		}
+	}
+	want, _ := json.Marshal(captureOf(o.Capture))
+	got, _ := json.Marshal(d.Capture)
+	if !bytes.Equal(got, want) {
+		return mismatch("capture", string(got), string(want))
+	}
+	return nil
+}
+
+// issuerOf finds, among certs, the one that signed cert.
+func issuerOf(cert *smx509.Certificate, certs []*smx509.Certificate) *smx509.Certificate {
+	for _, c := range certs {
+		if c.IsCA && bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// newestCRL returns the revocation list with the highest number among
+// those given, each checked against the CA.
+func newestCRL(cs interface{ Name() string }, ca *smx509.Certificate, crls ...[]byte) ([]byte, error) {
+	var (
+		best   []byte
+		number = -1
+	)
+	for _, der := range crls {
+		if der == nil {
+			continue
+		}
+		l, err := smx509.ParseRevocationList(der)
+		if err != nil {
+			return nil, fmt.Errorf("revocation list: %w", err)
+		}
+		if err := l.CheckSignatureFrom(ca); err != nil {
+			return nil, fmt.Errorf("a revocation list not signed by the institution's certificate authority: %w", err)
+		}
+		if n := l.Number.Int64(); l.Number != nil && int(n) > number {
+			best, number = der, int(n)
+		}
+	}
+	return best, nil
+}

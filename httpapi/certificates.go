@@ -1,0 +1,316 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/transparency-dev/merkle/proof"
+
+	"github.com/jurichain/jurichain/access"
+	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/certificate"
+	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/pki"
+	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/tsa"
+)
+
+// maxCertificateBody bounds a certificate PDF sent to be checked: a
+// certificate is about 100 KB.
+const maxCertificateBody = 4 << 20
+
+func (s *Server) issuer() (*certificate.Issuer, error) {
+	if s.cfg.Certificates == nil {
+		return nil, &api.Error{Code: api.CodeUnavailable, Message: "this node issues no certificates and runs no time-stamping authority"}
+	}
+	return s.cfg.Certificates, nil
+}
+
+// timestamp answers POST /v1/tsa: RFC 3161 over HTTP (application/
+// timestamp-query in, application/timestamp-reply out). A query the
+// authority refuses is answered with a rejection whose status text says
+// why, as RFC 3161 clients expect, and the HTTP status 400.
+func (s *Server) timestamp(w http.ResponseWriter, r *http.Request) {
+	is, err := s.issuer()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/timestamp-query" {
+		s.writeError(w, r, &api.Error{Code: api.CodeUnsupportedMedia, Message: "Content-Type: send an RFC 3161 query as application/timestamp-query (openssl ts -query -data FILE -sha256 -cert)"})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, tsa.MaxRequestSize+1))
+	if err != nil {
+		s.writeError(w, r, bodyError(err))
+		return
+	}
+	a, err := is.Authority()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	resp, err := a.Respond(body)
+	status := http.StatusOK
+	if err != nil {
+		var te *tsa.Error
+		if !errors.As(err, &te) {
+			s.cfg.Logger.Error("time-stamping", "err", err)
+			status = http.StatusInternalServerError
+		} else {
+			status = http.StatusBadRequest
+		}
+	}
+	if resp == nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	w.WriteHeader(status)
+	w.Write(resp)
+}
+
+// bodyError turns a body read error into the API's.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", tooBig.Limit)}
+	}
+	return invalid("reading the request body: %v", err)
+}
+
+// certificatePDF answers GET /v1/deposits/{id}/certificate.pdf. The
+// certificate prints the deposit's metadata, so it is read under the
+// opening's rule, and on the access trail when the opening would be.
+func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := principal(r)
+	if err := access.Describe(p, &e.d, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.certificateOf(r.Context(), e)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if access.OpeningOnTrail(p, &e.d) {
+		if _, err := s.recordTrail(r.Context(), p, e, api.TrailRecord{Action: api.TrailReadMetadata}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+c.Number+`.pdf"`)
+	w.Header().Set("X-Certificate-Number", c.Number)
+	w.Write(c.PDF)
+}
+
+// certificateOf returns the deposit's certificate, issuing it on first
+// request: it proves the deposit at the first checkpoint that covers it
+// and has this institution's time-stamp.
+func (s *Server) certificateOf(ctx context.Context, e *evidence) (*office.Certificate, error) {
+	if c, err := s.cfg.Office.CertificateOf(ctx, e.ID); err == nil {
+		return c, nil
+	} else if !errors.Is(err, office.ErrNotFound) {
+		return nil, err
+	}
+	is, err := s.issuer()
+	if err != nil {
+		return nil, err
+	}
+	idBytes, _ := hex.DecodeString(e.ID)
+	raw, err := s.cfg.Store.Opening(idBytes)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + e.ID + ", which a certificate prints; ask the node it was deposited through"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	opening, err := deposit.ParseOpening(raw)
+	if err != nil {
+		return nil, fmt.Errorf("stored opening of %s: %w", e.ID, err)
+	}
+	opening.Suite = s.cfg.Suite.Name()
+	index := e.Leaf.Index
+	size, token, err := s.cfg.Office.FirstCheckpointToken(ctx, index+1)
+	if errors.Is(err, office.ErrNotFound) {
+		// The stamper has not reached it yet: stamp the latest final
+		// checkpoint now.
+		snap := s.cfg.Ledger.Committed()
+		if snap.Checkpoint == nil || snap.Size <= index {
+			return nil, &api.Error{Code: api.CodeConflict, Message: "deposit " + e.ID + " is not yet in a final checkpoint; ask again in a few seconds"}
+		}
+		size = snap.Size
+		token, err = is.StampAndKeep(ctx, snap.Size, snap.Checkpoint, s.cfg.Office)
+	}
+	if err != nil {
+		return nil, err
+	}
+	checkpoint, err := s.cfg.Store.Final(size)
+	if err != nil {
+		return nil, fmt.Errorf("final checkpoint %d: %w", size, err)
+	}
+	hashes, err := s.cfg.Ledger.InclusionProof(index, size)
+	if err != nil {
+		return nil, err
+	}
+	rc := &receipt.Receipt{Index: index, Proof: hashes, Checkpoint: checkpoint, Leaf: e.Record.Bytes}
+	polText, pol, err := s.currentPolicy()
+	if err != nil {
+		return nil, err
+	}
+	in := certificate.Input{Policy: pol, PolicyText: polText, Receipt: rc, CheckpointToken: token, Opening: opening}
+	if tx, err := s.cfg.Ledger.TxHash(index); err == nil {
+		in.TxHash = hex.EncodeToString(tx)
+	} else {
+		return nil, err
+	}
+	if owner := e.d.Owner; owner != nil {
+		in.Depositor.Account = owner.ID
+		if reg, err := s.cfg.Office.Registration(ctx, owner.ID); err == nil {
+			in.Depositor.Name = reg.RealName.Name
+		} else if !errors.Is(err, office.ErrNotFound) {
+			return nil, err
+		}
+	}
+	pdf, data, err := is.Issue(in)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Office.PutCertificate(ctx, office.Certificate{Number: data.Number, Deposit: e.ID, Issued: data.Issued, PDF: pdf})
+}
+
+// currentPolicy returns the policy in force now, as text and parsed.
+func (s *Server) currentPolicy() ([]byte, *policy.Policy, error) {
+	text, err := s.cfg.Ledger.PolicyAt(0)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := policy.Parse(text)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the policy in force: %w", err)
+	}
+	return text, pol, nil
+}
+
+// certificateByNumber answers GET /v1/certificates/{number}: whether this
+// institution issued it, what it proves, and whether the deposit is still
+// in the log. A wrong number counts as a failed guess, as share codes do.
+func (s *Server) certificateByNumber(w http.ResponseWriter, r *http.Request) {
+	number, err := certificate.ParseNumber(r.PathValue("number"))
+	if err != nil {
+		s.writeError(w, r, invalid("number: %v", err))
+		return
+	}
+	keys := guessKeys(r, principal(r))
+	if wait := s.guesses.try(keys...); wait > 0 {
+		s.writeError(w, r, &api.Error{Code: api.CodeTooManyRequests, Message: fmt.Sprintf("number: too many unknown certificate numbers; try again in %s", wait.Round(time.Second))})
+		return
+	}
+	c, err := s.cfg.Office.CertificateByNumber(r.Context(), number)
+	if errors.Is(err, office.ErrNotFound) {
+		s.guesses.wrong()
+		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no certificate " + number + " was issued by " + s.cfg.Institution + "; a certificate is looked up at the institution that sealed it, or checked offline with jurichain verify"})
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.guesses.refund(keys...)
+	writeJSON(w, http.StatusOK, s.check(r.Context(), c.PDF))
+}
+
+// checkCertificate answers POST /v1/certificates/check: a certificate PDF
+// in, the node's verdict out. It stores nothing.
+func (s *Server) checkCertificate(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/pdf" {
+		s.writeError(w, r, &api.Error{Code: api.CodeUnsupportedMedia, Message: "Content-Type: send the certificate as application/pdf"})
+		return
+	}
+	pdf, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.writeError(w, r, bodyError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, s.check(r.Context(), pdf))
+}
+
+// check verifies a certificate under the policy in force and, when this
+// institution sealed it, its current revocation list; then it proves the
+// certificate's checkpoint consistent with the latest final one.
+func (s *Server) check(ctx context.Context, pdf []byte) *api.CertificateCheck {
+	_, pol, err := s.currentPolicy()
+	if err != nil {
+		s.cfg.Logger.Error("certificate check", "err", err)
+		return &api.CertificateCheck{FailedCheck: "policy", Message: "the node could not read its policy; try again later"}
+	}
+	opts := certificate.Options{Policy: pol}
+	if s.cfg.Certificates != nil {
+		opts.CRL = s.cfg.Certificates.CRL()
+	}
+	res, err := certificate.Verify(pdf, opts)
+	if err != nil {
+		out := &api.CertificateCheck{Message: err.Error()}
+		var ce *certificate.CheckError
+		if errors.As(err, &ce) {
+			out.FailedCheck, out.Message = string(ce.Check), ce.Err.Error()
+		}
+		return out
+	}
+	out := &api.CertificateCheck{Genuine: true, Certificate: res.Data, SealedAt: &res.SealedAt, CheckpointTime: &res.CheckpointTime}
+	snap := s.cfg.Ledger.Committed()
+	still := &api.StillInLog{LatestSize: snap.Size}
+	old := res.Proven.Checkpoint
+	if hashes, err := s.cfg.Ledger.ConsistencyProof(old.Size, snap.Size); err == nil {
+		h := s.cfg.Suite.LogHasher()
+		still.Consistent = proof.VerifyConsistency(h, old.Size, snap.Size, hashes, old.Hash, snap.Root) == nil
+	} else {
+		s.cfg.Logger.Error("consistency proof for a certificate check", "from", old.Size, "to", snap.Size, "err", err)
+	}
+	out.StillInLog = still
+	return out
+}
+
+// pkiInfo answers GET /v1/pki.
+func (s *Server) pkiInfo(w http.ResponseWriter, r *http.Request) {
+	is, err := s.issuer()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := api.PKI{Institution: s.cfg.Institution, CA: string(pki.EncodePEM(is.CA().Raw)), Endorsement: string(is.Endorsement()), CRL: is.CRL()}
+	for _, e := range is.History() {
+		out.Credentials = append(out.Credentials, api.PKICredential{
+			Role: string(e.Role), Serial: e.Cert.SerialNumber.Text(16), Subject: e.Cert.Subject.CommonName,
+			Issued: e.Issued, Retired: e.Retired, Revoked: e.Revoked, Reason: e.Reason,
+			Certificate: string(pki.EncodePEM(e.Cert.Raw)),
+		})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// crl answers GET /v1/pki/crl with the current revocation list (DER).
+func (s *Server) crl(w http.ResponseWriter, r *http.Request) {
+	is, err := s.issuer()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pkix-crl")
+	w.Write(is.CRL())
+}

@@ -1,9 +1,17 @@
 // Package pki issues and checks the X.509 certificates an institution
-// holds: its certificate authority, under which the seal and time-stamping
-// certificates are issued. Certificates are signed with the network's
-// suite: Ed25519 in the international suite, SM2 with SM3 (OID
-// 1.2.156.10197.1.501, GM/T 0015) in the GM suite. gmsm's smx509 reads and
-// writes both, so one code path serves the two suites.
+// holds: its certificate authority, and under it a seal credential (signs
+// certificate PDFs) and a time-stamping credential (signs RFC 3161
+// tokens). A Keyring keeps these credentials and their history on disk so
+// they can be rotated and revoked while a node runs, and VerifyAt judges a
+// credential at the time a time-stamp vouches for, so that what was sealed
+// before a rotation or a revocation keeps verifying and what was sealed
+// after a revocation does not.
+//
+// Certificates follow the suite's certificate scheme: ECDSA P-256 with
+// SHA-256 in the international suite (the PDF and CMS tools a court uses
+// read no Ed25519 in certificates), SM2 with SM3 (OID 1.2.156.10197.1.501,
+// GM/T 0015) in the GM suite. gmsm's smx509 reads and writes both, so one
+// code path serves the two suites.
 package pki
 
 import (
@@ -76,11 +84,23 @@ func Check(cs *suite.Suite, der []byte) (*smx509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing certificate: %w", err)
 	}
-	want := cs.Certificates().SignatureAlgorithm()
-	if c.SignatureAlgorithm != want {
-		return nil, fmt.Errorf("certificate %q is signed with %v; the %s suite signs certificates with %v", c.Subject.CommonName, c.SignatureAlgorithm, cs, want)
+	if err := checkAlgorithm(cs, c); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// checkAlgorithm refuses a certificate of another suite: signed with
+// another algorithm, or holding a key of another algorithm.
+func checkAlgorithm(cs *suite.Suite, c *smx509.Certificate) error {
+	want := cs.Certificates().SignatureAlgorithm()
+	if c.SignatureAlgorithm != want {
+		return fmt.Errorf("certificate %q is signed with %v; the %s suite signs certificates with %v", c.Subject.CommonName, c.SignatureAlgorithm, cs, want)
+	}
+	if err := cs.Certificates().CheckPublicKey(c.PublicKey); err != nil {
+		return fmt.Errorf("certificate %q: %w", c.Subject.CommonName, err)
+	}
+	return nil
 }
 
 // EncodePEM wraps a DER certificate in a PEM "CERTIFICATE" block.

@@ -145,7 +145,9 @@ type Input struct {
 
 // Issue makes the sealed certificate of a deposit. It verifies its inputs
 // as a verifier will, so it never seals what would not verify.
-func (is *Issuer) Issue(in Input) ([]byte, *Data, error) {
+func (is *Issuer) Issue(in Input) ([]byte, *Data, error) { return is.issue(in, 1) }
+
+func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	cs := is.cfg.Suite
 	if in.Opening == nil {
 		return nil, nil, errors.New("a certificate needs the deposit's metadata opening: the file name and media type are printed on it")
@@ -247,7 +249,26 @@ func (is *Issuer) Issue(in Input) ([]byte, *Data, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("sealing the certificate: %w", err)
 	}
+	// A rotation while sealing supersedes the key from its time on, which
+	// may precede the seal's time-stamp: seal again with the new key.
+	if now, err := is.cfg.Keyring.Current(pki.RoleSeal); err != nil || !now.Cert.Equal(seal.Cert) {
+		return is.issueAgain(in, attempt, err)
+	}
+	if a, err := is.Authority(); err != nil || a != authority {
+		return is.issueAgain(in, attempt, err)
+	}
 	return pdf, d, nil
+}
+
+// issueAgain retries Issue after a rotation raced it, a few times.
+func (is *Issuer) issueAgain(in Input, attempt int, err error) ([]byte, *Data, error) {
+	if err != nil {
+		return nil, nil, err
+	}
+	if attempt >= 3 {
+		return nil, nil, errors.New("the seal or time-stamping key rotated during each of three attempts to seal the certificate; try again")
+	}
+	return is.issue(in, attempt+1)
 }
 
 func captureOf(c *deposit.Capture) *Capture {

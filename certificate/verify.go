@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"slices"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tsa"
 )
 
@@ -301,24 +303,21 @@ func issuerOf(cert *smx509.Certificate, certs []*smx509.Certificate) *smx509.Cer
 
 // newestCRL returns the revocation list with the highest number among
 // those given, each checked against the CA.
-func newestCRL(cs interface{ Name() string }, ca *smx509.Certificate, crls ...[]byte) ([]byte, error) {
+func newestCRL(cs *suite.Suite, ca *smx509.Certificate, crls ...[]byte) ([]byte, error) {
 	var (
 		best   []byte
-		number = -1
+		number *big.Int
 	)
 	for _, der := range crls {
 		if der == nil {
 			continue
 		}
-		l, err := smx509.ParseRevocationList(der)
+		l, err := pki.ParseCRL(cs, der, ca)
 		if err != nil {
 			return nil, fmt.Errorf("revocation list: %w", err)
 		}
-		if err := l.CheckSignatureFrom(ca); err != nil {
-			return nil, fmt.Errorf("a revocation list not signed by the institution's certificate authority: %w", err)
-		}
-		if n := l.Number.Int64(); l.Number != nil && int(n) > number {
-			best, number = der, int(n)
+		if number == nil || l.Number != nil && l.Number.Cmp(number) > 0 {
+			best, number = der, l.Number
 		}
 	}
 	return best, nil

@@ -21,9 +21,11 @@ import (
 // that the content-type attribute is the eContentType, that the
 // message-digest attribute is the content's digest, that
 // signingCertificateV2 names the signer's certificate, which it finds
-// among Certificates, and that the signature is valid. It does not check
-// the certificate's chain, validity or revocation (package pki does), nor
-// the time-stamp token (package tsa does).
+// among Certificates, and that the signature is valid. A signature bound
+// to its certificate only by the SHA-1 signingCertificate of RFC 2634, as
+// older CAdES signers and OpenSSL's default TSA write, is refused. It does
+// not check the certificate's chain, validity or revocation (package pki
+// does), nor the time-stamp token (package tsa does).
 //
 // For SM2 this is also the only CMS check there is: OpenSSL 3.0's CMS code
 // computes SM2's Z value with an empty distinguishing ID where GM/T 0009

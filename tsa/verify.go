@@ -23,8 +23,9 @@ type Token struct {
 	Serial *big.Int
 	// Policy is the TSA policy under which the token was made.
 	Policy x509.OID
-	// HashAlgorithm and HashedMessage are the imprint stamped.
+	// HashAlgorithm is the hash of the imprint stamped.
 	HashAlgorithm asn1.ObjectIdentifier
+	// HashedMessage is the digest stamped.
 	HashedMessage []byte
 	// Nonce is the request's nonce, nil if it had none; the client
 	// compares it with the one it sent.

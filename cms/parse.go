@@ -1,0 +1,371 @@
+package cms
+
+import (
+	"bytes"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/emmansun/gmsm/smx509"
+)
+
+// SignedData is a parsed signature: the SignedData of a ContentInfo and
+// its one SignerInfo.
+type SignedData struct {
+	// Version is the SignedData version: 1, or 3 for a content type other
+	// than id-data or a signer named by key identifier.
+	Version int
+	// ContentType is the eContentType.
+	ContentType asn1.ObjectIdentifier
+	// Content is the encapsulated content, nil when the signature is
+	// detached.
+	Content []byte
+	// Certificates are those the signature carries, in its order.
+	Certificates []*smx509.Certificate
+	// DigestAlgorithm is the SignerInfo's digest algorithm.
+	DigestAlgorithm asn1.ObjectIdentifier
+	// SignatureAlgorithm is the SignerInfo's signature algorithm.
+	SignatureAlgorithm asn1.ObjectIdentifier
+	// SignedAttributesDER is the SET OF signed attributes as signed, with
+	// the universal SET tag, for tools that check the signature outside.
+	SignedAttributesDER []byte
+	// Signature is the SignerInfo's signature value.
+	Signature []byte
+
+	digestParams    []byte
+	signatureParams []byte
+	issuer          []byte   // the sid's issuer Name, DER, when named by issuer and serial
+	serial          *big.Int // the sid's serial number
+	subjectKeyID    []byte   // the sid when named by subject key identifier
+	signed          []Attribute
+	unsigned        []Attribute
+}
+
+// Parse reads a DER ContentInfo holding a SignedData with exactly one
+// SignerInfo, which must have signed attributes. It reads DER only (no
+// indefinite lengths, sorted SETs, nothing after a structure) and at most
+// MaxSize bytes, and does not verify anything: see Verify.
+func Parse(der []byte) (*SignedData, error) {
+	if len(der) > MaxSize {
+		return nil, fmt.Errorf("cms: %d bytes is over the %d-byte limit for a signature", len(der), MaxSize)
+	}
+	// Everything returned refers into this private copy, so the caller
+	// may reuse der.
+	der = bytes.Clone(der)
+	sd, err := parseContentInfo(der)
+	if err != nil {
+		return nil, fmt.Errorf("cms: %w", err)
+	}
+	return sd, nil
+}
+
+func parseContentInfo(der []byte) (*SignedData, error) {
+	ci, err := readWhole(der, tagSequence, "ContentInfo")
+	if err != nil {
+		return nil, err
+	}
+	t, rest, err := readElement(ci.Bytes, tagOID, "ContentInfo.contentType")
+	if err != nil {
+		return nil, err
+	}
+	contentType, err := parseOID(t, "ContentInfo.contentType")
+	if err != nil {
+		return nil, err
+	}
+	if !contentType.Equal(OIDSignedData()) {
+		return nil, fmt.Errorf("ContentInfo holds %v, not signed-data", contentType)
+	}
+	explicit, err := readWhole(rest, tagContext0, "ContentInfo.content")
+	if err != nil {
+		return nil, err
+	}
+	body, err := readWhole(explicit.Bytes, tagSequence, "SignedData")
+	if err != nil {
+		return nil, err
+	}
+	return parseSignedData(body.Bytes)
+}
+
+func parseSignedData(b []byte) (*SignedData, error) {
+	sd := new(SignedData)
+	v, b, err := readElement(b, tagInteger, "SignedData.version")
+	if err != nil {
+		return nil, err
+	}
+	if sd.Version, err = parseInt(v, "SignedData.version"); err != nil {
+		return nil, err
+	}
+	digestSet, b, err := readElement(b, tagSet, "SignedData.digestAlgorithms")
+	if err != nil {
+		return nil, err
+	}
+	digestAlgs, err := elements(digestSet.Bytes, true, "SignedData.digestAlgorithms")
+	if err != nil {
+		return nil, err
+	}
+	encap, b, err := readElement(b, tagSequence, "SignedData.encapContentInfo")
+	if err != nil {
+		return nil, err
+	}
+	if err := sd.parseEncapsulated(encap.Bytes); err != nil {
+		return nil, err
+	}
+	certs, b, present, err := readOptional(b, tagContext0, "SignedData.certificates")
+	if err != nil {
+		return nil, err
+	}
+	if present {
+		if err := sd.parseCertificates(certs.Bytes); err != nil {
+			return nil, err
+		}
+	}
+	if len(b) > 0 && b[0] == tagContext1 {
+		return nil, errors.New("SignedData.crls is present: this reader takes revocation data from the PDF's DSS or from package pki, not from the signature")
+	}
+	signers, b, err := readElement(b, tagSet, "SignedData.signerInfos")
+	if err != nil {
+		return nil, err
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("SignedData has %d stray bytes after signerInfos", len(b))
+	}
+	infos, err := elements(signers.Bytes, true, "SignedData.signerInfos")
+	if err != nil {
+		return nil, err
+	}
+	if len(infos) != 1 {
+		return nil, fmt.Errorf("SignedData has %d SignerInfos; a seal or a time-stamp token has exactly one", len(infos))
+	}
+	if infos[0].FullBytes[0] != tagSequence {
+		return nil, errors.New("SignerInfo is not a SEQUENCE")
+	}
+	signerVersion, err := sd.parseSignerInfo(infos[0].Bytes)
+	if err != nil {
+		return nil, err
+	}
+
+	want := 1
+	if signerVersion == 3 || !sd.ContentType.Equal(OIDData()) {
+		want = 3
+	}
+	if sd.Version != want {
+		return nil, fmt.Errorf("SignedData.version is %d; RFC 5652 section 5.1 makes it %d for this content and signer", sd.Version, want)
+	}
+	listed := false
+	for i, a := range digestAlgs {
+		if a.FullBytes[0] != tagSequence {
+			return nil, fmt.Errorf("SignedData.digestAlgorithms element %d is not an AlgorithmIdentifier", i+1)
+		}
+		oid, _, err := parseAlgorithm(a, "SignedData.digestAlgorithms")
+		if err != nil {
+			return nil, err
+		}
+		listed = listed || oid.Equal(sd.DigestAlgorithm)
+	}
+	if !listed {
+		return nil, fmt.Errorf("SignedData.digestAlgorithms does not list the signer's digest %s", algorithmName(sd.DigestAlgorithm))
+	}
+	return sd, nil
+}
+
+func (sd *SignedData) parseEncapsulated(b []byte) error {
+	t, b, err := readElement(b, tagOID, "encapContentInfo.eContentType")
+	if err != nil {
+		return err
+	}
+	if sd.ContentType, err = parseOID(t, "encapContentInfo.eContentType"); err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	explicit, err := readWhole(b, tagContext0, "encapContentInfo.eContent")
+	if err != nil {
+		return err
+	}
+	octets, err := readWhole(explicit.Bytes, tagOctetString, "encapContentInfo.eContent")
+	if err != nil {
+		return err
+	}
+	sd.Content = append([]byte{}, octets.Bytes...)
+	return nil
+}
+
+func (sd *SignedData) parseCertificates(b []byte) error {
+	elems, err := elements(b, true, "SignedData.certificates")
+	if err != nil {
+		return err
+	}
+	for i, e := range elems {
+		if e.FullBytes[0] != tagSequence {
+			return fmt.Errorf("SignedData.certificates element %d is not an X.509 certificate (tag 0x%02x)", i+1, e.FullBytes[0])
+		}
+		c, err := smx509.ParseCertificate(e.FullBytes)
+		if err != nil {
+			return fmt.Errorf("SignedData.certificates element %d: %w", i+1, err)
+		}
+		sd.Certificates = append(sd.Certificates, c)
+	}
+	return nil
+}
+
+// parseSignerInfo reads the SignerInfo and returns its version.
+func (sd *SignedData) parseSignerInfo(b []byte) (int, error) {
+	v, b, err := readElement(b, tagInteger, "SignerInfo.version")
+	if err != nil {
+		return 0, err
+	}
+	version, err := parseInt(v, "SignerInfo.version")
+	if err != nil {
+		return 0, err
+	}
+	switch version {
+	case 1:
+		var ias asn1.RawValue
+		if ias, b, err = readElement(b, tagSequence, "SignerInfo.sid (issuerAndSerialNumber)"); err != nil {
+			return 0, err
+		}
+		issuer, rest, err := readElement(ias.Bytes, tagSequence, "SignerInfo.sid issuer")
+		if err != nil {
+			return 0, err
+		}
+		serial, err := readWhole(rest, tagInteger, "SignerInfo.sid serialNumber")
+		if err != nil {
+			return 0, err
+		}
+		sd.issuer = issuer.FullBytes
+		if sd.serial, err = parseBig(serial, "SignerInfo.sid serialNumber"); err != nil {
+			return 0, err
+		}
+	case 3:
+		var ski asn1.RawValue
+		if ski, b, err = readElement(b, tagContext0Pri, "SignerInfo.sid (subjectKeyIdentifier)"); err != nil {
+			return 0, err
+		}
+		sd.subjectKeyID = ski.Bytes
+	default:
+		return 0, fmt.Errorf("SignerInfo.version is %d, want 1 (issuer and serial) or 3 (key identifier)", version)
+	}
+	alg, b, err := readElement(b, tagSequence, "SignerInfo.digestAlgorithm")
+	if err != nil {
+		return 0, err
+	}
+	if sd.DigestAlgorithm, sd.digestParams, err = parseAlgorithm(alg, "SignerInfo.digestAlgorithm"); err != nil {
+		return 0, err
+	}
+	attrs, b, present, err := readOptional(b, tagContext0, "SignerInfo.signedAttrs")
+	if err != nil {
+		return 0, err
+	}
+	if !present {
+		return 0, errors.New("SignerInfo has no signed attributes; CAdES, PAdES and RFC 3161 require them")
+	}
+	if sd.signed, err = parseAttributes(attrs.Bytes, "SignerInfo.signedAttrs"); err != nil {
+		return 0, err
+	}
+	// [0] IMPLICIT and SET share their length, so the signed form is the
+	// same bytes under the SET tag.
+	sd.SignedAttributesDER = append([]byte{tagSet}, attrs.FullBytes[1:]...)
+	if alg, b, err = readElement(b, tagSequence, "SignerInfo.signatureAlgorithm"); err != nil {
+		return 0, err
+	}
+	if sd.SignatureAlgorithm, sd.signatureParams, err = parseAlgorithm(alg, "SignerInfo.signatureAlgorithm"); err != nil {
+		return 0, err
+	}
+	sig, b, err := readElement(b, tagOctetString, "SignerInfo.signature")
+	if err != nil {
+		return 0, err
+	}
+	sd.Signature = sig.Bytes
+	unsigned, b, present, err := readOptional(b, tagContext1, "SignerInfo.unsignedAttrs")
+	if err != nil {
+		return 0, err
+	}
+	if present {
+		if sd.unsigned, err = parseAttributes(unsigned.Bytes, "SignerInfo.unsignedAttrs"); err != nil {
+			return 0, err
+		}
+	}
+	if len(b) != 0 {
+		return 0, fmt.Errorf("SignerInfo has %d stray bytes at its end", len(b))
+	}
+	return version, nil
+}
+
+// parseAttributes reads the content of a SET OF Attribute: sorted, each
+// type once, each with at least one value.
+func parseAttributes(b []byte, what string) ([]Attribute, error) {
+	elems, err := elements(b, true, what)
+	if err != nil {
+		return nil, err
+	}
+	if len(elems) == 0 {
+		return nil, fmt.Errorf("%s is empty", what)
+	}
+	out := make([]Attribute, 0, len(elems))
+	for i, e := range elems {
+		if e.FullBytes[0] != tagSequence {
+			return nil, fmt.Errorf("%s element %d is not an Attribute", what, i+1)
+		}
+		t, rest, err := readElement(e.Bytes, tagOID, what+" attrType")
+		if err != nil {
+			return nil, err
+		}
+		oid, err := parseOID(t, what+" attrType")
+		if err != nil {
+			return nil, err
+		}
+		set, err := readWhole(rest, tagSet, fmt.Sprintf("%s %v attrValues", what, oid))
+		if err != nil {
+			return nil, err
+		}
+		values, err := elements(set.Bytes, true, fmt.Sprintf("%s %v attrValues", what, oid))
+		if err != nil {
+			return nil, err
+		}
+		if len(values) == 0 {
+			return nil, fmt.Errorf("%s %v has no value", what, oid)
+		}
+		for _, have := range out {
+			if have.Type.Equal(oid) {
+				return nil, fmt.Errorf("%s has attribute %v twice", what, oid)
+			}
+		}
+		out = append(out, Attribute{Type: oid, Values: values})
+	}
+	return out, nil
+}
+
+// SignedAttribute returns the values of the signed attribute of type oid.
+func (sd *SignedData) SignedAttribute(oid asn1.ObjectIdentifier) ([]asn1.RawValue, bool) {
+	return findAttribute(sd.signed, oid)
+}
+
+// UnsignedAttribute returns the values of the unsigned attribute of type
+// oid. Unsigned attributes are not covered by the signature: whoever
+// reads one checks it on its own terms, as a time-stamp token is.
+func (sd *SignedData) UnsignedAttribute(oid asn1.ObjectIdentifier) ([]asn1.RawValue, bool) {
+	return findAttribute(sd.unsigned, oid)
+}
+
+// SignatureTimeStamp returns the time-stamp token of the signature value
+// (id-aa-signatureTimeStampToken), the first when there are several. It is
+// not checked here: package tsa verifies it against the scheme's digest
+// of Signature.
+func (sd *SignedData) SignatureTimeStamp() ([]byte, bool) {
+	values, ok := sd.UnsignedAttribute(OIDSignatureTimeStampToken())
+	if !ok {
+		return nil, false
+	}
+	return bytes.Clone(values[0].FullBytes), true
+}
+
+func findAttribute(attrs []Attribute, oid asn1.ObjectIdentifier) ([]asn1.RawValue, bool) {
+	for _, a := range attrs {
+		if a.Type.Equal(oid) {
+			return append([]asn1.RawValue(nil), a.Values...), true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,157 @@
+package tsa_test
+
+import (
+	"bytes"
+	"encoding/pem"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tsa"
+)
+
+// TestOpenSSLInterop answers queries `openssl ts -query` makes, has
+// `openssl ts -reply -text` print the responses of both suites, and has
+// `openssl ts -verify` check the international suite's. OpenSSL 3.0
+// cannot verify SM2 CMS made to GM/T 0009 (see cms.SignedData.Verify), so
+// the GM token's signature is checked with `openssl pkeyutl` instead.
+func TestOpenSSLInterop(t *testing.T) {
+	openssl := tool(t, "openssl")
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) {
+			p := newTestPKI(t, cs)
+			a := p.authority(t)
+			dir := t.TempDir()
+			data := writeFile(t, dir, "evidence.pdf", []byte("%PDF-1.7 a certificate of deposit\n"))
+			other := writeFile(t, dir, "other.pdf", []byte("%PDF-1.7 a certificate of deposit!\n"))
+			ca := writeFile(t, dir, "ca.pem", certPEM(p.ca))
+			tsaPEM := writeFile(t, dir, "tsa.pem", certPEM(p.cert))
+			query := filepath.Join(dir, "q.tsq")
+			hashFlag := "-" + cs.ContentDigest()
+			if out, err := runTool(t, openssl, "ts", "-query", "-data", data, hashFlag, "-cert", "-out", query); err != nil {
+				t.Fatalf("openssl ts -query: %v\n%s", err, out)
+			}
+			body, err := os.ReadFile(query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := a.Respond(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reply := writeFile(t, dir, "resp.tsr", resp)
+
+			out, err := runTool(t, openssl, "ts", "-reply", "-in", reply, "-text")
+			if err != nil {
+				t.Fatalf("openssl ts -reply -text: %v\n%s", err, out)
+			}
+			for _, want := range []string{
+				"Status: Granted.",
+				"Version: 1",
+				"Policy OID: " + tsa.DefaultPolicy().String(),
+				"Hash Algorithm: " + cs.ContentDigest(),
+				"Time stamp: May  1 09:30:15 2026 GMT",
+				"Accuracy: 0x01 seconds, unspecified millis, unspecified micros",
+				"Ordering: no",
+				"TSA: DirName:/O=Jurichain test/CN=Test Court TSA " + cs.Name(),
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("openssl ts -reply -text does not show %q:\n%s", want, out)
+				}
+			}
+			req, err := tsa.ParseRequest(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, "Nonce: 0x"+strings.ToUpper(req.Nonce.Text(16))) {
+				t.Errorf("the nonce %X is not echoed:\n%s", req.Nonce, out)
+			}
+
+			if cs.Name() == suite.NameInternational {
+				verify := func(args ...string) (string, error) {
+					return runTool(t, openssl, append(append([]string{"ts", "-verify"}, args...), "-in", reply, "-CAfile", ca, "-untrusted", tsaPEM)...)
+				}
+				if out, err := verify("-data", data); err != nil || !strings.Contains(out, "Verification: OK") {
+					t.Fatalf("openssl ts -verify -data: %v\n%s", err, out)
+				}
+				if out, err := verify("-queryfile", query); err != nil || !strings.Contains(out, "Verification: OK") {
+					t.Fatalf("openssl ts -verify -queryfile: %v\n%s", err, out)
+				}
+				if out, err := verify("-data", other); err == nil || strings.Contains(out, "Verification: OK") {
+					t.Fatalf("openssl verified the token for another file:\n%s", out)
+				}
+				return
+			}
+			token, err := tsa.ParseResponse(resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkSM2WithOpenSSL(t, openssl, dir, token, p.cert)
+		})
+	}
+}
+
+// checkSM2WithOpenSSL verifies the SM2 signature of a token over its
+// signed attributes with OpenSSL, under the default identity.
+func checkSM2WithOpenSSL(t *testing.T, openssl, dir string, token []byte, cert *smx509.Certificate) {
+	t.Helper()
+	sd, err := cms.Parse(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := smx509.MarshalPKIXPublicKey(cert.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := writeFile(t, dir, "tsa-pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
+	check := func(signed []byte) (string, error) {
+		return runTool(t, openssl, "pkeyutl", "-verify", "-pubin", "-inkey", pubFile, "-rawin", "-digest", "sm3",
+			"-pkeyopt", "distid:1234567812345678", "-in", writeFile(t, dir, "signed", signed), "-sigfile", writeFile(t, dir, "sig", sd.Signature))
+	}
+	if out, err := check(sd.SignedAttributesDER); err != nil || !strings.Contains(out, "Signature Verified Successfully") {
+		t.Fatalf("openssl pkeyutl -verify: %v\n%s", err, out)
+	}
+	changed := bytes.Clone(sd.SignedAttributesDER)
+	changed[len(changed)-1] ^= 1
+	if out, err := check(changed); err == nil {
+		t.Fatalf("openssl verified changed attributes:\n%s", out)
+	}
+}
+
+// TestOpenSSLReadsRejection has OpenSSL read the rejection of a SHA-1
+// query.
+func TestOpenSSLReadsRejection(t *testing.T) {
+	openssl := tool(t, "openssl")
+	p := newTestPKI(t, suite.International())
+	a := p.authority(t)
+	dir := t.TempDir()
+	data := writeFile(t, dir, "data", []byte("x"))
+	query := filepath.Join(dir, "q.tsq")
+	if out, err := runTool(t, openssl, "ts", "-query", "-data", data, "-sha1", "-out", query); err != nil {
+		t.Fatalf("openssl ts -query: %v\n%s", err, out)
+	}
+	body, err := os.ReadFile(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := a.Respond(body)
+	var refusal *tsa.Error
+	if !errors.As(err, &refusal) || refusal.FailInfo != tsa.FailBadAlg {
+		t.Fatalf("Respond: %v", err)
+	}
+	out, err := runTool(t, openssl, "ts", "-reply", "-in", writeFile(t, dir, "resp.tsr", resp), "-text")
+	if err != nil {
+		t.Fatalf("openssl ts -reply -text: %v\n%s", err, out)
+	}
+	for _, want := range []string{"Status: Rejected.", refusal.Message, "unrecognized or unsupported algorithm identifier", "TST info:\nNot included."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("openssl ts -reply -text does not show %q:\n%s", want, out)
+		}
+	}
+}

@@ -160,7 +160,56 @@ asks the node.`,
 	}
 	cred.flags(cmd, "your private key")
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default: the certificate number .pdf)")
-	cmd.AddCommand(newCertificateCheck())
+	cmd.AddCommand(newCertificateCheck(), newCertificateCA())
+	return cmd
+}
+
+func newCertificateCA() *cobra.Command {
+	var cred credentials
+	var policyFile, out string
+	cmd := &cobra.Command{
+		Use:   "ca --policy POLICY --out FILE",
+		Short: "Fetch the node's institution's certificate authority, checked against the policy, for pdfsig or Adobe",
+		Long: `A PDF reader calls a certificate's seal trusted once the institution's
+certificate authority is trusted. This fetches the CA from the node and
+writes it (PEM) only after checking the institution's endorsement of it
+with the institution's key in the policy, so that a court trusts the CA
+because it trusts the policy, not the server it came from.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if policyFile == "" || out == "" {
+				return withHint(errors.New("--policy and --out are required"), "the policy is the trust root: 'jurichain policy > court.policy' once, and keep it")
+			}
+			pol, err := readPolicy(policyFile)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			s, err := cred.connect(ctx)
+			if err != nil {
+				return err
+			}
+			info, err := s.PKI(ctx)
+			if err != nil {
+				return err
+			}
+			der, err := pki.DecodePEM([]byte(info.CA))
+			if err != nil {
+				return fmt.Errorf("the node's certificate authority: %w", err)
+			}
+			if err := certificate.VerifyEndorsement(pol, []byte(info.Endorsement), info.Institution, der); err != nil {
+				return &verifyFailed{fmt.Errorf("the certificate authority the node sent is not %s's: %w", usertext.Escape(info.Institution), err)}
+			}
+			if err := os.WriteFile(out, pki.EncodePEM(der), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\tcertificate authority of %s, endorsed with its key in %s\n", out, usertext.Escape(info.Institution), policyFile)
+			return nil
+		},
+	}
+	cred.flags(cmd, "your private key (not needed)")
+	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the CA certificate to (PEM)")
 	return cmd
 }
 

@@ -58,13 +58,9 @@ certificate itself. --crl adds a newer revocation list of the institution
 			if policyFile == "" {
 				return withHint(errors.New("--policy is required"), "get the network's policy once with 'jurichain policy' or from /policy, and keep it")
 			}
-			polText, err := os.ReadFile(policyFile)
+			pol, err := readPolicy(policyFile)
 			if err != nil {
 				return err
-			}
-			pol, err := policy.Parse(polText)
-			if err != nil {
-				return withHint(fmt.Errorf("%s: %w", policyFile, err), "the policy must be a C2SP tlog-policy file as served at /policy")
 			}
 			var crl []byte
 			if crlFile != "" {
@@ -141,6 +137,19 @@ certificate itself. --crl adds a newer revocation list of the institution
 	cmd.Flags().StringVar(&metaFile, "meta", "", "metadata opening (default FILE.meta.json when present)")
 	cmd.Flags().StringVar(&crlFile, "crl", "", "a newer revocation list of the institution that sealed a certificate (DER, from /v1/pki/crl)")
 	return cmd
+}
+
+// readPolicy reads a trust policy file.
+func readPolicy(file string) (*policy.Policy, error) {
+	text, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := policy.Parse(text)
+	if err != nil {
+		return nil, withHint(fmt.Errorf("%s: %w", file, err), "the policy must be a C2SP tlog-policy file as served at /policy")
+	}
+	return pol, nil
 }
 
 // certificateArgs tells a certificate check from a receipt check: the last

@@ -1,6 +1,10 @@
 package certpdf
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/skip2/go-qrcode"
+)
 
 // TestGeometry checks the fixed layout of page 1's bottom band: the QR
 // code is large enough for a phone (25 mm), and the QR code, the captions
@@ -36,5 +40,40 @@ func TestGeometry(t *testing.T) {
 	r := sealRect()
 	if r[0] != seal.x1 || r[2] != seal.x2 || r[1] != pageHeight-seal.y2 || r[3] != pageHeight-seal.y1 {
 		t.Errorf("the signature widget %v is not over the seal %v", r, seal)
+	}
+}
+
+// TestModuleRects checks that the rectangles drawn for a QR code cover
+// exactly its dark modules, each once.
+func TestModuleRects(t *testing.T) {
+	for _, url := range []string{"https://verify.jurichain.example/c/1", "https://verify.jurichain.example/c/JC-2026-0001-000042?h=35b5e2cf84f69645"} {
+		q, err := qrcode.New(url, qrcode.Medium)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.DisableBorder = true
+		bits := q.Bitmap()
+		covered := make([][]int, len(bits))
+		for i := range covered {
+			covered[i] = make([]int, len(bits[i]))
+		}
+		for _, r := range moduleRects(bits) {
+			for row := r.row; row < r.row+r.rows; row++ {
+				for col := r.col; col < r.col+r.cols; col++ {
+					covered[row][col]++
+				}
+			}
+		}
+		for row := range bits {
+			for col := range bits[row] {
+				want := 0
+				if bits[row][col] {
+					want = 1
+				}
+				if covered[row][col] != want {
+					t.Fatalf("%s: module (%d, %d) is dark %v but covered %d times", url, row, col, bits[row][col], covered[row][col])
+				}
+			}
+		}
 	}
 }

@@ -42,7 +42,9 @@ type Sealed struct {
 // what is wrong; it never panics.
 //
 // Read does not check the CMS: the caller verifies it over Signed with
-// the suite's CMS code, and compares PageContents with a re-render.
+// the suite's CMS code, and compares PageContents with those of a
+// re-render (see PageContents). Signed starts with the PDF that Render
+// made, unchanged.
 func Read(pdf []byte) (*Sealed, error) {
 	s, err := read(pdf)
 	if err != nil {

@@ -155,7 +155,12 @@ func setByteRange(t *testing.T, pdf []byte, edit func(br []int) []int) []byte {
 // were changed after sealing, and checks that each error says why.
 func TestReadRefuses(t *testing.T) {
 	r := newRenderer(t)
-	cs := suite.International()
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { readRefuses(t, r, cs) })
+	}
+}
+
+func readRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 	s := newSigner(t, cs)
 	pdf, err := r.Render(sampleDocument(cs))
 	if err != nil {
@@ -211,7 +216,12 @@ func TestReadRefuses(t *testing.T) {
 // Render.
 func TestSealRefuses(t *testing.T) {
 	r := newRenderer(t)
-	cs := suite.GM()
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { sealRefuses(t, r, cs) })
+	}
+}
+
+func sealRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 	s := newSigner(t, cs)
 	pdf, err := r.Render(sampleDocument(cs))
 	if err != nil {

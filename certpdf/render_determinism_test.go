@@ -79,7 +79,12 @@ func TestRenderDeterministic(t *testing.T) {
 // makes an error instead of a page with something cut off.
 func TestRenderRefuses(t *testing.T) {
 	r := newRenderer(t)
-	cs := suite.GM()
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) { renderRefuses(t, r, cs) })
+	}
+}
+
+func renderRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 	for _, tc := range []struct {
 		name string
 		edit func(*certpdf.Document)

@@ -288,9 +288,18 @@ func TestCertificate(t *testing.T) {
 	if out, errOut, code := run(t, nil, "verify", "--policy", pol, "--crl", crl, photo, cert); code != 0 {
 		t.Fatalf("a certificate sealed before its seal's rotation no longer verifies: %s%s", out, errOut)
 	}
-	// Revoking it again from a later time changes nothing, and says so.
-	if _, errOut, code := run(t, nil, "seal", "revoke", "--home", n.home, oldSerial); code == 0 || !strings.Contains(errOut, "revoked") {
-		t.Fatalf("revoking a superseded seal from a later time: exit %d, %s", code, errOut)
+	// Revoking it as compromised from now on: what it sealed before its
+	// rotation still verifies.
+	if out, errOut, code := run(t, nil, "seal", "revoke", "--home", n.home, oldSerial); code != 0 {
+		t.Fatalf("seal revoke: %s%s", out, errOut)
+	}
+	os.WriteFile(crl, getBytes(t, n.URL+"/v1/pki/crl"), 0o644)
+	if out, errOut, code := run(t, nil, "verify", "--policy", pol, "--crl", crl, photo, cert); code != 0 {
+		t.Fatalf("a certificate sealed before its seal's revocation no longer verifies: %s%s", out, errOut)
+	}
+	// Revoking it again from a later time is refused, saying why.
+	if _, errOut, code := run(t, nil, "seal", "revoke", "--home", n.home, oldSerial); code == 0 || !strings.Contains(errOut, "already revoked") {
+		t.Fatalf("revoking a revoked seal again: exit %d, %s", code, errOut)
 	}
 	// Revoking the new seal from a time before it sealed the second
 	// certificate (a compromise found later): that certificate is refused.

@@ -232,7 +232,7 @@ func (s *Server) certificateByNumber(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.guesses.refund(keys...)
-	writeJSON(w, http.StatusOK, s.check(r.Context(), c.PDF))
+	writeJSON(w, http.StatusOK, s.checkPDF(r.Context(), c.PDF))
 }
 
 // checkCertificate answers POST /v1/certificates/check: a certificate PDF
@@ -247,13 +247,13 @@ func (s *Server) checkCertificate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bodyError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.check(r.Context(), pdf))
+	writeJSON(w, http.StatusOK, s.checkPDF(r.Context(), pdf))
 }
 
-// check verifies a certificate under the policy in force and, when this
+// checkPDF verifies a certificate under the policy in force and, when this
 // institution sealed it, its current revocation list; then it proves the
 // certificate's checkpoint consistent with the latest final one.
-func (s *Server) check(ctx context.Context, pdf []byte) *api.CertificateCheck {
+func (s *Server) checkPDF(ctx context.Context, pdf []byte) *api.CertificateCheck {
 	_, pol, err := s.currentPolicy()
 	if err != nil {
 		s.cfg.Logger.Error("certificate check", "err", err)

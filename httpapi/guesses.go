@@ -45,13 +45,17 @@ func newGuesses(now func() time.Time) *guesses {
 }
 
 // guessKeys are the keys a request's guesses count against: the
-// principal and the client's address.
+// principal, when the request has one, and the client's address.
 func guessKeys(r *http.Request, p *access.Principal) []string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return []string{"principal " + p.ID(), "address " + host}
+	keys := []string{"address " + host}
+	if p != nil {
+		keys = append(keys, "principal "+p.ID())
+	}
+	return keys
 }
 
 // left returns the tries left for a bucket now, refilled since its last

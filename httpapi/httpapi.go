@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -219,12 +220,19 @@ func New(cfg Config) *Server {
 		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
 	}
 	// Other methods on a known path get a JSON 405 rather than the mux's
-	// plain-text one.
+	// plain-text one. Each method is registered on its own (a pattern
+	// without one would conflict with "GET /v1/certificates/{number}" for
+	// "/v1/certificates/check"); GET covers HEAD.
 	for path, methods := range allowed {
-		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		notAllowed := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", strings.Join(methods, ", "))
 			s.writeError(w, r, &api.Error{Code: api.CodeNotAllowed, Message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(methods, " or ")})
-		})
+		}
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect} {
+			if !slices.Contains(methods, m) {
+				s.mux.HandleFunc(m+" "+path, notAllowed)
+			}
+		}
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})

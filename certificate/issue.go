@@ -104,11 +104,7 @@ func (is *Issuer) StampCheckpoint(checkpoint []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.Stamp(is.checkpointRequest(checkpoint))
-}
-
-func (is *Issuer) checkpointRequest(checkpoint []byte) *tsa.Request {
-	return checkpointRequest(is.cfg.Suite, checkpoint)
+	return a.Stamp(checkpointRequest(is.cfg.Suite, checkpoint))
 }
 
 func checkpointRequest(cs *suite.Suite, checkpoint []byte) *tsa.Request {
@@ -156,7 +152,8 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("the deposit's receipt: %w", err)
 	}
-	tok, err := tsa.Verify(cs.Certificates(), in.CheckpointToken, is.checkpointRequest(in.Receipt.Checkpoint).HashAlgorithm, is.checkpointRequest(in.Receipt.Checkpoint).HashedMessage, nil)
+	req := checkpointRequest(cs, in.Receipt.Checkpoint)
+	tok, err := tsa.Verify(cs.Certificates(), in.CheckpointToken, req.HashAlgorithm, req.HashedMessage, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the checkpoint's time-stamp: %w", err)
 	}
@@ -189,31 +186,57 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	for _, dg := range proven.Leaf.Digests {
 		d.Digests[dg.Algorithm.String()] = hex.EncodeToString(dg.Value)
 	}
-	doc, err := document(d)
-	if err != nil {
-		return nil, nil, err
-	}
-	page, err := is.renderer.Render(doc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("rendering the certificate: %w", err)
-	}
-	dataJSON, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return nil, nil, err
-	}
 	openingJSON, err := json.MarshalIndent(in.Opening, "", "  ")
 	if err != nil {
 		return nil, nil, err
 	}
-	seal, err := is.cfg.Keyring.Current(pki.RoleSeal)
+	pdf, raced, err := is.seal(d, nil, []certpdf.Attachment{
+		{Name: AttachReceipt, Description: "Receipt of the deposit (C2SP tlog-proof)", MediaType: "text/plain", Data: in.Receipt.Format()},
+		{Name: AttachOpening, Description: "Metadata opening of the deposit", MediaType: "application/json", Data: openingJSON},
+		{Name: AttachTimeStamp, Description: "RFC 3161 time-stamp token of the checkpoint", MediaType: "application/timestamp-reply", Data: in.CheckpointToken},
+		{Name: AttachPolicy, Description: "The network's trust policy (C2SP tlog-policy)", MediaType: "text/plain", Data: in.PolicyText},
+	})
+	if raced && err == nil {
+		if attempt >= 3 {
+			return nil, nil, errors.New("the seal or time-stamping key rotated during each of three attempts to seal the certificate; try again")
+		}
+		return is.issue(in, attempt+1)
+	}
 	if err != nil {
 		return nil, nil, err
+	}
+	return pdf, d, nil
+}
+
+// seal renders d's page (unless page is given) and seals it with the
+// proofs attached, beside certificate.json, the endorsement and the CRL.
+// raced reports a rotation
+// of the seal or time-stamping key while sealing: it supersedes the old key
+// from its time on, which may precede the seal's time-stamp, so the caller
+// seals again.
+func (is *Issuer) seal(d *Data, page []byte, proofs []certpdf.Attachment) (pdf []byte, raced bool, err error) {
+	if page == nil {
+		doc, err := document(d)
+		if err != nil {
+			return nil, false, err
+		}
+		if page, err = is.renderer.Render(doc); err != nil {
+			return nil, false, fmt.Errorf("rendering the certificate: %w", err)
+		}
+	}
+	dataJSON, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return nil, false, err
+	}
+	seal, err := is.cfg.Keyring.Current(pki.RoleSeal)
+	if err != nil {
+		return nil, false, err
 	}
 	authority, err := is.Authority()
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	scheme := cs.Certificates()
+	scheme := is.cfg.Suite.Certificates()
 	sign := func(signed []byte) ([]byte, error) {
 		return cms.Sign(cms.Signer{Scheme: scheme, Cert: seal.Cert, Chain: seal.Chain, Key: seal.Key, Rand: is.cfg.Rand}, cms.SignOptions{
 			ContentType: cms.OIDData(),
@@ -230,52 +253,31 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 			},
 		})
 	}
-	pdf, err := certpdf.Seal(page, certpdf.SealOptions{
-		Name:     is.cfg.Institution.Name,
-		Reason:   "电子数据存证证明 / Certificate of electronic evidence deposit " + number,
-		Location: is.cfg.Origin,
-		Time:     now,
-		Attachments: []certpdf.Attachment{
-			{Name: AttachData, Description: "What this certificate states", MediaType: "application/json", Data: dataJSON},
-			{Name: AttachReceipt, Description: "Receipt of the deposit (C2SP tlog-proof)", MediaType: "text/plain", Data: in.Receipt.Format()},
-			{Name: AttachOpening, Description: "Metadata opening of the deposit", MediaType: "application/json", Data: openingJSON},
-			{Name: AttachTimeStamp, Description: "RFC 3161 time-stamp token of the checkpoint", MediaType: "application/timestamp-reply", Data: in.CheckpointToken},
-			{Name: AttachEndorsement, Description: "The institution's endorsement of its certificate authority", MediaType: "text/plain", Data: is.cfg.Endorsement},
-			{Name: AttachCRL, Description: "The institution's certificate revocation list", MediaType: "application/pkix-crl", Data: is.cfg.Keyring.CRL()},
-			{Name: AttachPolicy, Description: "The network's trust policy (C2SP tlog-policy)", MediaType: "text/plain", Data: in.PolicyText},
-		},
-		Sign: sign,
+	attachments := append([]certpdf.Attachment{
+		{Name: AttachData, Description: "What this certificate states", MediaType: "application/json", Data: dataJSON},
+	}, proofs...)
+	attachments = append(attachments,
+		certpdf.Attachment{Name: AttachEndorsement, Description: "The institution's endorsement of its certificate authority", MediaType: "text/plain", Data: is.cfg.Endorsement},
+		certpdf.Attachment{Name: AttachCRL, Description: "The institution's certificate revocation list", MediaType: "application/pkix-crl", Data: is.cfg.Keyring.CRL()},
+	)
+	pdf, err = certpdf.Seal(page, certpdf.SealOptions{
+		Name:        is.cfg.Institution.Name,
+		Reason:      "电子数据存证证明 / Certificate of electronic evidence deposit " + d.Number,
+		Location:    d.Origin,
+		Time:        d.Issued,
+		Attachments: attachments,
+		Sign:        sign,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("sealing the certificate: %w", err)
+		return nil, false, fmt.Errorf("sealing the certificate: %w", err)
 	}
-	// A rotation while sealing supersedes the key from its time on, which
-	// may precede the seal's time-stamp: seal again with the new key.
 	if now, err := is.cfg.Keyring.Current(pki.RoleSeal); err != nil || !now.Cert.Equal(seal.Cert) {
-		return is.issueAgain(in, attempt, err)
+		return nil, err == nil, err
 	}
 	if a, err := is.Authority(); err != nil || a != authority {
-		return is.issueAgain(in, attempt, err)
+		return nil, err == nil, err
 	}
-	return pdf, d, nil
-}
-
-// issueAgain retries Issue after a rotation raced it, a few times.
-func (is *Issuer) issueAgain(in Input, attempt int, err error) ([]byte, *Data, error) {
-	if err != nil {
-		return nil, nil, err
-	}
-	if attempt >= 3 {
-		return nil, nil, errors.New("the seal or time-stamping key rotated during each of three attempts to seal the certificate; try again")
-	}
-	return is.issue(in, attempt+1)
-}
-
-func captureOf(c *deposit.Capture) *Capture {
-	if c == nil {
-		return nil
-	}
-	return &Capture{Time: c.Time, Address: c.Address, Latitude: c.Latitude, Longitude: c.Longitude, Device: c.Device, SourceURL: c.SourceURL}
+	return pdf, false, nil
 }
 
 // CA returns the institution's certificate authority.
@@ -291,3 +293,10 @@ func (is *Issuer) Endorsement() []byte { return is.cfg.Endorsement }
 // History lists every seal and time-stamping credential the institution
 // has held, oldest first.
 func (is *Issuer) History() []pki.Entry { return is.cfg.Keyring.History() }
+
+func captureOf(c *deposit.Capture) *Capture {
+	if c == nil {
+		return nil
+	}
+	return &Capture{Time: c.Time, Address: c.Address, Latitude: c.Latitude, Longitude: c.Longitude, Device: c.Device, SourceURL: c.SourceURL}
+}

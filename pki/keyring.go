@@ -195,10 +195,11 @@ func (k *Keyring) Current(role Role) (*Credential, error) {
 
 // Rotate replaces the credential of role with a new key and certificate
 // issued at now. The old one is retired, not deleted: its certificate
-// stays in the history, and the CRL lists it as superseded from now on, so
-// what it signed before now keeps verifying and what it might sign after
-// does not. A signer that took the old credential just before a rotation
-// and got its time-stamp just after must sign again.
+// stays in the history, and the CRL lists it as superseded from the end
+// of now's second on (times count whole seconds), so what it signed before
+// keeps verifying and what it might sign later does not. A signer that
+// took the old credential just before a rotation and got its time-stamp
+// after that must sign again.
 func (k *Keyring) Rotate(role Role, now time.Time) (*Credential, error) {
 	if err := role.check(); err != nil {
 		return nil, err
@@ -392,9 +393,14 @@ type pendingFile struct {
 // rotate retires the current credential of role in m at now and adds a
 // new one, returning the files to write.
 func (k *Keyring) rotate(m *manifest, role Role, now time.Time) ([]pendingFile, error) {
+	// The old key is superseded from the end of the rotation's second:
+	// revocation lists and RFC 3161 times count whole seconds (truncated),
+	// so what the old key signed and had stamped earlier in that second
+	// must not read as made at or after its rotation. Rotation is not
+	// compromise: a signature in the rest of that second does no harm.
 	for i := range m.Credentials {
 		if e := &m.Credentials[i]; e.Role == role && e.Retired == nil {
-			t := now
+			t := now.Add(time.Second)
 			e.Retired = &t
 		}
 	}

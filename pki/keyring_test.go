@@ -141,18 +141,23 @@ func TestRotate(t *testing.T) {
 						oldEntry = e
 					}
 				}
-				if oldEntry.Retired == nil || !oldEntry.Retired.Equal(rotated) || oldEntry.Revoked != nil {
+				// Superseded from the end of the rotation's second: times
+				// count whole seconds.
+				superseded := rotated.Add(time.Second)
+				if oldEntry.Retired == nil || !oldEntry.Retired.Equal(superseded) || oldEntry.Revoked != nil {
 					t.Errorf("the old credential's entry: %+v", oldEntry)
 				}
 				crl := k.CRL()
-				if err := pki.VerifyAt(cs, role, old.Cert, k.CA(), crl, rotated.Add(-time.Second)); err != nil {
-					t.Errorf("the old certificate just before the rotation: %v", err)
+				for _, at := range []time.Time{rotated.Add(-time.Second), rotated} {
+					if err := pki.VerifyAt(cs, role, old.Cert, k.CA(), crl, at); err != nil {
+						t.Errorf("the old certificate stamped at %v, rotated at %v: %v", at, rotated, err)
+					}
 				}
 				var re *pki.RevokedError
-				for _, at := range []time.Time{rotated, rotated.Add(time.Hour)} {
+				for _, at := range []time.Time{superseded, rotated.Add(time.Hour)} {
 					err := pki.VerifyAt(cs, role, old.Cert, k.CA(), crl, at)
-					if !errors.As(err, &re) || re.Reason != pki.ReasonSuperseded || !re.RevokedAt.Equal(rotated) || re.Serial.Cmp(old.Cert.SerialNumber) != 0 {
-						t.Errorf("the old certificate at %v: %v, want superseded at %v", at, err, rotated)
+					if !errors.As(err, &re) || re.Reason != pki.ReasonSuperseded || !re.RevokedAt.Equal(superseded) || re.Serial.Cmp(old.Cert.SerialNumber) != 0 {
+						t.Errorf("the old certificate at %v: %v, want superseded at %v", at, err, superseded)
 					}
 				}
 				if err := pki.VerifyAt(cs, role, nu.Cert, k.CA(), crl, rotated); err != nil {
@@ -234,7 +239,7 @@ func TestRevoke(t *testing.T) {
 			if len(h) != 4 {
 				t.Fatalf("%d history entries, want 4", len(h))
 			}
-			if e := h[0]; e.Revoked == nil || !e.Revoked.Equal(revokedSeal) || e.Reason != pki.ReasonKeyCompromise || e.Retired == nil || !e.Retired.Equal(clk.t) {
+			if e := h[0]; e.Revoked == nil || !e.Revoked.Equal(revokedSeal) || e.Reason != pki.ReasonKeyCompromise || e.Retired == nil || !e.Retired.Equal(clk.t.Add(time.Second)) {
 				t.Errorf("revoked seal entry %+v", e)
 			}
 			rl, _ := pki.ParseCRL(cs, crl, k.CA())

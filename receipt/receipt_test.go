@@ -5,112 +5,29 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/edwards25519"
-	"github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/testonly"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/deposit"
-	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/receipt/receipttest"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/suite/suitetest"
 )
 
-const origin = "test.example/log"
+const origin = receipttest.Origin
 
-// fixture is a small log of real deposits with a cosigned checkpoint.
-type fixture struct {
-	cs       *suite.Suite
-	pol      *policy.Policy
-	receipts []*receipt.Receipt
-	contents [][]byte
-	openings []*deposit.Opening
-}
+type fixture = receipttest.Log
 
 func newFixture(t *testing.T, cs *suite.Suite, n int, corruptSig int) *fixture {
-	t.Helper()
-	key, err := cs.Signature().GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newFixtureSigned(t, cs, n, corruptSig, key.Public(), func(m []byte) []byte {
-		sig, err := key.Sign(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sig
-	})
+	return receipttest.New(t, cs, n, corruptSig)
 }
 
-// newFixtureSigned is newFixture with deposits signed by sign under the
-// depositor key pub.
 func newFixtureSigned(t *testing.T, cs *suite.Suite, n int, corruptSig int, pub []byte, sign func([]byte) []byte) *fixture {
-	t.Helper()
-	lskey, lvkey, _ := cs.GenerateNoteKey(rand.Reader, origin)
-	wskey, wvkey, _ := cs.GenerateNoteKey(rand.Reader, "court")
-	logSigner, _ := cs.NewSigner(lskey)
-	cosigner, _ := cs.NewCosigner(wskey, time.Now)
-	wcv, _ := cs.CosignatureVerifierKey(wvkey)
-	pol, err := policy.Parse([]byte(fmt.Sprintf("log %s\nwitness court %s\ngroup validators 1 court\nquorum validators\n", lvkey, wcv)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{cs: cs, pol: pol}
-	tree := testonly.New(cs.LogHasher())
-	var leaves [][]byte
-	for i := range n {
-		content := []byte(fmt.Sprintf("evidence file %d", i))
-		op := &deposit.Opening{Metadata: deposit.Metadata{Title: fmt.Sprintf("file %d", i), MediaType: "text/plain"}, Salt: bytes.Repeat([]byte{byte(i)}, 32)}
-		s := deposit.Signed{Statement: deposit.Statement{
-			Digests: f.digests(t, content), Size: uint64(len(content)),
-			MetadataCommitment: op.Commitment(cs), Depositor: pub, IdempotencyKey: fmt.Sprintf("k%d", i),
-		}}
-		s.Signature = sign(s.SigningMessage(origin))
-		if i == corruptSig {
-			s.Signature[5] ^= 1
-		}
-		l := deposit.Leaf{Signed: s, Index: uint64(i), Height: 7, Time: time.Unix(1_790_000_000, 0)}
-		lb, _ := l.MarshalBinary()
-		leaves = append(leaves, lb)
-		tree.AppendData(lb)
-		f.contents = append(f.contents, content)
-		f.openings = append(f.openings, op)
-	}
-	cp := log.Checkpoint{Origin: origin, Size: uint64(n), Hash: tree.Hash()}.Marshal()
-	signed, err := note.Sign(&note.Note{Text: string(cp)}, logSigner, cosigner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, lb := range leaves {
-		p, err := tree.InclusionProof(uint64(i), uint64(n))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.receipts = append(f.receipts, &receipt.Receipt{Index: uint64(i), Proof: p, Checkpoint: signed, Leaf: lb})
-	}
-	return f
-}
-
-// digests are the digests a deposit of content carries: both suites'
-// content digests, in canonical order, so that every deposit rule (the
-// suite's digest required, or SHA-256 required) accepts them.
-func (f *fixture) digests(t *testing.T, content []byte) []deposit.Digest {
-	ds, err := receipt.ContentDigests(bytes.NewReader(content), f.cs.ContentDigest(), f.cs.SecondDigest())
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(ds, func(a, b deposit.Digest) int { return int(a.Algorithm) - int(b.Algorithm) })
-	return ds
-}
-
-func (f *fixture) evidence(t *testing.T, i int) receipt.Evidence {
-	return receipt.Evidence{Digests: f.digests(t, f.contents[i]), Opening: f.openings[i]}
+	return receipttest.NewSigned(t, cs, n, corruptSig, pub, sign)
 }
 
 // forEachSuite runs f as a subtest for each suite.
@@ -124,13 +41,13 @@ func TestVerifyProves(t *testing.T) { forEachSuite(t, testVerifyProves) }
 
 func testVerifyProves(t *testing.T, cs *suite.Suite) {
 	f := newFixture(t, cs, 7, -1)
-	for i, r := range f.receipts {
+	for i, r := range f.Receipts {
 		// Through the text format, as a verifier receives it.
 		parsed, err := receipt.Parse(r.Format())
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := receipt.Verify(f.pol, parsed, f.evidence(t, i))
+		p, err := receipt.Verify(f.Policy, parsed, f.Evidence(t, i))
 		if err != nil {
 			t.Fatalf("receipt %d: %v", i, err)
 		}
@@ -157,7 +74,7 @@ func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
 		edit  func(r *receipt.Receipt, ev *receipt.Evidence)
 		want  receipt.Check
 	}{
-		{"other network's policy", 1, func(r *receipt.Receipt, ev *receipt.Evidence) { r.Checkpoint = other.receipts[1].Checkpoint }, receipt.CheckCheckpoint},
+		{"other network's policy", 1, func(r *receipt.Receipt, ev *receipt.Evidence) { r.Checkpoint = other.Receipts[1].Checkpoint }, receipt.CheckCheckpoint},
 		{"tampered entry", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
 			r.Leaf = bytes.Clone(r.Leaf)
 			r.Leaf[len(r.Leaf)-1] ^= 1
@@ -167,10 +84,10 @@ func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
 		{"tampered proof", 1, func(r *receipt.Receipt, ev *receipt.Evidence) { r.Proof[0] = bytes.Repeat([]byte{1}, 32) }, receipt.CheckInclusion},
 		{"bad depositor signature", 3, func(r *receipt.Receipt, ev *receipt.Evidence) {}, receipt.CheckSignature},
 		{"changed file", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
-			ev.Digests = f.digests(t, []byte("changed"))
+			ev.Digests = f.Digests(t, []byte("changed"))
 		}, receipt.CheckContent},
 		{"changed file, second digest", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
-			ev.Digests = append(ev.Digests[:1:1], f.digests(t, []byte("changed"))[1])
+			ev.Digests = append(ev.Digests[:1:1], f.Digests(t, []byte("changed"))[1])
 		}, receipt.CheckContent},
 		{"digest the deposit lacks", 1, func(r *receipt.Receipt, ev *receipt.Evidence) {
 			ev.Digests = []deposit.Digest{{Algorithm: deposit.SHA512, Value: make([]byte, 64)}}
@@ -192,11 +109,11 @@ func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := *f.receipts[tc.index]
+			r := *f.Receipts[tc.index]
 			r.Proof = append([][]byte(nil), r.Proof...)
-			ev := f.evidence(t, tc.index)
+			ev := f.Evidence(t, tc.index)
 			tc.edit(&r, &ev)
-			_, err := receipt.Verify(f.pol, &r, ev)
+			_, err := receipt.Verify(f.Policy, &r, ev)
 			var ce *receipt.CheckError
 			if !errors.As(err, &ce) || ce.Check != tc.want {
 				t.Fatalf("got %v, want a failure of %q", err, tc.want)
@@ -207,7 +124,7 @@ func testVerifyNamesFailedCheck(t *testing.T, cs *suite.Suite) {
 
 func TestParseCanonicalOnly(t *testing.T) {
 	f := newFixture(t, suite.International(), 3, -1)
-	good := f.receipts[1].Format()
+	good := f.Receipts[1].Format()
 	if _, err := receipt.Parse(good); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +160,7 @@ func TestVerifyRefusesWeakDepositorKeys(t *testing.T) {
 	for _, k := range suitetest.BadEd25519Keys() {
 		t.Run(k.Name, func(t *testing.T) {
 			f := newFixtureSigned(t, suite.International(), 2, -1, k.Key, forge)
-			_, err := receipt.Verify(f.pol, f.receipts[1], f.evidence(t, 1))
+			_, err := receipt.Verify(f.Policy, f.Receipts[1], f.Evidence(t, 1))
 			var ce *receipt.CheckError
 			if !errors.As(err, &ce) || ce.Check != receipt.CheckSignature || !errors.Is(err, suite.ErrBadPublicKey) {
 				t.Fatalf("got %v, want the depositor key refused", err)
@@ -263,7 +180,7 @@ func TestVerifyRefusesReceiptOfAnotherSuite(t *testing.T) {
 				continue
 			}
 			o := newFixture(t, other, 2, -1)
-			_, err := receipt.Verify(f.pol, o.receipts[1], o.evidence(t, 1))
+			_, err := receipt.Verify(f.Policy, o.Receipts[1], o.Evidence(t, 1))
 			var ce *receipt.CheckError
 			if !errors.As(err, &ce) || ce.Check != receipt.CheckSuite || !strings.Contains(err.Error(), cs.String()) || !strings.Contains(err.Error(), other.String()) {
 				t.Fatalf("a %s receipt under a %s policy: %v, want a suite refusal naming both", other.Name(), cs.Name(), err)

@@ -18,6 +18,7 @@ import (
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/certpdf"
+	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/node"
@@ -165,8 +166,7 @@ asks the node.`,
 }
 
 func newCertificateCA() *cobra.Command {
-	var cred credentials
-	var policyFile, out string
+	var server, policyFile, out string
 	cmd := &cobra.Command{
 		Use:   "ca --policy POLICY --out FILE",
 		Short: "Fetch the node's institution's certificate authority, checked against the policy, for pdfsig or Adobe",
@@ -184,12 +184,11 @@ because it trusts the policy, not the server it came from.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			s, err := cred.connect(ctx)
+			s, err := publicClient(server)
 			if err != nil {
 				return err
 			}
-			info, err := s.PKI(ctx)
+			info, err := s.PKI(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -207,7 +206,7 @@ because it trusts the policy, not the server it came from.`,
 			return nil
 		},
 	}
-	cred.flags(cmd, "your private key (not needed)")
+	publicFlag(cmd, &server)
 	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
 	cmd.Flags().StringVar(&out, "out", "", "file to write the CA certificate to (PEM)")
 	return cmd
@@ -228,15 +227,24 @@ func certificateData(pdf []byte) (*certificate.Data, error) {
 	return nil, fmt.Errorf("no %s attached", certificate.AttachData)
 }
 
+// publicFlag adds --server to a command that needs no credentials.
+func publicFlag(cmd *cobra.Command, server *string) {
+	cmd.Flags().StringVar(server, "server", defaultServer(), "node API URL; several, comma-separated, are tried in turn (default $JURICHAIN_SERVER)")
+}
+
+func publicClient(server string) (*client.Client, error) {
+	return client.New(strings.Split(server, ","), nil)
+}
+
 func newCertificateCheck() *cobra.Command {
-	var cred credentials
+	var server string
 	cmd := &cobra.Command{
 		Use:   "check CERT.pdf|NUMBER",
 		Short: "Ask the node whether a certificate is genuine and its deposit still in the log",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := cred.connect(ctx)
+			s, err := publicClient(server)
 			if err != nil {
 				return err
 			}
@@ -269,7 +277,7 @@ func newCertificateCheck() *cobra.Command {
 			return nil
 		},
 	}
-	cred.flags(cmd, "your private key (not needed: the check is public)")
+	publicFlag(cmd, &server)
 	return cmd
 }
 

@@ -189,6 +189,25 @@ func TestCertificate(t *testing.T) {
 		}
 	}
 
+	// Another depositor may not have it: it prints the depositor's name
+	// and metadata. Nor may anyone without an account.
+	_, stranger := n.newDepositor()
+	if _, err := stranger.Certificate(t.Context(), id); err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Fatalf("another depositor fetched the certificate: %v", err)
+	}
+	if _, err := n.client().Certificate(t.Context(), id); err == nil || !strings.Contains(err.Error(), "unauthenticated") {
+		t.Fatalf("an anonymous client fetched the certificate: %v", err)
+	}
+	// Oversized bodies to the public endpoints are refused unread.
+	postBody(t, n.URL+"/v1/certificates/check", "application/pdf", make([]byte, 5<<20), http.StatusRequestEntityTooLarge, nil)
+	postBody(t, n.URL+"/v1/tsa", "application/timestamp-query", make([]byte, 70<<10), http.StatusRequestEntityTooLarge, nil)
+	postBody(t, n.URL+"/v1/certificates/check", "text/plain", pdf, http.StatusUnsupportedMediaType, nil)
+	var junk api.CertificateCheck
+	postBody(t, n.URL+"/v1/certificates/check", "application/pdf", []byte("%PDF-1.7 not a certificate"), http.StatusOK, &junk)
+	if junk.Genuine || junk.FailedCheck != "certificate PDF" {
+		t.Fatalf("check of a PDF that is no certificate: %+v", junk)
+	}
+
 	// The node's check: by number (public), and of an uploaded PDF.
 	var byNumber api.CertificateCheck
 	getJSON(t, n.URL+"/v1/certificates/"+strings.ToLower(number), &byNumber)

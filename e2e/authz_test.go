@@ -179,6 +179,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/account/deposits", "", depositors},
 		{"GET", dep, "", describers},
 		{"GET", dep + "/opening", "", describers},
+		{"GET", dep + "/certificate.pdf", "", describers},
+		{"POST", "/v1/tsa", "not a query", all},
+		{"GET", "/v1/pki", "", all},
+		{"GET", "/v1/pki/crl", "", all},
+		{"GET", "/v1/certificates/JC-AAAAA-AAAAA-AAAAA-AAAAA", "", all},
+		{"POST", "/v1/certificates/check", "%PDF-1.7", all},
 		{"PUT", dep + "/original", e.content, []string{"owner"}},
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},
@@ -265,6 +271,9 @@ func templatePath(path string, e *accountsEnv) string {
 	}
 	if strings.HasPrefix(path, "/tile/") {
 		return "/tile/{path}"
+	}
+	if p, ok := strings.CutPrefix(path, "/v1/certificates/"); ok && p != "check" {
+		return "/v1/certificates/{number}"
 	}
 	return path
 }

@@ -159,7 +159,9 @@ func testVerify(t *testing.T, cs *suite.Suite) {
 		{"the statement changed, not the page", o.reseal(t, pdf, func(d *Data) { d.Depositor.Name = "王五" }, false), Options{Policy: o.log.Policy}, CheckFields, "printed page differs"},
 		{"another digest printed", o.reseal(t, pdf, func(d *Data) { d.Digests[cs.ContentDigest()] = strings.Repeat("0", 64) }, true), Options{Policy: o.log.Policy}, CheckFields, "digest"},
 		{"another certified time", o.reseal(t, pdf, func(d *Data) { d.CertifiedTime = d.CertifiedTime.Add(time.Hour) }, true), Options{Policy: o.log.Policy}, CheckFields, "certified time"},
-		{"another number", o.reseal(t, pdf, func(d *Data) { d.Number = "JC-AAAAA-AAAAA-AAAAA-AAAAA" }, true), Options{Policy: o.log.Policy}, CheckFields, "number"},
+		{"another number", o.reseal(t, pdf, func(d *Data) { d.Number = "JC-AAAAA-AAAAA-AAAAA-AAAAA" }, true), Options{Policy: o.log.Policy}, CheckFields, "verification URL"},
+		{"a malformed number", o.reseal(t, pdf, func(d *Data) { d.Number = "JC-0"; d.VerifyURL = "https://x/v1/certificates/JC-0" }, true), Options{Policy: o.log.Policy}, CheckFields, "number"},
+		{"another kind of institution", o.reseal(t, pdf, func(d *Data) { d.Institution.Kind = "notary" }, true), Options{Policy: o.log.Policy}, CheckSealCert, "notary"},
 		{"another log index", o.reseal(t, pdf, func(d *Data) { d.LeafIndex = 2 }, true), Options{Policy: o.log.Policy}, CheckFields, "log index"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -232,15 +234,23 @@ func testValidityAtTheSealsTime(t *testing.T, cs *suite.Suite) {
 }
 
 func TestNumbers(t *testing.T) {
-	cs := suite.International()
-	n := Number(cs, "o", "court", "dep")
-	if n != Number(cs, "o", "court", "dep") || n == Number(cs, "o", "notary", "dep") || n == Number(suite.GM(), "o", "court", "dep") {
-		t.Fatalf("numbers are not stable and distinct: %s", n)
+	seen := map[string]bool{}
+	for range 1000 {
+		n, err := NewNumber(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := ParseNumber(n); err != nil || p != n || seen[n] {
+			t.Fatalf("number %s: parsed %q, %v, seen before %v", n, p, err, seen[n])
+		}
+		seen[n] = true
 	}
+	n := "JC-JCAAA-BBBBB-CCCCC-DDDDD"
 	for _, tc := range []struct{ in, want, err string }{
 		{n, n, ""},
 		{strings.ToLower(strings.ReplaceAll(n, "-", "")), n, ""},
 		{" " + strings.ReplaceAll(n, "-", " ") + " ", n, ""},
+		{"JCAAA-BBBBB-CCCCC-DDDDD", n, ""}, // typed without the prefix, starting with JC
 		{"JC-0", "", "want JC-"},
 		{"JC-AAAAA-AAAAA-AAAAA-AAAA1", "", "not a letter"},
 		{"JC-AAAAA-AAAAA-AAAAA-AAAA\u202e", "", "want JC-"},
@@ -249,6 +259,19 @@ func TestNumbers(t *testing.T) {
 		if got != tc.want || (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("ParseNumber(%q) = %q, %v; want %q, %q", tc.in, got, err, tc.want, tc.err)
 		}
+	}
+}
+
+// TestPublicHidesTheDepositor: what a number alone reveals.
+func TestPublicHidesTheDepositor(t *testing.T) {
+	o := newOffice(t, suite.International(), 1)
+	_, d := o.issue(t, 0)
+	p := d.Public()
+	if p.Depositor != (Depositor{}) || p.File.Name != "" || p.File.MediaType != "" || p.CaseRef != "" || p.Capture != nil {
+		t.Fatalf("public view shows %+v", p)
+	}
+	if p.Number != d.Number || p.Deposit != d.Deposit || len(p.Digests) == 0 || d.Depositor.Name == "" {
+		t.Fatalf("public view lost what it proves, or changed the original: %+v / %+v", p, d)
 	}
 }
 
@@ -276,6 +299,39 @@ func TestEndorsement(t *testing.T) {
 			if err := VerifyEndorsement(o.log.Policy, tc.e, tc.inst, tc.ca); err == nil || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("%s: %v, want it to say %q", name, err, tc.says)
 			}
+		}
+	})
+}
+
+// TestIssueRefusesARevokedCheckpointStamp: a checkpoint token whose
+// time-stamping key was later revoked from before it is not sealed into
+// a certificate; a fresh stamp is.
+func TestIssueRefusesARevokedCheckpointStamp(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		o := newOffice(t, cs, 1)
+		rc := o.log.Receipts[0]
+		token, err := o.issuer.StampCheckpoint(rc.Checkpoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tsaCred := must(o.keys.Current(pki.RoleTSA))
+		if err := o.keys.Revoke(tsaCred.Cert.SerialNumber, tsaCred.Cert.NotBefore, pki.ReasonKeyCompromise); err != nil {
+			t.Fatal(err)
+		}
+		in := Input{Policy: o.log.Policy, PolicyText: o.log.PolicyText, Receipt: rc, CheckpointToken: token, Opening: o.log.Openings[0]}
+		if _, _, err := o.issuer.Issue(in); !errors.Is(err, ErrTimeStampRevoked) {
+			t.Fatalf("issued with a revoked authority's stamp: %v", err)
+		}
+		if in.CheckpointToken, err = o.issuer.StampCheckpoint(rc.Checkpoint); err != nil {
+			t.Fatal(err)
+		}
+		in.Number = "JC-AAAAA-BBBBB-CCCCC-DDDDD"
+		pdf, d, err := o.issuer.Issue(in)
+		if err != nil || d.Number != in.Number {
+			t.Fatalf("issue again under the same number: %v, %+v", err, d)
+		}
+		if _, err := Verify(pdf, Options{Policy: o.log.Policy, CRL: o.keys.CRL()}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -26,7 +27,6 @@ import (
 
 	"github.com/jurichain/jurichain/certpdf"
 	"github.com/jurichain/jurichain/identity"
-	"github.com/jurichain/jurichain/suite"
 )
 
 // LayoutVersion is the version of the page layout and of Data. Verifying
@@ -116,21 +116,28 @@ type Capture struct {
 // letters that read as digits aside (base32's alphabet has no 0, 1, 8, 9).
 var numberEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// Number returns the certificate number of a deposit attested by an
-// institution of a network: stable (the same inputs give the same number)
-// and, being 100 bits of the suite's hash, unique per network in practice.
-// It reads "JC-" and four groups of five characters.
-func Number(cs *suite.Suite, origin, institution, deposit string) string {
-	h := cs.Hash([]byte("jurichain/certificate-number/v1\n"), []byte(origin+"\n"+institution+"\n"+deposit+"\n"))
-	s := numberEncoding.EncodeToString(h[:13])[:20]
-	return "JC-" + s[0:5] + "-" + s[5:10] + "-" + s[10:15] + "-" + s[15:20]
+// NewNumber returns a new certificate number: 100 random bits, "JC-" and
+// four groups of five characters. It is random, not derived from the
+// deposit, so that nobody can compute the number of a deposit's
+// certificate from the public log and look it up; the institution keeps
+// one certificate, and so one number, per deposit.
+func NewNumber(rand io.Reader) (string, error) {
+	b := make([]byte, 13)
+	if _, err := io.ReadFull(rand, b); err != nil {
+		return "", fmt.Errorf("drawing a certificate number: %w", err)
+	}
+	s := numberEncoding.EncodeToString(b)[:20]
+	return "JC-" + s[0:5] + "-" + s[5:10] + "-" + s[10:15] + "-" + s[15:20], nil
 }
 
 // ParseNumber normalizes a certificate number as a person may type it
-// (lower case, spaces or no dashes) and refuses anything else.
+// (lower case, spaces or no dashes, with or without "JC") and refuses
+// anything else.
 func ParseNumber(s string) (string, error) {
 	t := strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(s)))
-	t = strings.TrimPrefix(t, "JC")
+	if len(t) == 22 && strings.HasPrefix(t, "JC") {
+		t = t[2:]
+	}
 	if len(t) != 20 {
 		return "", fmt.Errorf("certificate number %q: want JC- and 20 letters and digits, as JC-ABCDE-FGHIJ-KLMNO-PQRST", s)
 	}
@@ -140,6 +147,16 @@ func ParseNumber(s string) (string, error) {
 		}
 	}
 	return "JC-" + t[0:5] + "-" + t[5:10] + "-" + t[10:15] + "-" + t[15:20], nil
+}
+
+// Public is what anyone who knows a certificate's number may learn of it:
+// everything but the depositor's identity and the deposit's metadata, which
+// only the certificate's holder and those the deposit is shared with have.
+func (d *Data) Public() *Data {
+	p := *d
+	p.Depositor = Depositor{}
+	p.File.Name, p.File.MediaType, p.CaseRef, p.Capture = "", "", "", nil
+	return &p
 }
 
 // kindNames gives the Chinese and English names of each kind of

@@ -137,7 +137,15 @@ type Input struct {
 	Opening         *deposit.Opening
 	Depositor       Depositor
 	TxHash          string
+	// Number is the certificate's number when it is issued again (after a
+	// revocation made the first one fail); empty for a new one.
+	Number string
 }
+
+// ErrTimeStampRevoked is returned by Issue when the checkpoint's token is
+// signed by a time-stamping certificate that the institution's revocation
+// list now refuses at the token's time: stamp the checkpoint again.
+var ErrTimeStampRevoked = errors.New("the checkpoint's time-stamp is by a revoked time-stamping certificate")
 
 // Issue makes the sealed certificate of a deposit. It verifies its inputs
 // as a verifier will, so it never seals what would not verify.
@@ -157,9 +165,17 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("the checkpoint's time-stamp: %w", err)
 	}
+	if err := pki.VerifyAt(cs, pki.RoleTSA, tok.Signer, is.CA(), is.CRL(), tok.GenTime); err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrTimeStampRevoked, err)
+	}
 	id := proven.Leaf.ID(cs)
 	now := is.cfg.Now().UTC().Truncate(time.Second)
-	number := Number(cs, is.cfg.Origin, is.cfg.Institution.Name, id)
+	number := in.Number
+	if number == "" {
+		if number, err = NewNumber(is.cfg.Rand); err != nil {
+			return nil, nil, err
+		}
+	}
 	d := &Data{
 		Version:            LayoutVersion,
 		Number:             number,
@@ -204,6 +220,10 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	// Never hand out what a verifier would refuse.
+	if _, err := Verify(pdf, Options{Policy: in.Policy, CRL: is.CRL()}); err != nil {
+		return nil, nil, fmt.Errorf("the certificate just sealed does not verify: %w", err)
 	}
 	return pdf, d, nil
 }

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"slices"
+		"slices"
+	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -76,6 +76,11 @@ type Result struct {
 	Authority *smx509.Certificate
 	// CheckpointTime is the RFC 3161 time of the checkpoint.
 	CheckpointTime time.Time
+	// CRL is the revocation list validity was judged by (DER): the newest
+	// of the one attached and Options.CRL. A revocation the verifier has
+	// no list of is not seen: offline, fetch the institution's current
+	// list first (GET /v1/pki/crl).
+	CRL *smx509.RevocationList
 	// Attachments are the PDF's attachments by name.
 	Attachments map[string][]byte
 	// FileChecked is set when Options.File was compared.
@@ -149,15 +154,23 @@ func Verify(pdf []byte, o Options) (*Result, error) {
 	if !slices.Contains(sealCert.Subject.Organization, data.Institution.Name) {
 		return nil, fail(CheckSealCert, "the seal certificate is of %q, the certificate names %q as its institution", sealCert.Subject.Organization, data.Institution.Name)
 	}
+	if !slices.Contains(sealCert.Subject.OrganizationalUnit, data.Institution.Kind) {
+		return nil, fail(CheckSealCert, "the seal certificate says the institution is a %q, the certificate a %q", sealCert.Subject.OrganizationalUnit, data.Institution.Kind)
+	}
 	res.Authority = ca
 	crl, err := newestCRL(cs, ca, att[AttachCRL], o.CRL)
 	if err != nil {
 		return nil, &CheckError{CheckAuthority, err}
 	}
-	if err := pki.VerifyAt(cs, pki.RoleSeal, sealCert, ca, crl, sealTok.GenTime); err != nil {
+	res.CRL = crl
+	var crlDER []byte
+	if crl != nil {
+		crlDER = crl.Raw
+	}
+	if err := pki.VerifyAt(cs, pki.RoleSeal, sealCert, ca, crlDER, sealTok.GenTime); err != nil {
 		return nil, &CheckError{CheckSealCert, err}
 	}
-	if err := pki.VerifyAt(cs, pki.RoleTSA, sealTok.Signer, ca, crl, sealTok.GenTime); err != nil {
+	if err := pki.VerifyAt(cs, pki.RoleTSA, sealTok.Signer, ca, crlDER, sealTok.GenTime); err != nil {
 		return nil, &CheckError{CheckTSACert, err}
 	}
 
@@ -198,7 +211,7 @@ func Verify(pdf []byte, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &CheckError{CheckCheckpointTSA, err}
 	}
-	if err := pki.VerifyAt(cs, pki.RoleTSA, cpTok.Signer, ca, crl, cpTok.GenTime); err != nil {
+	if err := pki.VerifyAt(cs, pki.RoleTSA, cpTok.Signer, ca, crlDER, cpTok.GenTime); err != nil {
 		return nil, &CheckError{CheckCheckpointTSA, err}
 	}
 	res.CheckpointTime = cpTok.GenTime
@@ -246,8 +259,6 @@ func checkFields(d *Data, p *receipt.Proven, o *deposit.Opening, stamped time.Ti
 		return mismatch("suite", d.Suite, cs.Name())
 	case d.Deposit != id:
 		return mismatch("deposit", d.Deposit, id)
-	case d.Number != Number(cs, d.Origin, d.Institution.Name, id):
-		return mismatch("number", d.Number, Number(cs, d.Origin, d.Institution.Name, id))
 	case !d.CertifiedTime.Equal(p.CertifiedTime()):
 		return mismatch("certified time", d.CertifiedTime, p.CertifiedTime())
 	case d.Height != p.Leaf.Height:
@@ -274,6 +285,12 @@ func checkFields(d *Data, p *receipt.Proven, o *deposit.Opening, stamped time.Ti
 		return mismatch("media type", d.File.MediaType, o.MediaType)
 	case d.CaseRef != o.CaseRef:
 		return mismatch("case", d.CaseRef, o.CaseRef)
+	}
+	if n, err := ParseNumber(d.Number); err != nil || n != d.Number {
+		return fmt.Errorf("number: %q is not a certificate number", d.Number)
+	}
+	if !strings.HasSuffix(d.VerifyURL, "/v1/certificates/"+d.Number) {
+		return fmt.Errorf("verification URL: %q is not the URL of certificate %s", d.VerifyURL, d.Number)
 	}
 	if len(d.Digests) != len(p.Leaf.Digests) {
 		return mismatch("digests", len(d.Digests), len(p.Leaf.Digests))
@@ -303,11 +320,8 @@ func issuerOf(cert *smx509.Certificate, certs []*smx509.Certificate) *smx509.Cer
 
 // newestCRL returns the revocation list with the highest number among
 // those given, each checked against the CA.
-func newestCRL(cs *suite.Suite, ca *smx509.Certificate, crls ...[]byte) ([]byte, error) {
-	var (
-		best   []byte
-		number *big.Int
-	)
+func newestCRL(cs *suite.Suite, ca *smx509.Certificate, crls ...[]byte) (*smx509.RevocationList, error) {
+	var best *smx509.RevocationList
 	for _, der := range crls {
 		if der == nil {
 			continue
@@ -316,9 +330,29 @@ func newestCRL(cs *suite.Suite, ca *smx509.Certificate, crls ...[]byte) ([]byte,
 		if err != nil {
 			return nil, fmt.Errorf("revocation list: %w", err)
 		}
-		if number == nil || l.Number != nil && l.Number.Cmp(number) > 0 {
-			best, number = der, l.Number
+		if best == nil || l.Number != nil && (best.Number == nil || l.Number.Cmp(best.Number) > 0) {
+			best = l
 		}
 	}
 	return best, nil
+}
+
+// Peek reads what a certificate PDF states without verifying anything:
+// to choose what to verify it with (whose revocation list), or to name a
+// file. Nothing it returns is to be trusted.
+func Peek(pdf []byte) (*Data, error) {
+	sealed, err := certpdf.Read(pdf)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range sealed.Attachments {
+		if a.Name == AttachData {
+			var d Data
+			if err := json.Unmarshal(a.Data, &d); err != nil {
+				return nil, fmt.Errorf("%s: %w", AttachData, err)
+			}
+			return &d, nil
+		}
+	}
+	return nil, fmt.Errorf("no %s attached", AttachData)
 }

@@ -214,6 +214,10 @@ func TestCertificate(t *testing.T) {
 	if !byNumber.Genuine || byNumber.Certificate.Number != number || byNumber.StillInLog == nil || !byNumber.StillInLog.Consistent {
 		t.Fatalf("GET /v1/certificates/%s: %+v", number, byNumber)
 	}
+	// A number alone shows what is proven, not who deposited what.
+	if c := byNumber.Certificate; c.Depositor.Name != "" || c.Depositor.Account != "" || c.File.Name != "" || c.Capture != nil || c.CaseRef != "" || len(c.Digests) == 0 {
+		t.Fatalf("GET /v1/certificates/%s shows %+v", number, c)
+	}
 	var checked api.CertificateCheck
 	postBody(t, n.URL+"/v1/certificates/check", "application/pdf", bad, http.StatusOK, &checked)
 	if checked.Genuine || checked.FailedCheck != "seal" {

@@ -121,30 +121,73 @@ func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
 
 // certificateOf returns the deposit's certificate, issuing it on first
 // request: it proves the deposit at the first checkpoint that covers it
-// and has this institution's time-stamp.
+// and has this institution's time-stamp. A certificate kept earlier is
+// checked again under the current revocation list, and issued again under
+// its number if a revocation dated back has made it fail.
 func (s *Server) certificateOf(ctx context.Context, e *evidence) (*office.Certificate, error) {
-	if c, err := s.cfg.Office.CertificateOf(ctx, e.ID); err == nil {
-		return c, nil
-	} else if !errors.Is(err, office.ErrNotFound) {
-		return nil, err
-	}
 	is, err := s.issuer()
 	if err != nil {
 		return nil, err
 	}
-	idBytes, _ := hex.DecodeString(e.ID)
-	raw, err := s.cfg.Store.Opening(idBytes)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + e.ID + ", which a certificate prints; ask the node it was deposited through"}
+	_, pol, err := s.currentPolicy()
+	if err != nil {
+		return nil, err
+	}
+	kept, err := s.cfg.Office.CertificateOf(ctx, e.ID)
+	if err == nil {
+		_, verr := certificate.Verify(kept.PDF, certificate.Options{Policy: pol, CRL: is.CRL()})
+		if verr == nil {
+			return kept, nil
+		}
+		s.cfg.Logger.Warn("issuing a certificate again: the one kept no longer verifies", "number", kept.Number, "deposit", e.ID, "err", verr)
+	} else if !errors.Is(err, office.ErrNotFound) {
+		return nil, err
+	}
+	in, size, err := s.certificateInput(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	if kept != nil {
+		in.Number = kept.Number
+	}
+	pdf, data, err := is.Issue(in)
+	if errors.Is(err, certificate.ErrTimeStampRevoked) {
+		// The checkpoint's token is by a key revoked from before it:
+		// stamp it again with the current one.
+		if in.CheckpointToken, err = is.StampCheckpoint(in.Receipt.Checkpoint); err != nil {
+			return nil, err
+		}
+		if err := s.cfg.Office.ReplaceCheckpointToken(ctx, size, in.CheckpointToken); err != nil {
+			return nil, err
+		}
+		pdf, data, err = is.Issue(in)
 	}
 	if err != nil {
 		return nil, err
 	}
-	opening, err := deposit.ParseOpening(raw)
-	if err != nil {
-		return nil, fmt.Errorf("stored opening of %s: %w", e.ID, err)
+	c := office.Certificate{Number: data.Number, Deposit: e.ID, Issued: data.Issued, PDF: pdf}
+	if kept != nil {
+		return &c, s.cfg.Office.ReplaceCertificate(ctx, c)
 	}
-	opening.Suite = s.cfg.Suite.Name()
+	return s.cfg.Office.PutCertificate(ctx, c)
+}
+
+// certificateInput gathers what a deposit's certificate is made of, and
+// the size of the checkpoint it is proven at.
+func (s *Server) certificateInput(ctx context.Context, e *evidence) (certificate.Input, uint64, error) {
+	var in certificate.Input
+	idBytes, _ := hex.DecodeString(e.ID)
+	raw, err := s.cfg.Store.Opening(idBytes)
+	if errors.Is(err, store.ErrNotFound) {
+		return in, 0, &api.Error{Code: api.CodeNotFound, Message: "this node holds no metadata for deposit " + e.ID + ", which a certificate prints; ask the node it was deposited through"}
+	}
+	if err != nil {
+		return in, 0, err
+	}
+	if in.Opening, err = deposit.ParseOpening(raw); err != nil {
+		return in, 0, fmt.Errorf("stored opening of %s: %w", e.ID, err)
+	}
+	in.Opening.Suite = s.cfg.Suite.Name()
 	index := e.Leaf.Index
 	size, token, err := s.cfg.Office.FirstCheckpointToken(ctx, index+1)
 	if errors.Is(err, office.ErrNotFound) {
@@ -152,46 +195,43 @@ func (s *Server) certificateOf(ctx context.Context, e *evidence) (*office.Certif
 		// checkpoint now.
 		snap := s.cfg.Ledger.Committed()
 		if snap.Checkpoint == nil || snap.Size <= index {
-			return nil, &api.Error{Code: api.CodeConflict, Message: "deposit " + e.ID + " is not yet in a final checkpoint; ask again in a few seconds"}
+			return in, 0, &api.Error{Code: api.CodeConflict, Message: "deposit " + e.ID + " is not yet in a final checkpoint; ask again in a few seconds"}
 		}
 		size = snap.Size
-		token, err = is.StampAndKeep(ctx, snap.Size, snap.Checkpoint, s.cfg.Office)
+		token, err = s.cfg.Certificates.StampAndKeep(ctx, snap.Size, snap.Checkpoint, s.cfg.Office)
 	}
 	if err != nil {
-		return nil, err
+		return in, 0, err
 	}
+	in.CheckpointToken = token
 	checkpoint, err := s.cfg.Store.Final(size)
 	if err != nil {
-		return nil, fmt.Errorf("final checkpoint %d: %w", size, err)
+		return in, 0, fmt.Errorf("final checkpoint %d: %w", size, err)
 	}
 	hashes, err := s.cfg.Ledger.InclusionProof(index, size)
 	if err != nil {
-		return nil, err
+		return in, 0, err
 	}
-	rc := &receipt.Receipt{Index: index, Proof: hashes, Checkpoint: checkpoint, Leaf: e.Record.Bytes}
-	polText, pol, err := s.currentPolicy()
+	in.Receipt = &receipt.Receipt{Index: index, Proof: hashes, Checkpoint: checkpoint, Leaf: e.Record.Bytes}
+	if in.PolicyText, in.Policy, err = s.currentPolicy(); err != nil {
+		return in, 0, err
+	}
+	tx, err := s.cfg.Ledger.TxHash(index)
 	if err != nil {
-		return nil, err
+		return in, 0, err
 	}
-	in := certificate.Input{Policy: pol, PolicyText: polText, Receipt: rc, CheckpointToken: token, Opening: opening}
-	if tx, err := s.cfg.Ledger.TxHash(index); err == nil {
-		in.TxHash = hex.EncodeToString(tx)
-	} else {
-		return nil, err
-	}
+	in.TxHash = hex.EncodeToString(tx)
 	if owner := e.d.Owner; owner != nil {
 		in.Depositor.Account = owner.ID
-		if reg, err := s.cfg.Office.Registration(ctx, owner.ID); err == nil {
+		reg, err := s.cfg.Office.Registration(ctx, owner.ID)
+		switch {
+		case err == nil:
 			in.Depositor.Name = reg.RealName.Name
-		} else if !errors.Is(err, office.ErrNotFound) {
-			return nil, err
+		case !errors.Is(err, office.ErrNotFound):
+			return in, 0, err
 		}
 	}
-	pdf, data, err := is.Issue(in)
-	if err != nil {
-		return nil, err
-	}
-	return s.cfg.Office.PutCertificate(ctx, office.Certificate{Number: data.Number, Deposit: e.ID, Issued: data.Issued, PDF: pdf})
+	return in, size, nil
 }
 
 // currentPolicy returns the policy in force now, as text and parsed.
@@ -232,7 +272,12 @@ func (s *Server) certificateByNumber(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.guesses.refund(keys...)
-	writeJSON(w, http.StatusOK, s.checkPDF(r.Context(), c.PDF))
+	res := s.checkPDF(r.Context(), c.PDF)
+	if res.Certificate != nil {
+		// A number alone does not show who deposited what.
+		res.Certificate = res.Certificate.Public()
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // checkCertificate answers POST /v1/certificates/check: a certificate PDF
@@ -260,7 +305,9 @@ func (s *Server) checkPDF(ctx context.Context, pdf []byte) *api.CertificateCheck
 		return &api.CertificateCheck{FailedCheck: "policy", Message: "the node could not read its policy; try again later"}
 	}
 	opts := certificate.Options{Policy: pol}
-	if s.cfg.Certificates != nil {
+	// This institution's current revocation list, for its own
+	// certificates; another member's are judged by the list they carry.
+	if d, err := certificate.Peek(pdf); err == nil && s.cfg.Certificates != nil && d.Institution.Name == s.cfg.Institution {
 		opts.CRL = s.cfg.Certificates.CRL()
 	}
 	res, err := certificate.Verify(pdf, opts)

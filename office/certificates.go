@@ -130,3 +130,33 @@ func (o *Office) certificateOf(ctx context.Context, deposit string) (*Certificat
 	}
 	return o.CertificateByNumber(ctx, string(n))
 }
+
+// ReplaceCheckpointToken replaces the token of a checkpoint, when the one
+// kept no longer verifies (its time-stamping key was revoked from before
+// it).
+func (o *Office) ReplaceCheckpointToken(ctx context.Context, size uint64, token []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.db.Set(checkpointTokenKey(size), token, pebble.Sync); err != nil {
+		return fmt.Errorf("writing the institution's records: %w", err)
+	}
+	return nil
+}
+
+// ReplaceCertificate replaces the certificate kept for c.Deposit, under
+// the same number, when the one kept no longer verifies.
+func (o *Office) ReplaceCertificate(ctx context.Context, c Certificate) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	old, err := o.certificateOf(ctx, c.Deposit)
+	if err != nil {
+		return err
+	}
+	if old.Number != c.Number {
+		return fmt.Errorf("replacing certificate %s of deposit %s with one numbered %s", old.Number, c.Deposit, c.Number)
+	}
+	return o.put(ctx, key(prefixCertificate, c.Number), c)
+}

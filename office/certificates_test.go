@@ -38,6 +38,12 @@ func TestCheckpointTokens(t *testing.T) {
 	if _, _, err := o.FirstCheckpointToken(ctx, 301); !errors.Is(err, office.ErrNotFound) {
 		t.Fatalf("beyond the last: %v", err)
 	}
+	if err := o.ReplaceCheckpointToken(ctx, 5, []byte("fresh")); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := o.CheckpointToken(ctx, 5); err != nil || string(tok) != "fresh" {
+		t.Fatalf("after replacing: %q, %v", tok, err)
+	}
 }
 
 func TestCertificates(t *testing.T) {
@@ -70,5 +76,18 @@ func TestCertificates(t *testing.T) {
 	}
 	if _, err := o.CertificateOf(ctx, "dep2"); !errors.Is(err, office.ErrNotFound) {
 		t.Fatalf("deposit without certificate: %v", err)
+	}
+	// Issued again under the same number, it replaces the first.
+	if err := o.ReplaceCertificate(ctx, office.Certificate{Number: c.Number, Deposit: "dep1", PDF: []byte("%PDF-3")}); err != nil {
+		t.Fatal(err)
+	}
+	if of, err := o.CertificateOf(ctx, "dep1"); err != nil || string(of.PDF) != "%PDF-3" {
+		t.Fatalf("after replacing: %+v, %v", of, err)
+	}
+	if err := o.ReplaceCertificate(ctx, office.Certificate{Number: "JC-OTHER", Deposit: "dep1"}); err == nil {
+		t.Fatal("replaced a certificate under another number")
+	}
+	if err := o.ReplaceCertificate(ctx, office.Certificate{Number: c.Number, Deposit: "dep2"}); !errors.Is(err, office.ErrNotFound) {
+		t.Fatalf("replaced the certificate of a deposit that has none: %v", err)
 	}
 }

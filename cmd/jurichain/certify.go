@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,13 +17,13 @@ import (
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
-	"github.com/jurichain/jurichain/certpdf"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/office"
 	"github.com/jurichain/jurichain/pki"
+	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/usertext"
 )
@@ -124,14 +124,16 @@ func verificationBase(card *consortium.Card, listen string) string {
 
 func newCertificate() *cobra.Command {
 	var cred credentials
-	var out string
+	var out, policyFile string
 	cmd := &cobra.Command{
 		Use:   "certificate DEPOSIT",
 		Short: "Download a deposit's sealed certificate (PDF), or check one",
 		Long: `Certificate downloads the certificate the node's institution issues for a
 committed deposit: a PDF in Chinese and English sealed by the institution
 (a digital signature with an RFC 3161 time-stamp), carrying the receipt
-and the metadata opening as attachments. 'jurichain verify --policy POLICY
+and the metadata opening as attachments. It is written only once it
+verifies against the policy (--policy, as for deposit) and is the
+certificate of the deposit asked for. 'jurichain verify --policy POLICY
 FILE CERT.pdf' checks it offline; 'jurichain certificate check CERT.pdf'
 asks the node.`,
 		Args: cobra.ExactArgs(1),
@@ -141,90 +143,53 @@ asks the node.`,
 			if err != nil {
 				return err
 			}
+			pol, err := receiptPolicy(ctx, s, policyFile, cred.home, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
 			pdf, err := s.Certificate(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			d, err := certificateData(pdf)
+			res, err := checkedCertificate(pdf, pol, args[0])
 			if err != nil {
-				return fmt.Errorf("the node sent a certificate that does not read: %w", err)
+				return err
 			}
+			d := res.Data
 			if out == "" {
-				out = d.Number + ".pdf"
+				out = d.Number + ".pdf" // a checked number: letters, digits and dashes
 			}
 			if err := os.WriteFile(out, pdf, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\tcertificate %s\tdeposit #%d\tsealed by %s\n", out, d.Number, d.LeafIndex, usertext.Escape(d.Institution.Name))
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\tcertificate %s\tdeposit #%d\tsealed by %s\n", usertext.Escape(out), d.Number, d.LeafIndex, usertext.Escape(d.Institution.Name))
 			return nil
 		},
 	}
 	cred.flags(cmd, "your private key")
 	cmd.Flags().StringVar(&out, "out", "", "file to write (default: the certificate number .pdf)")
+	cmd.Flags().StringVar(&policyFile, "policy", "", "check the certificate against this tlog-policy file before writing it (default: as for deposit)")
 	cmd.AddCommand(newCertificateCheck(), newCertificateCA())
 	return cmd
 }
 
-func newCertificateCA() *cobra.Command {
-	var server, policyFile, out string
-	cmd := &cobra.Command{
-		Use:   "ca --policy POLICY --out FILE",
-		Short: "Fetch the node's institution's certificate authority, checked against the policy, for pdfsig or Adobe",
-		Long: `A PDF reader calls a certificate's seal trusted once the institution's
-certificate authority is trusted. This fetches the CA from the node and
-writes it (PEM) only after checking the institution's endorsement of it
-with the institution's key in the policy, so that a court trusts the CA
-because it trusts the policy, not the server it came from.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if policyFile == "" || out == "" {
-				return withHint(errors.New("--policy and --out are required"), "the policy is the trust root: 'jurichain policy > court.policy' once, and keep it")
-			}
-			pol, err := readPolicy(policyFile)
-			if err != nil {
-				return err
-			}
-			s, err := publicClient(server)
-			if err != nil {
-				return err
-			}
-			info, err := s.PKI(cmd.Context())
-			if err != nil {
-				return err
-			}
-			der, err := pki.DecodePEM([]byte(info.CA))
-			if err != nil {
-				return fmt.Errorf("the node's certificate authority: %w", err)
-			}
-			if err := certificate.VerifyEndorsement(pol, []byte(info.Endorsement), info.Institution, der); err != nil {
-				return &verifyFailed{fmt.Errorf("the certificate authority the node sent is not %s's: %w", usertext.Escape(info.Institution), err)}
-			}
-			if err := os.WriteFile(out, pki.EncodePEM(der), 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\tcertificate authority of %s, endorsed with its key in %s\n", out, usertext.Escape(info.Institution), policyFile)
-			return nil
-		},
-	}
-	publicFlag(cmd, &server)
-	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
-	cmd.Flags().StringVar(&out, "out", "", "file to write the CA certificate to (PEM)")
-	return cmd
-}
-
-// certificateData reads what a certificate PDF states, unverified.
-func certificateData(pdf []byte) (*certificate.Data, error) {
-	sealed, err := certpdf.Read(pdf)
+// checkedCertificate verifies a certificate a node sent for deposit (an
+// id or a number): a node is not trusted to send a genuine one, nor the
+// one asked for.
+func checkedCertificate(pdf []byte, pol *policy.Policy, deposit string) (*certificate.Result, error) {
+	res, err := certificate.Verify(pdf, certificate.Options{Policy: pol})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("the node's certificate failed a check, so it was not written: %w", err)
 	}
-	for _, a := range sealed.Attachments {
-		if a.Name == certificate.AttachData {
-			var d certificate.Data
-			return &d, json.Unmarshal(a.Data, &d)
+	d := res.Data
+	if n, err := strconv.ParseUint(deposit, 10, 64); err == nil && len(deposit) < 20 {
+		if d.LeafIndex != n {
+			return nil, fmt.Errorf("the node sent the certificate of deposit #%d, not #%d; it was not written", d.LeafIndex, n)
 		}
+	} else if d.Deposit != deposit {
+		return nil, fmt.Errorf("the node sent the certificate of deposit %s, not %s; it was not written", d.Deposit, usertext.Escape(deposit))
 	}
-	return nil, fmt.Errorf("no %s attached", certificate.AttachData)
+	return res, nil
 }
 
 // publicFlag adds --server to a command that needs no credentials.
@@ -264,9 +229,9 @@ func newCertificateCheck() *cobra.Command {
 				return &verifyFailed{fmt.Errorf("%s: %s", res.FailedCheck, usertext.Escape(res.Message))}
 			}
 			d := res.Certificate
-			fmt.Fprintf(w, "certificate %s: genuine\n", d.Number)
+			fmt.Fprintf(w, "certificate %s: genuine\n", usertext.Escape(d.Number))
 			fmt.Fprintf(w, "  sealed by:       %s, %s\n", usertext.Escape(d.Institution.Name), res.SealedAt.UTC().Format(time.RFC3339))
-			fmt.Fprintf(w, "  deposit:         #%d %s\n", d.LeafIndex, d.Deposit)
+			fmt.Fprintf(w, "  deposit:         #%d %s\n", d.LeafIndex, usertext.Escape(d.Deposit))
 			fmt.Fprintf(w, "  certified time:  %s\n", d.CertifiedTime.UTC().Format(time.RFC3339Nano))
 			if st := res.StillInLog; st != nil {
 				fmt.Fprintf(w, "  still in log:    %v (checkpoint %d consistent with the latest, %d)\n", st.Consistent, d.Checkpoint.Size, st.LatestSize)
@@ -402,4 +367,50 @@ func printCredentials(cmd *cobra.Command, k *pki.Keyring) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Role, e.Cert.SerialNumber.Text(16), e.Issued.UTC().Format(time.RFC3339), state)
 	}
 	tw.Flush()
+}
+func newCertificateCA() *cobra.Command {
+	var server, policyFile, out string
+	cmd := &cobra.Command{
+		Use:   "ca --policy POLICY --out FILE",
+		Short: "Fetch the node's institution's certificate authority, checked against the policy, for pdfsig or Adobe",
+		Long: `A PDF reader calls a certificate's seal trusted once the institution's
+certificate authority is trusted. This fetches the CA from the node and
+writes it (PEM) only after checking the institution's endorsement of it
+with the institution's key in the policy, so that a court trusts the CA
+because it trusts the policy, not the server it came from.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if policyFile == "" || out == "" {
+				return withHint(errors.New("--policy and --out are required"), "the policy is the trust root: 'jurichain policy > court.policy' once, and keep it")
+			}
+			pol, err := readPolicy(policyFile)
+			if err != nil {
+				return err
+			}
+			s, err := publicClient(server)
+			if err != nil {
+				return err
+			}
+			info, err := s.PKI(cmd.Context())
+			if err != nil {
+				return err
+			}
+			der, err := pki.DecodePEM([]byte(info.CA))
+			if err != nil {
+				return fmt.Errorf("the node's certificate authority: %w", err)
+			}
+			if err := certificate.VerifyEndorsement(pol, []byte(info.Endorsement), info.Institution, der); err != nil {
+				return &verifyFailed{fmt.Errorf("the certificate authority the node sent is not %s's: %w", usertext.Escape(info.Institution), err)}
+			}
+			if err := os.WriteFile(out, pki.EncodePEM(der), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\tcertificate authority of %s, endorsed with its key in %s\n", out, usertext.Escape(info.Institution), policyFile)
+			return nil
+		},
+	}
+	publicFlag(cmd, &server)
+	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
+	cmd.Flags().StringVar(&out, "out", "", "file to write the CA certificate to (PEM)")
+	return cmd
 }

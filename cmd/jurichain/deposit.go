@@ -498,8 +498,12 @@ func keepCertificate(ctx context.Context, s *session, pol *policy.Policy, path, 
 		return "", err
 	}
 	defer f.Close()
-	if _, err := certificate.Verify(pdf, certificate.Options{Policy: pol, File: f}); err != nil {
+	res, err := certificate.Verify(pdf, certificate.Options{Policy: pol, File: f})
+	if err != nil {
 		return "", fmt.Errorf("the node's certificate failed a check, so it was not written: %w", err)
+	}
+	if res.Data.Deposit != id {
+		return "", fmt.Errorf("the node sent the certificate of deposit %s, not of this one; it was not written", res.Data.Deposit)
 	}
 	out := strings.TrimSuffix(receiptFile, receipt.FileExtension) + ".certificate.pdf"
 	if err := os.WriteFile(out, pdf, 0o644); err != nil {

@@ -217,6 +217,13 @@ func verifyCertificate(w io.Writer, pol *policy.Policy, certFile, file string, c
 	fmt.Fprintf(w, "    sealed at:    %s (RFC 3161 time-stamp)\n", res.SealedAt.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "    checkpoint:   time-stamped %s by %s\n", res.CheckpointTime.UTC().Format(time.RFC3339), usertext.Escape(d.TimeStampAuthority))
 	fmt.Fprintf(w, "    depositor:    %s, account %s (as the institution holds them)\n", usertext.Escape(d.Depositor.Name), usertext.Escape(d.Depositor.Account))
+	if l := res.CRL; l != nil {
+		source := "the one attached, as of sealing"
+		if crl != nil && bytes.Equal(l.Raw, crl) {
+			source = "given with --crl"
+		}
+		fmt.Fprintf(w, "    revocation:   judged by the institution's list no. %v of %s (%s); a later revocation shows only in a later list (GET /v1/pki/crl, --crl)\n", l.Number, l.ThisUpdate.UTC().Format(time.RFC3339), source)
+	}
 	if d.TxHash != "" {
 		fmt.Fprintf(w, "    transaction:  %s\n", usertext.Escape(d.TxHash))
 	}

@@ -296,9 +296,11 @@ func TestCertificate(t *testing.T) {
 	}
 	second := filepath.Join(dir, "second.txt")
 	os.WriteFile(second, []byte("deposited after the rotation"), 0o644)
-	if out, errOut, code := run(t, nil, "deposit", "--server", n.URL, "--key", key, "--certificate", second); code != 0 {
+	out, errOut, code = run(t, nil, "deposit", "--server", n.URL, "--key", key, "--certificate", second)
+	if code != 0 {
 		t.Fatalf("deposit after rotation: %s%s", out, errOut)
 	}
+	secondID := regexp.MustCompile(`deposit #\d+ ([0-9a-f]{64})`).FindStringSubmatch(out)[1]
 	secondCert := second + ".certificate.pdf"
 	newSerial, sealedAt := sealOf(secondCert)
 	if newSerial == oldSerial {
@@ -344,6 +346,21 @@ func TestCertificate(t *testing.T) {
 	postBody(t, n.URL+"/v1/certificates/check", "application/pdf", must(os.ReadFile(secondCert)), http.StatusOK, &revoked)
 	if revoked.Genuine || !strings.Contains(revoked.Message, "revoked") {
 		t.Fatalf("the node's check of a certificate sealed after revocation: %+v", revoked)
+	}
+	// Asked for it again, the node issues it again under the same number,
+	// sealed with its current key; that one verifies under the new list.
+	reissued := filepath.Join(dir, "reissued.pdf")
+	out, errOut, code = run(t, nil, "certificate", "--server", n.URL, "--key", key, "--out", reissued, secondID)
+	if code != 0 {
+		t.Fatalf("certificate after the revocation: %s%s", out, errOut)
+	}
+	number2 := regexp.MustCompile(`certificate (JC-\S+)`).FindStringSubmatch(out)[1]
+	out, errOut, code = run(t, nil, "verify", "--policy", pol, "--crl", crl, second, reissued)
+	if code != 0 || !strings.Contains(out, "certificate:    "+number2) {
+		t.Fatalf("the certificate issued again: exit %d %s%s", code, out, errOut)
+	}
+	if first, _, _ := run(t, nil, "verify", "--policy", pol, secondCert); !strings.Contains(first, "certificate:    "+number2) {
+		t.Fatalf("issued again under another number than %s:\n%s", number2, first)
 	}
 }
 

@@ -67,6 +67,12 @@ type Result struct {
 	// Receipt is the deposit's tlog-proof once committed: in answers to
 	// GET /v1/deposits/{id}, and to a submission asked for ?receipts=true.
 	Receipt string `json:"receipt,omitempty"`
+	// CheckpointTimestamp is the RFC 3161 token (DER) that the node's
+	// time-stamping authority gave the receipt's checkpoint: its imprint
+	// is the hash (SHA-256, or SM3 on a GM network) of the checkpoint's
+	// text, so it bounds the deposit's time from above. A certificate
+	// carries it with the institution's certificates to check it.
+	CheckpointTimestamp []byte `json:"checkpoint_timestamp,omitempty"`
 }
 
 // SubmitResponse answers a batch submission, one result per deposit in

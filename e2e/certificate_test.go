@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tsa"
 )
 
 // tool returns the path of an outside program a test checks with. In CI
@@ -187,6 +189,27 @@ func TestCertificate(t *testing.T) {
 		if strings.Contains(string(b), "Signature is Valid.") {
 			t.Errorf("pdfsig calls the tampered certificate valid:\n%s", b)
 		}
+	}
+
+	// The receipt comes with the RFC 3161 token of its checkpoint.
+	dep, err := n.operator().Deposit(t.Context(), id, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := receipt.Parse([]byte(dep.Receipt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheme := testSuite.Certificates()
+	h := scheme.NewHash()
+	body, _, _ := bytes.Cut(rc.Checkpoint, []byte("\n\n"))
+	h.Write(append(body, '\n'))
+	tok, err := tsa.Verify(scheme, dep.CheckpointTimestamp, scheme.DigestOID(), h.Sum(nil), nil)
+	if err != nil {
+		t.Fatalf("the receipt's checkpoint token: %v", err)
+	}
+	if tok.GenTime.Before(dep.Time.Truncate(time.Second)) {
+		t.Fatalf("the checkpoint was stamped at %v, before the deposit's certified time %v", tok.GenTime, dep.Time)
 	}
 
 	// Another depositor may not have it: it prints the depositor's name

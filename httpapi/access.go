@@ -501,7 +501,7 @@ func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request) {
 		var info api.DepositInfo
 		if err == nil {
 			info.Result = committedResult(rec.ID, placementOf(rec))
-			err = s.describe(&info, rec)
+			err = s.describe(r.Context(), &info, rec)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -544,7 +544,7 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
 		if entry.Status == api.StatusCommitted {
 			rec, err := s.cfg.Ledger.DepositByID(te.Entry)
 			if err == nil {
-				err = s.describe(&entry.DepositInfo, rec)
+				err = s.describe(r.Context(), &entry.DepositInfo, rec)
 			}
 			if err != nil {
 				s.writeError(w, r, err)

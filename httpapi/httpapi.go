@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/sync/semaphore"
 
@@ -363,7 +364,8 @@ func parseReceipts(r *http.Request) (bool, error) {
 // addReceipts sets the receipt of each committed result. A deposit that
 // committed in a block whose checkpoint is not yet signed keeps none; its
 // depositor asks GET /v1/deposits/{id} for it.
-func (s *Server) addReceipts(results []api.Result) error {
+func (s *Server) addReceipts(ctx context.Context, results []api.Result) error {
+	tokens := map[uint64][]byte{}
 	for i := range results {
 		if results[i].Status != api.StatusCommitted {
 			continue
@@ -380,8 +382,39 @@ func (s *Server) addReceipts(results []api.Result) error {
 			return err
 		}
 		results[i].Receipt = string(rc.Format())
+		if results[i].CheckpointTimestamp, err = s.checkpointToken(ctx, tokens, rc.Checkpoint); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// checkpointToken returns the node's RFC 3161 token of a final
+// checkpoint, stamping it now if the stamper has not yet; nil when the
+// node runs no time-stamping authority. seen caches tokens by tree size
+// for a batch of receipts, which share their checkpoint.
+func (s *Server) checkpointToken(ctx context.Context, seen map[uint64][]byte, checkpoint []byte) ([]byte, error) {
+	if s.cfg.Certificates == nil {
+		return nil, nil
+	}
+	body, _, _ := bytes.Cut(checkpoint, []byte("\n\n"))
+	var c log.Checkpoint
+	if _, err := c.Unmarshal(append(body, '\n')); err != nil {
+		return nil, fmt.Errorf("reading a final checkpoint: %w", err)
+	}
+	cp := c.Size
+	if tok, ok := seen[cp]; ok {
+		return tok, nil
+	}
+	tok, err := s.cfg.Office.CheckpointToken(ctx, cp)
+	if errors.Is(err, office.ErrNotFound) {
+		tok, err = s.cfg.Certificates.StampAndKeep(ctx, cp, checkpoint, s.cfg.Office)
+	}
+	if err != nil {
+		return nil, err
+	}
+	seen[cp] = tok
+	return tok, nil
 }
 
 // submitted is one deposit of a request, checked.
@@ -456,7 +489,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if withReceipts {
-		if err := s.addReceipts(results); err != nil {
+		if err := s.addReceipts(r.Context(), results); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -720,7 +753,7 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 	if res.Status == api.StatusCommitted {
 		rec, err := s.cfg.Ledger.DepositByID(id)
 		if err == nil {
-			err = s.describe(&info, rec)
+			err = s.describe(r.Context(), &info, rec)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -752,7 +785,7 @@ func (s *Server) mayFollow(r *http.Request, p *access.Principal, res *api.Result
 	return access.DescribeShared(p, &e.d, s.cfg.Institution, sh)
 }
 
-func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
+func (s *Server) describe(ctx context.Context, info *api.DepositInfo, rec *ledger.Record) error {
 	info.Entry = api.NewEntry(rec.Leaf, rec.Bytes)
 	tx, err := s.cfg.Ledger.TxHash(rec.Leaf.Index)
 	if err != nil {
@@ -764,6 +797,9 @@ func (s *Server) describe(info *api.DepositInfo, rec *ledger.Record) error {
 		return err
 	}
 	info.Receipt = string(rc.Format())
+	if info.CheckpointTimestamp, err = s.checkpointToken(ctx, map[uint64][]byte{}, rc.Checkpoint); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -805,7 +841,7 @@ func (s *Server) byContent(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rec := range recs {
 		info := api.DepositInfo{Result: committedResult(rec.ID, placementOf(rec))}
-		if err := s.describe(&info, rec); err != nil {
+		if err := s.describe(r.Context(), &info, rec); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -223,8 +223,10 @@ func readWhole(b []byte, tag byte, what string) (asn1.RawValue, error) {
 // nothing this package reads has a reason to repeat an element.
 func elements(content []byte, set bool, what string) ([]asn1.RawValue, error) {
 	var out []asn1.RawValue
+	// One variable for all elements: the pointer Unmarshal takes moves it
+	// to the heap, once rather than once per element.
+	var v asn1.RawValue
 	for len(content) > 0 {
-		var v asn1.RawValue
 		rest, err := asn1.Unmarshal(content, &v)
 		if err != nil {
 			return nil, fmt.Errorf("%s element %d: %w", what, len(out)+1, err)
@@ -236,6 +238,11 @@ func elements(content []byte, set bool, what string) ([]asn1.RawValue, error) {
 			case c > 0:
 				return nil, fmt.Errorf("%s is not in DER order (a SET OF must be sorted)", what)
 			}
+		}
+		if len(out) == cap(out) {
+			// Double, where append grows a long slice by a quarter and
+			// allocates several times what it ends up holding.
+			out = append(make([]asn1.RawValue, 0, max(1, 2*cap(out))), out...)
 		}
 		out = append(out, v)
 		content = rest

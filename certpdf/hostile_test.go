@@ -2,7 +2,9 @@ package certpdf
 
 import (
 	"bytes"
+	"compress/zlib"
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -85,14 +87,17 @@ func readCost(pdf []byte) (allocs, bytes uint64, err error) {
 // work and allocate far more than their size. Read must refuse each (none
 // is a certificate), allocating at most five times the file's size, in at
 // most two allocations for each value the file may hold (one per
-// bytesPerValue bytes). A sealed certificate of each suite, for
-// comparison, stays within the same bounds.
+// bytesPerValue bytes). A sealed certificate whose attachment decodes to
+// 64 MiB is refused having allocated at most three times its decodeBudget
+// more (see readAtMost). A
+// sealed certificate of each suite, for comparison, stays within the
+// same bounds.
 func TestReadHostileInputCost(t *testing.T) {
 	const (
 		bytesPerInputByte  = 5
 		allocsPerInputByte = 2.0 / bytesPerValue
 	)
-	check := func(t *testing.T, pdf []byte, wantErr bool) {
+	check := func(t *testing.T, pdf []byte, wantErr bool, decoding uint64) {
 		t.Helper()
 		allocs := testing.AllocsPerRun(1, func() { _, _ = Read(pdf) })
 		_, allocated, err := readCost(pdf)
@@ -103,7 +108,7 @@ func TestReadHostileInputCost(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%d bytes: %.0f allocations, %d KiB allocated; %v", len(pdf), allocs, allocated>>10, err)
-		if limit := bytesPerInputByte*uint64(len(pdf)) + 1<<20; allocated > limit {
+		if limit := bytesPerInputByte*uint64(len(pdf)) + 1<<20 + decoding; allocated > limit {
 			t.Errorf("Read allocated %d bytes for %d, more than %d", allocated, len(pdf), limit)
 		}
 		if limit := allocsPerInputByte*float64(len(pdf)) + 2*baseValues; allocs > limit {
@@ -111,7 +116,7 @@ func TestReadHostileInputCost(t *testing.T) {
 		}
 	}
 	for _, h := range hostileBodies() {
-		t.Run(h.name, func(t *testing.T) { check(t, hostilePDF(hostileSize, h.body), true) })
+		t.Run(h.name, func(t *testing.T) { check(t, hostilePDF(hostileSize, h.body), true, 0) })
 	}
 	r, err := NewRenderer()
 	if err != nil {
@@ -127,9 +132,46 @@ func TestReadHostileInputCost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			check(t, sealed, false)
+			check(t, sealed, false, 0)
+		})
+		t.Run(cs.Name()+"/attachment decoding to 64 MiB", func(t *testing.T) {
+			pdf, err := r.Render(forgeryDocument(cs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sealed, err := Seal(pdf, forgerySealOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			bomb := attachmentBomb(t, sealed)
+			if _, err := Read(bomb); err == nil || !strings.Contains(err.Error(), "decode to more than") {
+				t.Fatalf("Read: %v, want an error saying the streams decode to too much", err)
+			}
+			check(t, bomb, true, 3*uint64(decodeBudget(len(bomb))))
 		})
 	}
+}
+
+// attachmentBomb replaces the data of the first embedded file of a sealed
+// certificate with a zlib stream of zeros that decodes to 64 MiB, and
+// fixes the offsets after it, so that the file is otherwise sound.
+func attachmentBomb(t *testing.T, sealed []byte) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	if _, err := zw.Write(make([]byte, 64<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)/Length \d+>>\nstream\n.*?\nendstream`).FindIndex(sealed[bytes.Index(sealed, []byte("/Type /EmbeddedFile")):])
+	if m == nil {
+		t.Fatal("no embedded file")
+	}
+	at := bytes.Index(sealed, []byte("/Type /EmbeddedFile"))
+	stream := fmt.Appendf(nil, "/Length %d>>\nstream\n%s\nendstream", z.Len(), z.Bytes())
+	return spliceUpdate(t, sealed, at+m[0], at+m[1], stream)
 }
 
 // TestDictionaryKeys parses dictionaries small and large, with and

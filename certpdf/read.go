@@ -109,12 +109,9 @@ func read(pdf []byte) (*Sealed, error) {
 		return nil, fmt.Errorf("the signature's /Contents at %d lies inside the rendered certificate, which ends at %d", out.ByteRange[1], end)
 	}
 	out.Unsealed = out.Signed[:end:end]
-	if out.Attachments, err = attachments(f, catalog); err != nil {
+	budget := decodeBudget(len(pdf))
+	if out.Attachments, err = attachments(f, catalog, &budget); err != nil {
 		return nil, err
-	}
-	budget := int64(maxDecodedSize)
-	for _, a := range out.Attachments {
-		budget -= int64(len(a.Data))
 	}
 	if out.PageContents, err = pageContents(f, catalog, &budget); err != nil {
 		return nil, err
@@ -265,8 +262,8 @@ func trimDER(b []byte) ([]byte, error) {
 }
 
 // attachments reads the EmbeddedFiles name tree, which must be a single
-// leaf as Seal writes it.
-func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
+// leaf as Seal writes it, and decodes the files within budget.
+func attachments(f *pdfFile, catalog *pdfDict, budget *int64) ([]Attachment, error) {
 	if catalog.get("Names") == nil {
 		return nil, nil
 	}
@@ -296,7 +293,6 @@ func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
 		a  Attachment
 	}
 	var all []found
-	budget := int64(maxDecodedSize)
 	seen := map[int]bool{}
 	var prevKey []byte
 	for i := 0; i < len(leaf); i += 2 {
@@ -316,7 +312,7 @@ func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
 			return nil, fmt.Errorf("embedded file %d: the file specification is listed twice", i/2+1)
 		}
 		seen[ref.num] = true
-		a, err := attachment(f, ref, &budget)
+		a, err := attachment(f, ref, budget)
 		if err != nil {
 			return nil, fmt.Errorf("embedded file %d: %w", i/2+1, err)
 		}
@@ -443,7 +439,7 @@ func PageContents(pdf []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page contents: %w", err)
 	}
-	budget := int64(maxDecodedSize)
+	budget := decodeBudget(len(pdf))
 	pages, err := pageContents(f, catalog, &budget)
 	if err != nil {
 		return nil, fmt.Errorf("page contents: %w", err)

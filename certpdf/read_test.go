@@ -249,6 +249,7 @@ func sealRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 		{"path in a name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "../etc/passwd" }, "path"},
 		{"empty name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "" }, "not a file name"},
 		{"control character in a name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "a\u202eb" }, "control or format"},
+		{"attachment compresses too well", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Data = make([]byte, 3<<20) }, "compresses less"},
 		{"bad media type", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].MediaType = "json" }, "type/subtype"},
 		{"already sealed", sealed, func(*certpdf.SealOptions) {}, "straight from Render"},
 		{"not a PDF", []byte("%PDF-1.7\nnothing"), func(*certpdf.SealOptions) {}, "truncated"},

@@ -165,9 +165,17 @@ func seal(pdf []byte, o SealOptions, tamper func(*sealParts)) ([]byte, error) {
 		return nil, fmt.Errorf("the PDF to seal: %w", err)
 	}
 	// What Read will decode must decode now.
-	budget := int64(maxDecodedSize)
-	if _, err := pageContents(f, catalog, &budget); err != nil {
+	budget := decodeBudget(len(pdf))
+	pages, err := pageContents(f, catalog, &budget)
+	if err != nil {
 		return nil, fmt.Errorf("the PDF to seal: %w", err)
+	}
+	decoded := 0
+	for _, p := range pages {
+		decoded += len(p)
+	}
+	for _, a := range o.Attachments {
+		decoded += len(a.Data)
 	}
 	pageRefs, err := pageList(f, catalog)
 	if err != nil {
@@ -333,6 +341,9 @@ func seal(pdf []byte, o SealOptions, tamper func(*sealParts)) ([]byte, error) {
 	out = append(out, u.w.Bytes()...)
 	if len(out) > MaxSize {
 		return nil, fmt.Errorf("the sealed certificate would be %d bytes, more than the %d Read accepts: attach less", len(out), MaxSize)
+	}
+	if limit := decodeBudget(len(out)); int64(decoded) > limit {
+		return nil, fmt.Errorf("the pages and attachments would decode to %d bytes, more than the %d Read allows a certificate of %d bytes: attach less, or data that compresses less", decoded, limit, len(out))
 	}
 
 	// Fill in the ByteRange, sign what it covers, fill in the CMS.

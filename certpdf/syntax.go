@@ -76,12 +76,21 @@ func (d *pdfDict) set(key pdfName, val any) {
 
 // Limits of the reader.
 const (
-	maxDepth       = 16      // nesting of arrays and dictionaries
-	maxNameLength  = 127     // ISO 32000-1 Annex C
-	maxContainer   = 1 << 16 // elements of one array or dictionary
-	maxRevisions   = 8       // xref sections chained by /Prev
-	maxObjects     = 1 << 16 // objects in a file
+	maxDepth      = 16      // nesting of arrays and dictionaries
+	maxNameLength = 127     // ISO 32000-1 Annex C
+	maxContainer  = 1 << 16 // elements of one array or dictionary
+	maxRevisions  = 8       // xref sections chained by /Prev
+	maxObjects    = 1 << 16 // objects in a file
+	// maxDecodedSize bounds what the streams of any file may decode to;
+	// decodeBudget bounds it further by the file's size.
 	maxDecodedSize = 4 * MaxSize
+	// decodeBase and decodePerByte make decodeBudget: a certificate's
+	// page contents decode to under 1 MiB even at 50 pages, and its
+	// attachments (receipts, tokens, JSON) compress little, so a file may
+	// decode to 2 MiB and twice its size, not the thousandfold of a
+	// stream of compressed zeros.
+	decodeBase    = 2 << 20
+	decodePerByte = 2
 	// maxValues bounds the values (numbers, names, strings, references,
 	// arrays, dictionaries, and each dictionary key) that one file may
 	// make the parser build, whatever its size.
@@ -99,6 +108,12 @@ const (
 	// for repeats one by one as they are read; larger ones are sorted.
 	smallDict = 16
 )
+
+// decodeBudget is how many bytes the streams of a file of size bytes
+// may decode to, together.
+func decodeBudget(size int) int64 {
+	return min(maxDecodedSize, decodeBase+decodePerByte*int64(size))
+}
 
 // valueBudget is how many values a file of size bytes may hold.
 func valueBudget(size int) int { return min(maxValues, baseValues+size/bytesPerValue) }

@@ -200,19 +200,19 @@ func editRendered(t *testing.T, sealed []byte, num int, edit func(*pdfDict)) []b
 	return out
 }
 
-// shiftUpdate inserts junk into the seal's update at offset at and moves
-// what follows: the update's cross-reference entries, startxref and the
-// ByteRange, so that only the junk is wrong.
-func shiftUpdate(t *testing.T, sealed []byte, at int, junk string) []byte {
+// spliceUpdate replaces bytes start to end of the seal's update with
+// repl and moves what follows: the update's cross-reference entries,
+// startxref and the ByteRange, so that only what repl says is wrong.
+func spliceUpdate(t *testing.T, sealed []byte, start, end int, repl []byte) []byte {
 	t.Helper()
-	out := append(append(bytes.Clone(sealed[:at]), junk...), sealed[at:]...)
-	n := len(junk)
+	out := append(append(bytes.Clone(sealed[:start]), repl...), sealed[end:]...)
+	delta := len(repl) - (end - start)
 	xref := bytes.LastIndex(out, []byte("\nxref\n")) + 1
 	entry := regexp.MustCompile(`(?m)^(\d{10}) 00000 n\r$`)
 	section := entry.ReplaceAllFunc(out[xref:], func(m []byte) []byte {
 		off, _ := strconv.Atoi(string(m[:10]))
-		if off >= at {
-			off += n
+		if off >= end {
+			off += delta
 		}
 		return fmt.Appendf(nil, "%010d 00000 n\r", off)
 	})
@@ -223,9 +223,15 @@ func shiftUpdate(t *testing.T, sealed []byte, at int, junk string) []byte {
 	cEnd := cStart + bytes.IndexByte(out[cStart:], '>') + 1
 	br := regexp.MustCompile(`/ByteRange \[[0-9 ]+\] *`)
 	loc := br.FindIndex(out)
-	repl := fmt.Sprintf("/ByteRange [0 %d %d %d]", cStart, cEnd, len(out)-cEnd)
-	copy(out[loc[0]:loc[1]], repl+strings.Repeat(" ", loc[1]-loc[0]-len(repl)))
+	fixed := fmt.Sprintf("/ByteRange [0 %d %d %d]", cStart, cEnd, len(out)-cEnd)
+	copy(out[loc[0]:loc[1]], fixed+strings.Repeat(" ", loc[1]-loc[0]-len(fixed)))
 	return out
+}
+
+// shiftUpdate inserts junk into the seal's update at offset at.
+func shiftUpdate(t *testing.T, sealed []byte, at int, junk string) []byte {
+	t.Helper()
+	return spliceUpdate(t, sealed, at, at, []byte(junk))
 }
 
 // TestReadRefusesForgedRevisions changes a sealed certificate's bytes

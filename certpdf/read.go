@@ -38,8 +38,9 @@ type Sealed struct {
 	// Attachments are the embedded files, in file order; MediaType is
 	// from each file's /Subtype.
 	Attachments []Attachment
-	// PageContents are the decoded content stream(s) of each page, to
-	// compare with a re-render.
+	// PageContents are the decoded content stream(s) of each page: a
+	// weaker comparison with a re-render than Unsealed's, which says
+	// which page differs.
 	PageContents [][]byte
 }
 
@@ -52,7 +53,8 @@ type Sealed struct {
 // what a viewer shows: no annotation but the signature widget, which
 // draws nothing, and no action, script or form to fill anywhere. Every
 // malformed input returns an error naming what is wrong; it never panics,
-// and its work and memory grow no faster than the input.
+// and the memory it takes stays within a few times the input's size (see
+// valueBudget and decodeBudget).
 //
 // Read does not check the CMS: the caller verifies it over Signed with
 // the suite's CMS code, and requires Unsealed to equal a re-render of the

@@ -2,6 +2,7 @@ package certpdf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -259,7 +260,7 @@ func checkRendered(f *pdfFile, rev revision, old func(num int) (any, error)) (*r
 		}
 	}
 	if r.root, ok = t.get("Root").(pdfRef); !ok {
-		return nil, fmt.Errorf("the rendered certificate's trailer /Root is not a reference")
+		return nil, errors.New("the rendered certificate's trailer /Root is not a reference")
 	}
 	oldDict := func(num int, what string) (*pdfDict, error) {
 		v, err := old(num)
@@ -292,6 +293,9 @@ func checkRendered(f *pdfFile, rev revision, old func(num int) (any, error)) (*r
 	for i, k := range kids {
 		ref := k.(pdfRef) // pageList checked
 		what := fmt.Sprintf("page %d of the rendered certificate", i+1)
+		if slices.Contains(r.pages, ref) {
+			return nil, fmt.Errorf("%s is listed twice in the page tree", what)
+		}
 		page, err := oldDict(ref.num, what)
 		if err != nil {
 			return nil, err
@@ -373,6 +377,13 @@ func (u *sealUpdate) added(num int) bool {
 // and that its objects lie end to end between the rendered certificate
 // and the section, with only white space between them.
 func (u *sealUpdate) checkLayout() error {
+	end, err := revisionEnd(u.f.buf, u.rev)
+	if err != nil {
+		return fmt.Errorf("the seal's update does not end with its trailer, startxref and %%%%EOF: %w", err)
+	}
+	if end != len(u.f.buf) {
+		return fmt.Errorf("%d bytes follow the seal's update", len(u.f.buf)-end)
+	}
 	t := u.rev.trailer
 	if err := onlyKeys(t, "the seal's trailer", []pdfName{"Size", "Root", "Prev"}, []pdfName{"Info", "ID"}); err != nil {
 		return err
@@ -485,7 +496,7 @@ func (u *sealUpdate) checkObjects(sigNum int) error {
 	}
 	annots, ok := page1.get("Annots").(pdfArray)
 	if !ok || len(annots) != 1 {
-		return fmt.Errorf("page 1's /Annots is not an array of one annotation, the seal's widget")
+		return errors.New("page 1's /Annots is not an array of one annotation, the seal's widget")
 	}
 
 	form, err := u.claimDict(catalog.get("AcroForm"), "the AcroForm")
@@ -500,7 +511,7 @@ func (u *sealUpdate) checkObjects(sigNum int) error {
 	}
 	fields, ok := form.get("Fields").(pdfArray)
 	if !ok || len(fields) != 1 || !sameValue(fields[0], annots[0]) {
-		return fmt.Errorf("the AcroForm's /Fields is not the one widget on page 1")
+		return errors.New("the AcroForm's /Fields is not the one widget on page 1")
 	}
 	if err := u.checkWidget(annots[0], sigNum); err != nil {
 		return err
@@ -562,7 +573,7 @@ func (u *sealUpdate) checkWidget(ref any, sigNum int) error {
 	res, ok := appearance.dict.get("Resources").(*pdfDict)
 	if appearance.dict.get("Type") != pdfName("XObject") || appearance.dict.get("Subtype") != pdfName("Form") ||
 		!isRect(appearance.dict.get("BBox")) || !ok || len(res.entries) != 0 {
-		return fmt.Errorf("the signature widget's appearance is not an empty form XObject without resources")
+		return errors.New("the signature widget's appearance is not an empty form XObject without resources")
 	}
 
 	sigRef, err := u.claim(field.get("V"), "the signature field's value")
@@ -582,7 +593,7 @@ func (u *sealUpdate) checkWidget(ref any, sigNum int) error {
 	}
 	if v := sig.get("ContactInfo"); v != nil {
 		if _, ok := v.(pdfString); !ok {
-			return fmt.Errorf("the signature's /ContactInfo is not a string")
+			return errors.New("the signature's /ContactInfo is not a string")
 		}
 	}
 	return nil
@@ -597,7 +608,7 @@ func (u *sealUpdate) checkEmbeddedFiles(catalog *pdfDict) error {
 	}
 	nd, ok := names.(*pdfDict)
 	if !ok {
-		return fmt.Errorf("the catalog's /Names is not a dictionary")
+		return errors.New("the catalog's /Names is not a dictionary")
 	}
 	if err := onlyKeys(nd, "the catalog's /Names", []pdfName{"EmbeddedFiles"}, nil); err != nil {
 		return err
@@ -611,7 +622,7 @@ func (u *sealUpdate) checkEmbeddedFiles(catalog *pdfDict) error {
 	}
 	leaf, ok := tree.get("Names").(pdfArray)
 	if !ok || len(leaf) == 0 || len(leaf)%2 != 0 {
-		return fmt.Errorf("the EmbeddedFiles name tree's /Names is not pairs of names and files")
+		return errors.New("the EmbeddedFiles name tree's /Names is not pairs of names and files")
 	}
 	specs := map[pdfRef]bool{}
 	for i := 0; i < len(leaf); i += 2 {

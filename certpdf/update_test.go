@@ -291,6 +291,7 @@ func TestReadRefusesForgedRevisions(t *testing.T) {
 			}), "/JS"},
 			{"hidden object at the update's start", shiftUpdate(t, sealed, len(pdf), "99 0 obj\n<</Type/Annot/Subtype/FreeText>>\nendobj\n"), "not an object its cross-reference section lists"},
 			{"comment in the update", shiftUpdate(t, sealed, len(pdf), "% hidden\n"), "not an object its cross-reference section lists"},
+			{"comment after the seal's trailer", shiftUpdate(t, sealed, bytes.LastIndex(sealed, []byte("\nstartxref\n")), "\n% hidden"), "does not end with its trailer"},
 			{"junk after the last object", shiftUpdate(t, sealed, bytes.LastIndex(sealed, []byte("\nxref\n"))+1, "junk\n"), "not an object its cross-reference section lists"},
 		} {
 			t.Run(cs.Name()+"/"+tc.name, func(t *testing.T) {

@@ -50,9 +50,9 @@ func repeated(open, close string, n int, elem func(i int) string) string {
 }
 
 // hostileBodies are objects that cost a parser far more than their size:
-// in the review, dictionaries of 65,535 keys took a minute to read
-// (each key compared with all before it) and arrays of empty arrays
-// allocated 217 MiB for 4 MiB.
+// before the reader was bounded, dictionaries of 65,535 keys took a
+// minute to read (each key compared with all before it) and arrays of
+// empty arrays allocated 217 MiB for 4 MiB.
 func hostileBodies() []struct{ name, body string } {
 	const n = maxContainer - 1
 	return []struct{ name, body string }{

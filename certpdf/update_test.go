@@ -49,7 +49,7 @@ func dict(kv ...any) *pdfDict {
 	return d
 }
 
-// fullPage is the A4 page, which the review's forged widget covered.
+// fullPage is the A4 page, which a forged widget covers.
 func fullPage() pdfArray { return pdfArray{int64(0), int64(0), int64(595), int64(842)} }
 
 // overlay is what the forged widget's appearance painted over the page:

@@ -27,7 +27,7 @@ func decode(s *pdfStream, budget *int64) ([]byte, error) {
 	switch filter {
 	case nil:
 		if int64(len(s.data)) > *budget {
-			return nil, errors.New("streams decode to more than a certificate may hold")
+			return nil, errors.New("streams decode to more than a certificate of this size may hold")
 		}
 		*budget -= int64(len(s.data))
 		return s.data, nil
@@ -36,17 +36,44 @@ func decode(s *pdfStream, budget *int64) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("FlateDecode: %w", err)
 		}
-		out, err := io.ReadAll(io.LimitReader(zr, *budget+1))
+		out, err := readAtMost(zr, *budget+1)
 		if err != nil {
 			return nil, fmt.Errorf("FlateDecode: %w", err)
 		}
 		if int64(len(out)) > *budget {
-			return nil, errors.New("streams decode to more than a certificate may hold")
+			return nil, errors.New("streams decode to more than a certificate of this size may hold")
 		}
 		*budget -= int64(len(out))
 		return out, nil
 	default:
 		return nil, fmt.Errorf("stream filter %v is not supported", filter)
+	}
+}
+
+// readAtMost reads r to its end or to limit bytes, whichever comes first.
+// Its buffer doubles but never grows past limit, so that reading
+// allocates at most four times what it returns and three times limit.
+// io.ReadAll grows a large buffer by a quarter at a time, which allocates
+// several times more, and past limit when it stops there.
+func readAtMost(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(limit, 4096))
+	for {
+		if int64(len(buf)) == limit {
+			return buf, nil
+		}
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(limit, 2*int64(cap(buf))))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 }
 

@@ -45,9 +45,11 @@ const (
 
 // TestReadGolden reads a certificate sealed by an earlier build: its
 // fields, its CMS over what Read says is signed, chained to the CA kept
-// beside it, and its page contents equal to a re-render of the same
-// Document by this build. (The PDF bytes themselves may differ between
-// builds, as compression may; what is printed must not.) With JURICHAIN_UPDATE_GOLDEN set it writes a new one, and
+// beside it, and its Unsealed equal, byte for byte, to a re-render of the
+// same Document by this build, which is what a verifier requires. A
+// change to Render that would make certificates already issued fail
+// verification (a font, the layout, even the compression level) fails
+// here first. With JURICHAIN_UPDATE_GOLDEN set it writes a new one, and
 // the fuzzing seeds made from it.
 func TestReadGolden(t *testing.T) {
 	if updateGolden() {
@@ -95,6 +97,9 @@ func TestReadGolden(t *testing.T) {
 	}
 	if len(pages) != len(s.PageContents) || !bytes.Equal(pages[0], s.PageContents[0]) {
 		t.Error("this build prints the golden certificate's Document differently")
+	}
+	if !bytes.Equal(again, s.Unsealed) {
+		t.Errorf("this build renders the golden certificate's Document as %d bytes that differ from its %d: certificates already issued would no longer verify", len(again), len(s.Unsealed))
 	}
 }
 

@@ -19,6 +19,14 @@ type Sealed struct {
 	// Signed is the concatenated bytes the ByteRange covers: what the
 	// CMS signs.
 	Signed []byte
+	// Unsealed is the certificate as it was before sealing: the bytes
+	// before the seal's incremental update, which Read has checked holds
+	// only what Seal writes (see Read). A verifier re-renders the proven
+	// Document and requires bytes.Equal(rendered, Unsealed): that pins
+	// every font, resource and content stream of every page, which
+	// PageContents alone does not. It shares memory with Signed, of which
+	// it is the start.
+	Unsealed []byte
 	// CMS is /Contents, decoded, with the trailing zero padding removed
 	// according to its DER length.
 	CMS []byte
@@ -30,21 +38,27 @@ type Sealed struct {
 	// Attachments are the embedded files, in file order; MediaType is
 	// from each file's /Subtype.
 	Attachments []Attachment
-	// PageContents are the decoded content stream(s) of each page, to
-	// compare with a re-render.
+	// PageContents are the decoded content stream(s) of each page: a
+	// weaker comparison with a re-render than Unsealed's, which says
+	// which page differs.
 	PageContents [][]byte
 }
 
 // Read parses a certificate PDF strictly: at most MaxSize bytes; exactly
 // one signature; the ByteRange must start at 0, cover the whole file
 // except exactly the /Contents hex string, and end at EOF (nothing
-// appended after sealing). Every malformed input returns an error naming
-// what is wrong; it never panics.
+// appended after sealing). The file must be two revisions: one as Render
+// leaves a certificate, and the incremental update that Seal appends,
+// holding exactly the objects Seal writes and nothing that could change
+// what a viewer shows: no annotation but the signature widget, which
+// draws nothing, and no action, script or form to fill anywhere. Every
+// malformed input returns an error naming what is wrong; it never panics,
+// and the memory it takes stays within a few times the input's size (see
+// valueBudget and decodeBudget).
 //
 // Read does not check the CMS: the caller verifies it over Signed with
-// the suite's CMS code, and compares PageContents with those of a
-// re-render (see PageContents). Signed starts with the PDF that Render
-// made, unchanged.
+// the suite's CMS code, and requires Unsealed to equal a re-render of the
+// proven Document. Signed starts with Unsealed.
 func Read(pdf []byte) (*Sealed, error) {
 	s, err := read(pdf)
 	if err != nil {
@@ -89,12 +103,17 @@ func read(pdf []byte) (*Sealed, error) {
 	if err := readSignature(f, sig, out); err != nil {
 		return nil, err
 	}
-	if out.Attachments, err = attachments(f, catalog); err != nil {
+	end, err := checkSealed(f, sigNums[0])
+	if err != nil {
 		return nil, err
 	}
-	budget := int64(maxDecodedSize)
-	for _, a := range out.Attachments {
-		budget -= int64(len(a.Data))
+	if int64(end) > out.ByteRange[1] {
+		return nil, fmt.Errorf("the signature's /Contents at %d lies inside the rendered certificate, which ends at %d", out.ByteRange[1], end)
+	}
+	out.Unsealed = out.Signed[:end:end]
+	budget := decodeBudget(len(pdf))
+	if out.Attachments, err = attachments(f, catalog, &budget); err != nil {
+		return nil, err
 	}
 	if out.PageContents, err = pageContents(f, catalog, &budget); err != nil {
 		return nil, err
@@ -245,8 +264,8 @@ func trimDER(b []byte) ([]byte, error) {
 }
 
 // attachments reads the EmbeddedFiles name tree, which must be a single
-// leaf as Seal writes it.
-func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
+// leaf as Seal writes it, and decodes the files within budget.
+func attachments(f *pdfFile, catalog *pdfDict, budget *int64) ([]Attachment, error) {
 	if catalog.get("Names") == nil {
 		return nil, nil
 	}
@@ -276,7 +295,6 @@ func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
 		a  Attachment
 	}
 	var all []found
-	budget := int64(maxDecodedSize)
 	seen := map[int]bool{}
 	var prevKey []byte
 	for i := 0; i < len(leaf); i += 2 {
@@ -296,11 +314,11 @@ func attachments(f *pdfFile, catalog *pdfDict) ([]Attachment, error) {
 			return nil, fmt.Errorf("embedded file %d: the file specification is listed twice", i/2+1)
 		}
 		seen[ref.num] = true
-		a, err := attachment(f, ref, &budget)
+		a, err := attachment(f, ref, budget)
 		if err != nil {
 			return nil, fmt.Errorf("embedded file %d: %w", i/2+1, err)
 		}
-		all = append(all, found{at: f.xref[ref.num].offset, a: a})
+		all = append(all, found{at: f.find(ref.num).offset, a: a})
 	}
 	slices.SortFunc(all, func(x, y found) int { return x.at - y.at })
 	out := make([]Attachment, len(all))
@@ -423,7 +441,7 @@ func PageContents(pdf []byte) ([][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("page contents: %w", err)
 	}
-	budget := int64(maxDecodedSize)
+	budget := decodeBudget(len(pdf))
 	pages, err := pageContents(f, catalog, &budget)
 	if err != nil {
 		return nil, fmt.Errorf("page contents: %w", err)

@@ -14,8 +14,8 @@ import (
 )
 
 // TestReadRoundTrip seals the sample certificate in each suite and reads
-// back every field Seal wrote, the attachments byte for byte, and page
-// contents equal to a re-render of the Document.
+// back every field Seal wrote, the attachments byte for byte, and an
+// Unsealed and page contents equal to a re-render of the Document.
 func TestReadRoundTrip(t *testing.T) {
 	r := newRenderer(t)
 	for _, cs := range suite.All() {
@@ -56,6 +56,9 @@ func TestReadRoundTrip(t *testing.T) {
 			if !bytes.HasPrefix(got.Signed, pdf) {
 				t.Error("the signed bytes do not start with the rendered PDF")
 			}
+			if !bytes.Equal(got.Unsealed, pdf) {
+				t.Errorf("Unsealed is %d bytes, not the %d rendered", len(got.Unsealed), len(pdf))
+			}
 			if len(got.Attachments) != len(opts.Attachments) {
 				t.Fatalf("%d attachments, sealed %d", len(got.Attachments), len(opts.Attachments))
 			}
@@ -68,6 +71,9 @@ func TestReadRoundTrip(t *testing.T) {
 			again, err := newRenderer(t).Render(doc)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !bytes.Equal(again, got.Unsealed) {
+				t.Error("a re-render of the Document is not Unsealed: a verifier would refuse the certificate")
 			}
 			pages, err := certpdf.PageContents(again)
 			if err != nil {
@@ -213,7 +219,7 @@ func readRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 
 // TestSealRefuses checks Seal's errors: no signer, a CMS larger than the
 // room, unsafe attachment names, and a file that is not fresh from
-// Render.
+// Render, which Read would refuse once sealed.
 func TestSealRefuses(t *testing.T) {
 	r := newRenderer(t)
 	for _, cs := range suite.All() {
@@ -243,9 +249,12 @@ func sealRefuses(t *testing.T, r *certpdf.Renderer, cs *suite.Suite) {
 		{"path in a name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "../etc/passwd" }, "path"},
 		{"empty name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "" }, "not a file name"},
 		{"control character in a name", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Name = "a\u202eb" }, "control or format"},
+		{"attachment compresses too well", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].Data = make([]byte, 3<<20) }, "compresses less"},
 		{"bad media type", pdf, func(o *certpdf.SealOptions) { o.Attachments[0].MediaType = "json" }, "type/subtype"},
 		{"already sealed", sealed, func(*certpdf.SealOptions) {}, "straight from Render"},
 		{"not a PDF", []byte("%PDF-1.7\nnothing"), func(*certpdf.SealOptions) {}, "truncated"},
+		{"no end of line after %%EOF", pdf[:len(pdf)-1], func(*certpdf.SealOptions) {}, "no end of line after the %%EOF"},
+		{"a script in the PDF", bytes.Replace(pdf, []byte("/Type /Outlines"), []byte("/JS (alert(1)) "), 1), func(*certpdf.SealOptions) {}, "has /JS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := sealOptions(s)

@@ -67,20 +67,53 @@ const signatureFieldName = "Seal"
 
 // Seal appends ONE incremental update to a PDF produced by Render: the
 // attachments, an AcroForm (/SigFlags 3) with one signature field whose
-// widget lies over the seal mark on page 1, and the /Sig dictionary
-// (/Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached, /ByteRange,
-// /Contents hex). The update ends in a classic cross-reference section
-// with /Prev; the original bytes are kept unchanged before it. The
+// widget lies over the seal mark on page 1 and whose appearance is empty
+// (the printed seal shows through; nothing in the update is drawn), and
+// the /Sig dictionary (/Filter /Adobe.PPKLite /SubFilter
+// /ETSI.CAdES.detached, /ByteRange, /Contents hex). The update ends in a
+// classic cross-reference section with /Prev; the original bytes are kept
+// unchanged before it, and Read gives them back as Sealed.Unsealed. The
 // signature covers the whole file except its own /Contents.
+//
+// Seal refuses a PDF that Read would refuse once sealed: one that does
+// not end with %%EOF and an end of line, or holds anything Render does
+// not write (see Read).
 func Seal(pdf []byte, o SealOptions) ([]byte, error) {
-	out, err := seal(pdf, o)
+	out, err := seal(pdf, o, nil)
 	if err != nil {
 		return nil, fmt.Errorf("seal certificate: %w", err)
 	}
 	return out, nil
 }
 
-func seal(pdf []byte, o SealOptions) ([]byte, error) {
+// sealParts are the objects of the seal's update that tests tamper with,
+// before seal writes them, to make the files a forger holding the seal
+// key could make; Read must refuse every one.
+type sealParts struct {
+	catalog, page, field, form *pdfDict
+	appearance                 *pdfDict
+	appearanceData             []byte
+	// extra are objects written after the others.
+	extra []sealObject
+	alloc func() pdfRef
+}
+
+// sealObject is an object for the update, with its number.
+type sealObject struct {
+	ref   pdfRef
+	value any
+}
+
+// add puts a new object into the update and returns its reference.
+func (p *sealParts) add(v any) pdfRef {
+	r := p.alloc()
+	p.extra = append(p.extra, sealObject{r, v})
+	return r
+}
+
+// seal is Seal; tamper, nil but in tests, edits the update's objects
+// before they are written.
+func seal(pdf []byte, o SealOptions, tamper func(*sealParts)) ([]byte, error) {
 	if o.Sign == nil {
 		return nil, errors.New("no SignFunc to make the CMS")
 	}
@@ -119,10 +152,30 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	if catalog.get("AcroForm") != nil || catalog.get("Names") != nil {
 		return nil, errors.New("the PDF already has a form or embedded files; Seal takes a PDF straight from Render")
 	}
-	// What Read will decode must decode now.
-	budget := int64(maxDecodedSize)
-	if _, err := pageContents(f, catalog, &budget); err != nil {
+	// What Read requires of the revision Seal extends must hold now, so
+	// that Seal never makes a file Read refuses.
+	base, err := checkRendered(f, f.revisions[0], f.object)
+	if err != nil {
+		return nil, fmt.Errorf("the PDF to seal: %w; Seal takes a PDF straight from Render", err)
+	}
+	if base.end != len(pdf) {
+		return nil, fmt.Errorf("the PDF to seal has %d bytes after its %%%%EOF line; Seal takes a PDF straight from Render", len(pdf)-base.end)
+	}
+	if err := checkAllForbidden(f); err != nil {
 		return nil, fmt.Errorf("the PDF to seal: %w", err)
+	}
+	// What Read will decode must decode now.
+	budget := decodeBudget(len(pdf))
+	pages, err := pageContents(f, catalog, &budget)
+	if err != nil {
+		return nil, fmt.Errorf("the PDF to seal: %w", err)
+	}
+	decoded := 0
+	for _, p := range pages {
+		decoded += len(p)
+	}
+	for _, a := range o.Attachments {
+		decoded += len(a.Data)
 	}
 	pageRefs, err := pageList(f, catalog)
 	if err != nil {
@@ -137,10 +190,9 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	}
 	size, _ := f.trailer.get("Size").(int64)
 
+	// The PDF ends with an end of line (checkRendered), so the update
+	// starts right after it and Read's Unsealed is the PDF as given.
 	u := &update{base: len(pdf), offsets: map[int]int{}, zw: zlib.NewWriter(nil)}
-	if !bytes.HasSuffix(pdf, []byte("\n")) {
-		u.w.WriteByte('\n')
-	}
 	next := int(size)
 	alloc := func() pdfRef { next++; return pdfRef{num: next - 1} }
 
@@ -209,7 +261,8 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	u.end()
 
 	// The signature field and its widget, over the seal mark. The
-	// appearance is empty: the seal printed on the page shows through.
+	// appearance is empty: the seal printed on the page shows through,
+	// and nothing the update holds is drawn (Read refuses anything else).
 	fieldRef, apRef, formRef := alloc(), alloc(), alloc()
 	rect := sealRect()
 	ap := &pdfDict{}
@@ -217,7 +270,6 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	ap.set("Subtype", pdfName("Form"))
 	ap.set("BBox", pdfArray{int64(0), int64(0), pdfReal(rect[2] - rect[0]), pdfReal(rect[3] - rect[1])})
 	ap.set("Resources", &pdfDict{})
-	u.stream(apRef.num, ap, nil)
 	field := &pdfDict{}
 	field.set("Type", pdfName("Annot"))
 	field.set("Subtype", pdfName("Widget"))
@@ -230,30 +282,47 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	apDict := &pdfDict{}
 	apDict.set("N", apRef)
 	field.set("AP", apDict)
-	u.object(fieldRef.num, field)
 	form := &pdfDict{}
 	form.set("Fields", pdfArray{fieldRef})
 	form.set("SigFlags", int64(3)) // SignaturesExist and AppendOnly
-	u.object(formRef.num, form)
 
 	// The catalog and page 1, rewritten to point at the new objects.
 	newCatalog := &pdfDict{entries: slices.Clone(catalog.entries)}
 	newCatalog.set("AcroForm", formRef)
+	var nameTree *pdfDict
+	var treeRef pdfRef
 	if len(o.Attachments) > 0 {
-		treeRef := alloc()
-		root := &pdfDict{}
-		root.set("Names", names)
-		u.object(treeRef.num, root)
+		treeRef = alloc()
+		nameTree = &pdfDict{}
+		nameTree.set("Names", names)
 		nd := &pdfDict{}
 		nd.set("EmbeddedFiles", treeRef)
 		newCatalog.set("Names", nd)
 		newCatalog.set("AF", specs)
 	}
-	u.object(rootRef.num, newCatalog)
 	pageRef := pageRefs[0].(pdfRef)
 	newPage := &pdfDict{entries: slices.Clone(page1.entries)}
 	newPage.set("Annots", pdfArray{fieldRef})
-	u.object(pageRef.num, newPage)
+
+	parts := &sealParts{catalog: newCatalog, page: newPage, field: field, form: form, appearance: ap, alloc: alloc}
+	if tamper != nil {
+		tamper(parts)
+	}
+	u.stream(apRef.num, parts.appearance, parts.appearanceData)
+	u.object(fieldRef.num, parts.field)
+	u.object(formRef.num, parts.form)
+	if nameTree != nil {
+		u.object(treeRef.num, nameTree)
+	}
+	u.object(rootRef.num, parts.catalog)
+	u.object(pageRef.num, parts.page)
+	for _, x := range parts.extra {
+		if s, ok := x.value.(*pdfStream); ok {
+			u.stream(x.ref.num, s.dict, s.data)
+			continue
+		}
+		u.object(x.ref.num, x.value)
+	}
 
 	trailer := &pdfDict{}
 	trailer.set("Size", int64(next))
@@ -272,6 +341,9 @@ func seal(pdf []byte, o SealOptions) ([]byte, error) {
 	out = append(out, u.w.Bytes()...)
 	if len(out) > MaxSize {
 		return nil, fmt.Errorf("the sealed certificate would be %d bytes, more than the %d Read accepts: attach less", len(out), MaxSize)
+	}
+	if limit := decodeBudget(len(out)); int64(decoded) > limit {
+		return nil, fmt.Errorf("the pages and attachments would decode to %d bytes, more than the %d Read allows a certificate of %d bytes: attach less, or data that compresses less", decoded, limit, len(out))
 	}
 
 	// Fill in the ByteRange, sign what it covers, fill in the CMS.

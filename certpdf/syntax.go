@@ -12,8 +12,11 @@ import (
 // more: direct objects, indirect objects "N G obj … endobj", streams with
 // a direct /Length. It is strict and bounded, because Read takes files
 // from outside: every error says what is wrong and where, nesting is
-// limited, and no value can make it allocate more than the input's size
-// over again.
+// limited, and no input makes it do more than linear work or allocate
+// more than a small multiple of its size: the values one file may build
+// are counted against a budget proportional to its length (see
+// valueBudget), and a dictionary's keys are checked for repeats in
+// n log n.
 
 // The PDF object model, as far as certificates use it.
 type (
@@ -47,7 +50,12 @@ func (d *pdfDict) get(key pdfName) any {
 	if d == nil {
 		return nil
 	}
-	for _, e := range d.entries {
+	return lookup(d.entries, key)
+}
+
+// lookup returns the value of key among entries, nil if absent.
+func lookup(entries []dictEntry, key pdfName) any {
+	for _, e := range entries {
 		if e.key == key {
 			return e.val
 		}
@@ -68,13 +76,59 @@ func (d *pdfDict) set(key pdfName, val any) {
 
 // Limits of the reader.
 const (
-	maxDepth       = 16      // nesting of arrays and dictionaries
-	maxNameLength  = 127     // ISO 32000-1 Annex C
-	maxContainer   = 1 << 16 // elements of one array or dictionary
-	maxRevisions   = 8       // xref sections chained by /Prev
-	maxObjects     = 1 << 16 // objects in a file
+	maxDepth      = 16      // nesting of arrays and dictionaries
+	maxNameLength = 127     // ISO 32000-1 Annex C
+	maxContainer  = 1 << 16 // elements of one array or dictionary
+	maxRevisions  = 8       // xref sections chained by /Prev
+	maxObjects    = 1 << 16 // objects in a file
+	// maxDecodedSize bounds what the streams of any file may decode to;
+	// decodeBudget bounds it further by the file's size.
 	maxDecodedSize = 4 * MaxSize
+	// decodeBase and decodePerByte make decodeBudget: a certificate's
+	// page contents decode to under 1 MiB even at 50 pages, and its
+	// attachments (receipts, tokens, JSON) compress little, so a file may
+	// decode to 2 MiB and twice its size, not the thousandfold of a
+	// stream of compressed zeros.
+	decodeBase    = 2 << 20
+	decodePerByte = 2
+	// maxValues bounds the values (numbers, names, strings, references,
+	// arrays, dictionaries, and each dictionary key) that one file may
+	// make the parser build, whatever its size.
+	maxValues = 1 << 20
+	// bytesPerValue is how many bytes of the file pay for one value
+	// beyond baseValues. A built value costs up to ~100 bytes of memory
+	// (an interface, its boxed payload, its share of the slice that holds
+	// it), so this keeps what parsing allocates within a few times the
+	// file's size. Render and Seal write one value per ~50 bytes or
+	// fewer: fonts and page contents are streams, not values.
+	bytesPerValue = 16
+	// baseValues lets a small file hold its structure.
+	baseValues = 4096
+	// smallDict is the size up to which a dictionary's keys are checked
+	// for repeats one by one as they are read; larger ones are sorted.
+	smallDict = 16
 )
+
+// decodeBudget is how many bytes the streams of a file of size bytes
+// may decode to, together.
+func decodeBudget(size int) int64 {
+	return min(maxDecodedSize, decodeBase+decodePerByte*int64(size))
+}
+
+// valueBudget is how many values a file of size bytes may hold.
+func valueBudget(size int) int { return min(maxValues, baseValues+size/bytesPerValue) }
+
+// limits is what the parsers of one file share: the values still allowed
+// and scratch space for checking a large dictionary's keys.
+type limits struct {
+	values int
+	// Stacks on which arrays and dictionaries gather their elements, and
+	// scratch for sorting a dictionary's keys; all reused while the file
+	// is read.
+	elements []any
+	entries  []dictEntry
+	keys     []pdfName
+}
 
 // syntaxError is a malformed file.
 type syntaxError struct {
@@ -84,10 +138,12 @@ type syntaxError struct {
 
 func (e *syntaxError) Error() string { return fmt.Sprintf("at byte %d: %s", e.off, e.msg) }
 
-// parser reads values from buf starting at pos.
+// parser reads values from buf starting at pos, within the limits of
+// its file.
 type parser struct {
 	buf []byte
 	pos int
+	lim *limits
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -125,22 +181,23 @@ func (p *parser) skipSpace() {
 	}
 }
 
-// keyword reads a run of regular characters.
-func (p *parser) keyword() string {
+// keyword reads a run of regular characters. It returns them in place,
+// so that reading the keywords of every object allocates nothing.
+func (p *parser) keyword() []byte {
 	p.skipSpace()
 	start := p.pos
 	for p.pos < len(p.buf) && isRegular(p.buf[p.pos]) && p.pos-start < 32 {
 		p.pos++
 	}
-	return string(p.buf[start:p.pos])
+	return p.buf[start:p.pos]
 }
 
 // expect reads keyword want.
 func (p *parser) expect(want string) error {
 	at := p.pos
-	if got := p.keyword(); got != want {
+	if got := p.keyword(); string(got) != want {
 		p.pos = at
-		if got == "" && p.pos >= len(p.buf) {
+		if len(got) == 0 && p.pos >= len(p.buf) {
 			return p.errorf("the file ends where %q should be", want)
 		}
 		return p.errorf("%q where %q should be", got, want)
@@ -181,6 +238,9 @@ func (p *parser) value(depth int) (any, error) {
 	if p.pos >= len(p.buf) {
 		return nil, p.errorf("the file ends where a value should be")
 	}
+	if err := p.count(); err != nil {
+		return nil, err
+	}
 	switch c := p.buf[p.pos]; {
 	case c == '/':
 		return p.name()
@@ -196,7 +256,7 @@ func (p *parser) value(depth int) (any, error) {
 		return p.number()
 	case isRegular(c):
 		start := p.pos
-		switch kw := p.keyword(); kw {
+		switch kw := p.keyword(); string(kw) {
 		case "true":
 			return true, nil
 		case "false":
@@ -212,38 +272,89 @@ func (p *parser) value(depth int) (any, error) {
 	}
 }
 
+// count takes one value from the file's budget.
+func (p *parser) count() error {
+	if p.lim.values <= 0 {
+		return p.errorf("more values (numbers, names, strings, arrays, dictionaries) than the %d a file of %d bytes may hold: it is not a certificate", valueBudget(len(p.buf)), len(p.buf))
+	}
+	p.lim.values--
+	return nil
+}
+
 // number reads an integer, a real, or a reference "N G R".
 func (p *parser) number() (any, error) {
 	start := p.pos
 	for p.pos < len(p.buf) && isRegular(p.buf[p.pos]) && p.pos-start <= 32 {
 		p.pos++
 	}
-	tok := string(p.buf[start:p.pos])
-	if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
-		// A reference is two unsigned integers and R.
-		if tok[0] != '+' && tok[0] != '-' && n <= maxObjects*16 {
+	if n, signed, ok := plainInteger(p.buf[start:p.pos]); ok {
+		// A reference is two unsigned integers and R. The look-ahead
+		// must not make an error (and its message) for every integer
+		// that is not one.
+		if !signed && n <= maxObjects*16 {
 			save := p.pos
-			if gen, err := p.integer(); err == nil {
-				p.skipSpace()
-				if p.pos < len(p.buf) && p.buf[p.pos] == 'R' && (p.pos+1 == len(p.buf) || !isRegular(p.buf[p.pos+1])) {
-					p.pos++
-					return pdfRef{num: int(n), gen: gen}, nil
+			p.skipSpace()
+			if p.pos < len(p.buf) && p.buf[p.pos] >= '0' && p.buf[p.pos] <= '9' {
+				if gen, err := p.integer(); err == nil {
+					p.skipSpace()
+					if p.pos < len(p.buf) && p.buf[p.pos] == 'R' && (p.pos+1 == len(p.buf) || !isRegular(p.buf[p.pos+1])) {
+						p.pos++
+						return pdfRef{num: int(n), gen: gen}, nil
+					}
 				}
 			}
 			p.pos = save
 		}
 		return n, nil
 	}
-	f, err := strconv.ParseFloat(tok, 64)
-	if err != nil || bytes.ContainsAny([]byte(tok), "eEnNiIxXpP_") {
+	tok := p.buf[start:p.pos]
+	f, err := strconv.ParseFloat(string(tok), 64)
+	if err != nil || bytes.ContainsAny(tok, "eEnNiIxXpP_") {
 		p.pos = start
 		return nil, p.errorf("malformed number %q", tok)
 	}
 	return pdfReal(f), nil
 }
 
+// plainInteger reads tok as a decimal integer with an optional sign, of
+// at most 18 digits so that it cannot overflow, without making a string.
+func plainInteger(tok []byte) (n int64, signed, ok bool) {
+	digits := tok
+	if len(tok) > 0 && (tok[0] == '+' || tok[0] == '-') {
+		digits, signed = tok[1:], true
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, signed, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, signed, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if tok[0] == '-' {
+		n = -n
+	}
+	return n, signed, true
+}
+
 func (p *parser) name() (pdfName, error) {
 	p.pos++ // '/'
+	// Most names have no #xx escape: take them as they are, in one
+	// allocation.
+	end := p.pos
+	for end < len(p.buf) && isRegular(p.buf[end]) && p.buf[end] != '#' && end-p.pos <= maxNameLength {
+		end++
+	}
+	if end-p.pos > maxNameLength {
+		p.pos = end
+		return "", p.errorf("name longer than %d bytes", maxNameLength)
+	}
+	if end == len(p.buf) || p.buf[end] != '#' {
+		n := pdfName(p.buf[p.pos:end])
+		p.pos = end
+		return n, nil
+	}
 	var out []byte
 	for p.pos < len(p.buf) && isRegular(p.buf[p.pos]) {
 		c := p.buf[p.pos]
@@ -338,7 +449,7 @@ func (p *parser) literal() (pdfString, error) {
 func (p *parser) hexString() (pdfString, error) {
 	start := p.pos
 	p.pos++ // '<'
-	out := make([]byte, 0, 64)
+	var out []byte
 	var hi byte
 	odd := false
 	for {
@@ -384,9 +495,17 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
+// array reads an array. Its elements gather on the file's stack, which
+// nested arrays share, and are copied once into a slice of the exact
+// size: growing each array as it is read would allocate several times
+// what it ends up holding.
 func (p *parser) array(depth int) (pdfArray, error) {
 	p.pos++ // '['
-	out := pdfArray{}
+	base := len(p.lim.elements)
+	defer func() {
+		clear(p.lim.elements[base:])
+		p.lim.elements = p.lim.elements[:base]
+	}()
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.buf) {
@@ -394,26 +513,56 @@ func (p *parser) array(depth int) (pdfArray, error) {
 		}
 		if p.buf[p.pos] == ']' {
 			p.pos++
-			return out, nil
+			return slices.Clone(p.lim.elements[base:]), nil
 		}
-		if len(out) >= maxContainer {
+		if len(p.lim.elements)-base >= maxContainer {
 			return nil, p.errorf("array of more than %d elements", maxContainer)
 		}
 		v, err := p.value(depth + 1)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		p.lim.elements = push(p.lim.elements, v)
 	}
 }
 
+// push appends v, doubling the capacity when it runs out, so that a stack
+// reused through a whole file costs at most twice its largest size.
+func push[T any](s []T, v T) []T { return append(reserve(s, 1), v) }
+
+// reserve makes room for n more elements, at least doubling the capacity
+// when it grows: append grows large slices by a quarter, which allocates
+// about five times what they end up holding.
+func reserve[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	grown := make([]T, len(s), max(16, 2*cap(s), len(s)+n))
+	copy(grown, s)
+	return grown
+}
+
 func (p *parser) dict(depth int) (*pdfDict, error) {
+	start := p.pos
 	p.pos += 2 // '<<'
+	// The entries gather on the file's stack, as an array's elements do.
+	base := len(p.lim.entries)
+	defer func() {
+		clear(p.lim.entries[base:])
+		p.lim.entries = p.lim.entries[:base]
+	}()
 	d := &pdfDict{}
 	for {
 		p.skipSpace()
 		if p.pos+1 < len(p.buf) && p.buf[p.pos] == '>' && p.buf[p.pos+1] == '>' {
 			p.pos += 2
+			d.entries = slices.Clone(p.lim.entries[base:])
+			if len(d.entries) > smallDict {
+				if k, twice := p.repeatedKey(d); twice {
+					p.pos = start
+					return nil, p.errorf("key /%s twice in one dictionary", k)
+				}
+			}
 			return d, nil
 		}
 		if p.pos >= len(p.buf) {
@@ -422,15 +571,18 @@ func (p *parser) dict(depth int) (*pdfDict, error) {
 		if p.buf[p.pos] != '/' {
 			return nil, p.errorf("a dictionary key must be a name")
 		}
-		if len(d.entries) >= maxContainer {
+		if len(p.lim.entries)-base >= maxContainer {
 			return nil, p.errorf("dictionary of more than %d entries", maxContainer)
+		}
+		if err := p.count(); err != nil {
+			return nil, err
 		}
 		at := p.pos
 		k, err := p.name()
 		if err != nil {
 			return nil, err
 		}
-		if d.get(k) != nil {
+		if read := p.lim.entries[base:]; len(read) < smallDict && lookup(read, k) != nil {
 			p.pos = at
 			return nil, p.errorf("key /%s twice in one dictionary", k)
 		}
@@ -441,8 +593,26 @@ func (p *parser) dict(depth int) (*pdfDict, error) {
 		if _, null := v.(pdfNull); null {
 			continue // a null value is the same as no entry
 		}
-		d.entries = append(d.entries, dictEntry{k, v})
+		p.lim.entries = push(p.lim.entries, dictEntry{k, v})
 	}
+}
+
+// repeatedKey finds a key that d holds twice, by sorting a copy of its
+// keys: comparing each key with all before it would take time in the
+// square of the dictionary's size.
+func (p *parser) repeatedKey(d *pdfDict) (pdfName, bool) {
+	keys := p.lim.keys[:0]
+	for _, e := range d.entries {
+		keys = push(keys, e.key)
+	}
+	slices.Sort(keys)
+	p.lim.keys = keys
+	for i := 1; i < len(keys); i++ {
+		if keys[i] == keys[i-1] {
+			return keys[i], true
+		}
+	}
+	return "", false
 }
 
 // indirect reads the object "num gen obj … endobj" at the parser's
@@ -467,7 +637,7 @@ func (p *parser) indirect(num, gen int) (any, error) {
 		return nil, err
 	}
 	at := p.pos
-	switch kw := p.keyword(); kw {
+	switch kw := p.keyword(); string(kw) {
 	case "endobj":
 		return v, nil
 	case "stream":
@@ -531,11 +701,65 @@ type xrefEntry struct {
 // pdfFile is a parsed file: its cross-reference sections merged, newest
 // first, and the objects read so far.
 type pdfFile struct {
-	buf      []byte
-	xref     map[int]xrefEntry
-	trailer  *pdfDict // of the newest section
-	sections []int    // offsets of the xref sections, newest first
-	objects  map[int]any
+	buf []byte
+	// objects are those the cross-reference sections list, the newest
+	// entry for each number, sorted by number: a slice searched in
+	// log n costs a third of the memory of maps of entries and parsed
+	// objects, which matters for a file of 65,536 tiny objects.
+	objects   []fileObject
+	trailer   *pdfDict   // of the newest section
+	sections  []int      // offsets of the xref sections, newest first
+	revisions []revision // the sections themselves, newest first
+	lim       *limits
+}
+
+// fileObject is an object of the file: where it is and, once read, its
+// value and where it ends.
+type fileObject struct {
+	numberedEntry
+	parsed parsedObject // value nil until read
+}
+
+// find returns object num, nil when no section lists it.
+func (f *pdfFile) find(num int) *fileObject {
+	i, ok := slices.BinarySearchFunc(f.objects, num, func(o fileObject, n int) int { return o.num - n })
+	if !ok {
+		return nil
+	}
+	return &f.objects[i]
+}
+
+// revision is one cross-reference section and its trailer: one save of
+// the file, the first by Render, the next by Seal.
+type revision struct {
+	xref       int      // offset of the keyword xref
+	trailer    *pdfDict // the section's own trailer
+	trailerEnd int      // offset just after the trailer dictionary
+	// entries are what this section lists, not merged with others, by
+	// object number.
+	entries []numberedEntry
+}
+
+// numberedEntry is a cross-reference entry and the object it is for.
+type numberedEntry struct {
+	num int
+	xrefEntry
+}
+
+// entry returns what the section lists for object num.
+func (r revision) entry(num int) (xrefEntry, bool) {
+	i, ok := slices.BinarySearchFunc(r.entries, num, func(e numberedEntry, n int) int { return e.num - n })
+	if !ok {
+		return xrefEntry{}, false
+	}
+	return r.entries[i].xrefEntry, true
+}
+
+// parsedObject is an object read from the file and where it ends: just
+// after its keyword endobj.
+type parsedObject struct {
+	value any
+	end   int
 }
 
 var errNotPDF = errors.New("not a PDF file")
@@ -556,7 +780,7 @@ func parseFile(buf []byte) (*pdfFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &pdfFile{buf: buf, xref: map[int]xrefEntry{}, objects: map[int]any{}}
+	f := &pdfFile{buf: buf, lim: &limits{values: valueBudget(len(buf))}}
 	next := start
 	for next >= 0 {
 		if len(f.sections) == maxRevisions {
@@ -566,10 +790,12 @@ func parseFile(buf []byte) (*pdfFile, error) {
 			return nil, fmt.Errorf("/Prev %d does not point before the section at %d", next, f.sections[len(f.sections)-1])
 		}
 		f.sections = append(f.sections, next)
-		trailer, err := f.xrefSection(next)
+		rev, err := f.xrefSection(next)
 		if err != nil {
 			return nil, fmt.Errorf("cross-reference table at %d: %w", next, err)
 		}
+		f.revisions = append(f.revisions, rev)
+		trailer := rev.trailer
 		if f.trailer == nil {
 			f.trailer = trailer
 		}
@@ -592,12 +818,40 @@ func parseFile(buf []byte) (*pdfFile, error) {
 	if !ok || size <= 0 || size > maxObjects {
 		return nil, fmt.Errorf("trailer /Size %v is not a count of objects up to %d", f.trailer.get("Size"), maxObjects)
 	}
-	for num := range f.xref {
-		if int64(num) >= size {
-			return nil, fmt.Errorf("object %d is listed but trailer /Size is %d", num, size)
+	if err := f.merge(); err != nil {
+		return nil, err
+	}
+	for _, o := range f.objects {
+		if int64(o.num) >= size {
+			return nil, fmt.Errorf("object %d is listed but trailer /Size is %d", o.num, size)
 		}
 	}
 	return f, nil
+}
+
+// merge lists the objects of all sections, the newest entry for each.
+func (f *pdfFile) merge() error {
+	if len(f.revisions) == 1 {
+		f.objects = make([]fileObject, len(f.revisions[0].entries))
+		for i, e := range f.revisions[0].entries {
+			f.objects[i].numberedEntry = e
+		}
+		return nil
+	}
+	var all []fileObject
+	for _, r := range f.revisions {
+		all = reserve(all, len(r.entries))
+		for _, e := range r.entries {
+			all = append(all, fileObject{numberedEntry: e})
+		}
+	}
+	// Stable, so that of equal numbers the newest section's comes first.
+	slices.SortStableFunc(all, func(a, b fileObject) int { return a.num - b.num })
+	f.objects = slices.CompactFunc(all, func(a, b fileObject) bool { return a.num == b.num })
+	if len(f.objects) > maxObjects {
+		return fmt.Errorf("more than %d objects", maxObjects)
+	}
+	return nil
 }
 
 // lastStartXref finds the offset in "startxref N %%EOF" at the end of the
@@ -621,7 +875,7 @@ func lastStartXref(buf []byte) (int, error) {
 	if i < 0 || len(tail)-i > 64 {
 		return 0, errors.New("no startxref before the final %%EOF")
 	}
-	p := &parser{buf: tail, pos: i + len("startxref")}
+	p := &parser{buf: tail, pos: i + len("startxref"), lim: &limits{}}
 	off, err := p.integer()
 	if err != nil {
 		return 0, fmt.Errorf("startxref: %w", err)
@@ -638,13 +892,14 @@ func lastStartXref(buf []byte) (int, error) {
 
 // xrefSection reads a classic cross-reference table and its trailer,
 // adding entries that newer sections did not already give.
-func (f *pdfFile) xrefSection(off int) (*pdfDict, error) {
-	p := &parser{buf: f.buf, pos: off}
+func (f *pdfFile) xrefSection(off int) (revision, error) {
+	rev := revision{xref: off}
+	p := &parser{buf: f.buf, pos: off, lim: f.lim}
 	if !bytes.HasPrefix(f.buf[off:], []byte("xref")) {
 		if bytes.Contains(f.buf[off:min(off+64, len(f.buf))], []byte(" obj")) {
-			return nil, errors.New("cross-reference streams are not supported")
+			return rev, errors.New("cross-reference streams are not supported")
 		}
-		return nil, p.errorf("no keyword xref where startxref points")
+		return rev, p.errorf("no keyword xref where startxref points")
 	}
 	p.pos += 4
 	for {
@@ -656,49 +911,56 @@ func (f *pdfFile) xrefSection(off int) (*pdfDict, error) {
 		p.pos = at
 		first, err := p.integer()
 		if err != nil {
-			return nil, err
+			return rev, err
 		}
 		count, err := p.integer()
 		if err != nil {
-			return nil, err
+			return rev, err
 		}
 		if first+count > maxObjects {
-			return nil, p.errorf("subsection %d %d lists more than %d objects", first, count, maxObjects)
+			return rev, p.errorf("subsection %d %d lists more than %d objects", first, count, maxObjects)
 		}
 		// The entries start on the next line and are 20 bytes each.
 		for p.pos < len(f.buf) && (f.buf[p.pos] == ' ' || f.buf[p.pos] == '\r' || f.buf[p.pos] == '\n') {
 			p.pos++
 		}
 		if count*20 > len(f.buf)-p.pos {
-			return nil, p.errorf("subsection of %d entries runs past the end of the file", count)
+			return rev, p.errorf("subsection of %d entries runs past the end of the file", count)
 		}
+		rev.entries = reserve(rev.entries, count)
 		for i := range count {
 			e := f.buf[p.pos : p.pos+20]
 			entry, err := parseXrefEntry(e)
 			if err != nil {
-				return nil, p.errorf("entry for object %d: %v", first+i, err)
+				return rev, p.errorf("entry for object %d: %v", first+i, err)
 			}
-			if _, seen := f.xref[first+i]; !seen {
-				f.xref[first+i] = entry
-			}
+			rev.entries = push(rev.entries, numberedEntry{first + i, entry})
 			p.pos += 20
 		}
-		if len(f.xref) > maxObjects {
-			return nil, fmt.Errorf("more than %d objects", maxObjects)
+		if len(rev.entries) > maxObjects {
+			return rev, fmt.Errorf("more than %d objects", maxObjects)
+		}
+	}
+	// Subsections may come in any order, but no object twice.
+	slices.SortStableFunc(rev.entries, func(a, b numberedEntry) int { return a.num - b.num })
+	for i := 1; i < len(rev.entries); i++ {
+		if rev.entries[i].num == rev.entries[i-1].num {
+			return rev, fmt.Errorf("object %d is listed twice in one cross-reference section", rev.entries[i].num)
 		}
 	}
 	if err := p.expect("trailer"); err != nil {
-		return nil, err
+		return rev, err
 	}
 	v, err := p.value(0)
 	if err != nil {
-		return nil, fmt.Errorf("trailer: %w", err)
+		return rev, fmt.Errorf("trailer: %w", err)
 	}
 	d, ok := v.(*pdfDict)
 	if !ok {
-		return nil, errors.New("the trailer is not a dictionary")
+		return rev, errors.New("the trailer is not a dictionary")
 	}
-	return d, nil
+	rev.trailer, rev.trailerEnd = d, p.pos
+	return rev, nil
 }
 
 func parseXrefEntry(e []byte) (xrefEntry, error) {
@@ -706,50 +968,60 @@ func parseXrefEntry(e []byte) (xrefEntry, error) {
 		!(e[18] == ' ' && (e[19] == '\n' || e[19] == '\r') || e[18] == '\r' && e[19] == '\n') {
 		return xrefEntry{}, fmt.Errorf("malformed entry %q", e)
 	}
-	for _, c := range append(e[0:10:10], e[11:16]...) {
-		if c < '0' || c > '9' {
-			return xrefEntry{}, fmt.Errorf("malformed entry %q", e)
-		}
+	off, _, ok1 := plainInteger(e[0:10])
+	gen, _, ok2 := plainInteger(e[11:16])
+	if !ok1 || !ok2 || e[0] == '+' || e[0] == '-' || e[11] == '+' || e[11] == '-' {
+		return xrefEntry{}, fmt.Errorf("malformed entry %q", e)
 	}
-	off, _ := strconv.Atoi(string(e[0:10]))
-	gen, _ := strconv.Atoi(string(e[11:16]))
-	return xrefEntry{offset: off, gen: gen, inUse: e[17] == 'n'}, nil
+	return xrefEntry{offset: int(off), gen: int(gen), inUse: e[17] == 'n'}, nil
 }
 
 // object returns object num, read and cached.
 func (f *pdfFile) object(num int) (any, error) {
-	if v, ok := f.objects[num]; ok {
-		return v, nil
-	}
-	e, ok := f.xref[num]
-	if !ok || !e.inUse {
+	o := f.find(num)
+	if o == nil {
 		return nil, fmt.Errorf("object %d is not in the file", num)
 	}
-	if e.offset >= len(f.buf) {
-		return nil, fmt.Errorf("object %d: offset %d is past the end of the file", num, e.offset)
+	if o.parsed.value != nil {
+		return o.parsed.value, nil
 	}
-	p := &parser{buf: f.buf, pos: e.offset}
+	parsed, err := f.objectAt(num, o.xrefEntry)
+	if err != nil {
+		return nil, err
+	}
+	o.parsed = parsed
+	return parsed.value, nil
+}
+
+// objectAt reads object num where entry e puts it, which for an object
+// that a later revision replaced is its earlier version.
+func (f *pdfFile) objectAt(num int, e xrefEntry) (parsedObject, error) {
+	if !e.inUse {
+		return parsedObject{}, fmt.Errorf("object %d is not in the file", num)
+	}
+	if e.offset >= len(f.buf) {
+		return parsedObject{}, fmt.Errorf("object %d: offset %d is past the end of the file", num, e.offset)
+	}
+	p := &parser{buf: f.buf, pos: e.offset, lim: f.lim}
 	v, err := p.indirect(num, e.gen)
 	if err != nil {
-		return nil, fmt.Errorf("object %d: %w", num, err)
+		return parsedObject{}, fmt.Errorf("object %d: %w", num, err)
 	}
 	if s, ok := v.(*pdfStream); ok {
 		switch s.dict.get("Type") {
 		case pdfName("ObjStm"):
-			return nil, fmt.Errorf("object %d: object streams are not supported", num)
+			return parsedObject{}, fmt.Errorf("object %d: object streams are not supported", num)
 		case pdfName("XRef"):
-			return nil, fmt.Errorf("object %d: cross-reference streams are not supported", num)
+			return parsedObject{}, fmt.Errorf("object %d: cross-reference streams are not supported", num)
 		}
 	}
-	f.objects[num] = v
-	return v, nil
+	return parsedObject{value: v, end: p.pos}, nil
 }
 
 // resolve follows a reference; other values are returned as they are.
 func (f *pdfFile) resolve(v any) (any, error) {
 	if r, ok := v.(pdfRef); ok {
-		e, ok := f.xref[r.num]
-		if ok && e.inUse && e.gen != r.gen {
+		if e := f.find(r.num); e != nil && e.inUse && e.gen != r.gen {
 			return nil, fmt.Errorf("reference %d %d R: the object has generation %d", r.num, r.gen, e.gen)
 		}
 		return f.object(r.num)
@@ -800,20 +1072,16 @@ func (f *pdfFile) array(v any, what string) (pdfArray, error) {
 // of the file that is not otherwise looked at, and returns the numbers of
 // the signature dictionaries.
 func (f *pdfFile) readAll() (sigs []int, err error) {
-	nums := make([]int, 0, len(f.xref))
-	for n, e := range f.xref {
-		if e.inUse && n != 0 {
-			nums = append(nums, n)
+	for _, o := range f.objects {
+		if !o.inUse || o.num == 0 {
+			continue
 		}
-	}
-	slices.Sort(nums)
-	for _, n := range nums {
-		v, err := f.object(n)
+		v, err := f.object(o.num)
 		if err != nil {
 			return nil, err
 		}
 		if d, ok := v.(*pdfDict); ok && d.get("Type") == pdfName("Sig") {
-			sigs = append(sigs, n)
+			sigs = append(sigs, o.num)
 		}
 	}
 	return sigs, nil

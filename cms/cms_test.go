@@ -150,6 +150,13 @@ func TestSignRefuses(t *testing.T) {
 		{"other scheme's certificate", func() cms.Signer { s := intl.signer(); s.Scheme = gm.scheme; return s }, data, "does not fit the sm2-sm3 scheme"},
 		{"no content type", intl.signer, cms.SignOptions{Content: []byte("x")}, "ContentType is empty"},
 		{"duplicate message digest", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{{Type: cms.OIDMessageDigest(), Values: []asn1.RawValue{{FullBytes: []byte{4, 0}}}}}}, "appears twice"},
+		{"extra attribute twice", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{
+			{Type: asn1.ObjectIdentifier{1, 2, 3}, Values: []asn1.RawValue{{FullBytes: []byte{5, 0}}}},
+			{Type: asn1.ObjectIdentifier{1, 2, 3}, Values: []asn1.RawValue{{FullBytes: []byte{4, 0}}}},
+		}}, "appears twice"},
+		{"one value twice", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{
+			{Type: asn1.ObjectIdentifier{1, 2, 3}, Values: []asn1.RawValue{{FullBytes: []byte{5, 0}}, {FullBytes: []byte{5, 0}}}},
+		}}, "one value twice"},
 		{"attribute without value", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{{Type: asn1.ObjectIdentifier{1, 2, 3}}}}, "has no value"},
 		{"attribute value not DER", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{{Type: asn1.ObjectIdentifier{1, 2, 3}, Values: []asn1.RawValue{{FullBytes: []byte{4, 1, 0, 0}}}}}}, "not one DER element"},
 		{"time-stamp not a token", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), TimeStamp: func([]byte) ([]byte, error) { return []byte{0x30, 0}, nil }}, "not a CMS SignedData"},

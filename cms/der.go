@@ -5,6 +5,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"slices"
 )
 
 // DER tags as they appear on the wire (class, constructed bit, number).
@@ -169,13 +170,7 @@ func algorithmID(oid asn1.ObjectIdentifier) ([]byte, error) {
 // sortDER sorts the encodings of a SET OF into DER order. The elements
 // are complete TLVs, so none is a proper prefix of another and a plain
 // byte comparison is the X.690 order.
-func sortDER(elems [][]byte) {
-	for i := 1; i < len(elems); i++ {
-		for j := i; j > 0 && bytes.Compare(elems[j-1], elems[j]) > 0; j-- {
-			elems[j-1], elems[j] = elems[j], elems[j-1]
-		}
-	}
-}
+func sortDER(elems [][]byte) { slices.SortFunc(elems, bytes.Compare) }
 
 // The reading side uses encoding/asn1 only to split one element off the
 // input: it refuses indefinite and non-minimal lengths and truncation,
@@ -222,17 +217,32 @@ func readWhole(b []byte, tag byte, what string) (asn1.RawValue, error) {
 }
 
 // elements splits the content of a SEQUENCE OF or SET OF into its
-// elements; set requires DER order.
+// elements. For a SET OF it requires strictly increasing encodings: DER
+// order, and no element twice. Comparing each element with the one before
+// it is what keeps a SET of a hundred thousand elements linear to check;
+// nothing this package reads has a reason to repeat an element.
 func elements(content []byte, set bool, what string) ([]asn1.RawValue, error) {
 	var out []asn1.RawValue
+	// One variable for all elements: the pointer Unmarshal takes moves it
+	// to the heap, once rather than once per element.
+	var v asn1.RawValue
 	for len(content) > 0 {
-		var v asn1.RawValue
 		rest, err := asn1.Unmarshal(content, &v)
 		if err != nil {
 			return nil, fmt.Errorf("%s element %d: %w", what, len(out)+1, err)
 		}
-		if set && len(out) > 0 && bytes.Compare(out[len(out)-1].FullBytes, v.FullBytes) > 0 {
-			return nil, fmt.Errorf("%s is not in DER order (a SET OF must be sorted)", what)
+		if set && len(out) > 0 {
+			switch c := bytes.Compare(out[len(out)-1].FullBytes, v.FullBytes); {
+			case c == 0:
+				return nil, fmt.Errorf("%s holds element %d twice (a DER SET OF has no repeated element)", what, len(out))
+			case c > 0:
+				return nil, fmt.Errorf("%s is not in DER order (a SET OF must be sorted)", what)
+			}
+		}
+		if len(out) == cap(out) {
+			// Double, where append grows a long slice by a quarter and
+			// allocates several times what it ends up holding.
+			out = append(make([]asn1.RawValue, 0, max(1, 2*cap(out))), out...)
 		}
 		out = append(out, v)
 		content = rest

@@ -295,6 +295,11 @@ func (sd *SignedData) parseSignerInfo(b []byte) (int, error) {
 
 // parseAttributes reads the content of a SET OF Attribute: sorted, each
 // type once, each with at least one value.
+//
+// The DER order of the SET does not put two attributes of one type side
+// by side (their encodings differ in length before they differ in type),
+// so the types already seen are kept in a set: a signature stuffed with
+// attributes costs time in proportion to its size, not to its square.
 func parseAttributes(b []byte, what string) ([]Attribute, error) {
 	elems, err := elements(b, true, what)
 	if err != nil {
@@ -304,34 +309,38 @@ func parseAttributes(b []byte, what string) ([]Attribute, error) {
 		return nil, fmt.Errorf("%s is empty", what)
 	}
 	out := make([]Attribute, 0, len(elems))
+	seen := make(map[string]struct{}, len(elems))
+	// The names for errors are made once: a message per attribute would
+	// cost more than the attribute.
+	typeWhat, valuesWhat := what+" attrType", what+" attrValues"
 	for i, e := range elems {
 		if e.FullBytes[0] != tagSequence {
 			return nil, fmt.Errorf("%s element %d is not an Attribute", what, i+1)
 		}
-		t, rest, err := readElement(e.Bytes, tagOID, what+" attrType")
+		t, rest, err := readElement(e.Bytes, tagOID, typeWhat)
 		if err != nil {
 			return nil, err
 		}
-		oid, err := parseOID(t, what+" attrType")
+		oid, err := parseOID(t, typeWhat)
 		if err != nil {
 			return nil, err
 		}
-		set, err := readWhole(rest, tagSet, fmt.Sprintf("%s %v attrValues", what, oid))
+		set, err := readWhole(rest, tagSet, valuesWhat)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("attribute %v: %w", oid, err)
 		}
-		values, err := elements(set.Bytes, true, fmt.Sprintf("%s %v attrValues", what, oid))
+		values, err := elements(set.Bytes, true, valuesWhat)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("attribute %v: %w", oid, err)
 		}
 		if len(values) == 0 {
 			return nil, fmt.Errorf("%s %v has no value", what, oid)
 		}
-		for _, have := range out {
-			if have.Type.Equal(oid) {
-				return nil, fmt.Errorf("%s has attribute %v twice", what, oid)
-			}
+		// parseOID accepted t as DER, so equal types have equal bytes.
+		if _, dup := seen[string(t.FullBytes)]; dup {
+			return nil, fmt.Errorf("%s has attribute %v twice", what, oid)
 		}
+		seen[string(t.FullBytes)] = struct{}{}
 		out = append(out, Attribute{Type: oid, Values: values})
 	}
 	return out, nil

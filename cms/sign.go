@@ -216,12 +216,15 @@ func signedAttributes(s Signer, o SignOptions, digest []byte) ([]byte, error) {
 		{Type: OIDMessageDigest(), Values: []asn1.RawValue{{FullBytes: tlv(tagOctetString, digest)}}},
 		{Type: OIDSigningCertificateV2(), Values: []asn1.RawValue{{FullBytes: ess}}},
 	}
+	seen := make(map[string]bool, len(attrs)+len(o.SignedAttributes))
+	for _, a := range attrs {
+		seen[a.Type.String()] = true
+	}
 	for _, extra := range o.SignedAttributes {
-		for _, have := range attrs {
-			if have.Type.Equal(extra.Type) {
-				return nil, fmt.Errorf("cms: signed attribute %v appears twice (content-type, message-digest and signingCertificateV2 are added by Sign)", extra.Type)
-			}
+		if seen[extra.Type.String()] {
+			return nil, fmt.Errorf("cms: signed attribute %v appears twice (content-type, message-digest and signingCertificateV2 are added by Sign)", extra.Type)
 		}
+		seen[extra.Type.String()] = true
 		attrs = append(attrs, extra)
 	}
 	encoded := make([][]byte, len(attrs))
@@ -256,6 +259,11 @@ func encodeAttribute(a Attribute) ([]byte, error) {
 		values[i] = der
 	}
 	sortDER(values)
+	for i := 1; i < len(values); i++ {
+		if bytes.Equal(values[i-1], values[i]) {
+			return nil, fmt.Errorf("cms: attribute %v has one value twice; Parse refuses a SET OF with a repeated element", a.Type)
+		}
+	}
 	t, err := oidDER(a.Type)
 	if err != nil {
 		return nil, err

@@ -232,11 +232,18 @@ func Verify(pdf []byte, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &CheckError{CheckFields, err}
 	}
-	want, err := certpdf.PageContents(again)
+	want, err := certpdf.Canonical(again)
 	if err != nil {
 		return nil, &CheckError{CheckFields, err}
 	}
-	if !slices.EqualFunc(want, sealed.PageContents, bytes.Equal) {
+	got, err := certpdf.Canonical(sealed.Unsealed)
+	if err != nil {
+		return nil, &CheckError{CheckFields, err}
+	}
+	// Every object of the page, its fonts and resources included, is the
+	// one a render of the statement makes: a page cannot print other text,
+	// nor draw it with other glyphs.
+	if !bytes.Equal(want, got) {
 		return nil, fail(CheckFields, "the printed page differs from what %s states", AttachData)
 	}
 	return res, nil

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-		"slices"
+	"slices"
 	"strings"
 	"time"
 

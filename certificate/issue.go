@@ -29,6 +29,7 @@ import (
 type Issuer struct {
 	cfg      IssuerConfig
 	renderer *certpdf.Renderer
+	verifier *Verifier
 
 	mu        sync.Mutex
 	authority *tsa.Authority // for the keyring's current TSA certificate
@@ -65,7 +66,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Issuer{cfg: cfg, renderer: r}, nil
+	return &Issuer{cfg: cfg, renderer: r, verifier: &Verifier{renderer: r}}, nil
 }
 
 // Authority returns the time-stamping authority of the keyring's current
@@ -206,7 +207,15 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pdf, raced, err := is.seal(d, nil, []certpdf.Attachment{
+	doc, err := document(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := is.renderer.Render(doc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("rendering the certificate: %w", err)
+	}
+	pdf, raced, err := is.seal(d, page, []certpdf.Attachment{
 		{Name: AttachReceipt, Description: "Receipt of the deposit (C2SP tlog-proof)", MediaType: "text/plain", Data: in.Receipt.Format()},
 		{Name: AttachOpening, Description: "Metadata opening of the deposit", MediaType: "application/json", Data: openingJSON},
 		{Name: AttachTimeStamp, Description: "RFC 3161 time-stamp token of the checkpoint", MediaType: "application/timestamp-reply", Data: in.CheckpointToken},
@@ -221,8 +230,9 @@ func (is *Issuer) issue(in Input, attempt int) ([]byte, *Data, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// Never hand out what a verifier would refuse.
-	if _, err := Verify(pdf, Options{Policy: in.Policy, CRL: is.CRL()}); err != nil {
+	// Never hand out what a verifier would refuse. The page is the one
+	// just rendered from d, so it is not rendered again.
+	if _, err := is.verifier.verify(pdf, Options{Policy: in.Policy, CRL: is.CRL()}, page); err != nil {
 		return nil, nil, fmt.Errorf("the certificate just sealed does not verify: %w", err)
 	}
 	return pdf, d, nil
@@ -299,6 +309,9 @@ func (is *Issuer) seal(d *Data, page []byte, proofs []certpdf.Attachment) (pdf [
 	}
 	return pdf, false, nil
 }
+
+// Verify verifies a certificate, with the issuer's fonts.
+func (is *Issuer) Verify(pdf []byte, o Options) (*Result, error) { return is.verifier.Verify(pdf, o) }
 
 // CA returns the institution's certificate authority.
 func (is *Issuer) CA() *smx509.Certificate { return is.cfg.Keyring.CA() }

@@ -93,6 +93,33 @@ type Result struct {
 // checkpoint's time-stamp, that the printed page states exactly what was
 // proven, and, with Options.File, that the file is the deposited one.
 func Verify(pdf []byte, o Options) (*Result, error) {
+	v, err := NewVerifier()
+	if err != nil {
+		return nil, err
+	}
+	return v.Verify(pdf, o)
+}
+
+// Verifier verifies certificates with fonts parsed once: a node that
+// checks many keeps one.
+type Verifier struct{ renderer *certpdf.Renderer }
+
+// NewVerifier parses the fonts a page is rendered again with.
+func NewVerifier() (*Verifier, error) {
+	r, err := certpdf.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	return &Verifier{renderer: r}, nil
+}
+
+// Verify is the package's Verify with the verifier's fonts.
+func (v *Verifier) Verify(pdf []byte, o Options) (*Result, error) { return v.verify(pdf, o, nil) }
+
+// verify checks a certificate; rendered, when set, is the page its issuer
+// just rendered from the statement, which need not be rendered again when
+// the certificate holds exactly it.
+func (v *Verifier) verify(pdf []byte, o Options, rendered []byte) (*Result, error) {
 	cs := o.Policy.Suite()
 	if cs == nil {
 		return nil, fail(CheckReceipt, "the policy's keys are of no known suite")
@@ -220,15 +247,14 @@ func Verify(pdf []byte, o Options) (*Result, error) {
 	if err := checkFields(&data, proven, &opening, cpTok.GenTime, cpTok.Signer.Subject.CommonName); err != nil {
 		return nil, &CheckError{CheckFields, err}
 	}
+	if rendered != nil && bytes.Equal(rendered, sealed.Unsealed) {
+		return res, nil
+	}
 	doc, err := document(&data)
 	if err != nil {
 		return nil, &CheckError{CheckFields, err}
 	}
-	r, err := certpdf.NewRenderer()
-	if err != nil {
-		return nil, err
-	}
-	again, err := r.Render(doc)
+	again, err := v.renderer.Render(doc)
 	if err != nil {
 		return nil, &CheckError{CheckFields, err}
 	}

@@ -135,7 +135,7 @@ func (s *Server) certificateOf(ctx context.Context, e *evidence) (*office.Certif
 	}
 	kept, err := s.cfg.Office.CertificateOf(ctx, e.ID)
 	if err == nil {
-		_, verr := certificate.Verify(kept.PDF, certificate.Options{Policy: pol, CRL: is.CRL()})
+		_, verr := is.Verify(kept.PDF, certificate.Options{Policy: pol, CRL: is.CRL()})
 		if verr == nil {
 			return kept, nil
 		}
@@ -310,7 +310,11 @@ func (s *Server) checkPDF(ctx context.Context, pdf []byte) *api.CertificateCheck
 	if d, err := certificate.Peek(pdf); err == nil && s.cfg.Certificates != nil && d.Institution.Name == s.cfg.Institution {
 		opts.CRL = s.cfg.Certificates.CRL()
 	}
-	res, err := certificate.Verify(pdf, opts)
+	verify := certificate.Verify
+	if s.cfg.Certificates != nil {
+		verify = s.cfg.Certificates.Verify // its fonts parsed once
+	}
+	res, err := verify(pdf, opts)
 	if err != nil {
 		out := &api.CertificateCheck{Message: err.Error()}
 		var ce *certificate.CheckError

@@ -85,6 +85,15 @@ func TestCertificate(t *testing.T) {
 	}
 	id := regexp.MustCompile(`deposit #\d+ ([0-9a-f]{64})`).FindStringSubmatch(out)[1]
 
+	// From standard input too.
+	streamed := filepath.Join(dir, "streamed")
+	if out, errOut, code := run(t, strings.NewReader("streamed evidence"), "deposit", "--server", n.URL, "--key", key, "--certificate", "--out", streamed, "-"); code != 0 {
+		t.Fatalf("deposit --certificate from standard input: %s%s", out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(streamed, "stdin.certificate.pdf")); err != nil {
+		t.Fatalf("no certificate for standard input: %v", err)
+	}
+
 	// The same certificate on every download.
 	again := filepath.Join(dir, "again.pdf")
 	out, errOut, code = run(t, nil, "certificate", "--server", n.URL, "--key", key, "--out", again, id)

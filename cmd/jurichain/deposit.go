@@ -493,12 +493,18 @@ func keepCertificate(ctx context.Context, s *session, pol *policy.Policy, path, 
 	if err != nil {
 		return "", fmt.Errorf("fetching its certificate: %w", err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+	opts := certificate.Options{Policy: pol}
+	// Standard input is gone by now; its digests were checked with the
+	// receipt, which the certificate's must equal.
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		opts.File = f
 	}
-	defer f.Close()
-	res, err := certificate.Verify(pdf, certificate.Options{Policy: pol, File: f})
+	res, err := certificate.Verify(pdf, opts)
 	if err != nil {
 		return "", fmt.Errorf("the node's certificate failed a check, so it was not written: %w", err)
 	}

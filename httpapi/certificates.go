@@ -92,14 +92,8 @@ func bodyError(err error) error {
 // certificate prints the deposit's metadata, so it is read under the
 // opening's rule, and on the access trail when the opening would be.
 func (s *Server) certificatePDF(w http.ResponseWriter, r *http.Request) {
-	e, err := s.evidence(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principal(r)
-	if err := access.Describe(p, &e.d, s.cfg.Institution); err != nil {
-		s.writeError(w, r, err)
+	e, p, ok := s.describable(w, r)
+	if !ok {
 		return
 	}
 	c, err := s.certificateOf(r.Context(), e)

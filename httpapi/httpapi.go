@@ -873,19 +873,30 @@ func pageParams(r *http.Request) (limit int, from uint64, err error) {
 	return limit, from, nil
 }
 
+// describable resolves the deposit a request reads the metadata of (its
+// opening, or its certificate, which prints it) and checks that the
+// principal may; otherwise it answers the error itself.
+func (s *Server) describable(w http.ResponseWriter, r *http.Request) (*evidence, *access.Principal, bool) {
+	e, err := s.evidence(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, nil, false
+	}
+	p := principal(r)
+	if err := access.Describe(p, &e.d, s.cfg.Institution); err != nil {
+		s.writeError(w, r, err)
+		return nil, nil, false
+	}
+	return e, p, true
+}
+
 // getOpening returns a deposit's metadata opening to its depositor and to
 // the courts it is granted to: the opening is private, and a deposit id is
 // computable by anyone reading the log. A read by anyone but the
 // depositor is recorded on the access trail before it is served.
 func (s *Server) getOpening(w http.ResponseWriter, r *http.Request) {
-	e, err := s.evidence(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	p := principal(r)
-	if err := access.Describe(p, &e.d, s.cfg.Institution); err != nil {
-		s.writeError(w, r, err)
+	e, p, ok := s.describable(w, r)
+	if !ok {
 		return
 	}
 	idBytes, _ := hex.DecodeString(e.ID)

@@ -250,6 +250,15 @@ func TestCertificate(t *testing.T) {
 	if c := byNumber.Certificate; c.Depositor.Name != "" || c.Depositor.Account != "" || c.File.Name != "" || c.Capture != nil || c.CaseRef != "" || len(c.Digests) == 0 {
 		t.Fatalf("GET /v1/certificates/%s shows %+v", number, c)
 	}
+	for _, arg := range []string{cert, number} {
+		out, errOut, code := run(t, nil, "certificate", "check", "--server", n.URL, arg)
+		if code != 0 || !strings.Contains(out, "certificate "+number+": genuine") || !strings.Contains(out, "still in log:    true") {
+			t.Fatalf("certificate check %s: exit %d\n%s%s", arg, code, out, errOut)
+		}
+	}
+	if _, errOut, code := run(t, nil, "certificate", "check", "--server", n.URL, badFile); code != 1 || !strings.Contains(errOut, "seal") {
+		t.Fatalf("certificate check of a tampered certificate: exit %d, %s", code, errOut)
+	}
 	var checked api.CertificateCheck
 	postBody(t, n.URL+"/v1/certificates/check", "application/pdf", bad, http.StatusOK, &checked)
 	if checked.Genuine || checked.FailedCheck != "seal" {

@@ -86,7 +86,7 @@ func TestGolden(t *testing.T) {
 
 func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 	p := newTestPKI(t, cs)
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"ca.pem":                pkitest.CertPEM(p.ca),
+		"ca.pem":                pkitest.CertPEM(p.issuer.Cert),
 		"seal.pem":              pkitest.CertPEM(p.cert),
 		"seal.key":              keyPEM,
 		"seal.p7s":              der,
@@ -111,7 +111,7 @@ func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 		out := filepath.Join(dir, "sig.der")
 		if msg, err := pkitest.Run(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
 			"-signer", pkitest.WriteFile(t, dir, "cert.pem", pkitest.CertPEM(p.cert)), "-inkey", pkitest.WriteFile(t, dir, "key.pem", keyPEM),
-			"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.ca)), "-in", pkitest.WriteFile(t, dir, "data", []byte(goldenContent)), "-out", out); err != nil {
+			"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert)), "-in", pkitest.WriteFile(t, dir, "data", []byte(goldenContent)), "-out", out); err != nil {
 			t.Fatalf("openssl cms -sign: %v\n%s", err, msg)
 		}
 		b, err := os.ReadFile(out)
@@ -130,14 +130,7 @@ func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 // FuzzParse feeds Parse arbitrary bytes; what it accepts must be safe to
 // verify with either scheme and to read attributes from.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.p7s"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.p7s")
 	f.Fuzz(func(t *testing.T, der []byte) {
 		sd, err := cms.Parse(der)
 		if err != nil {

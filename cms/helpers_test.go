@@ -15,9 +15,6 @@ import (
 // testPKI is a certificate authority and one seal certificate under it.
 type testPKI struct {
 	issuer *pkitest.CA
-	scheme *suite.CertificateScheme
-	ca     *smx509.Certificate
-	caKey  crypto.Signer
 	cert   *smx509.Certificate
 	key    crypto.Signer
 }
@@ -25,7 +22,7 @@ type testPKI struct {
 func newTestPKI(t testing.TB, cs *suite.Suite) *testPKI {
 	t.Helper()
 	ca := pkitest.NewCA(t, cs)
-	p := &testPKI{issuer: ca, scheme: ca.Scheme, ca: ca.Cert, caKey: ca.Key}
+	p := &testPKI{issuer: ca}
 	p.cert, p.key = p.issue(t, 2, "Test Court seal "+cs.Name())
 	return p
 }
@@ -40,5 +37,5 @@ func (p *testPKI) issue(t testing.TB, serial int64, name string) (*smx509.Certif
 }
 
 func (p *testPKI) signer() cms.Signer {
-	return cms.Signer{Scheme: p.scheme, Cert: p.cert, Chain: []*smx509.Certificate{p.ca}, Key: p.key, Rand: rand.Reader}
+	return cms.Signer{Scheme: p.issuer.Scheme, Cert: p.cert, Chain: []*smx509.Certificate{p.issuer.Cert}, Key: p.key, Rand: rand.Reader}
 }

@@ -23,7 +23,7 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 	}
 	dir := t.TempDir()
 	sig := pkitest.WriteFile(t, dir, "sig.der", der)
-	ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.ca))
+	ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert))
 	data := pkitest.WriteFile(t, dir, "data", content)
 	verify := func(data string) (string, error) {
 		return pkitest.Run(t, openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull)
@@ -95,7 +95,7 @@ func TestVerifiesOpenSSLSignature(t *testing.T) {
 	openssl := pkitest.Tool(t, "openssl")
 	p := newTestPKI(t, suite.International())
 	dir := t.TempDir()
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestVerifiesOpenSSLSignature(t *testing.T) {
 	sigFile := pkitest.WriteFile(t, dir, "sig.der", nil)
 	out, err := pkitest.Run(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
 		"-signer", pkitest.WriteFile(t, dir, "cert.pem", pkitest.CertPEM(p.cert)), "-inkey", pkitest.WriteFile(t, dir, "key.pem", keyPEM),
-		"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.ca)), "-in", data, "-out", sigFile)
+		"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert)), "-in", data, "-out", sigFile)
 	if err != nil {
 		t.Fatalf("openssl cms -sign: %v\n%s", err, out)
 	}
@@ -116,14 +116,14 @@ func TestVerifiesOpenSSLSignature(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse of OpenSSL's signature: %v", err)
 	}
-	signer, err := sd.Verify(p.scheme, content)
+	signer, err := sd.Verify(p.issuer.Scheme, content)
 	if err != nil {
 		t.Fatalf("Verify of OpenSSL's signature: %v", err)
 	}
 	if !signer.Equal(p.cert) {
 		t.Fatal("wrong signer")
 	}
-	if _, err := sd.Verify(p.scheme, []byte("signed by OpenSSl")); err == nil {
+	if _, err := sd.Verify(p.issuer.Scheme, []byte("signed by OpenSSl")); err == nil {
 		t.Fatal("OpenSSL's signature verified over other content")
 	}
 }

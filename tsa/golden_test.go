@@ -61,6 +61,22 @@ func loadGolden(t testing.TB, cs *suite.Suite) *goldenPKI {
 	return g
 }
 
+// stamp has the stored authority stamp the golden request and returns
+// the request, the token and the token parsed.
+func (g *goldenPKI) stamp(t testing.TB) (*tsa.Request, []byte, *cms.SignedData) {
+	t.Helper()
+	req := g.request(t)
+	token, err := g.a.Stamp(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := cms.Parse(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, token, sd
+}
+
 func (g *goldenPKI) request(t testing.TB) *tsa.Request {
 	t.Helper()
 	h := g.scheme.NewHash()
@@ -84,15 +100,7 @@ func TestGolden(t *testing.T) {
 				writeGolden(t, cs)
 			}
 			g := loadGolden(t, cs)
-			req := g.request(t)
-			token, err := g.a.Stamp(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sd, err := cms.Parse(token)
-			if err != nil {
-				t.Fatal(err)
-			}
+			req, _, sd := g.stamp(t)
 			want, err := os.ReadFile(goldenName(cs, "tstinfo.hex"))
 			if err != nil {
 				t.Fatal(err)
@@ -145,25 +153,17 @@ func TestGolden(t *testing.T) {
 
 func writeGolden(t *testing.T, cs *suite.Suite) {
 	p := newTestPKI(t, cs)
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for file, b := range map[string][]byte{"ca.pem": pkitest.CertPEM(p.ca), "tsa.pem": pkitest.CertPEM(p.cert), "tsa.key": keyPEM} {
+	for file, b := range map[string][]byte{"ca.pem": pkitest.CertPEM(p.issuer.Cert), "tsa.pem": pkitest.CertPEM(p.cert), "tsa.key": keyPEM} {
 		if err := os.WriteFile(goldenName(cs, file), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	g := loadGolden(t, cs)
-	req := g.request(t)
-	token, err := g.a.Stamp(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd, err := cms.Parse(token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req, token, sd := g.stamp(t)
 	body, err := req.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -217,14 +217,7 @@ func mustOID(t testing.TB, s string) x509.OID {
 // DER, so it must re-encode to exactly the input; and the authority must
 // answer any body with a response that reads back.
 func FuzzParseRequest(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.tsq"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.tsq")
 	g := loadGolden(f, suite.International())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := tsa.ParseRequest(body)
@@ -251,14 +244,7 @@ func FuzzParseRequest(f *testing.F) {
 
 // FuzzParseResponse feeds ParseResponse arbitrary bytes.
 func FuzzParseResponse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.tsr"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.tsr")
 	f.Fuzz(func(t *testing.T, resp []byte) {
 		token, err := tsa.ParseResponse(resp)
 		if err == nil && (len(token) == 0 || token[0] != 0x30) {

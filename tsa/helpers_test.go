@@ -23,9 +23,6 @@ func stampTime() time.Time { return time.Date(2026, 5, 1, 9, 30, 15, 987654321, 
 type testPKI struct {
 	issuer *pkitest.CA
 	cs     *suite.Suite
-	scheme *suite.CertificateScheme
-	ca     *smx509.Certificate
-	caKey  crypto.Signer
 	cert   *smx509.Certificate
 	key    crypto.Signer
 }
@@ -33,7 +30,7 @@ type testPKI struct {
 func newTestPKI(t testing.TB, cs *suite.Suite) *testPKI {
 	t.Helper()
 	ca := pkitest.NewCA(t, cs)
-	p := &testPKI{issuer: ca, cs: cs, scheme: ca.Scheme, ca: ca.Cert, caKey: ca.Key}
+	p := &testPKI{issuer: ca, cs: cs}
 	p.cert, p.key = p.issue(t, 2, "Test Court TSA "+cs.Name(), func(c *smx509.Certificate) {
 		c.ExtraExtensions = []pkix.Extension{tsa.TimeStampingExtension()}
 	})
@@ -51,7 +48,7 @@ func (p *testPKI) issue(t testing.TB, serial int64, name string, edit func(*smx5
 func (p *testPKI) authority(t testing.TB) *tsa.Authority {
 	t.Helper()
 	a, err := tsa.NewAuthority(tsa.Authority{
-		Scheme: p.scheme, Cert: p.cert, Chain: []*smx509.Certificate{p.ca}, Key: p.key,
+		Scheme: p.issuer.Scheme, Cert: p.cert, Chain: []*smx509.Certificate{p.issuer.Cert}, Key: p.key,
 		Now: stampTime, Rand: rand.Reader,
 	})
 	if err != nil {
@@ -63,7 +60,7 @@ func (p *testPKI) authority(t testing.TB) *tsa.Authority {
 // digest hashes data with the suite's imprint hash.
 func (p *testPKI) digest(t testing.TB, data []byte) []byte {
 	t.Helper()
-	h := p.scheme.NewHash()
+	h := p.issuer.Scheme.NewHash()
 	h.Write(data)
 	return h.Sum(nil)
 }

@@ -29,7 +29,7 @@ func TestOpenSSLInterop(t *testing.T) {
 			dir := t.TempDir()
 			data := pkitest.WriteFile(t, dir, "evidence.pdf", []byte("%PDF-1.7 a certificate of deposit\n"))
 			other := pkitest.WriteFile(t, dir, "other.pdf", []byte("%PDF-1.7 a certificate of deposit!\n"))
-			ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.ca))
+			ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert))
 			tsaPEM := pkitest.WriteFile(t, dir, "tsa.pem", pkitest.CertPEM(p.cert))
 			query := filepath.Join(dir, "q.tsq")
 			hashFlag := "-" + cs.ContentDigest()

@@ -219,3 +219,21 @@ func CheckSignatureWithOpenSSL(t testing.TB, openssl string, cs *suite.Suite, pu
 		t.Fatalf("openssl verified changed bytes:\n%s", out)
 	}
 }
+
+// AddSeedFiles adds every file of testdata matching pattern (such as
+// "*.p7s") to the fuzzer's seed corpus, so that the fuzzer starts from
+// the stored golden inputs.
+func AddSeedFiles(f *testing.F, pattern string) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}

@@ -101,10 +101,7 @@ func TestEncoding(t *testing.T) {
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("x"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			der := p.seal(t, []byte("x"))
 			digestAlg, _ := asn1.Marshal(struct{ A asn1.ObjectIdentifier }{p.issuer.Scheme.DigestOID()})
 			// digestAlgorithms and the SignerInfo, and for SM3 the ESS hash.
 			want := 2

@@ -90,10 +90,7 @@ func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte(goldenContent), Detached: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := p.seal(t, []byte(goldenContent))
 	sd, err := cms.Parse(der)
 	if err != nil {
 		t.Fatal(err)

@@ -39,3 +39,13 @@ func (p *testPKI) issue(t testing.TB, serial int64, name string) (*smx509.Certif
 func (p *testPKI) signer() cms.Signer {
 	return cms.Signer{Scheme: p.issuer.Scheme, Cert: p.cert, Chain: []*smx509.Certificate{p.issuer.Cert}, Key: p.key, Rand: rand.Reader}
 }
+
+// seal signs content as a PDF seal does: id-data, detached.
+func (p *testPKI) seal(t testing.TB, content []byte) []byte {
+	t.Helper()
+	der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: content, Detached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}

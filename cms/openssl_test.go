@@ -17,10 +17,7 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 	openssl := pkitest.Tool(t, "openssl")
 	p := newTestPKI(t, suite.International())
 	content := []byte("%PDF-1.7\n... the byte ranges of a certificate PDF ...\n")
-	der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: content, Detached: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := p.seal(t, content)
 	dir := t.TempDir()
 	sig := pkitest.WriteFile(t, dir, "sig.der", der)
 	ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert))
@@ -45,10 +42,7 @@ func TestOpenSSLReadsStructure(t *testing.T) {
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("pdf"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			der := p.seal(t, []byte("pdf"))
 			sig := pkitest.WriteFile(t, t.TempDir(), "sig.der", der)
 			out, err := pkitest.Run(t, openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig)
 			if err != nil {
@@ -76,10 +70,7 @@ func TestOpenSSLChecksSignatureValue(t *testing.T) {
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("pdf"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			der := p.seal(t, []byte("pdf"))
 			sd, err := cms.Parse(der)
 			if err != nil {
 				t.Fatal(err)

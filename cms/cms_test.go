@@ -50,7 +50,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 				if tc.opts.Detached != (sd.Content == nil) {
 					t.Errorf("detached %v but parsed content %q", tc.opts.Detached, sd.Content)
 				}
-				if !sd.DigestAlgorithm.Equal(p.scheme.DigestOID()) || !sd.SignatureAlgorithm.Equal(p.scheme.SignatureOID()) {
+				if !sd.DigestAlgorithm.Equal(p.issuer.Scheme.DigestOID()) || !sd.SignatureAlgorithm.Equal(p.issuer.Scheme.SignatureOID()) {
 					t.Errorf("algorithms %v %v", sd.DigestAlgorithm, sd.SignatureAlgorithm)
 				}
 				wantCerts := 2
@@ -65,7 +65,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 				if tc.opts.Detached {
 					content = tc.opts.Content
 				}
-				signer, err := sd.Verify(p.scheme, content)
+				signer, err := sd.Verify(p.issuer.Scheme, content)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,11 +101,8 @@ func TestEncoding(t *testing.T) {
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("x"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			digestAlg, _ := asn1.Marshal(struct{ A asn1.ObjectIdentifier }{p.scheme.DigestOID()})
+			der := p.seal(t, []byte("x"))
+			digestAlg, _ := asn1.Marshal(struct{ A asn1.ObjectIdentifier }{p.issuer.Scheme.DigestOID()})
 			// digestAlgorithms and the SignerInfo, and for SM3 the ESS hash.
 			want := 2
 			if cs.Name() == suite.NameGM {
@@ -114,7 +111,7 @@ func TestEncoding(t *testing.T) {
 			if n := bytes.Count(der, digestAlg); n != want {
 				t.Errorf("digest AlgorithmIdentifier %x with absent parameters appears %d times, want %d", digestAlg, n, want)
 			}
-			sigAlg, _ := asn1.Marshal(struct{ A asn1.ObjectIdentifier }{p.scheme.SignatureOID()})
+			sigAlg, _ := asn1.Marshal(struct{ A asn1.ObjectIdentifier }{p.issuer.Scheme.SignatureOID()})
 			if !bytes.Contains(der, sigAlg) {
 				t.Errorf("signature AlgorithmIdentifier %x with absent parameters missing", sigAlg)
 			}
@@ -146,8 +143,8 @@ func TestSignRefuses(t *testing.T) {
 	}{
 		{"no scheme", func() cms.Signer { s := intl.signer(); s.Scheme = nil; return s }, data, "Scheme is nil"},
 		{"no rand", func() cms.Signer { s := intl.signer(); s.Rand = nil; return s }, data, "Rand is nil"},
-		{"key of another certificate", func() cms.Signer { s := intl.signer(); s.Key = intl.caKey; return s }, data, "not the key of the certificate"},
-		{"other scheme's certificate", func() cms.Signer { s := intl.signer(); s.Scheme = gm.scheme; return s }, data, "does not fit the sm2-sm3 scheme"},
+		{"key of another certificate", func() cms.Signer { s := intl.signer(); s.Key = intl.issuer.Key; return s }, data, "not the key of the certificate"},
+		{"other scheme's certificate", func() cms.Signer { s := intl.signer(); s.Scheme = gm.issuer.Scheme; return s }, data, "does not fit the sm2-sm3 scheme"},
 		{"no content type", intl.signer, cms.SignOptions{Content: []byte("x")}, "ContentType is empty"},
 		{"duplicate message digest", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{{Type: cms.OIDMessageDigest(), Values: []asn1.RawValue{{FullBytes: []byte{4, 0}}}}}}, "appears twice"},
 		{"extra attribute twice", intl.signer, cms.SignOptions{ContentType: cms.OIDData(), SignedAttributes: []cms.Attribute{
@@ -201,7 +198,7 @@ func TestTimeStampAttribute(t *testing.T) {
 			if !ok || !bytes.Equal(got, token) {
 				t.Fatal("the token is not the unsigned attribute")
 			}
-			if _, err := sd.Verify(p.scheme, []byte("pdf")); err != nil {
+			if _, err := sd.Verify(p.issuer.Scheme, []byte("pdf")); err != nil {
 				t.Fatalf("an unsigned attribute broke the signature: %v", err)
 			}
 			if _, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), TimeStamp: func([]byte) ([]byte, error) { return nil, errTSA{} }}); err == nil || !strings.Contains(err.Error(), "authority down") {
@@ -248,9 +245,9 @@ func TestVerifyRefuses(t *testing.T) {
 			{name: "altered content", der: der, content: []byte("the certificate of deposit 4712"), want: "not the digest of the content"},
 			{name: "missing content", der: der, want: "pass the signed content"},
 			{name: "altered attribute", der: replaceOnce(t, der, []byte{0x0c, 3, 'a', 'b', 'c'}, []byte{0x0c, 3, 'a', 'b', 'd'}), content: content, want: "does not verify"},
-			{name: "altered digest attribute", der: flipDigest(t, der, p.scheme, content), content: content, want: "not the digest of the content"},
-			{name: "swapped certificate", der: der, edit: func(sd *cms.SignedData) { sd.Certificates = []*smx509.Certificate{twin, p.ca} }, content: content, want: "certificate was swapped"},
-			{name: "signer missing", der: der, edit: func(sd *cms.SignedData) { sd.Certificates = []*smx509.Certificate{stranger, p.ca} }, content: content, want: "not among the 2 certificates"},
+			{name: "altered digest attribute", der: flipDigest(t, der, p.issuer.Scheme, content), content: content, want: "not the digest of the content"},
+			{name: "swapped certificate", der: der, edit: func(sd *cms.SignedData) { sd.Certificates = []*smx509.Certificate{twin, p.issuer.Cert} }, content: content, want: "certificate was swapped"},
+			{name: "signer missing", der: der, edit: func(sd *cms.SignedData) { sd.Certificates = []*smx509.Certificate{stranger, p.issuer.Cert} }, content: content, want: "not among the 2 certificates"},
 			{name: "wrong scheme", der: der, scheme: other.Certificates(), content: content, want: "but the network's " + other.Certificates().Name() + " scheme signs with"},
 			{name: "content type", der: replaceOnce(t, tst, mustOID(t, cms.OIDTSTInfo()), mustOID(t, asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 2})), want: "is not the eContentType"},
 			{name: "other content than encapsulated", der: tst, content: []byte{0x30, 1, 0}, want: "not the content the signature encapsulates"},
@@ -266,7 +263,7 @@ func TestVerifyRefuses(t *testing.T) {
 				}
 				scheme := tc.scheme
 				if scheme == nil {
-					scheme = p.scheme
+					scheme = p.issuer.Scheme
 				}
 				_, err = sd.Verify(scheme, tc.content)
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -279,7 +276,7 @@ func TestVerifyRefuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := sd.Verify(p.scheme, content); err != nil {
+			if _, err := sd.Verify(p.issuer.Scheme, content); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -362,7 +359,7 @@ func TestParseDoesNotAlias(t *testing.T) {
 	if string(sd.Content) != "kept" {
 		t.Fatal("the parsed content changed with the input buffer")
 	}
-	if _, err := sd.Verify(p.scheme, nil); err != nil {
+	if _, err := sd.Verify(p.issuer.Scheme, nil); err != nil {
 		t.Fatal(err)
 	}
 }

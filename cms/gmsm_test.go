@@ -67,7 +67,7 @@ func TestGmsmReadsOurSignatures(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					if _, err := sd.Verify(p.scheme, tc.opts.Content); err == nil || !strings.Contains(err.Error(), "1.2.156.10197.1.301.1") {
+					if _, err := sd.Verify(p.issuer.Scheme, tc.opts.Content); err == nil || !strings.Contains(err.Error(), "1.2.156.10197.1.301.1") {
 						t.Fatalf("Verify of the GM/T 0010 OID: %v", err)
 					}
 				}

@@ -3,7 +3,6 @@ package cms_test
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/pem"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -33,8 +33,8 @@ func TestGolden(t *testing.T) {
 			if *update {
 				writeGolden(t, cs, name)
 			}
-			ca := readCert(t, name("ca.pem"))
-			cert := readCert(t, name("seal.pem"))
+			ca := pkitest.ReadCert(t, name("ca.pem"))
+			cert := pkitest.ReadCert(t, name("seal.pem"))
 			keyPEM, err := os.ReadFile(name("seal.key"))
 			if err != nil {
 				t.Fatalf("%v (go test ./cms -run TestGolden -update writes it)", err)
@@ -86,32 +86,29 @@ func TestGolden(t *testing.T) {
 
 func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 	p := newTestPKI(t, cs)
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte(goldenContent), Detached: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := p.seal(t, []byte(goldenContent))
 	sd, err := cms.Parse(der)
 	if err != nil {
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"ca.pem":                certPEM(p.ca),
-		"seal.pem":              certPEM(p.cert),
+		"ca.pem":                pkitest.CertPEM(p.issuer.Cert),
+		"seal.pem":              pkitest.CertPEM(p.cert),
 		"seal.key":              keyPEM,
 		"seal.p7s":              der,
 		"signed-attributes.hex": []byte(hex.EncodeToString(sd.SignedAttributesDER) + "\n"),
 	}
 	if cs.Name() == suite.NameInternational {
-		openssl := tool(t, "openssl")
+		openssl := pkitest.Tool(t, "openssl")
 		dir := t.TempDir()
 		out := filepath.Join(dir, "sig.der")
-		if msg, err := runTool(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
-			"-signer", writeFile(t, dir, "cert.pem", certPEM(p.cert)), "-inkey", writeFile(t, dir, "key.pem", keyPEM),
-			"-certfile", writeFile(t, dir, "ca.pem", certPEM(p.ca)), "-in", writeFile(t, dir, "data", []byte(goldenContent)), "-out", out); err != nil {
+		if msg, err := pkitest.Run(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
+			"-signer", pkitest.WriteFile(t, dir, "cert.pem", pkitest.CertPEM(p.cert)), "-inkey", pkitest.WriteFile(t, dir, "key.pem", keyPEM),
+			"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert)), "-in", pkitest.WriteFile(t, dir, "data", []byte(goldenContent)), "-out", out); err != nil {
 			t.Fatalf("openssl cms -sign: %v\n%s", err, msg)
 		}
 		b, err := os.ReadFile(out)
@@ -127,34 +124,10 @@ func writeGolden(t *testing.T, cs *suite.Suite, name func(string) string) {
 	}
 }
 
-func readCert(t *testing.T, file string) *smx509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (go test ./cms -run TestGolden -update writes it)", err)
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		t.Fatalf("%s: no PEM block", file)
-	}
-	c, err := smx509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // FuzzParse feeds Parse arbitrary bytes; what it accepts must be safe to
 // verify with either scheme and to read attributes from.
 func FuzzParse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.p7s"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.p7s")
 	f.Fuzz(func(t *testing.T, der []byte) {
 		sd, err := cms.Parse(der)
 		if err != nil {

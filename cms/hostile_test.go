@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jurichain/jurichain/internal/der"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -19,7 +20,7 @@ func manyAttributes(n int) [][]byte {
 				if len(out) == n {
 					return out
 				}
-				out = append(out, tlv(tagSequence, []byte{tagOID, 3, byte(a), byte(b), byte(c)}, []byte{tagSet, 2, tagNull, 0}))
+				out = append(out, der.Encode(der.TagSequence, []byte{der.TagOID, 3, byte(a), byte(b), byte(c)}, []byte{der.TagSet, 2, der.TagNull, 0}))
 			}
 		}
 	}
@@ -31,26 +32,26 @@ func manyAttributes(n int) [][]byte {
 // dummy signature: all that Parse reads before it looks at attributes.
 func signedDataWith(t testing.TB, scheme *suite.CertificateScheme, attrs [][]byte) []byte {
 	t.Helper()
-	digest, err := algorithmID(scheme.DigestOID())
+	digest, err := der.AlgorithmID(scheme.DigestOID(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig, err := algorithmID(scheme.SignatureOID())
+	sig, err := der.AlgorithmID(scheme.SignatureOID(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := oidDER(OIDData())
+	data, err := der.OID(OIDData())
 	if err != nil {
 		t.Fatal(err)
 	}
-	signedData, err := oidDER(OIDSignedData())
+	signedData, err := der.OID(OIDSignedData())
 	if err != nil {
 		t.Fatal(err)
 	}
-	version3 := []byte{tagInteger, 1, 3}
-	si := tlv(tagSequence, version3, []byte{tagContext0Pri, 1, 1}, digest, tlv(tagContext0, attrs...), sig, []byte{tagOctetString, 1, 0})
-	sd := tlv(tagSequence, version3, tlv(tagSet, digest), tlv(tagSequence, data), tlv(tagSet, si))
-	return tlv(tagSequence, signedData, tlv(tagContext0, sd))
+	version3 := []byte{der.TagInteger, 1, 3}
+	si := der.Encode(der.TagSequence, version3, []byte{der.TagContext0Pri, 1, 1}, digest, der.Encode(der.TagContext0, attrs...), sig, []byte{der.TagOctetString, 1, 0})
+	sd := der.Encode(der.TagSequence, version3, der.Encode(der.TagSet, digest), der.Encode(der.TagSequence, data), der.Encode(der.TagSet, si))
+	return der.Encode(der.TagSequence, signedData, der.Encode(der.TagContext0, sd))
 }
 
 // largestAttributeCount is how many attributes manyAttributes fits in a
@@ -66,7 +67,7 @@ func TestParseLargeAttributeSet(t *testing.T) {
 	distinct := manyAttributes(n)
 	// Same type as the first, a longer value: DER order puts it last,
 	// ~95,000 elements away from its twin.
-	sameTypeLater := tlv(tagSequence, distinct[0][2:7], []byte{tagSet, 4, tagOctetString, 2, 0, 0})
+	sameTypeLater := der.Encode(der.TagSequence, distinct[0][2:7], []byte{der.TagSet, 4, der.TagOctetString, 2, 0, 0})
 	var firstType asn1.ObjectIdentifier
 	if _, err := asn1.Unmarshal(distinct[0][2:7], &firstType); err != nil {
 		t.Fatal(err)

@@ -2,47 +2,35 @@ package cms_test
 
 import (
 	"bytes"
-	"encoding/pem"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
-	"github.com/emmansun/gmsm/smx509"
-
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/suite"
 )
-
-func runTool(t *testing.T, name string, args ...string) (string, error) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	return string(out), err
-}
 
 // TestOpenSSLVerifiesECDSA has OpenSSL's CMS code verify a detached seal
 // of the international suite, and refuse it over changed content.
 func TestOpenSSLVerifiesECDSA(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	p := newTestPKI(t, suite.International())
 	content := []byte("%PDF-1.7\n... the byte ranges of a certificate PDF ...\n")
-	der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: content, Detached: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	der := p.seal(t, content)
 	dir := t.TempDir()
-	sig := writeFile(t, dir, "sig.der", der)
-	ca := writeFile(t, dir, "ca.pem", certPEM(p.ca))
-	data := writeFile(t, dir, "data", content)
+	sig := pkitest.WriteFile(t, dir, "sig.der", der)
+	ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert))
+	data := pkitest.WriteFile(t, dir, "data", content)
 	verify := func(data string) (string, error) {
-		return runTool(t, openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull)
+		return pkitest.Run(t, openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", sig, "-content", data, "-CAfile", ca, "-purpose", "any", "-out", os.DevNull)
 	}
 	if out, err := verify(data); err != nil || !strings.Contains(out, "Verification successful") {
 		t.Fatalf("openssl cms -verify: %v\n%s", err, out)
 	}
 	changed := bytes.Clone(content)
 	changed[len(changed)/2] ^= 0x01
-	if out, err := verify(writeFile(t, dir, "changed", changed)); err == nil {
+	if out, err := verify(pkitest.WriteFile(t, dir, "changed", changed)); err == nil {
 		t.Fatalf("openssl verified the seal over changed content:\n%s", out)
 	}
 }
@@ -50,16 +38,13 @@ func TestOpenSSLVerifiesECDSA(t *testing.T) {
 // TestOpenSSLReadsStructure has OpenSSL print both suites' signatures: no
 // signingTime, a signingCertificateV2, the scheme's algorithms.
 func TestOpenSSLReadsStructure(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("pdf"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			sig := writeFile(t, t.TempDir(), "sig.der", der)
-			out, err := runTool(t, openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig)
+			der := p.seal(t, []byte("pdf"))
+			sig := pkitest.WriteFile(t, t.TempDir(), "sig.der", der)
+			out, err := pkitest.Run(t, openssl, "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig)
 			if err != nil {
 				t.Fatalf("openssl cms -cmsout -print: %v\n%s", err, out)
 			}
@@ -81,41 +66,16 @@ func TestOpenSSLReadsStructure(t *testing.T) {
 // OpenSSL 3.0's CMS code uses an empty SM2 identity where GM/T 0009 and
 // gmsm use 1234567812345678 (see SignedData.Verify).
 func TestOpenSSLChecksSignatureValue(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
-			der, err := cms.Sign(p.signer(), cms.SignOptions{ContentType: cms.OIDData(), Content: []byte("pdf"), Detached: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			der := p.seal(t, []byte("pdf"))
 			sd, err := cms.Parse(der)
 			if err != nil {
 				t.Fatal(err)
 			}
-			pub, err := smx509.MarshalPKIXPublicKey(p.cert.PublicKey)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			pubFile := writeFile(t, dir, "pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
-			check := func(signed []byte) (string, error) {
-				args := []string{"pkeyutl", "-verify", "-pubin", "-inkey", pubFile, "-rawin", "-in", writeFile(t, dir, "signed", signed), "-sigfile", writeFile(t, dir, "sig", sd.Signature)}
-				if cs.Name() == suite.NameGM {
-					args = append(args, "-digest", "sm3", "-pkeyopt", "distid:1234567812345678")
-				} else {
-					args = append(args, "-digest", "sha256")
-				}
-				return runTool(t, openssl, args...)
-			}
-			if out, err := check(sd.SignedAttributesDER); err != nil || !strings.Contains(out, "Signature Verified Successfully") {
-				t.Fatalf("openssl pkeyutl -verify: %v\n%s", err, out)
-			}
-			changed := bytes.Clone(sd.SignedAttributesDER)
-			changed[len(changed)-1] ^= 1
-			if out, err := check(changed); err == nil {
-				t.Fatalf("openssl verified changed attributes:\n%s", out)
-			}
+			pkitest.CheckSignatureWithOpenSSL(t, openssl, cs, p.cert.PublicKey, sd.SignedAttributesDER, sd.Signature)
 		})
 	}
 }
@@ -123,19 +83,19 @@ func TestOpenSSLChecksSignatureValue(t *testing.T) {
 // TestVerifiesOpenSSLSignature reads a CAdES signature OpenSSL made (with
 // signingTime and signingCertificateV2, in its own DER) and verifies it.
 func TestVerifiesOpenSSLSignature(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	p := newTestPKI(t, suite.International())
 	dir := t.TempDir()
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	content := []byte("signed by OpenSSL")
-	data := writeFile(t, dir, "data", content)
-	sigFile := writeFile(t, dir, "sig.der", nil)
-	out, err := runTool(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
-		"-signer", writeFile(t, dir, "cert.pem", certPEM(p.cert)), "-inkey", writeFile(t, dir, "key.pem", keyPEM),
-		"-certfile", writeFile(t, dir, "ca.pem", certPEM(p.ca)), "-in", data, "-out", sigFile)
+	data := pkitest.WriteFile(t, dir, "data", content)
+	sigFile := pkitest.WriteFile(t, dir, "sig.der", nil)
+	out, err := pkitest.Run(t, openssl, "cms", "-sign", "-binary", "-cades", "-md", "sha256", "-outform", "DER", "-nosmimecap",
+		"-signer", pkitest.WriteFile(t, dir, "cert.pem", pkitest.CertPEM(p.cert)), "-inkey", pkitest.WriteFile(t, dir, "key.pem", keyPEM),
+		"-certfile", pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert)), "-in", data, "-out", sigFile)
 	if err != nil {
 		t.Fatalf("openssl cms -sign: %v\n%s", err, out)
 	}
@@ -147,14 +107,14 @@ func TestVerifiesOpenSSLSignature(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Parse of OpenSSL's signature: %v", err)
 	}
-	signer, err := sd.Verify(p.scheme, content)
+	signer, err := sd.Verify(p.issuer.Scheme, content)
 	if err != nil {
 		t.Fatalf("Verify of OpenSSL's signature: %v", err)
 	}
 	if !signer.Equal(p.cert) {
 		t.Fatal("wrong signer")
 	}
-	if _, err := sd.Verify(p.scheme, []byte("signed by OpenSSl")); err == nil {
+	if _, err := sd.Verify(p.issuer.Scheme, []byte("signed by OpenSSl")); err == nil {
 		t.Fatal("OpenSSL's signature verified over other content")
 	}
 }

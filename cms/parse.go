@@ -8,6 +8,8 @@ import (
 	"math/big"
 
 	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/jurichain/jurichain/internal/der"
 )
 
 // SignedData is a parsed signature: the SignedData of a ContentInfo and
@@ -46,41 +48,40 @@ type SignedData struct {
 // SignerInfo, which must have signed attributes. It reads DER only (no
 // indefinite lengths, sorted SETs, nothing after a structure) and at most
 // MaxSize bytes, and does not verify anything: see Verify.
-func Parse(der []byte) (*SignedData, error) {
-	if len(der) > MaxSize {
-		return nil, fmt.Errorf("cms: %d bytes is over the %d-byte limit for a signature", len(der), MaxSize)
+func Parse(signature []byte) (*SignedData, error) {
+	if len(signature) > MaxSize {
+		return nil, fmt.Errorf("cms: %d bytes is over the %d-byte limit for a signature", len(signature), MaxSize)
 	}
 	// Everything returned refers into this private copy, so the caller
-	// may reuse der.
-	der = bytes.Clone(der)
-	sd, err := parseContentInfo(der)
+	// may reuse signature.
+	sd, err := parseContentInfo(bytes.Clone(signature))
 	if err != nil {
 		return nil, fmt.Errorf("cms: %w", err)
 	}
 	return sd, nil
 }
 
-func parseContentInfo(der []byte) (*SignedData, error) {
-	ci, err := readWhole(der, tagSequence, "ContentInfo")
+func parseContentInfo(b []byte) (*SignedData, error) {
+	ci, err := der.ReadWhole(b, der.TagSequence, "ContentInfo")
 	if err != nil {
 		return nil, err
 	}
-	t, rest, err := readElement(ci.Bytes, tagOID, "ContentInfo.contentType")
+	t, rest, err := der.ReadElement(ci.Bytes, der.TagOID, "ContentInfo.contentType")
 	if err != nil {
 		return nil, err
 	}
-	contentType, err := parseOID(t, "ContentInfo.contentType")
+	contentType, err := der.ParseOID(t, "ContentInfo.contentType")
 	if err != nil {
 		return nil, err
 	}
 	if !contentType.Equal(OIDSignedData()) {
 		return nil, fmt.Errorf("ContentInfo holds %v, not signed-data", contentType)
 	}
-	explicit, err := readWhole(rest, tagContext0, "ContentInfo.content")
+	explicit, err := der.ReadWhole(rest, der.TagContext0, "ContentInfo.content")
 	if err != nil {
 		return nil, err
 	}
-	body, err := readWhole(explicit.Bytes, tagSequence, "SignedData")
+	body, err := der.ReadWhole(explicit.Bytes, der.TagSequence, "SignedData")
 	if err != nil {
 		return nil, err
 	}
@@ -89,29 +90,29 @@ func parseContentInfo(der []byte) (*SignedData, error) {
 
 func parseSignedData(b []byte) (*SignedData, error) {
 	sd := new(SignedData)
-	v, b, err := readElement(b, tagInteger, "SignedData.version")
+	v, b, err := der.ReadElement(b, der.TagInteger, "SignedData.version")
 	if err != nil {
 		return nil, err
 	}
-	if sd.Version, err = parseInt(v, "SignedData.version"); err != nil {
+	if sd.Version, err = der.ParseInt(v, "SignedData.version"); err != nil {
 		return nil, err
 	}
-	digestSet, b, err := readElement(b, tagSet, "SignedData.digestAlgorithms")
+	digestSet, b, err := der.ReadElement(b, der.TagSet, "SignedData.digestAlgorithms")
 	if err != nil {
 		return nil, err
 	}
-	digestAlgs, err := elements(digestSet.Bytes, true, "SignedData.digestAlgorithms")
+	digestAlgs, err := der.SetOf(digestSet.Bytes, "SignedData.digestAlgorithms")
 	if err != nil {
 		return nil, err
 	}
-	encap, b, err := readElement(b, tagSequence, "SignedData.encapContentInfo")
+	encap, b, err := der.ReadElement(b, der.TagSequence, "SignedData.encapContentInfo")
 	if err != nil {
 		return nil, err
 	}
 	if err := sd.parseEncapsulated(encap.Bytes); err != nil {
 		return nil, err
 	}
-	certs, b, present, err := readOptional(b, tagContext0, "SignedData.certificates")
+	certs, b, present, err := der.ReadOptional(b, der.TagContext0, "SignedData.certificates")
 	if err != nil {
 		return nil, err
 	}
@@ -120,24 +121,24 @@ func parseSignedData(b []byte) (*SignedData, error) {
 			return nil, err
 		}
 	}
-	if len(b) > 0 && b[0] == tagContext1 {
+	if len(b) > 0 && b[0] == der.TagContext1 {
 		return nil, errors.New("SignedData.crls is present: this reader takes revocation data from the PDF's DSS or from package pki, not from the signature")
 	}
-	signers, b, err := readElement(b, tagSet, "SignedData.signerInfos")
+	signers, b, err := der.ReadElement(b, der.TagSet, "SignedData.signerInfos")
 	if err != nil {
 		return nil, err
 	}
 	if len(b) != 0 {
 		return nil, fmt.Errorf("SignedData has %d stray bytes after signerInfos", len(b))
 	}
-	infos, err := elements(signers.Bytes, true, "SignedData.signerInfos")
+	infos, err := der.SetOf(signers.Bytes, "SignedData.signerInfos")
 	if err != nil {
 		return nil, err
 	}
 	if len(infos) != 1 {
 		return nil, fmt.Errorf("SignedData has %d SignerInfos; a seal or a time-stamp token has exactly one", len(infos))
 	}
-	if infos[0].FullBytes[0] != tagSequence {
+	if infos[0].FullBytes[0] != der.TagSequence {
 		return nil, errors.New("SignerInfo is not a SEQUENCE")
 	}
 	signerVersion, err := sd.parseSignerInfo(infos[0].Bytes)
@@ -154,10 +155,10 @@ func parseSignedData(b []byte) (*SignedData, error) {
 	}
 	listed := false
 	for i, a := range digestAlgs {
-		if a.FullBytes[0] != tagSequence {
+		if a.FullBytes[0] != der.TagSequence {
 			return nil, fmt.Errorf("SignedData.digestAlgorithms element %d is not an AlgorithmIdentifier", i+1)
 		}
-		oid, _, err := parseAlgorithm(a, "SignedData.digestAlgorithms")
+		oid, _, err := der.ParseAlgorithm(a, "SignedData.digestAlgorithms")
 		if err != nil {
 			return nil, err
 		}
@@ -170,21 +171,21 @@ func parseSignedData(b []byte) (*SignedData, error) {
 }
 
 func (sd *SignedData) parseEncapsulated(b []byte) error {
-	t, b, err := readElement(b, tagOID, "encapContentInfo.eContentType")
+	t, b, err := der.ReadElement(b, der.TagOID, "encapContentInfo.eContentType")
 	if err != nil {
 		return err
 	}
-	if sd.ContentType, err = parseOID(t, "encapContentInfo.eContentType"); err != nil {
+	if sd.ContentType, err = der.ParseOID(t, "encapContentInfo.eContentType"); err != nil {
 		return err
 	}
 	if len(b) == 0 {
 		return nil
 	}
-	explicit, err := readWhole(b, tagContext0, "encapContentInfo.eContent")
+	explicit, err := der.ReadWhole(b, der.TagContext0, "encapContentInfo.eContent")
 	if err != nil {
 		return err
 	}
-	octets, err := readWhole(explicit.Bytes, tagOctetString, "encapContentInfo.eContent")
+	octets, err := der.ReadWhole(explicit.Bytes, der.TagOctetString, "encapContentInfo.eContent")
 	if err != nil {
 		return err
 	}
@@ -193,12 +194,12 @@ func (sd *SignedData) parseEncapsulated(b []byte) error {
 }
 
 func (sd *SignedData) parseCertificates(b []byte) error {
-	elems, err := elements(b, true, "SignedData.certificates")
+	elems, err := der.SetOf(b, "SignedData.certificates")
 	if err != nil {
 		return err
 	}
 	for i, e := range elems {
-		if e.FullBytes[0] != tagSequence {
+		if e.FullBytes[0] != der.TagSequence {
 			return fmt.Errorf("SignedData.certificates element %d is not an X.509 certificate (tag 0x%02x)", i+1, e.FullBytes[0])
 		}
 		c, err := smx509.ParseCertificate(e.FullBytes)
@@ -212,49 +213,49 @@ func (sd *SignedData) parseCertificates(b []byte) error {
 
 // parseSignerInfo reads the SignerInfo and returns its version.
 func (sd *SignedData) parseSignerInfo(b []byte) (int, error) {
-	v, b, err := readElement(b, tagInteger, "SignerInfo.version")
+	v, b, err := der.ReadElement(b, der.TagInteger, "SignerInfo.version")
 	if err != nil {
 		return 0, err
 	}
-	version, err := parseInt(v, "SignerInfo.version")
+	version, err := der.ParseInt(v, "SignerInfo.version")
 	if err != nil {
 		return 0, err
 	}
 	switch version {
 	case 1:
 		var ias asn1.RawValue
-		if ias, b, err = readElement(b, tagSequence, "SignerInfo.sid (issuerAndSerialNumber)"); err != nil {
+		if ias, b, err = der.ReadElement(b, der.TagSequence, "SignerInfo.sid (issuerAndSerialNumber)"); err != nil {
 			return 0, err
 		}
-		issuer, rest, err := readElement(ias.Bytes, tagSequence, "SignerInfo.sid issuer")
+		issuer, rest, err := der.ReadElement(ias.Bytes, der.TagSequence, "SignerInfo.sid issuer")
 		if err != nil {
 			return 0, err
 		}
-		serial, err := readWhole(rest, tagInteger, "SignerInfo.sid serialNumber")
+		serial, err := der.ReadWhole(rest, der.TagInteger, "SignerInfo.sid serialNumber")
 		if err != nil {
 			return 0, err
 		}
 		sd.issuer = issuer.FullBytes
-		if sd.serial, err = parseBig(serial, "SignerInfo.sid serialNumber"); err != nil {
+		if sd.serial, err = der.ParseBig(serial, "SignerInfo.sid serialNumber"); err != nil {
 			return 0, err
 		}
 	case 3:
 		var ski asn1.RawValue
-		if ski, b, err = readElement(b, tagContext0Pri, "SignerInfo.sid (subjectKeyIdentifier)"); err != nil {
+		if ski, b, err = der.ReadElement(b, der.TagContext0Pri, "SignerInfo.sid (subjectKeyIdentifier)"); err != nil {
 			return 0, err
 		}
 		sd.subjectKeyID = ski.Bytes
 	default:
 		return 0, fmt.Errorf("SignerInfo.version is %d, want 1 (issuer and serial) or 3 (key identifier)", version)
 	}
-	alg, b, err := readElement(b, tagSequence, "SignerInfo.digestAlgorithm")
+	alg, b, err := der.ReadElement(b, der.TagSequence, "SignerInfo.digestAlgorithm")
 	if err != nil {
 		return 0, err
 	}
-	if sd.DigestAlgorithm, sd.digestParams, err = parseAlgorithm(alg, "SignerInfo.digestAlgorithm"); err != nil {
+	if sd.DigestAlgorithm, sd.digestParams, err = der.ParseAlgorithm(alg, "SignerInfo.digestAlgorithm"); err != nil {
 		return 0, err
 	}
-	attrs, b, present, err := readOptional(b, tagContext0, "SignerInfo.signedAttrs")
+	attrs, b, present, err := der.ReadOptional(b, der.TagContext0, "SignerInfo.signedAttrs")
 	if err != nil {
 		return 0, err
 	}
@@ -266,19 +267,19 @@ func (sd *SignedData) parseSignerInfo(b []byte) (int, error) {
 	}
 	// [0] IMPLICIT and SET share their length, so the signed form is the
 	// same bytes under the SET tag.
-	sd.SignedAttributesDER = append([]byte{tagSet}, attrs.FullBytes[1:]...)
-	if alg, b, err = readElement(b, tagSequence, "SignerInfo.signatureAlgorithm"); err != nil {
+	sd.SignedAttributesDER = append([]byte{der.TagSet}, attrs.FullBytes[1:]...)
+	if alg, b, err = der.ReadElement(b, der.TagSequence, "SignerInfo.signatureAlgorithm"); err != nil {
 		return 0, err
 	}
-	if sd.SignatureAlgorithm, sd.signatureParams, err = parseAlgorithm(alg, "SignerInfo.signatureAlgorithm"); err != nil {
+	if sd.SignatureAlgorithm, sd.signatureParams, err = der.ParseAlgorithm(alg, "SignerInfo.signatureAlgorithm"); err != nil {
 		return 0, err
 	}
-	sig, b, err := readElement(b, tagOctetString, "SignerInfo.signature")
+	sig, b, err := der.ReadElement(b, der.TagOctetString, "SignerInfo.signature")
 	if err != nil {
 		return 0, err
 	}
 	sd.Signature = sig.Bytes
-	unsigned, b, present, err := readOptional(b, tagContext1, "SignerInfo.unsignedAttrs")
+	unsigned, b, present, err := der.ReadOptional(b, der.TagContext1, "SignerInfo.unsignedAttrs")
 	if err != nil {
 		return 0, err
 	}
@@ -301,7 +302,7 @@ func (sd *SignedData) parseSignerInfo(b []byte) (int, error) {
 // so the types already seen are kept in a set: a signature stuffed with
 // attributes costs time in proportion to its size, not to its square.
 func parseAttributes(b []byte, what string) ([]Attribute, error) {
-	elems, err := elements(b, true, what)
+	elems, err := der.SetOf(b, what)
 	if err != nil {
 		return nil, err
 	}
@@ -314,29 +315,29 @@ func parseAttributes(b []byte, what string) ([]Attribute, error) {
 	// cost more than the attribute.
 	typeWhat, valuesWhat := what+" attrType", what+" attrValues"
 	for i, e := range elems {
-		if e.FullBytes[0] != tagSequence {
+		if e.FullBytes[0] != der.TagSequence {
 			return nil, fmt.Errorf("%s element %d is not an Attribute", what, i+1)
 		}
-		t, rest, err := readElement(e.Bytes, tagOID, typeWhat)
+		t, rest, err := der.ReadElement(e.Bytes, der.TagOID, typeWhat)
 		if err != nil {
 			return nil, err
 		}
-		oid, err := parseOID(t, typeWhat)
+		oid, err := der.ParseOID(t, typeWhat)
 		if err != nil {
 			return nil, err
 		}
-		set, err := readWhole(rest, tagSet, valuesWhat)
+		set, err := der.ReadWhole(rest, der.TagSet, valuesWhat)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %v: %w", oid, err)
 		}
-		values, err := elements(set.Bytes, true, valuesWhat)
+		values, err := der.SetOf(set.Bytes, valuesWhat)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %v: %w", oid, err)
 		}
 		if len(values) == 0 {
 			return nil, fmt.Errorf("%s %v has no value", what, oid)
 		}
-		// parseOID accepted t as DER, so equal types have equal bytes.
+		// der.ParseOID accepted t as DER, so equal types have equal bytes.
 		if _, dup := seen[string(t.FullBytes)]; dup {
 			return nil, fmt.Errorf("%s has attribute %v twice", what, oid)
 		}

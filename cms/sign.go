@@ -10,6 +10,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/jurichain/jurichain/internal/der"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -76,7 +77,7 @@ func Sign(s Signer, o SignOptions) ([]byte, error) {
 	}
 	// The signature covers the attributes with their universal SET tag
 	// (RFC 5652 section 5.4); in the SignerInfo they carry [0] IMPLICIT.
-	signature, err := s.Scheme.Sign(s.Key, s.Rand, tlv(tagSet, attrs))
+	signature, err := s.Scheme.Sign(s.Key, s.Rand, der.Encode(der.TagSet, attrs))
 	if err != nil {
 		return nil, fmt.Errorf("cms: signing the attributes: %w", err)
 	}
@@ -98,64 +99,64 @@ func Sign(s Signer, o SignOptions) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		unsigned = tlv(tagContext1, a)
+		unsigned = der.Encode(der.TagContext1, a)
 	}
 
-	digestAlg, err := algorithmID(s.Scheme.DigestOID())
+	digestAlg, err := der.AlgorithmID(s.Scheme.DigestOID(), false)
 	if err != nil {
 		return nil, err
 	}
-	sigAlg, err := algorithmID(s.Scheme.SignatureOID())
+	sigAlg, err := der.AlgorithmID(s.Scheme.SignatureOID(), false)
 	if err != nil {
 		return nil, err
 	}
-	serial, err := integerDER(s.Cert.SerialNumber)
+	serial, err := der.Integer(s.Cert.SerialNumber)
 	if err != nil {
 		return nil, err
 	}
-	signerInfo := wrap(tagSequence,
-		encoded([]byte{tagInteger, 1, 1}),
-		encoded(tlv(tagSequence, s.Cert.RawIssuer, serial)),
-		encoded(digestAlg),
-		encoded(tlv(tagContext0, attrs)),
-		encoded(sigAlg),
-		encoded(tlv(tagOctetString, signature)),
-		encoded(unsigned),
+	signerInfo := der.Wrap(der.TagSequence,
+		der.Raw([]byte{der.TagInteger, 1, 1}),
+		der.Raw(der.Encode(der.TagSequence, s.Cert.RawIssuer, serial)),
+		der.Raw(digestAlg),
+		der.Raw(der.Encode(der.TagContext0, attrs)),
+		der.Raw(sigAlg),
+		der.Raw(der.Encode(der.TagOctetString, signature)),
+		der.Raw(unsigned),
 	)
 
-	contentType, err := oidDER(o.ContentType)
+	contentType, err := der.OID(o.ContentType)
 	if err != nil {
 		return nil, err
 	}
-	encapsulated := wrap(tagSequence, encoded(contentType))
+	encapsulated := der.Wrap(der.TagSequence, der.Raw(contentType))
 	if !o.Detached {
-		encapsulated.kids = append(encapsulated.kids, wrap(tagContext0, wrap(tagOctetString, encoded(o.Content))))
+		encapsulated.Add(der.Wrap(der.TagContext0, der.Wrap(der.TagOctetString, der.Raw(o.Content))))
 	}
-	var certificates element
+	var certificates der.Node
 	if !o.OmitCertificates {
-		certificates = wrap(tagContext0)
+		certificates = der.Wrap(der.TagContext0)
 		for _, c := range certificateSet(s) {
-			certificates.kids = append(certificates.kids, encoded(c))
+			certificates.Add(der.Raw(c))
 		}
 	}
 	version := byte(1)
 	if !o.ContentType.Equal(OIDData()) {
 		version = 3
 	}
-	signedDataOID, err := oidDER(OIDSignedData())
+	signedDataOID, err := der.OID(OIDSignedData())
 	if err != nil {
 		return nil, err
 	}
-	out := wrap(tagSequence,
-		encoded(signedDataOID),
-		wrap(tagContext0, wrap(tagSequence,
-			encoded([]byte{tagInteger, 1, version}),
-			wrap(tagSet, encoded(digestAlg)),
+	out := der.Wrap(der.TagSequence,
+		der.Raw(signedDataOID),
+		der.Wrap(der.TagContext0, der.Wrap(der.TagSequence,
+			der.Raw([]byte{der.TagInteger, 1, version}),
+			der.Wrap(der.TagSet, der.Raw(digestAlg)),
 			encapsulated,
 			certificates,
-			wrap(tagSet, signerInfo),
+			der.Wrap(der.TagSet, signerInfo),
 		)),
-	).bytes()
+	).Bytes()
 	if len(out) > MaxSize {
 		return nil, fmt.Errorf("cms: the signature is %d bytes, over the %d that Parse reads; detach the content", len(out), MaxSize)
 	}
@@ -196,14 +197,14 @@ func certificateSet(s Signer) [][]byte {
 			certs = append(certs, c.Raw)
 		}
 	}
-	sortDER(certs)
+	der.SortSet(certs)
 	return certs
 }
 
 // signedAttributes returns the content of the SET OF signed attributes,
 // sorted.
 func signedAttributes(s Signer, o SignOptions, digest []byte) ([]byte, error) {
-	contentType, err := oidDER(o.ContentType)
+	contentType, err := der.OID(o.ContentType)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +214,7 @@ func signedAttributes(s Signer, o SignOptions, digest []byte) ([]byte, error) {
 	}
 	attrs := []Attribute{
 		{Type: OIDContentType(), Values: []asn1.RawValue{{FullBytes: contentType}}},
-		{Type: OIDMessageDigest(), Values: []asn1.RawValue{{FullBytes: tlv(tagOctetString, digest)}}},
+		{Type: OIDMessageDigest(), Values: []asn1.RawValue{{FullBytes: der.Encode(der.TagOctetString, digest)}}},
 		{Type: OIDSigningCertificateV2(), Values: []asn1.RawValue{{FullBytes: ess}}},
 	}
 	seen := make(map[string]bool, len(attrs)+len(o.SignedAttributes))
@@ -233,7 +234,7 @@ func signedAttributes(s Signer, o SignOptions, digest []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	sortDER(encoded)
+	der.SortSet(encoded)
 	return bytes.Join(encoded, nil), nil
 }
 
@@ -245,30 +246,30 @@ func encodeAttribute(a Attribute) ([]byte, error) {
 	}
 	values := make([][]byte, len(a.Values))
 	for i, v := range a.Values {
-		der := v.FullBytes
-		if der == nil {
+		value := v.FullBytes
+		if value == nil {
 			var err error
-			if der, err = asn1.Marshal(v); err != nil {
+			if value, err = asn1.Marshal(v); err != nil {
 				return nil, fmt.Errorf("cms: attribute %v value %d: %w", a.Type, i+1, err)
 			}
 		}
 		var check asn1.RawValue
-		if rest, err := asn1.Unmarshal(der, &check); err != nil || len(rest) != 0 {
+		if rest, err := asn1.Unmarshal(value, &check); err != nil || len(rest) != 0 {
 			return nil, fmt.Errorf("cms: attribute %v value %d is not one DER element", a.Type, i+1)
 		}
-		values[i] = der
+		values[i] = value
 	}
-	sortDER(values)
+	der.SortSet(values)
 	for i := 1; i < len(values); i++ {
 		if bytes.Equal(values[i-1], values[i]) {
 			return nil, fmt.Errorf("cms: attribute %v has one value twice; Parse refuses a SET OF with a repeated element", a.Type)
 		}
 	}
-	t, err := oidDER(a.Type)
+	t, err := der.OID(a.Type)
 	if err != nil {
 		return nil, err
 	}
-	return tlv(tagSequence, t, tlv(tagSet, values...)), nil
+	return der.Encode(der.TagSequence, t, der.Encode(der.TagSet, values...)), nil
 }
 
 // signingCertificateV2 encodes the ESS attribute value (RFC 5035): the
@@ -281,18 +282,18 @@ func signingCertificateV2(s Signer) ([]byte, error) {
 	var hashAlg []byte
 	if !s.Scheme.DigestOID().Equal(oidSHA256()) {
 		var err error
-		if hashAlg, err = algorithmID(s.Scheme.DigestOID()); err != nil {
+		if hashAlg, err = der.AlgorithmID(s.Scheme.DigestOID(), false); err != nil {
 			return nil, err
 		}
 	}
-	serial, err := integerDER(s.Cert.SerialNumber)
+	serial, err := der.Integer(s.Cert.SerialNumber)
 	if err != nil {
 		return nil, err
 	}
-	issuerSerial := tlv(tagSequence,
-		tlv(tagSequence, tlv(tagContext4, s.Cert.RawIssuer)), // GeneralNames: one directoryName
+	issuerSerial := der.Encode(der.TagSequence,
+		der.Encode(der.TagSequence, der.Encode(der.TagContext4, s.Cert.RawIssuer)), // GeneralNames: one directoryName
 		serial,
 	)
-	certID := tlv(tagSequence, hashAlg, tlv(tagOctetString, h.Sum(nil)), issuerSerial)
-	return tlv(tagSequence, tlv(tagSequence, certID)), nil
+	certID := der.Encode(der.TagSequence, hashAlg, der.Encode(der.TagOctetString, h.Sum(nil)), issuerSerial)
+	return der.Encode(der.TagSequence, der.Encode(der.TagSequence, certID)), nil
 }

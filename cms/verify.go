@@ -9,6 +9,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/jurichain/jurichain/internal/der"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -42,7 +43,7 @@ func (sd *SignedData) Verify(scheme *suite.CertificateScheme, content []byte) (*
 			algorithmName(sd.DigestAlgorithm), algorithmName(sd.SignatureAlgorithm), scheme.Name(),
 			algorithmName(scheme.DigestOID()), algorithmName(scheme.SignatureOID()))
 	}
-	if !paramsAbsentOrNULL(sd.digestParams) || !paramsAbsentOrNULL(sd.signatureParams) {
+	if !der.ParamsAbsentOrNULL(sd.digestParams) || !der.ParamsAbsentOrNULL(sd.signatureParams) {
 		return nil, errors.New("cms: the digest or signature algorithm has parameters; they must be absent or NULL")
 	}
 	switch {
@@ -112,10 +113,10 @@ func (sd *SignedData) checkContentType() error {
 	if err != nil {
 		return err
 	}
-	if v.FullBytes[0] != tagOID {
+	if v.FullBytes[0] != der.TagOID {
 		return errors.New("cms: the content-type attribute is not an object identifier")
 	}
-	oid, err := parseOID(v, "cms: content-type attribute")
+	oid, err := der.ParseOID(v, "cms: content-type attribute")
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func (sd *SignedData) checkMessageDigest(digest []byte) error {
 	if err != nil {
 		return err
 	}
-	if v.FullBytes[0] != tagOctetString {
+	if v.FullBytes[0] != der.TagOctetString {
 		return errors.New("cms: the message-digest attribute is not an OCTET STRING")
 	}
 	if subtle.ConstantTimeCompare(v.Bytes, digest) != 1 {
@@ -147,39 +148,39 @@ func (sd *SignedData) checkSigningCertificate(scheme *suite.CertificateScheme, s
 		return err
 	}
 	const what = "cms: signingCertificateV2"
-	if v.FullBytes[0] != tagSequence {
+	if v.FullBytes[0] != der.TagSequence {
 		return fmt.Errorf("%s is not a SEQUENCE", what)
 	}
-	certs, _, err := readElement(v.Bytes, tagSequence, what+" certs")
+	certs, _, err := der.ReadElement(v.Bytes, der.TagSequence, what+" certs")
 	if err != nil {
 		return err
 	}
-	ids, err := elements(certs.Bytes, false, what+" certs")
+	ids, err := der.SequenceOf(certs.Bytes, what+" certs")
 	if err != nil {
 		return err
 	}
-	if len(ids) == 0 || ids[0].FullBytes[0] != tagSequence {
+	if len(ids) == 0 || ids[0].FullBytes[0] != der.TagSequence {
 		return fmt.Errorf("%s names no certificate", what)
 	}
 	b := ids[0].Bytes
 	hashAlg := oidSHA256() // DEFAULT when the field is absent
-	alg, b, present, err := readOptional(b, tagSequence, what+" hashAlgorithm")
+	alg, b, present, err := der.ReadOptional(b, der.TagSequence, what+" hashAlgorithm")
 	if err != nil {
 		return err
 	}
 	if present {
 		var params []byte
-		if hashAlg, params, err = parseAlgorithm(alg, what+" hashAlgorithm"); err != nil {
+		if hashAlg, params, err = der.ParseAlgorithm(alg, what+" hashAlgorithm"); err != nil {
 			return err
 		}
-		if !paramsAbsentOrNULL(params) {
+		if !der.ParamsAbsentOrNULL(params) {
 			return fmt.Errorf("%s hashAlgorithm has parameters; they must be absent or NULL", what)
 		}
 	}
 	if !hashAlg.Equal(scheme.DigestOID()) {
 		return fmt.Errorf("%s hashes the certificate with %s; the %s scheme uses %s", what, algorithmName(hashAlg), scheme.Name(), algorithmName(scheme.DigestOID()))
 	}
-	certHash, b, err := readElement(b, tagOctetString, what+" certHash")
+	certHash, b, err := der.ReadElement(b, der.TagOctetString, what+" certHash")
 	if err != nil {
 		return err
 	}
@@ -191,23 +192,23 @@ func (sd *SignedData) checkSigningCertificate(scheme *suite.CertificateScheme, s
 	if len(b) == 0 {
 		return nil
 	}
-	issuerSerial, err := readWhole(b, tagSequence, what+" issuerSerial")
+	issuerSerial, err := der.ReadWhole(b, der.TagSequence, what+" issuerSerial")
 	if err != nil {
 		return err
 	}
-	names, rest, err := readElement(issuerSerial.Bytes, tagSequence, what+" issuerSerial issuer")
+	names, rest, err := der.ReadElement(issuerSerial.Bytes, der.TagSequence, what+" issuerSerial issuer")
 	if err != nil {
 		return err
 	}
-	serialValue, err := readWhole(rest, tagInteger, what+" issuerSerial serialNumber")
+	serialValue, err := der.ReadWhole(rest, der.TagInteger, what+" issuerSerial serialNumber")
 	if err != nil {
 		return err
 	}
-	serial, err := parseBig(serialValue, what+" issuerSerial serialNumber")
+	serial, err := der.ParseBig(serialValue, what+" issuerSerial serialNumber")
 	if err != nil {
 		return err
 	}
-	dirName, err := readWhole(names.Bytes, tagContext4, what+" issuerSerial issuer (one directoryName)")
+	dirName, err := der.ReadWhole(names.Bytes, der.TagContext4, what+" issuerSerial issuer (one directoryName)")
 	if err != nil {
 		return err
 	}

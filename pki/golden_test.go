@@ -13,6 +13,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -77,8 +78,8 @@ func writeGolden(t *testing.T, cs *suite.Suite) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "ca.pem", pki.EncodePEM(der))
-	writeFile(t, dir, "ca.key", keyPEM)
+	pkitest.WriteFile(t, dir, "ca.pem", pki.EncodePEM(der))
+	pkitest.WriteFile(t, dir, "ca.key", keyPEM)
 	ca, _ := pki.Check(cs, der)
 	clk := newClock(goldenOpened)
 	k, err := pki.OpenKeyring(cs, filepath.Join(dir, "pki"), ca, key, testInst, goldenOpened, clk.option())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -345,17 +346,17 @@ func TestCrashMidRotation(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				writeFile(t, dir, filepath.Base(p), b)
+				pkitest.WriteFile(t, dir, filepath.Base(p), b)
 				strays = append(strays, filepath.Base(p))
 			}
 			if len(strays) != 2 {
 				t.Fatalf("the rotation in the copy wrote %v, want a key and a certificate", strays)
 			}
 			half, _ := os.ReadFile(filepath.Join(twin, "manifest.json"))
-			writeFile(t, dir, ".tmp-manifest.json-4242", half[:len(half)/2])
+			pkitest.WriteFile(t, dir, ".tmp-manifest.json-4242", half[:len(half)/2])
 			strays = append(strays, ".tmp-manifest.json-4242")
 			// A file an operator keeps there is not the keyring's to remove.
-			writeFile(t, dir, "seal-backup.pem", pki.EncodePEM(old.Cert.Raw))
+			pkitest.WriteFile(t, dir, "seal-backup.pem", pki.EncodePEM(old.Cert.Raw))
 
 			for _, kr := range []*pki.Keyring{k.Keyring, k.reopen(t, cs)} {
 				cur, err := kr.Current(pki.RoleSeal)
@@ -526,23 +527,23 @@ func TestDamagedKeyring(t *testing.T) {
 				want   string
 			}{
 				{"manifest not JSON", func(t *testing.T, dir string) {
-					writeFile(t, dir, "manifest.json", []byte("{"))
+					pkitest.WriteFile(t, dir, "manifest.json", []byte("{"))
 				}, "manifest"},
 				{"a revocation deleted from the manifest", func(t *testing.T, dir string) {
 					b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 					b = bytes.Replace(b, []byte(`"reason": 1`), []byte(`"reason": 4`), 1)
-					writeFile(t, dir, "manifest.json", b)
+					pkitest.WriteFile(t, dir, "manifest.json", b)
 				}, "does not match the manifest"},
 				{"a file name pointing elsewhere", func(t *testing.T, dir string) {
 					b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 					b = bytes.Replace(b, []byte(`"cert": "seal-`), []byte(`"cert": "../seal-`), 1)
-					writeFile(t, dir, "manifest.json", b)
+					pkitest.WriteFile(t, dir, "manifest.json", b)
 				}, "are not the ones of"},
 				{"a certificate swapped", func(t *testing.T, dir string) {
 					seals := mustGlob(t, filepath.Join(dir, "seal-*.pem"))
 					tsas := mustGlob(t, filepath.Join(dir, "tsa-*.pem"))
 					b, _ := os.ReadFile(tsas[0])
-					writeFile(t, dir, filepath.Base(seals[0]), b)
+					pkitest.WriteFile(t, dir, filepath.Base(seals[0]), b)
 				}, "holds certificate"},
 				{"a key removed", func(t *testing.T, dir string) {
 					for _, p := range mustGlob(t, filepath.Join(dir, "tsa-*.key")) {

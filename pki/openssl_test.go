@@ -2,27 +2,15 @@ package pki_test
 
 import (
 	"encoding/hex"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 )
-
-// sm2DistID is the SM2 signer identity GM/T 0009 and gmsm use by
-// default. OpenSSL 3.0 computes SM2's Z value with an empty identity
-// unless told this one, so every OpenSSL check of a GM signature here
-// passes it (-vfyopt for `openssl verify`, -pkeyopt for pkeyutl).
-const sm2DistID = "distid:1234567812345678"
-
-func runOpenSSL(t *testing.T, openssl string, args ...string) (string, error) {
-	t.Helper()
-	out, err := exec.Command(openssl, args...).CombinedOutput()
-	return string(out), err
-}
 
 // TestOpenSSLVerifiesCredentials has OpenSSL 3, which nobody here wrote,
 // check the chain of each credential and its purpose: the time-stamping
@@ -33,19 +21,19 @@ func runOpenSSL(t *testing.T, openssl string, args ...string) (string, error) {
 // SM2 identity with -vfyopt; without it OpenSSL 3.0 uses an empty
 // identity and reports a signature failure.
 func TestOpenSSLVerifiesCredentials(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			k := openTestKeyring(t, cs)
 			dir := t.TempDir()
-			caFile := writeFile(t, dir, "ca.pem", pki.EncodePEM(k.CA().Raw))
+			caFile := pkitest.WriteFile(t, dir, "ca.pem", pki.EncodePEM(k.CA().Raw))
 			files := map[pki.Role]string{}
 			for _, r := range []pki.Role{pki.RoleSeal, pki.RoleTSA} {
 				c, err := k.Current(r)
 				if err != nil {
 					t.Fatal(err)
 				}
-				files[r] = writeFile(t, dir, string(r)+".pem", pki.EncodePEM(c.Cert.Raw))
+				files[r] = pkitest.WriteFile(t, dir, string(r)+".pem", pki.EncodePEM(c.Cert.Raw))
 			}
 			for _, tc := range []struct {
 				role    pki.Role
@@ -60,9 +48,9 @@ func TestOpenSSLVerifiesCredentials(t *testing.T) {
 				at := strconv.FormatInt(t0.Add(time.Hour).Unix(), 10)
 				args := []string{"verify", "-attime", at, "-CAfile", caFile, "-purpose", tc.purpose}
 				if cs.Name() == suite.NameGM {
-					args = append(args, "-vfyopt", sm2DistID)
+					args = append(args, "-vfyopt", pkitest.SM2DistID)
 				}
-				out, err := runOpenSSL(t, openssl, append(args, files[tc.role])...)
+				out, err := pkitest.Run(t, openssl, append(args, files[tc.role])...)
 				ok := err == nil && strings.Contains(out, ": OK")
 				if ok != tc.ok {
 					t.Errorf("openssl verify -purpose %s of the %s certificate: OK %v, want %v\n%s", tc.purpose, tc.role, ok, tc.ok, out)
@@ -80,7 +68,7 @@ func TestOpenSSLVerifiesCredentials(t *testing.T) {
 				{pki.RoleTSA, []string{"Signature Algorithm: " + algo, "CN = haidian-court time-stamping", "X509v3 Extended Key Usage: critical\n                Time Stamping\n", "Digital Signature, Non Repudiation", "CA:FALSE", "X509v3 Authority Key Identifier"}, "E-mail Protection"},
 				{pki.RoleSeal, []string{"Signature Algorithm: " + algo, "CN = haidian-court seal", "Digital Signature, Non Repudiation", "CA:FALSE", "X509v3 Subject Key Identifier"}, "Extended Key Usage"},
 			} {
-				out, err := runOpenSSL(t, openssl, "x509", "-in", files[tc.role], "-noout", "-text")
+				out, err := pkitest.Run(t, openssl, "x509", "-in", files[tc.role], "-noout", "-text")
 				if err != nil {
 					t.Fatalf("openssl x509: %v\n%s", err, out)
 				}
@@ -105,7 +93,7 @@ func TestOpenSSLVerifiesCredentials(t *testing.T) {
 // and verifies with an empty one, so the CRL's signature is checked with
 // `openssl pkeyutl` over the signed bytes instead.
 func TestOpenSSLReadsCRL(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			k := openTestKeyring(t, cs)
@@ -122,10 +110,10 @@ func TestOpenSSLReadsCRL(t *testing.T) {
 			newSeal, _ := k.Current(pki.RoleSeal)
 			crl := k.CRL()
 			dir := t.TempDir()
-			caFile := writeFile(t, dir, "ca.pem", pki.EncodePEM(k.CA().Raw))
-			crlFile := writeFile(t, dir, "crl.der", crl)
+			caFile := pkitest.WriteFile(t, dir, "ca.pem", pki.EncodePEM(k.CA().Raw))
+			crlFile := pkitest.WriteFile(t, dir, "crl.der", crl)
 
-			out, err := runOpenSSL(t, openssl, "crl", "-in", crlFile, "-inform", "DER", "-noout", "-text")
+			out, err := pkitest.Run(t, openssl, "crl", "-in", crlFile, "-inform", "DER", "-noout", "-text")
 			if err != nil {
 				t.Fatalf("openssl crl: %v\n%s", err, out)
 			}
@@ -143,24 +131,24 @@ func TestOpenSSLReadsCRL(t *testing.T) {
 			}
 
 			if cs.Name() == suite.NameInternational {
-				out, err := runOpenSSL(t, openssl, "crl", "-in", crlFile, "-inform", "DER", "-CAfile", caFile, "-noout")
+				out, err := pkitest.Run(t, openssl, "crl", "-in", crlFile, "-inform", "DER", "-CAfile", caFile, "-noout")
 				if err != nil || !strings.Contains(out, "verify OK") {
 					t.Errorf("openssl crl -CAfile: %v\n%s", err, out)
 				}
-				crlPEM, err := runOpenSSL(t, openssl, "crl", "-in", crlFile, "-inform", "DER")
+				crlPEM, err := pkitest.Run(t, openssl, "crl", "-in", crlFile, "-inform", "DER")
 				if err != nil {
 					t.Fatal(err)
 				}
-				crlPEMFile := writeFile(t, dir, "crl.pem", []byte(crlPEM))
+				crlPEMFile := pkitest.WriteFile(t, dir, "crl.pem", []byte(crlPEM))
 				for _, tc := range []struct {
 					cert *pki.Credential
 					ok   bool
 				}{{newSeal, true}, {seal, false}, {tsa, false}} {
-					f := writeFile(t, dir, "cert.pem", pki.EncodePEM(tc.cert.Cert.Raw))
+					f := pkitest.WriteFile(t, dir, "cert.pem", pki.EncodePEM(tc.cert.Cert.Raw))
 					// -attime: the test's clock, not the machine's, is
 					// within the CRL's validity.
 					at := strconv.FormatInt(k.clk.t.Add(time.Minute).Unix(), 10)
-					out, err := runOpenSSL(t, openssl, "verify", "-attime", at, "-crl_check", "-CAfile", caFile, "-CRLfile", crlPEMFile, f)
+					out, err := pkitest.Run(t, openssl, "verify", "-attime", at, "-crl_check", "-CAfile", caFile, "-CRLfile", crlPEMFile, f)
 					ok := err == nil && strings.Contains(out, ": OK")
 					if ok != tc.ok || (!ok && !strings.Contains(out, "certificate revoked")) {
 						t.Errorf("openssl verify -crl_check of %s: OK %v, want %v\n%s", tc.cert.Cert.Subject.CommonName, ok, tc.ok, out)
@@ -173,23 +161,19 @@ func TestOpenSSLReadsCRL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pub, err := runOpenSSL(t, openssl, "x509", "-in", caFile, "-noout", "-pubkey")
+			pub, err := pkitest.Run(t, openssl, "x509", "-in", caFile, "-noout", "-pubkey")
 			if err != nil {
 				t.Fatalf("openssl x509 -pubkey: %v\n%s", err, pub)
 			}
-			pubFile := writeFile(t, dir, "ca-pub.pem", []byte(pub))
-			tbs := writeFile(t, dir, "tbs.der", rl.RawTBSRevocationList)
-			sig := writeFile(t, dir, "sig.der", rl.Signature)
-			out, err = runOpenSSL(t, openssl, "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", pubFile, "-pkeyopt", sm2DistID, "-in", tbs, "-sigfile", sig)
-			if err != nil || !strings.Contains(out, "Signature Verified Successfully") {
+			pubFile := pkitest.WriteFile(t, dir, "ca-pub.pem", []byte(pub))
+			if out, err := pkitest.OpenSSLVerify(t, openssl, cs, pubFile, rl.RawTBSRevocationList, rl.Signature); err != nil {
 				t.Errorf("openssl pkeyutl -verify of the CRL's SM2 signature: %v\n%s", err, out)
 			}
 			// The same check fails on a CRL signed by another CA: the
 			// check above is not vacuous.
 			stranger := openTestKeyring(t, cs)
 			other, _ := pki.ParseCRL(cs, stranger.CRL(), stranger.CA())
-			sig = writeFile(t, dir, "sig.der", other.Signature)
-			if out, err := runOpenSSL(t, openssl, "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", pubFile, "-pkeyopt", sm2DistID, "-in", tbs, "-sigfile", sig); err == nil {
+			if out, err := pkitest.OpenSSLVerify(t, openssl, cs, pubFile, rl.RawTBSRevocationList, other.Signature); err == nil {
 				t.Errorf("openssl verifies another CA's signature on this CRL:\n%s", out)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 )
@@ -21,7 +22,7 @@ import (
 // changes for the anchor; so the GM self-signature is checked with
 // `openssl pkeyutl` over the signed bytes under the default identity.
 func TestCAOpenSSL(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, tc := range []struct {
 		cs   *suite.Suite
 		algo string
@@ -54,16 +55,8 @@ func TestCAOpenSSL(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				dir := filepath.Dir(f)
-				pubFile, tbs, sig := filepath.Join(dir, "pub.pem"), filepath.Join(dir, "tbs.der"), filepath.Join(dir, "sig.der")
-				for name, b := range map[string][]byte{pubFile: pub, tbs: ca.RawTBSCertificate, sig: ca.Signature} {
-					if err := os.WriteFile(name, b, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				out, err = exec.Command(openssl, "pkeyutl", "-verify", "-rawin", "-digest", "sm3", "-pubin", "-inkey", pubFile,
-					"-pkeyopt", sm2DistID, "-in", tbs, "-sigfile", sig).CombinedOutput()
-				if err != nil || !strings.Contains(string(out), "Signature Verified Successfully") {
+				pubFile := pkitest.WriteFile(t, filepath.Dir(f), "pub.pem", pub)
+				if out, err := pkitest.OpenSSLVerify(t, openssl, tc.cs, pubFile, ca.RawTBSCertificate, ca.Signature); err != nil {
 					t.Fatalf("openssl pkeyutl -verify of the CA's SM2 self-signature: %v\n%s", err, out)
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/der"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -76,8 +77,8 @@ func NewAuthority(a Authority) (*Authority, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tsa: encoding the policy %s: %w", a.Policy, err)
 	}
-	a.policyDER = tlv(tagOID, p)
-	a.tsaName = tlv(tagContext0, tlv(tagContext4, a.Cert.RawSubject))
+	a.policyDER = der.Encode(der.TagOID, p)
+	a.tsaName = der.Encode(der.TagContext0, der.Encode(der.TagContext4, a.Cert.RawSubject))
 	a.Chain = append([]*smx509.Certificate(nil), a.Chain...)
 	a.ready = true
 	return &a, nil
@@ -165,27 +166,27 @@ func (a *Authority) tstInfo(r *Request, genTime time.Time) ([]byte, error) {
 	if serialNumber.Sign() == 0 {
 		return nil, errors.New("the random serial number is zero: the random source is broken")
 	}
-	serial, err := marshal(serialNumber)
+	serial, err := der.Integer(serialNumber)
 	if err != nil {
 		return nil, err
 	}
-	alg, err := algorithmID(r.HashAlgorithm, r.hashParamsNULL)
+	alg, err := der.AlgorithmID(r.HashAlgorithm, r.hashParamsNULL)
 	if err != nil {
 		return nil, err
 	}
 	var nonce []byte
 	if r.Nonce != nil {
-		if nonce, err = marshal(r.Nonce); err != nil {
+		if nonce, err = der.Integer(r.Nonce); err != nil {
 			return nil, err
 		}
 	}
-	return tlv(tagSequence,
-		[]byte{tagInteger, 1, 1},
+	return der.Encode(der.TagSequence,
+		[]byte{der.TagInteger, 1, 1},
 		a.policyDER,
-		tlv(tagSequence, alg, tlv(tagOctetString, r.HashedMessage)),
+		der.Encode(der.TagSequence, alg, der.Encode(der.TagOctetString, r.HashedMessage)),
 		serial,
-		tlv(tagGeneralizedTime, []byte(genTime.Format("20060102150405Z"))),
-		[]byte{tagSequence, 3, tagInteger, 1, 1}, // accuracy: 1 second
+		der.Encode(der.TagGeneralizedTime, []byte(genTime.Format("20060102150405Z"))),
+		[]byte{der.TagSequence, 3, der.TagInteger, 1, 1}, // accuracy: 1 second
 		nonce,
 		a.tsaName,
 	), nil
@@ -203,7 +204,7 @@ func (a *Authority) Respond(body []byte) (resp []byte, err error) {
 		token, err = a.Stamp(req)
 	}
 	if err == nil {
-		return tlv(tagSequence, tlv(tagSequence, []byte{tagInteger, 1, 0}), token), nil
+		return der.Encode(der.TagSequence, der.Encode(der.TagSequence, []byte{der.TagInteger, 1, 0}), token), nil
 	}
 	var refusal *Error
 	if !errors.As(err, &refusal) {
@@ -215,17 +216,17 @@ func (a *Authority) Respond(body []byte) (resp []byte, err error) {
 // rejection encodes a TimeStampResp with status rejection (2), the
 // message as statusString and the failure as failInfo.
 func rejection(e *Error) []byte {
-	status := [][]byte{{tagInteger, 1, 2}}
+	status := [][]byte{{der.TagInteger, 1, 2}}
 	msg := bytes.ToValidUTF8([]byte(e.Message), []byte("?"))
 	if len(msg) > 0 {
-		status = append(status, tlv(tagSequence, tlv(tagUTF8String, msg)))
+		status = append(status, der.Encode(der.TagSequence, der.Encode(der.TagUTF8String, msg)))
 	}
 	if e.FailInfo >= 0 {
 		// A named BIT STRING in DER ends at its last set bit.
 		bit := int(e.FailInfo)
 		bits := make([]byte, bit/8+1)
 		bits[bit/8] = 0x80 >> (bit % 8)
-		status = append(status, tlv(tagBitString, []byte{byte(7 - bit%8)}, bits))
+		status = append(status, der.Encode(der.TagBitString, []byte{byte(7 - bit%8)}, bits))
 	}
-	return tlv(tagSequence, tlv(tagSequence, status...))
+	return der.Encode(der.TagSequence, der.Encode(der.TagSequence, status...))
 }

@@ -63,7 +63,7 @@ func TestNewAuthorityRefuses(t *testing.T) {
 		c.ExtraExtensions = []pkix.Extension{tsa.TimeStampingExtension()}
 	})
 	base := func() tsa.Authority {
-		return tsa.Authority{Scheme: p.scheme, Cert: p.cert, Key: p.key, Now: time.Now, Rand: rand.Reader}
+		return tsa.Authority{Scheme: p.issuer.Scheme, Cert: p.cert, Key: p.key, Now: time.Now, Rand: rand.Reader}
 	}
 	cases := []struct {
 		name string
@@ -73,8 +73,8 @@ func TestNewAuthorityRefuses(t *testing.T) {
 		{"no scheme", func(a *tsa.Authority) { a.Scheme = nil }, "Scheme is nil"},
 		{"no clock", func(a *tsa.Authority) { a.Now = nil }, "Now is nil"},
 		{"no randomness", func(a *tsa.Authority) { a.Rand = nil }, "Rand is nil"},
-		{"wrong key", func(a *tsa.Authority) { a.Key = p.caKey }, "not the key of the certificate"},
-		{"other scheme", func(a *tsa.Authority) { a.Scheme = gm.scheme }, "does not fit the sm2-sm3 scheme"},
+		{"wrong key", func(a *tsa.Authority) { a.Key = p.issuer.Key }, "not the key of the certificate"},
+		{"other scheme", func(a *tsa.Authority) { a.Scheme = gm.issuer.Scheme }, "does not fit the sm2-sm3 scheme"},
 		{"non-critical EKU", func(a *tsa.Authority) { a.Cert, a.Key = nonCritical, ncKey }, "not critical"},
 		{"no EKU", func(a *tsa.Authority) { a.Cert, a.Key = noEKU, noKey }, "no extended key usage"},
 		{"two EKUs", func(a *tsa.Authority) { a.Cert, a.Key = twoEKU, twoKey }, "timeStamping and nothing else"},
@@ -130,12 +130,12 @@ func TestStampVerify(t *testing.T) {
 				}
 				var signer *smx509.Certificate
 				if !tc.certReq {
-					if _, err := tsa.Verify(p.scheme, token, oid, digest, nil); err == nil || !strings.Contains(err.Error(), "carries no certificates") {
+					if _, err := tsa.Verify(p.issuer.Scheme, token, oid, digest, nil); err == nil || !strings.Contains(err.Error(), "carries no certificates") {
 						t.Fatalf("a token without certificates verified without a signer: %v", err)
 					}
 					signer = p.cert
 				}
-				tok, err := tsa.Verify(p.scheme, token, oid, digest, signer)
+				tok, err := tsa.Verify(p.issuer.Scheme, token, oid, digest, signer)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -175,7 +175,7 @@ func TestStampVerify(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				tok2, err := tsa.Verify(p.scheme, again, oid, digest, p.cert)
+				tok2, err := tsa.Verify(p.issuer.Scheme, again, oid, digest, p.cert)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -193,15 +193,15 @@ func TestStampRefuses(t *testing.T) {
 	digest := p.digest(t, []byte("x"))
 	sm3OID, _, _ := tsa.HashAlgorithm("sm3")
 	other, _ := x509.ParseOID("1.2.3.4")
-	stopped, err := tsa.NewAuthority(tsa.Authority{Scheme: p.scheme, Cert: p.cert, Key: p.key, Now: func() time.Time { return time.Time{} }, Rand: rand.Reader})
+	stopped, err := tsa.NewAuthority(tsa.Authority{Scheme: p.issuer.Scheme, Cert: p.cert, Key: p.key, Now: func() time.Time { return time.Time{} }, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
 	}
-	late, err := tsa.NewAuthority(tsa.Authority{Scheme: p.scheme, Cert: p.cert, Key: p.key, Now: func() time.Time { return p.cert.NotAfter.Add(time.Hour) }, Rand: rand.Reader})
+	late, err := tsa.NewAuthority(tsa.Authority{Scheme: p.issuer.Scheme, Cert: p.cert, Key: p.key, Now: func() time.Time { return p.cert.NotAfter.Add(time.Hour) }, Rand: rand.Reader})
 	if err != nil {
 		t.Fatal(err)
 	}
-	broken, err := tsa.NewAuthority(tsa.Authority{Scheme: p.scheme, Cert: p.cert, Key: p.key, Now: stampTime, Rand: bytes.NewReader(nil)})
+	broken, err := tsa.NewAuthority(tsa.Authority{Scheme: p.issuer.Scheme, Cert: p.cert, Key: p.key, Now: stampTime, Rand: bytes.NewReader(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestRespond(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tok, err := tsa.Verify(p.scheme, token, alg, digest, nil); err != nil || tok.Nonce.Int64() != 42 {
+			if tok, err := tsa.Verify(p.issuer.Scheme, token, alg, digest, nil); err != nil || tok.Nonce.Int64() != 42 {
 				t.Fatalf("%v %+v", err, tok)
 			}
 
@@ -343,7 +343,7 @@ func TestVerifyRefuses(t *testing.T) {
 		weak, weakKey := p.issue(t, 20, p.cert.Subject.CommonName, func(c *smx509.Certificate) {
 			c.ExtKeyUsage = []smx509.ExtKeyUsage{smx509.ExtKeyUsageTimeStamping}
 		})
-		weakToken, err := cms.Sign(cms.Signer{Scheme: p.scheme, Cert: weak, Chain: []*smx509.Certificate{p.ca}, Key: weakKey, Rand: rand.Reader},
+		weakToken, err := cms.Sign(cms.Signer{Scheme: p.issuer.Scheme, Cert: weak, Chain: []*smx509.Certificate{p.issuer.Cert}, Key: weakKey, Rand: rand.Reader},
 			cms.SignOptions{ContentType: cms.OIDTSTInfo(), Content: sd.Content})
 		if err != nil {
 			t.Fatal(err)
@@ -353,7 +353,7 @@ func TestVerifyRefuses(t *testing.T) {
 		at := bytes.Index(tampered, sd.Content)
 		tampered[at+len(sd.Content)-10] ^= 0x01
 		// A token over other content than TSTInfo.
-		notTST, err := cms.Sign(cms.Signer{Scheme: p.scheme, Cert: p.cert, Key: p.key, Rand: rand.Reader},
+		notTST, err := cms.Sign(cms.Signer{Scheme: p.issuer.Scheme, Cert: p.cert, Key: p.key, Rand: rand.Reader},
 			cms.SignOptions{ContentType: cms.OIDData(), Content: sd.Content})
 		if err != nil {
 			t.Fatal(err)
@@ -385,7 +385,7 @@ func TestVerifyRefuses(t *testing.T) {
 			t.Run(cs.Name()+"/"+tc.name, func(t *testing.T) {
 				scheme, hashAlg := tc.scheme, tc.alg
 				if scheme == nil {
-					scheme = p.scheme
+					scheme = p.issuer.Scheme
 				}
 				if hashAlg == nil {
 					hashAlg = alg
@@ -396,7 +396,7 @@ func TestVerifyRefuses(t *testing.T) {
 				}
 			})
 		}
-		if _, err := tsa.Verify(p.scheme, token, alg, digest, p.cert); err != nil {
+		if _, err := tsa.Verify(p.issuer.Scheme, token, alg, digest, p.cert); err != nil {
 			t.Fatalf("%s: the untampered token: %v", cs.Name(), err)
 		}
 	}
@@ -413,14 +413,14 @@ func TestSealWithTimeStamp(t *testing.T) {
 				c.KeyUsage = smx509.KeyUsageDigitalSignature | smx509.KeyUsageContentCommitment
 			})
 			stamp := func(signature []byte) ([]byte, error) {
-				req, err := tsa.NewRequest(p.scheme.DigestOID(), p.digest(t, signature), nil, true)
+				req, err := tsa.NewRequest(p.issuer.Scheme.DigestOID(), p.digest(t, signature), nil, true)
 				if err != nil {
 					return nil, err
 				}
 				return a.Stamp(req)
 			}
 			pdf := []byte("%PDF-1.7 byte ranges")
-			der, err := cms.Sign(cms.Signer{Scheme: p.scheme, Cert: seal, Chain: []*smx509.Certificate{p.ca}, Key: sealKey, Rand: rand.Reader},
+			der, err := cms.Sign(cms.Signer{Scheme: p.issuer.Scheme, Cert: seal, Chain: []*smx509.Certificate{p.issuer.Cert}, Key: sealKey, Rand: rand.Reader},
 				cms.SignOptions{ContentType: cms.OIDData(), Content: pdf, Detached: true, TimeStamp: stamp})
 			if err != nil {
 				t.Fatal(err)
@@ -429,14 +429,14 @@ func TestSealWithTimeStamp(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := sd.Verify(p.scheme, pdf); err != nil {
+			if _, err := sd.Verify(p.issuer.Scheme, pdf); err != nil {
 				t.Fatal(err)
 			}
 			token, ok := sd.SignatureTimeStamp()
 			if !ok {
 				t.Fatal("no signature time-stamp")
 			}
-			tok, err := tsa.Verify(p.scheme, token, p.scheme.DigestOID(), p.digest(t, sd.Signature), nil)
+			tok, err := tsa.Verify(p.issuer.Scheme, token, p.issuer.Scheme.DigestOID(), p.digest(t, sd.Signature), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

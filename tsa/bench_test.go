@@ -17,7 +17,7 @@ func BenchmarkStamp(b *testing.B) {
 		b.Run(cs.Name(), func(b *testing.B) {
 			p := newTestPKI(b, cs)
 			a := p.authority(b)
-			req, err := tsa.NewRequest(p.scheme.DigestOID(), p.digest(b, []byte("x")), big.NewInt(1), true)
+			req, err := tsa.NewRequest(p.issuer.Scheme.DigestOID(), p.digest(b, []byte("x")), big.NewInt(1), true)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"math/big"
@@ -16,6 +15,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tsa"
 )
@@ -41,8 +41,8 @@ func goldenName(cs *suite.Suite, file string) string {
 func loadGolden(t testing.TB, cs *suite.Suite) *goldenPKI {
 	t.Helper()
 	g := &goldenPKI{scheme: cs.Certificates()}
-	g.ca = readCert(t, goldenName(cs, "ca.pem"))
-	g.cert = readCert(t, goldenName(cs, "tsa.pem"))
+	g.ca = pkitest.ReadCert(t, goldenName(cs, "ca.pem"))
+	g.cert = pkitest.ReadCert(t, goldenName(cs, "tsa.pem"))
 	keyPEM, err := os.ReadFile(goldenName(cs, "tsa.key"))
 	if err != nil {
 		t.Fatalf("%v (go test ./tsa -run TestGolden -update writes it)", err)
@@ -61,6 +61,22 @@ func loadGolden(t testing.TB, cs *suite.Suite) *goldenPKI {
 	return g
 }
 
+// stamp has the stored authority stamp the golden request and returns
+// the request, the token and the token parsed.
+func (g *goldenPKI) stamp(t testing.TB) (*tsa.Request, []byte, *cms.SignedData) {
+	t.Helper()
+	req := g.request(t)
+	token, err := g.a.Stamp(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := cms.Parse(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req, token, sd
+}
+
 func (g *goldenPKI) request(t testing.TB) *tsa.Request {
 	t.Helper()
 	h := g.scheme.NewHash()
@@ -70,23 +86,6 @@ func (g *goldenPKI) request(t testing.TB) *tsa.Request {
 		t.Fatal(err)
 	}
 	return r
-}
-
-func readCert(t testing.TB, file string) *smx509.Certificate {
-	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (go test ./tsa -run TestGolden -update writes it)", err)
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		t.Fatalf("%s: no PEM block", file)
-	}
-	c, err := smx509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // TestGolden keeps the encoding stable: for the stored authority, a fixed
@@ -101,15 +100,7 @@ func TestGolden(t *testing.T) {
 				writeGolden(t, cs)
 			}
 			g := loadGolden(t, cs)
-			req := g.request(t)
-			token, err := g.a.Stamp(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sd, err := cms.Parse(token)
-			if err != nil {
-				t.Fatal(err)
-			}
+			req, _, sd := g.stamp(t)
 			want, err := os.ReadFile(goldenName(cs, "tstinfo.hex"))
 			if err != nil {
 				t.Fatal(err)
@@ -162,25 +153,17 @@ func TestGolden(t *testing.T) {
 
 func writeGolden(t *testing.T, cs *suite.Suite) {
 	p := newTestPKI(t, cs)
-	keyPEM, err := p.scheme.MarshalPrivateKey(p.key)
+	keyPEM, err := p.issuer.Scheme.MarshalPrivateKey(p.key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for file, b := range map[string][]byte{"ca.pem": certPEM(p.ca), "tsa.pem": certPEM(p.cert), "tsa.key": keyPEM} {
+	for file, b := range map[string][]byte{"ca.pem": pkitest.CertPEM(p.issuer.Cert), "tsa.pem": pkitest.CertPEM(p.cert), "tsa.key": keyPEM} {
 		if err := os.WriteFile(goldenName(cs, file), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	g := loadGolden(t, cs)
-	req := g.request(t)
-	token, err := g.a.Stamp(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sd, err := cms.Parse(token)
-	if err != nil {
-		t.Fatal(err)
-	}
+	req, token, sd := g.stamp(t)
 	body, err := req.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -197,15 +180,15 @@ func writeGolden(t *testing.T, cs *suite.Suite) {
 	}
 	rejected, _ := g.a.Respond(otherBody)
 
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	dir := t.TempDir()
-	data := writeFile(t, dir, "data", []byte(goldenData))
+	data := pkitest.WriteFile(t, dir, "data", []byte(goldenData))
 	queries := map[string]string{goldenName(cs, "openssl.tsq"): "-" + cs.ContentDigest()}
 	if cs.Name() == suite.NameInternational {
 		queries[filepath.Join("testdata", "openssl-sha1.tsq")] = "-sha1"
 	}
 	for out, hashFlag := range queries {
-		if msg, err := runTool(t, openssl, "ts", "-query", "-data", data, hashFlag, "-cert", "-out", out); err != nil {
+		if msg, err := pkitest.Run(t, openssl, "ts", "-query", "-data", data, hashFlag, "-cert", "-out", out); err != nil {
 			t.Fatalf("openssl ts -query: %v\n%s", err, msg)
 		}
 	}
@@ -234,14 +217,7 @@ func mustOID(t testing.TB, s string) x509.OID {
 // DER, so it must re-encode to exactly the input; and the authority must
 // answer any body with a response that reads back.
 func FuzzParseRequest(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.tsq"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.tsq")
 	g := loadGolden(f, suite.International())
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := tsa.ParseRequest(body)
@@ -268,14 +244,7 @@ func FuzzParseRequest(f *testing.F) {
 
 // FuzzParseResponse feeds ParseResponse arbitrary bytes.
 func FuzzParseResponse(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.tsr"))
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	pkitest.AddSeedFiles(f, "*.tsr")
 	f.Fuzz(func(t *testing.T, resp []byte) {
 		token, err := tsa.ParseResponse(resp)
 		if err == nil && (len(token) == 0 || token[0] != 0x30) {

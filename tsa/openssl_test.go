@@ -1,8 +1,6 @@
 package tsa_test
 
 import (
-	"bytes"
-	"encoding/pem"
 	"errors"
 	"math/big"
 	"os"
@@ -11,9 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/emmansun/gmsm/smx509"
-
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tsa"
 )
@@ -24,19 +21,19 @@ import (
 // cannot verify SM2 CMS made to GM/T 0009 (see cms.SignedData.Verify), so
 // the GM token's signature is checked with `openssl pkeyutl` instead.
 func TestOpenSSLInterop(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	for _, cs := range suite.All() {
 		t.Run(cs.Name(), func(t *testing.T) {
 			p := newTestPKI(t, cs)
 			a := p.authority(t)
 			dir := t.TempDir()
-			data := writeFile(t, dir, "evidence.pdf", []byte("%PDF-1.7 a certificate of deposit\n"))
-			other := writeFile(t, dir, "other.pdf", []byte("%PDF-1.7 a certificate of deposit!\n"))
-			ca := writeFile(t, dir, "ca.pem", certPEM(p.ca))
-			tsaPEM := writeFile(t, dir, "tsa.pem", certPEM(p.cert))
+			data := pkitest.WriteFile(t, dir, "evidence.pdf", []byte("%PDF-1.7 a certificate of deposit\n"))
+			other := pkitest.WriteFile(t, dir, "other.pdf", []byte("%PDF-1.7 a certificate of deposit!\n"))
+			ca := pkitest.WriteFile(t, dir, "ca.pem", pkitest.CertPEM(p.issuer.Cert))
+			tsaPEM := pkitest.WriteFile(t, dir, "tsa.pem", pkitest.CertPEM(p.cert))
 			query := filepath.Join(dir, "q.tsq")
 			hashFlag := "-" + cs.ContentDigest()
-			if out, err := runTool(t, openssl, "ts", "-query", "-data", data, hashFlag, "-cert", "-out", query); err != nil {
+			if out, err := pkitest.Run(t, openssl, "ts", "-query", "-data", data, hashFlag, "-cert", "-out", query); err != nil {
 				t.Fatalf("openssl ts -query: %v\n%s", err, out)
 			}
 			body, err := os.ReadFile(query)
@@ -47,9 +44,9 @@ func TestOpenSSLInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reply := writeFile(t, dir, "resp.tsr", resp)
+			reply := pkitest.WriteFile(t, dir, "resp.tsr", resp)
 
-			out, err := runTool(t, openssl, "ts", "-reply", "-in", reply, "-text")
+			out, err := pkitest.Run(t, openssl, "ts", "-reply", "-in", reply, "-text")
 			if err != nil {
 				t.Fatalf("openssl ts -reply -text: %v\n%s", err, out)
 			}
@@ -83,7 +80,7 @@ func TestOpenSSLInterop(t *testing.T) {
 
 			if cs.Name() == suite.NameInternational {
 				verify := func(args ...string) (string, error) {
-					return runTool(t, openssl, append(append([]string{"ts", "-verify"}, args...), "-in", reply, "-CAfile", ca, "-untrusted", tsaPEM)...)
+					return pkitest.Run(t, openssl, append(append([]string{"ts", "-verify"}, args...), "-in", reply, "-CAfile", ca, "-untrusted", tsaPEM)...)
 				}
 				if out, err := verify("-data", data); err != nil || !strings.Contains(out, "Verification: OK") {
 					t.Fatalf("openssl ts -verify -data: %v\n%s", err, out)
@@ -100,48 +97,25 @@ func TestOpenSSLInterop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkSM2WithOpenSSL(t, openssl, dir, token, p.cert)
+			sd, err := cms.Parse(token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkitest.CheckSignatureWithOpenSSL(t, openssl, cs, p.cert.PublicKey, sd.SignedAttributesDER, sd.Signature)
 		})
-	}
-}
-
-// checkSM2WithOpenSSL verifies the SM2 signature of a token over its
-// signed attributes with OpenSSL, under the default identity.
-func checkSM2WithOpenSSL(t *testing.T, openssl, dir string, token []byte, cert *smx509.Certificate) {
-	t.Helper()
-	sd, err := cms.Parse(token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := smx509.MarshalPKIXPublicKey(cert.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubFile := writeFile(t, dir, "tsa-pub.pem", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pub}))
-	check := func(signed []byte) (string, error) {
-		return runTool(t, openssl, "pkeyutl", "-verify", "-pubin", "-inkey", pubFile, "-rawin", "-digest", "sm3",
-			"-pkeyopt", "distid:1234567812345678", "-in", writeFile(t, dir, "signed", signed), "-sigfile", writeFile(t, dir, "sig", sd.Signature))
-	}
-	if out, err := check(sd.SignedAttributesDER); err != nil || !strings.Contains(out, "Signature Verified Successfully") {
-		t.Fatalf("openssl pkeyutl -verify: %v\n%s", err, out)
-	}
-	changed := bytes.Clone(sd.SignedAttributesDER)
-	changed[len(changed)-1] ^= 1
-	if out, err := check(changed); err == nil {
-		t.Fatalf("openssl verified changed attributes:\n%s", out)
 	}
 }
 
 // TestOpenSSLReadsRejection has OpenSSL read the rejection of a SHA-1
 // query.
 func TestOpenSSLReadsRejection(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	p := newTestPKI(t, suite.International())
 	a := p.authority(t)
 	dir := t.TempDir()
-	data := writeFile(t, dir, "data", []byte("x"))
+	data := pkitest.WriteFile(t, dir, "data", []byte("x"))
 	query := filepath.Join(dir, "q.tsq")
-	if out, err := runTool(t, openssl, "ts", "-query", "-data", data, "-sha1", "-out", query); err != nil {
+	if out, err := pkitest.Run(t, openssl, "ts", "-query", "-data", data, "-sha1", "-out", query); err != nil {
 		t.Fatalf("openssl ts -query: %v\n%s", err, out)
 	}
 	body, err := os.ReadFile(query)
@@ -153,7 +127,7 @@ func TestOpenSSLReadsRejection(t *testing.T) {
 	if !errors.As(err, &refusal) || refusal.FailInfo != tsa.FailBadAlg {
 		t.Fatalf("Respond: %v", err)
 	}
-	out, err := runTool(t, openssl, "ts", "-reply", "-in", writeFile(t, dir, "resp.tsr", resp), "-text")
+	out, err := pkitest.Run(t, openssl, "ts", "-reply", "-in", pkitest.WriteFile(t, dir, "resp.tsr", resp), "-text")
 	if err != nil {
 		t.Fatalf("openssl ts -reply -text: %v\n%s", err, out)
 	}

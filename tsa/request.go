@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"github.com/jurichain/jurichain/internal/der"
 )
 
 // Request is a TimeStampReq (RFC 3161 section 2.4.1).
@@ -43,7 +45,7 @@ func NewRequest(hashAlg asn1.ObjectIdentifier, digest []byte, nonce *big.Int, ce
 
 func (r *Request) hashParams() []byte {
 	if r.hashParamsNULL {
-		return []byte{tagNull, 0}
+		return []byte{der.TagNull, 0}
 	}
 	return nil
 }
@@ -65,25 +67,25 @@ func (r *Request) Marshal() ([]byte, error) {
 	if err := r.check(); err != nil {
 		return nil, err
 	}
-	alg, err := algorithmID(r.HashAlgorithm, r.hashParamsNULL)
+	alg, err := der.AlgorithmID(r.HashAlgorithm, r.hashParamsNULL)
 	if err != nil {
 		return nil, err
 	}
-	parts := [][]byte{{tagInteger, 1, 1}, tlv(tagSequence, alg, tlv(tagOctetString, r.HashedMessage))}
+	parts := [][]byte{{der.TagInteger, 1, 1}, der.Encode(der.TagSequence, alg, der.Encode(der.TagOctetString, r.HashedMessage))}
 	if p, _ := r.Policy.MarshalBinary(); len(p) > 0 {
-		parts = append(parts, tlv(tagOID, p))
+		parts = append(parts, der.Encode(der.TagOID, p))
 	}
 	if r.Nonce != nil {
-		n, err := marshal(r.Nonce)
+		n, err := der.Integer(r.Nonce)
 		if err != nil {
 			return nil, err
 		}
 		parts = append(parts, n)
 	}
 	if r.CertReq {
-		parts = append(parts, []byte{tagBoolean, 1, 0xff})
+		parts = append(parts, []byte{der.TagBoolean, 1, 0xff})
 	}
-	return tlv(tagSequence, parts...), nil
+	return der.Encode(der.TagSequence, parts...), nil
 }
 
 // ParseRequest reads a DER TimeStampReq of at most MaxRequestSize bytes.
@@ -92,11 +94,11 @@ func (r *Request) Marshal() ([]byte, error) {
 // sm3 (or parameters other than absent or NULL) is badAlg, extensions are
 // unacceptedExtension, anything malformed or not DER is badDataFormat.
 // Whether the requested policy is acceptable is for the Authority to say.
-func ParseRequest(der []byte) (*Request, error) {
-	if len(der) > MaxRequestSize {
-		return nil, refuse(FailBadRequest, "the request is %d bytes; this authority reads at most %d", len(der), MaxRequestSize)
+func ParseRequest(request []byte) (*Request, error) {
+	if len(request) > MaxRequestSize {
+		return nil, refuse(FailBadRequest, "the request is %d bytes; this authority reads at most %d", len(request), MaxRequestSize)
 	}
-	r, err := parseRequest(der)
+	r, err := parseRequest(request)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -107,47 +109,31 @@ func ParseRequest(der []byte) (*Request, error) {
 	return r, nil
 }
 
-func parseRequest(der []byte) (*Request, error) {
-	seq, err := readWhole(der, tagSequence, "TimeStampReq")
+func parseRequest(request []byte) (*Request, error) {
+	seq, err := der.ReadWhole(request, der.TagSequence, "TimeStampReq")
 	if err != nil {
 		return nil, err
 	}
-	b := seq.Bytes
-	var v asn1.RawValue
-	if v, b, err = readElement(b, tagInteger, "version"); err != nil {
-		return nil, err
-	}
-	var version int
-	if err := parseExact(v.FullBytes, 0, &version, "version"); err != nil {
-		return nil, err
-	}
-	if version != 1 {
-		return nil, fmt.Errorf("version is %d; RFC 3161 knows only 1", version)
-	}
-	imprint, b, err := readElement(b, tagSequence, "messageImprint")
+	b, err := readVersion1(seq.Bytes)
 	if err != nil {
 		return nil, err
 	}
-	alg, rest, err := readElement(imprint.Bytes, tagSequence, "messageImprint.hashAlgorithm")
+	imprint, b, err := der.ReadElement(b, der.TagSequence, "messageImprint")
 	if err != nil {
 		return nil, err
 	}
 	r := new(Request)
 	var params []byte
-	if r.HashAlgorithm, params, err = parseAlgorithm(alg, "messageImprint.hashAlgorithm"); err != nil {
+	if r.HashAlgorithm, params, r.HashedMessage, err = readImprint(imprint); err != nil {
 		return nil, err
 	}
-	r.hashParamsNULL = params != nil && paramsAbsentOrNULL(params)
-	digest, err := readWhole(rest, tagOctetString, "messageImprint.hashedMessage")
-	if err != nil {
-		return nil, err
-	}
-	r.HashedMessage = append([]byte(nil), digest.Bytes...)
+	r.hashParamsNULL = params != nil && der.ParamsAbsentOrNULL(params)
+	r.HashedMessage = append([]byte(nil), r.HashedMessage...)
 	if err := checkImprint(r.HashAlgorithm, params, r.HashedMessage); err != nil {
 		return nil, err
 	}
 
-	policy, b, present, err := readOptional(b, tagOID, "reqPolicy")
+	policy, b, present, err := der.ReadOptional(b, der.TagOID, "reqPolicy")
 	if err != nil {
 		return nil, err
 	}
@@ -156,28 +142,13 @@ func parseRequest(der []byte) (*Request, error) {
 			return nil, fmt.Errorf("reqPolicy: %w", err)
 		}
 	}
-	nonce, b, present, err := readOptional(b, tagInteger, "nonce")
-	if err != nil {
+	if r.Nonce, b, err = readNonce(b); err != nil {
 		return nil, err
 	}
-	if present {
-		if r.Nonce, err = parseBig(nonce, "nonce"); err != nil {
-			return nil, err
-		}
-	}
-	certReq, b, present, err := readOptional(b, tagBoolean, "certReq")
-	if err != nil {
+	if r.CertReq, b, err = readFlag(b, "certReq"); err != nil {
 		return nil, err
 	}
-	if present {
-		if err := parseExact(certReq.FullBytes, 0, &r.CertReq, "certReq"); err != nil {
-			return nil, err
-		}
-		if !r.CertReq {
-			return nil, errors.New("certReq is FALSE, its DEFAULT, which DER leaves out")
-		}
-	}
-	if _, b, present, err = readOptional(b, tagContext0, "extensions"); err != nil {
+	if _, b, present, err = der.ReadOptional(b, der.TagContext0, "extensions"); err != nil {
 		return nil, err
 	}
 	if present {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"github.com/jurichain/jurichain/internal/pkitest"
 	"github.com/jurichain/jurichain/tsa"
 )
 
@@ -170,10 +171,10 @@ func TestParseRequestRefuses(t *testing.T) {
 // TestParseRequestOpenSSL reads queries `openssl ts -query` makes: NULL
 // hash parameters, a 64-bit nonce, certReq, a policy with a UUID arc.
 func TestParseRequestOpenSSL(t *testing.T) {
-	openssl := tool(t, "openssl")
+	openssl := pkitest.Tool(t, "openssl")
 	dir := t.TempDir()
 	content := []byte("evidence to time-stamp\n")
-	data := writeFile(t, dir, "data", content)
+	data := pkitest.WriteFile(t, dir, "data", content)
 	shaDigest := sha256.Sum256(content)
 	smDigest := sm3.Sum(content)
 	for _, tc := range []struct {
@@ -191,7 +192,7 @@ func TestParseRequestOpenSSL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, "q.tsq")
 			args := append([]string{"ts", "-query", "-data", data, "-out", out}, tc.args...)
-			if msg, err := runTool(t, openssl, args...); err != nil {
+			if msg, err := pkitest.Run(t, openssl, args...); err != nil {
 				t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, msg)
 			}
 			der, err := os.ReadFile(out)

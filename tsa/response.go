@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/der"
 )
 
 // MaxResponseSize bounds the responses ParseResponse reads: a token of at
@@ -39,11 +40,11 @@ func statusName(status int) string {
 // status is granted (or grantedWithMods). Any other status is an *Error
 // with the response's failure bit (FailUnknown when it names none) and
 // its statusString. A malformed response is a plain error.
-func ParseResponse(der []byte) ([]byte, error) {
-	if len(der) > MaxResponseSize {
-		return nil, fmt.Errorf("tsa: the response is %d bytes, over the %d this client reads", len(der), MaxResponseSize)
+func ParseResponse(response []byte) ([]byte, error) {
+	if len(response) > MaxResponseSize {
+		return nil, fmt.Errorf("tsa: the response is %d bytes, over the %d this client reads", len(response), MaxResponseSize)
 	}
-	token, err := parseResponse(der)
+	token, err := parseResponse(response)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -54,16 +55,16 @@ func ParseResponse(der []byte) ([]byte, error) {
 	return token, nil
 }
 
-func parseResponse(der []byte) ([]byte, error) {
-	resp, err := readWhole(der, tagSequence, "TimeStampResp")
+func parseResponse(response []byte) ([]byte, error) {
+	resp, err := der.ReadWhole(response, der.TagSequence, "TimeStampResp")
 	if err != nil {
 		return nil, err
 	}
-	info, rest, err := readElement(resp.Bytes, tagSequence, "status")
+	info, rest, err := der.ReadElement(resp.Bytes, der.TagSequence, "status")
 	if err != nil {
 		return nil, err
 	}
-	token, rest, hasToken, err := readOptional(rest, tagSequence, "timeStampToken")
+	token, rest, hasToken, err := der.ReadOptional(rest, der.TagSequence, "timeStampToken")
 	if err != nil {
 		return nil, err
 	}
@@ -71,12 +72,12 @@ func parseResponse(der []byte) ([]byte, error) {
 		return nil, fmt.Errorf("TimeStampResp has %d stray bytes after its last field", len(rest))
 	}
 
-	v, b, err := readElement(info.Bytes, tagInteger, "status.status")
+	v, b, err := der.ReadElement(info.Bytes, der.TagInteger, "status.status")
 	if err != nil {
 		return nil, err
 	}
 	var status int
-	if err := parseExact(v.FullBytes, 0, &status, "status.status"); err != nil {
+	if err := der.ParseExact(v.FullBytes, &status, "status.status"); err != nil {
 		return nil, err
 	}
 	name := statusName(status)
@@ -84,12 +85,12 @@ func parseResponse(der []byte) ([]byte, error) {
 		return nil, fmt.Errorf("status.status is %d, not a PKIStatus", status)
 	}
 	var texts []string
-	text, b, present, err := readOptional(b, tagSequence, "status.statusString")
+	text, b, present, err := der.ReadOptional(b, der.TagSequence, "status.statusString")
 	if err != nil {
 		return nil, err
 	}
 	if present {
-		strs, err := elements(text.Bytes, "status.statusString")
+		strs, err := der.SequenceOf(text.Bytes, "status.statusString")
 		if err != nil {
 			return nil, err
 		}
@@ -97,20 +98,20 @@ func parseResponse(der []byte) ([]byte, error) {
 			return nil, errors.New("status.statusString is empty")
 		}
 		for _, s := range strs {
-			if s.FullBytes[0] != tagUTF8String || !utf8.Valid(s.Bytes) {
+			if s.FullBytes[0] != der.TagUTF8String || !utf8.Valid(s.Bytes) {
 				return nil, errors.New("status.statusString holds something other than UTF8String")
 			}
 			texts = append(texts, string(s.Bytes))
 		}
 	}
 	fail := FailUnknown
-	bits, b, present, err := readOptional(b, tagBitString, "status.failInfo")
+	bits, b, present, err := der.ReadOptional(b, der.TagBitString, "status.failInfo")
 	if err != nil {
 		return nil, err
 	}
 	if present {
 		var bs asn1.BitString
-		if err := parseExact(bits.FullBytes, 0, &bs, "status.failInfo"); err != nil {
+		if err := der.ParseExact(bits.FullBytes, &bs, "status.failInfo"); err != nil {
 			return nil, err
 		}
 		if bs.BitLength > 0 && bs.At(bs.BitLength-1) == 0 {

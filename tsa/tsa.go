@@ -21,6 +21,8 @@ import (
 	"strings"
 
 	"github.com/emmansun/gmsm/sm3"
+
+	"github.com/jurichain/jurichain/internal/der"
 )
 
 // MaxRequestSize bounds the requests ParseRequest reads. A request is a
@@ -175,7 +177,7 @@ func checkImprint(oid asn1.ObjectIdentifier, rawParams []byte, digest []byte) *E
 	if !ok {
 		return refuse(FailBadAlg, "messageImprint.hashAlgorithm %v is not one of sha256, sha384, sha512, sm3", oid)
 	}
-	if !paramsAbsentOrNULL(rawParams) {
+	if !der.ParamsAbsentOrNULL(rawParams) {
 		return refuse(FailBadAlg, "messageImprint.hashAlgorithm: the %s parameters must be absent or NULL", h.name)
 	}
 	if len(digest) != h.size {

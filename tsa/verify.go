@@ -12,6 +12,7 @@ import (
 	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/jurichain/jurichain/cms"
+	"github.com/jurichain/jurichain/internal/der"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -94,62 +95,46 @@ func Verify(scheme *suite.CertificateScheme, token []byte, hashAlg asn1.ObjectId
 }
 
 // parseTSTInfo reads a DER TSTInfo (RFC 3161 section 2.4.2).
-func parseTSTInfo(der []byte, signer *smx509.Certificate) (*Token, error) {
-	seq, err := readWhole(der, tagSequence, "TSTInfo")
+func parseTSTInfo(tstInfo []byte, signer *smx509.Certificate) (*Token, error) {
+	seq, err := der.ReadWhole(tstInfo, der.TagSequence, "TSTInfo")
 	if err != nil {
 		return nil, err
 	}
-	b := seq.Bytes
+	b, err := readVersion1(seq.Bytes)
+	if err != nil {
+		return nil, err
+	}
 	t := new(Token)
 	var v asn1.RawValue
-	if v, b, err = readElement(b, tagInteger, "version"); err != nil {
-		return nil, err
-	}
-	var version int
-	if err := parseExact(v.FullBytes, 0, &version, "version"); err != nil {
-		return nil, err
-	}
-	if version != 1 {
-		return nil, fmt.Errorf("version is %d, want 1", version)
-	}
-	if v, b, err = readElement(b, tagOID, "policy"); err != nil {
+	if v, b, err = der.ReadElement(b, der.TagOID, "policy"); err != nil {
 		return nil, err
 	}
 	if err := t.Policy.UnmarshalBinary(v.Bytes); err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}
-	if v, b, err = readElement(b, tagSequence, "messageImprint"); err != nil {
-		return nil, err
-	}
-	alg, rest, err := readElement(v.Bytes, tagSequence, "messageImprint.hashAlgorithm")
-	if err != nil {
+	if v, b, err = der.ReadElement(b, der.TagSequence, "messageImprint"); err != nil {
 		return nil, err
 	}
 	var params []byte
-	if t.HashAlgorithm, params, err = parseAlgorithm(alg, "messageImprint.hashAlgorithm"); err != nil {
+	if t.HashAlgorithm, params, t.HashedMessage, err = readImprint(v); err != nil {
 		return nil, err
 	}
-	digest, err := readWhole(rest, tagOctetString, "messageImprint.hashedMessage")
-	if err != nil {
-		return nil, err
-	}
-	t.HashedMessage = digest.Bytes
 	if err := checkImprint(t.HashAlgorithm, params, t.HashedMessage); err != nil {
 		return nil, errors.New(err.Message)
 	}
-	if v, b, err = readElement(b, tagInteger, "serialNumber"); err != nil {
+	if v, b, err = der.ReadElement(b, der.TagInteger, "serialNumber"); err != nil {
 		return nil, err
 	}
-	if t.Serial, err = parseBig(v, "serialNumber"); err != nil {
+	if t.Serial, err = der.ParseBig(v, "serialNumber"); err != nil {
 		return nil, err
 	}
-	if v, b, err = readElement(b, tagGeneralizedTime, "genTime"); err != nil {
+	if v, b, err = der.ReadElement(b, der.TagGeneralizedTime, "genTime"); err != nil {
 		return nil, err
 	}
 	if t.GenTime, err = parseGeneralizedTime(v.Bytes); err != nil {
 		return nil, err
 	}
-	accuracy, b, present, err := readOptional(b, tagSequence, "accuracy")
+	accuracy, b, present, err := der.ReadOptional(b, der.TagSequence, "accuracy")
 	if err != nil {
 		return nil, err
 	}
@@ -158,29 +143,14 @@ func parseTSTInfo(der []byte, signer *smx509.Certificate) (*Token, error) {
 			return nil, err
 		}
 	}
-	ordering, b, present, err := readOptional(b, tagBoolean, "ordering")
-	if err != nil {
+	// Ordering is only checked to be DER: a verifier has no use for it.
+	if _, b, err = readFlag(b, "ordering"); err != nil {
 		return nil, err
 	}
-	if present {
-		var o bool
-		if err := parseExact(ordering.FullBytes, 0, &o, "ordering"); err != nil {
-			return nil, err
-		}
-		if !o {
-			return nil, errors.New("ordering is FALSE, its DEFAULT, which DER leaves out")
-		}
-	}
-	nonce, b, present, err := readOptional(b, tagInteger, "nonce")
-	if err != nil {
+	if t.Nonce, b, err = readNonce(b); err != nil {
 		return nil, err
 	}
-	if present {
-		if t.Nonce, err = parseBig(nonce, "nonce"); err != nil {
-			return nil, err
-		}
-	}
-	name, b, present, err := readOptional(b, tagContext0, "tsa")
+	name, b, present, err := der.ReadOptional(b, der.TagContext0, "tsa")
 	if err != nil {
 		return nil, err
 	}
@@ -188,17 +158,17 @@ func parseTSTInfo(der []byte, signer *smx509.Certificate) (*Token, error) {
 		if len(name.Bytes) == 0 {
 			return nil, errors.New("tsa is empty")
 		}
-		general, err := readWhole(name.Bytes, name.Bytes[0], "tsa")
+		general, err := der.ReadWhole(name.Bytes, name.Bytes[0], "tsa")
 		if err != nil {
 			return nil, err
 		}
 		// Only a directoryName can be held against the certificate; the
 		// other forms of GeneralName are hints.
-		if general.FullBytes[0] == tagContext4 && !bytes.Equal(general.Bytes, signer.RawSubject) {
+		if general.FullBytes[0] == der.TagContext4 && !bytes.Equal(general.Bytes, signer.RawSubject) {
 			return nil, fmt.Errorf("tsa names another authority than the signer %q", signer.Subject.String())
 		}
 	}
-	exts, b, present, err := readOptional(b, tagContext1, "extensions")
+	exts, b, present, err := der.ReadOptional(b, der.TagContext1, "extensions")
 	if err != nil {
 		return nil, err
 	}
@@ -223,11 +193,11 @@ func parseAccuracy(b []byte) (time.Duration, error) {
 		unit  time.Duration
 		limit int
 	}{
-		{tagInteger, "accuracy.seconds", time.Second, 1 << 20},
-		{tagContext0Pri, "accuracy.millis", time.Millisecond, 999},
-		{tagContext1Pri, "accuracy.micros", time.Microsecond, 999},
+		{der.TagInteger, "accuracy.seconds", time.Second, 1 << 20},
+		{der.TagContext0Pri, "accuracy.millis", time.Millisecond, 999},
+		{der.TagContext1Pri, "accuracy.micros", time.Microsecond, 999},
 	} {
-		v, rest, present, err := readOptional(b, f.tag, f.name)
+		v, rest, present, err := der.ReadOptional(b, f.tag, f.name)
 		if err != nil {
 			return 0, err
 		}
@@ -236,10 +206,10 @@ func parseAccuracy(b []byte) (time.Duration, error) {
 			continue
 		}
 		var n int
-		if err := parseExact(v.FullBytes, tagInteger, &n, f.name); err != nil {
+		if err := der.ParseImplicit(v.FullBytes, der.TagInteger, &n, f.name); err != nil {
 			return 0, err
 		}
-		if n < 0 || n > f.limit || (n == 0 && f.tag != tagInteger) {
+		if n < 0 || n > f.limit || (n == 0 && f.tag != der.TagInteger) {
 			return 0, fmt.Errorf("%s is %d, out of range", f.name, n)
 		}
 		d += time.Duration(n) * f.unit
@@ -253,19 +223,19 @@ func parseAccuracy(b []byte) (time.Duration, error) {
 // checkExtensions refuses critical TSTInfo extensions, none of which this
 // verifier knows.
 func checkExtensions(b []byte) error {
-	exts, err := elements(b, "extensions")
+	exts, err := der.SequenceOf(b, "extensions")
 	if err != nil {
 		return err
 	}
 	for i, e := range exts {
-		if e.FullBytes[0] != tagSequence {
+		if e.FullBytes[0] != der.TagSequence {
 			return fmt.Errorf("extensions element %d is not an Extension", i+1)
 		}
-		id, rest, err := readElement(e.Bytes, tagOID, "extension id")
+		id, rest, err := der.ReadElement(e.Bytes, der.TagOID, "extension id")
 		if err != nil {
 			return err
 		}
-		critical, _, present, err := readOptional(rest, tagBoolean, "extension critical")
+		critical, _, present, err := der.ReadOptional(rest, der.TagBoolean, "extension critical")
 		if err != nil {
 			return err
 		}

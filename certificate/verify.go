@@ -120,6 +120,9 @@ func (v *Verifier) Verify(pdf []byte, o Options) (*Result, error) { return v.ver
 // just rendered from the statement, which need not be rendered again when
 // the certificate holds exactly it.
 func (v *Verifier) verify(pdf []byte, o Options, rendered []byte) (*Result, error) {
+	if o.Policy == nil {
+		return nil, errors.New("verifying a certificate needs the network's policy")
+	}
 	cs := o.Policy.Suite()
 	if cs == nil {
 		return nil, fail(CheckReceipt, "the policy's keys are of no known suite")

@@ -266,7 +266,11 @@ func (s *Server) certificateByNumber(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.guesses.refund(keys...)
-	res := s.checkPDF(r.Context(), c.PDF)
+	res, err := s.checkPDF(r.Context(), c.PDF)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if res.Certificate != nil {
 		// A number alone does not show who deposited what.
 		res.Certificate = res.Certificate.Public()
@@ -286,13 +290,34 @@ func (s *Server) checkCertificate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, bodyError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.checkPDF(r.Context(), pdf))
+	res, err := s.checkPDF(r.Context(), pdf)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
 }
 
 // checkPDF verifies a certificate under the policy in force and, when this
 // institution sealed it, its current revocation list; then it proves the
 // certificate's checkpoint consistent with the latest final one.
-func (s *Server) checkPDF(ctx context.Context, pdf []byte) *api.CertificateCheck {
+func (s *Server) checkPDF(ctx context.Context, pdf []byte) (*api.CertificateCheck, error) {
+	// Public checks take at most half the cores, so that a flood of them
+	// leaves the ledger its share; a check that waits too long is refused.
+	wait, cancel := context.WithTimeout(ctx, checkWait)
+	defer cancel()
+	if err := s.checks.Acquire(wait, 1); err != nil {
+		return nil, &api.Error{Code: api.CodeUnavailable, Message: "the node is busy checking other certificates; try again in a moment"}
+	}
+	defer s.checks.Release(1)
+	return s.verifyCertificate(ctx, pdf), nil
+}
+
+// checkWait bounds how long a certificate check waits for its turn.
+const checkWait = 10 * time.Second
+
+// verifyCertificate is checkPDF's verification itself.
+func (s *Server) verifyCertificate(ctx context.Context, pdf []byte) *api.CertificateCheck {
 	_, pol, err := s.currentPolicy()
 	if err != nil {
 		s.cfg.Logger.Error("certificate check", "err", err)

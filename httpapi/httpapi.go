@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,6 +114,9 @@ type Server struct {
 	verified atomic.Uint64
 	// bodies bounds the request bodies held in memory (Limits).
 	bodies *semaphore.Weighted
+	// checks bounds the public certificate checks running at once: each
+	// renders a page and verifies signatures, and anyone may ask.
+	checks *semaphore.Weighted
 }
 
 // Route is one endpoint and its authorization rule.
@@ -142,7 +146,8 @@ func New(cfg Config) *Server {
 		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
 	cfg.Limits = cfg.Limits.withDefaults()
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory)}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory),
+		checks: semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)/2)))}
 	vcfg := httpsig.Config{Suite: cfg.Suite, Resolve: s.resolveKey, Authorities: cfg.PublicNames, Skew: signatureSkew, Now: cfg.Now}
 	if cfg.Store != nil {
 		// Nonces outlive a restart; what a crash loses of them belongs to

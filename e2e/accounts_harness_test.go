@@ -65,6 +65,21 @@ func (n *node) as(key suite.PrivateKey) *client.Client {
 	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(testSuite, n.status().Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key})
 }
 
+// enrolledKeyFile makes a depositor key file in dir with the CLI and
+// enrolls it at the node's counter under name, as an individual.
+func (n *node) enrolledKeyFile(dir, name string) string {
+	n.t.Helper()
+	key := filepath.Join(dir, "depositor.key")
+	if _, errOut, code := run(n.t, nil, "keygen", "--out", key); code != 0 {
+		n.t.Fatalf("keygen: %s", errOut)
+	}
+	if out, errOut, code := run(n.t, nil, "account", "enroll", "--home", n.home, "--server", n.URL, "--depositor-key", key,
+		"--name", name, "--id-type", "resident-id", "--id-number", "110101199003071234"); code != 0 {
+		n.t.Fatalf("enroll: %s%s", out, errOut)
+	}
+	return key
+}
+
 // keyFile writes key as a PEM file and returns its path.
 func keyFile(t testing.TB, key suite.PrivateKey) string {
 	t.Helper()

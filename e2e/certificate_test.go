@@ -58,15 +58,8 @@ func TestCertificate(t *testing.T) {
 	n := initNode(t)
 	n.start()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "depositor.key")
-	if _, errOut, code := run(t, nil, "keygen", "--out", key); code != 0 {
-		t.Fatalf("keygen: %s", errOut)
-	}
 	// A name with a rare character (U+4DAE, CJK extension A).
-	if out, errOut, code := run(t, nil, "account", "enroll", "--home", n.home, "--server", n.URL, "--depositor-key", key,
-		"--name", "刘䶮", "--id-type", "resident-id", "--id-number", "110101199003071234"); code != 0 {
-		t.Fatalf("enroll: %s%s", out, errOut)
-	}
+	key := n.enrolledKeyFile(dir, "刘䶮")
 	photo := filepath.Join(dir, "现场照片.jpg")
 	content := make([]byte, 64<<10)
 	rand.Read(content)

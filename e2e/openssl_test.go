@@ -30,14 +30,7 @@ func TestOpenSSLAgrees(t *testing.T) {
 	n := initNode(t)
 	n.start()
 	dir := t.TempDir()
-	key := filepath.Join(dir, "depositor.key")
-	if _, errOut, code := run(t, nil, "keygen", "--out", key); code != 0 {
-		t.Fatalf("keygen: %s", errOut)
-	}
-	if out, errOut, code := run(t, nil, "account", "enroll", "--home", n.home, "--server", n.URL, "--depositor-key", key,
-		"--name", "Zhang San", "--id-type", "resident-id", "--id-number", "110101199003071234"); code != 0 {
-		t.Fatalf("enroll: %s%s", out, errOut)
-	}
+	key := n.enrolledKeyFile(dir, "Zhang San")
 	file := filepath.Join(dir, "contract.pdf")
 	os.WriteFile(file, []byte("%PDF-1.7 the contract as signed"), 0o644)
 	if out, errOut, code := run(t, nil, "deposit", "--server", n.URL, "--key", key, file); code != 0 {

@@ -101,6 +101,10 @@ type Config struct {
 	// Certificates issues the institution's certificates and runs its
 	// time-stamping authority; without it those endpoints answer 503.
 	Certificates *certificate.Issuer
+	// Portal serves the web pages: GET and HEAD requests outside the API
+	// (no /v1/ prefix, no endpoint of its own). Without it they get the
+	// API's JSON 404.
+	Portal http.Handler
 }
 
 // Server is the HTTP API.
@@ -241,6 +245,11 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// Pages are everything a browser asks for outside the API.
+		if cfg.Portal != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+			cfg.Portal.ServeHTTP(w, r)
+			return
+		}
 		s.writeError(w, r, &api.Error{Code: api.CodeNotFound, Message: "no such endpoint: " + r.Method + " " + r.URL.Path + " (see /openapi.json)"})
 	})
 	return s

@@ -22,6 +22,7 @@ import (
 	"github.com/jurichain/jurichain/office"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
+	"github.com/jurichain/jurichain/web"
 )
 
 const defaultHome = "jurichain-data"
@@ -215,6 +216,10 @@ func newServe() *cobra.Command {
 				return err
 			}
 			defer stopCerts()
+			portal, err := web.New(web.Config{Origin: n.Origin, Suite: n.Suite.Name(), Institution: n.Institution, Logger: logger})
+			if err != nil {
+				return err
+			}
 			api := httpapi.New(httpapi.Config{
 				Suite: n.Suite, Origin: n.Origin, Institution: n.Institution,
 				Ledger: n.App, Store: n.Store, Pipeline: pipe, Submit: n.Submit,
@@ -222,7 +227,7 @@ func newServe() *cobra.Command {
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
 				MaxOriginalSize: maxOriginal,
 				PublicNames:     names, Limits: limits,
-				Certificates: issuer,
+				Certificates: issuer, Portal: portal,
 			})
 			srv := httpapi.NewHTTPServer(api, limits)
 			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)

@@ -1,0 +1,4 @@
+// The account page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

@@ -1,0 +1,4 @@
+// The capture page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

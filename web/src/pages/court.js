@@ -1,0 +1,4 @@
+// The court page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

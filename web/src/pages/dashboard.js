@@ -1,0 +1,4 @@
+// The dashboard page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

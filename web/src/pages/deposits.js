@@ -1,0 +1,4 @@
+// The deposits page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

@@ -1,0 +1,4 @@
+// The review page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

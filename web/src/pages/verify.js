@@ -1,0 +1,4 @@
+// The verify page.
+import { startPage } from "../lib/page.js";
+
+startPage([]);

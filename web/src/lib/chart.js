@@ -54,9 +54,10 @@ function defaults(options) {
 /**
  * Lays out a bar chart. bars are {label, value}; options.orientation is
  * "vertical" (columns, for days) or "horizontal" (rows, for categories with
- * long names). Each bar's length is value / axis.max of the plot's extent,
+ * long names); key, when given, names the bar to scripts and tests (data-key)
+ * where the label is translated or shortened. Each bar's length is value / axis.max of the plot's extent,
  * so lengths are proportional to the figures. Returns {empty, axis, plot,
- * bars: [{x, y, width, height, label, value}], width, height}.
+ * bars: [{x, y, width, height, label, key, value}], width, height}.
  */
 export function barLayout(bars, options = {}) {
   const o = defaults(options);
@@ -70,7 +71,7 @@ export function barLayout(bars, options = {}) {
     const out = bars.map((b, i) => {
       const value = Number(b.value) || 0;
       const w = (value / axis.max) * plot.width;
-      return { x: r2(plot.x), y: r2(plot.y + i * row + row * 0.15), width: r2(w), height: r2(row * 0.7), label: String(b.label), value };
+      return { x: r2(plot.x), y: r2(plot.y + i * row + row * 0.15), width: r2(w), height: r2(row * 0.7), label: String(b.label), key: String(b.key ?? b.label), value };
     });
     return { empty: bars.length === 0 || total === 0, axis, plot, bars: out, width: o.width, height, orientation: "horizontal" };
   }
@@ -86,6 +87,7 @@ export function barLayout(bars, options = {}) {
       width: r2(Math.max(1, band * 0.7)),
       height: r2(h),
       label: String(b.label),
+      key: String(b.key ?? b.label),
       value,
     };
   });
@@ -144,7 +146,7 @@ function shorten(s, n) {
  * chart's accessible name), noData (the text when there is nothing to
  * show), format (a figure as text), orientation, width, height, id, and
  * maxLabels (the most category labels under vertical bars; others are
- * skipped evenly). Bars are <rect class="bar" data-value>.
+ * skipped evenly). Bars are <rect class="bar" data-key data-value>.
  */
 export function barChart(bars, options = {}) {
   const o = defaults(options);
@@ -162,7 +164,7 @@ export function barChart(bars, options = {}) {
       const mid = r2(b.y + b.height / 2);
       parts.push(`<text class="label" x="${plot.x - 8}" y="${mid}" text-anchor="end" dominant-baseline="middle">${escapeXML(shorten(b.label, 22))}</text>`);
       parts.push(
-        `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-label="${escapeXML(b.label)}" data-value="${b.value}">` +
+        `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-key="${escapeXML(b.key)}" data-value="${b.value}">` +
           `<title>${escapeXML(b.label)}: ${escapeXML(o.format(b.value))}</title></rect>`,
       );
       parts.push(`<text class="value" x="${r2(b.x + b.width + 6)}" y="${mid}" dominant-baseline="middle">${escapeXML(o.format(b.value))}</text>`);
@@ -176,7 +178,7 @@ export function barChart(bars, options = {}) {
     const every = Math.max(1, Math.ceil(L.bars.length / o.maxLabels));
     L.bars.forEach((b, i) => {
       parts.push(
-        `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-label="${escapeXML(b.label)}" data-value="${b.value}">` +
+        `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-key="${escapeXML(b.key)}" data-value="${b.value}">` +
           `<title>${escapeXML(b.label)}: ${escapeXML(o.format(b.value))}</title></rect>`,
       );
       if (i % every === 0) {

@@ -53,6 +53,11 @@ test("bar lengths are proportional to the figures", () => {
   }
 });
 
+test("bars carry their key, or their label when they have none", () => {
+  const svg = barChart([{ label: "个人", key: "individual", value: 3 }, { label: "image/png", value: 1 }], { orientation: "horizontal" });
+  assert.deepEqual(bars(svg).map((b) => b["data-key"]), ["individual", "image/png"]);
+});
+
 test("vertical bars stand on the axis", () => {
   const L = barLayout([{ label: "a", value: 4 }, { label: "b", value: 2 }]);
   for (const b of L.bars) assert.ok(Math.abs(b.y + b.height - (L.plot.y + L.plot.height)) < 0.01);
@@ -108,6 +113,7 @@ test("labels, titles and texts are escaped", () => {
     lineChart([{ x: 1, y: 2 }], { title: evil, formatX: () => evil }),
     barChart([], { title: evil, noData: evil }),
     barChart([{ label: "a", value: 1 }], { id: `x" onload="alert(1)` }),
+    barChart([{ label: "a", key: evil, value: 1 }], {}),
   ];
   for (const svg of svgs) {
     assert.doesNotMatch(svg, /<script/);

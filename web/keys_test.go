@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/chromedp/chromedp"
 	"io"
 	"math"
 	"net/http"
@@ -35,6 +36,7 @@ import (
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/httpapi"
 	"github.com/jurichain/jurichain/httpsig"
+	"github.com/jurichain/jurichain/internal/browsertest"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -381,42 +383,6 @@ func keepDepositSignatures(t *testing.T, fresh any, stored []byte) {
 	}
 }
 
-// libTool finds an outside program the tests of src/lib need. Under CI
-// its absence fails the test; elsewhere the test is skipped.
-func libTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is needed for this test (Node.js 20 or later)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	if _, err := os.Stat("node_modules/hash-wasm"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("web/node_modules is missing: run npm ci in web/ first")
-		}
-		t.Skip("web/node_modules is missing (npm ci in web/)")
-	}
-	return p
-}
-
-// TestLibNode runs the Node tests of src/lib (node:test), which compare
-// the JavaScript with the golden vectors byte for byte.
-func TestLibNode(t *testing.T) {
-	node := libTool(t, "node")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, node, "--test", "src/lib/").CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test src/lib/: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("# pass ")) || bytes.Contains(out, []byte("# pass 0\n")) {
-		t.Fatalf("node --test ran no test:\n%s", out)
-	}
-	t.Logf("%s", out)
-}
-
 // jsKey is one key's output of testdata/keys/jsmake.mjs.
 type jsKey struct {
 	Source    string `json:"source"`
@@ -531,11 +497,11 @@ func verifierServer(t *testing.T) *httptest.Server {
 // deposits with api.Deposit.Parse, the suite's checks, deposit.Signed.Verify
 // and the opening's commitment.
 func TestJSSignaturesVerifyInGo(t *testing.T) {
-	node := libTool(t, "node")
+	node := nodeTool(t)
 	srv := verifierServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(keysDir, "jsmake.mjs"), keysDir, srv.URL)
+	cmd := exec.CommandContext(ctx, node, filepath.Join("testjs", "keys", "jsmake.mjs"), keysDir, srv.URL)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -753,7 +719,6 @@ type storeResult struct {
 // kept (an Ed25519 key as a non-extractable CryptoKey), listed, labelled,
 // read back and deleted, and what they sign verifies in Go.
 func TestKeyStoreInChromium(t *testing.T) {
-	chromium := libTool(t, "chromium")
 	results := make(chan storeResult, 1)
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServer(http.Dir(".")))
@@ -769,30 +734,14 @@ func TestKeyStoreInChromium(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
-		srv.URL+"/testdata/keys/store.html")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	tab := browsertest.Start(t).Tab(t)
+	tab.Run("open the key store page", chromedp.Navigate(srv.URL+"/testdata/keys/store.html"))
 	var res storeResult
 	select {
 	case res = <-results:
-	case err := <-exited:
-		t.Fatalf("chromium exited before the page reported: %v\n%s", err, stderr.Bytes())
-	case <-ctx.Done():
-		t.Fatalf("the page reported nothing in time\n%s", stderr.Bytes())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the page reported nothing in time; script errors: %v", tab.TakeErrors())
 	}
-	cancel() // stops chromium
-	<-exited
 
 	if res.Error != "" {
 		t.Fatalf("the page failed: %s", res.Error)

@@ -25,14 +25,19 @@ export class PolicyError extends Error {
 const quote = (s) => JSON.stringify(s);
 
 /**
- * Parses a tlog-policy file (a string, or its bytes) strictly, as Go
- * does: unknown keywords, forward references, duplicate names or keys,
- * bad thresholds and keys of two suites are errors naming the line.
+ * Parses a tlog-policy file (a string, or its bytes as a Uint8Array or
+ * ArrayBuffer) strictly, as Go does: unknown keywords, forward
+ * references, duplicate names or keys, bad thresholds and keys of two
+ * suites are errors naming the line.
  * Returns {suite, suiteTitle, origin, logs: [{name, key, url}],
  * witnesses: [{name, key, url}], groups: [{name, threshold, members}],
  * quorum, text}.
  */
 export function parsePolicy(text) {
+  if (text instanceof ArrayBuffer) text = new Uint8Array(text);
+  if (typeof text !== "string" && !(text instanceof Uint8Array)) {
+    throw new PolicyError("a policy is read as text: pass the policy file's contents as a string, Uint8Array or ArrayBuffer");
+  }
   const size = typeof text === "string" ? utf8Length(text) : text.length;
   if (typeof text !== "string") text = utf8Loose(text);
   if (size > MAX_POLICY_SIZE) {

@@ -20,12 +20,13 @@ const refuse = (why) =>
   new ReceiptError(`parsing receipt: ${why}: this is not a receipt as a Jurichain node writes it (a .tlog-proof file); use the file the deposit produced`);
 
 /**
- * Parses a receipt (bytes of a .tlog-proof file). Returns {index
- * (BigInt), proof: [Uint8Array], checkpoint: Uint8Array, leaf:
- * Uint8Array}; throws ReceiptError.
+ * Parses a receipt (the bytes of a .tlog-proof file, a Uint8Array or an
+ * ArrayBuffer). Returns {index (BigInt), proof: [Uint8Array],
+ * checkpoint: Uint8Array, leaf: Uint8Array}; throws ReceiptError.
  */
 export function parseReceiptBytes(b) {
-  if (!(b instanceof Uint8Array)) throw new ReceiptError("a receipt is read as bytes (a Uint8Array of the .tlog-proof file)");
+  if (b instanceof ArrayBuffer) b = new Uint8Array(b);
+  if (!(b instanceof Uint8Array)) throw new ReceiptError("a receipt is read as bytes: pass the .tlog-proof file's contents as a Uint8Array or ArrayBuffer");
   if (b.length > MAX_RECEIPT_SIZE) {
     throw new ReceiptError(`receipt is ${b.length} bytes, at most ${MAX_RECEIPT_SIZE}: this is not a receipt file`);
   }

@@ -10,11 +10,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	mrand "math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -38,8 +36,6 @@ import (
 	"github.com/jurichain/jurichain/receipt/receipttest"
 	"github.com/jurichain/jurichain/suite"
 )
-
-var update = flag.Bool("update", false, "rewrite the in-browser verifier's test vectors in testdata/verify")
 
 // vectorDir holds the vectors the JavaScript verifier is checked against.
 const vectorDir = "testdata/verify"
@@ -243,7 +239,7 @@ func TestVerifyVectors(t *testing.T) {
 		t.Fatalf("only %d vectors in %s (run go test ./web -run TestVerifyVectors -update)", n, vectorDir)
 	}
 	checkHashVector(t)
-	runNodeTests(t)
+	// TestScriptsInNode runs the verifier on these vectors.
 }
 
 func sameOutcome(a, b outcome) bool {
@@ -279,44 +275,6 @@ func writeJSON(t *testing.T, path string, v any) {
 	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// runNodeTests runs the JavaScript verifier's own tests, which read the
-// same vectors. Under CI a missing node or node_modules fails the test;
-// elsewhere it is skipped.
-func runNodeTests(t *testing.T) {
-	t.Helper()
-	nodePath, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is needed to test the in-browser verifier (install Node.js 20 or later)")
-		}
-		t.Skip("node not installed: the JavaScript verifier was not run")
-	}
-	if _, err := os.Stat(filepath.Join("node_modules", "hash-wasm")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("web/node_modules is missing: run npm ci in web/ before the tests")
-		}
-		t.Skip("web/node_modules is missing (run npm ci in web/): the JavaScript verifier was not run")
-	}
-	tests, err := filepath.Glob(filepath.Join("src", "verify", "*.test.mjs"))
-	if err != nil || len(tests) == 0 {
-		t.Fatalf("no JavaScript tests in src/verify (%v)", err)
-	}
-	cmd := exec.CommandContext(t.Context(), nodePath, append([]string{"--test"}, tests...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("node --test src/verify: %v\n%s", err, out)
-	}
-	t.Logf("node --test src/verify:\n%s", lastLines(string(out), 9))
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // --- the file the hashBlob test checks --------------------------------------

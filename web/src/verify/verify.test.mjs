@@ -4,8 +4,8 @@
 // come from web/verify_test.go (go test ./web -run TestVerifyVectors).
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import test from "node:test";
+import smcrypto from "sm-crypto/src/sm2/index.js";
 
 import { fromBase64, fromHex, toHex } from "./bytes.js";
 import { parseLeaf, signingMessage } from "./deposit.js";
@@ -152,8 +152,6 @@ test("parsePolicy names the line Go names", () => {
 // vectors, the unusual ones all and a sample of the rest (sm-crypto takes
 // some 25 ms each), must get the same answer from both.
 test("SM2 depositor signatures agree with sm-crypto", async () => {
-  const require = createRequire(import.meta.url);
-  const smcrypto = require("sm-crypto/src/sm2/index.js");
   const sm3 = await hashFunction("sm3");
   const { verify } = await import("./sm2.js");
   const file = JSON.parse(readFileSync(new URL("gm.json", dir), "utf8"));

@@ -101,10 +101,16 @@ type Config struct {
 	// Certificates issues the institution's certificates and runs its
 	// time-stamping authority; without it those endpoints answer 503.
 	Certificates *certificate.Issuer
-	// Portal serves the web pages: GET and HEAD requests outside the API
-	// (no /v1/ prefix, no endpoint of its own). Without it they get the
-	// API's JSON 404.
-	Portal http.Handler
+	// Portal serves the web pages: GET and HEAD requests for the paths it
+	// serves. Without it they get the API's JSON 404.
+	Portal Portal
+}
+
+// Portal is the web portal as the API server mounts it.
+type Portal interface {
+	http.Handler
+	// Serves reports whether the portal has a page or file at path.
+	Serves(path string) bool
 }
 
 // Server is the HTTP API.
@@ -245,8 +251,7 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		// Pages are everything a browser asks for outside the API.
-		if cfg.Portal != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/v1/") {
+		if cfg.Portal != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && cfg.Portal.Serves(r.URL.Path) {
 			cfg.Portal.ServeHTTP(w, r)
 			return
 		}

@@ -201,5 +201,19 @@ func securityHeaders(h http.Header) {
 	h.Set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(self)")
 }
 
+// Serves reports whether the portal has a page or file at path (the API
+// server mounts it for those paths alone).
+func (h *Handler) Serves(path string) bool {
+	if path == "/favicon.ico" || strings.HasPrefix(path, "/assets/") {
+		return true
+	}
+	for _, p := range Pages() {
+		if p.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }

@@ -198,9 +198,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Fatalf("deposit with the CLI: %s%s", out, errOut)
 	}
 	signIn(tab, n, cliKey)
-	if who := tab.Text("read the header", "#who .who-name"); who != "Wang Wu" {
-		t.Errorf("after signing in with the key file the header names %q", who)
-	}
+	tab.Run("see who is signed in", depUntil(`document.querySelector("#who .who-name")?.textContent === "Wang Wu"`))
 	tab.Run("see the CLI deposit",
 		chromedp.Navigate(n.URL+"/deposits"),
 		chromedp.WaitVisible(chromedp.CSS(`#deposit-table tr[data-id="`+m[1]+`"][data-status="committed"]`)),
@@ -218,6 +216,10 @@ func TestPortalDepositor(t *testing.T) {
 	)
 	if msg := tab.Text("read the refusal", "#detail-status"); !strings.Contains(msg, "not yours") {
 		t.Errorf("another account's deposit shows %q, want the node's refusal", msg)
+	}
+	// The browser logs the refused request; nothing else may fail.
+	if errs := tab.TakeErrors(); len(errs) != 1 || !strings.Contains(errs[0], "403") {
+		t.Errorf("script errors: %q, want only the refused request", errs)
 	}
 	tab.Screenshot("forbidden")
 
@@ -245,6 +247,23 @@ func TestPortalDepositor(t *testing.T) {
 		t.Errorf("after a refused import the header names %q", who)
 	}
 	tab.Screenshot("tampered-key")
+
+	// Li Si's key is deleted from this browser, after a confirmation that
+	// says what is lost.
+	tab.Run("delete Li Si's key",
+		chromedp.Click(chromedp.CSS(`#keys-table tr:not(:has(.tag)) .delete-key`)),
+		chromedp.WaitVisible(chromedp.CSS("#delete-dialog[open]")),
+	)
+	if text := tab.Text("read the confirmation", "#delete-text"); !strings.Contains(text, account) || !strings.Contains(text, "cannot be undone") {
+		t.Errorf("the confirmation says %q", text)
+	}
+	tab.Run("confirm",
+		chromedp.Click(chromedp.CSS("#delete-confirm")),
+		chromedp.WaitVisible(chromedp.CSS(`#keys-status.ok`)),
+	)
+	if rows := browsertest.Eval[int](tab, "count the keys", `document.querySelectorAll("#keys-table tbody tr").length`); rows != 1 {
+		t.Errorf("after deleting one of two keys, the browser lists %d", rows)
+	}
 }
 
 // depInvite issues an invitation code with the reviewer's key file.

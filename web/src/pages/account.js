@@ -300,6 +300,9 @@ async function importKeyFile(e) {
   const file = input.files?.[0];
   const status = $("import-status");
   if (!file) return;
+  // Whoever the header names is no longer sure to be who signs: it names
+  // the key file's account once the node has said which that is.
+  replace($("who"));
   say(status, "info", t("account.import.reading", { file: file.name }));
   try {
     // A key file is a few hundred bytes; anything large is another file.
@@ -312,6 +315,7 @@ async function importKeyFile(e) {
     else say(status, "info", t("account.import.noAccount", { file: file.name }));
   } catch (err) {
     say(status, "error", explain(err));
+    showWho(session);
   } finally {
     input.value = "";
   }

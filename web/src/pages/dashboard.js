@@ -494,7 +494,7 @@ function checkpointRows(data) {
         {},
         el(
           "ul",
-          { class: "plain" },
+          { class: "cosigners" },
           (c.cosignatures ?? []).map((s) =>
             el("li", { class: "cosigner", dataset: { institution: s.institution } }, el("span", { text: s.institution }), " ", el("span", { class: "hint", text: formatTime(s.time) })),
           ),

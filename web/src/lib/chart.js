@@ -46,7 +46,7 @@ function defaults(options) {
     noData: "No data",
     title: "",
     id: "chart",
-    maxLabels: 12,
+    maxLabels: 0,
     ...options,
   };
 }
@@ -65,7 +65,8 @@ export function barLayout(bars, options = {}) {
   const axis = valueAxis(Math.max(0, ...bars.map((b) => Number(b.value) || 0)));
   if (o.orientation === "horizontal") {
     const row = 28;
-    const m = { top: 10, right: 56, bottom: 28, left: 170 };
+    // Category names take up to two fifths of a narrow chart.
+    const m = { top: 10, right: 56, bottom: 28, left: Math.min(170, Math.round(o.width * 0.4)) };
     const height = m.top + m.bottom + Math.max(1, bars.length) * row;
     const plot = { x: m.left, y: m.top, width: o.width - m.left - m.right, height: height - m.top - m.bottom };
     const out = bars.map((b, i) => {
@@ -145,8 +146,8 @@ function shorten(s, n) {
  * Draws a bar chart (see barLayout) as SVG markup. options: title (the
  * chart's accessible name), noData (the text when there is nothing to
  * show), format (a figure as text), orientation, width, height, id, and
- * maxLabels (the most category labels under vertical bars; others are
- * skipped evenly). Bars are <rect class="bar" data-key data-value>.
+ * maxLabels (the most category labels under vertical bars, others
+ * skipped evenly; by default as many as fit the width). Bars are <rect class="bar" data-key data-value>.
  */
 export function barChart(bars, options = {}) {
   const o = defaults(options);
@@ -162,7 +163,7 @@ export function barChart(bars, options = {}) {
     }
     for (const b of L.bars) {
       const mid = r2(b.y + b.height / 2);
-      parts.push(`<text class="label" x="${plot.x - 8}" y="${mid}" text-anchor="end" dominant-baseline="middle">${escapeXML(shorten(b.label, 22))}</text>`);
+      parts.push(`<text class="label" x="${plot.x - 8}" y="${mid}" text-anchor="end" dominant-baseline="middle">${escapeXML(shorten(b.label, Math.max(4, Math.floor((plot.x - 12) / 7))))}</text>`);
       parts.push(
         `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-key="${escapeXML(b.key)}" data-value="${b.value}">` +
           `<title>${escapeXML(b.label)}: ${escapeXML(o.format(b.value))}</title></rect>`,
@@ -175,7 +176,9 @@ export function barChart(bars, options = {}) {
       parts.push(`<line class="grid" x1="${plot.x}" y1="${y}" x2="${plot.x + plot.width}" y2="${y}"/>`);
       parts.push(`<text class="tick" x="${plot.x - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeXML(o.format(v))}</text>`);
     }
-    const every = Math.max(1, Math.ceil(L.bars.length / o.maxLabels));
+    // A day label is about 60 pixels wide.
+    const maxLabels = o.maxLabels || Math.max(2, Math.floor(plot.width / 64));
+    const every = Math.max(1, Math.ceil(L.bars.length / maxLabels));
     L.bars.forEach((b, i) => {
       parts.push(
         `<rect class="bar" x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" data-key="${escapeXML(b.key)}" data-value="${b.value}">` +
@@ -208,10 +211,11 @@ export function lineChart(points, options = {}) {
     parts.push(`<line class="grid" x1="${plot.x}" y1="${y}" x2="${plot.x + plot.width}" y2="${y}"/>`);
     parts.push(`<text class="tick" x="${plot.x - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeXML(o.format(v))}</text>`);
   }
-  const xTicks = L.x1 > L.x0 ? [L.x0, (L.x0 + L.x1) / 2, L.x1] : [L.x0];
+  // The first and last times, and the middle one where there is room.
+  const xTicks = L.x1 === L.x0 ? [L.x0] : plot.width >= 360 ? [L.x0, (L.x0 + L.x1) / 2, L.x1] : [L.x0, L.x1];
   xTicks.forEach((x, i) => {
     const fx = L.x1 > L.x0 ? (x - L.x0) / (L.x1 - L.x0) : 0.5;
-    const anchor = xTicks.length === 1 ? "middle" : ["start", "middle", "end"][i];
+    const anchor = xTicks.length === 1 ? "middle" : i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle";
     parts.push(`<text class="tick" x="${r2(plot.x + fx * plot.width)}" y="${plot.y + plot.height + 18}" text-anchor="${anchor}">${escapeXML(o.formatX(x))}</text>`);
   });
   parts.push(`<line class="axis" x1="${plot.x}" y1="${plot.y + plot.height}" x2="${plot.x + plot.width}" y2="${plot.y + plot.height}"/>`);

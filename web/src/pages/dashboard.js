@@ -69,7 +69,21 @@ class Dashboard {
     });
     this.pager("blocks", blocksPerPage);
     this.pager("checkpoints", checkpointsPerPage);
-    onLanguageChange(() => this.render());
+    onLanguageChange(() => {
+      // A message shown before the switch is in the other language.
+      this.status.hidden = true;
+      this.render();
+    });
+    // Redraw the charts at their new size when the window changes width.
+    let shownWidth = 0;
+    let frame = 0;
+    new ResizeObserver((entries) => {
+      const w = Math.round(entries[0].contentRect.width);
+      if (w === shownWidth) return;
+      shownWidth = w;
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => this.updated && this.renderCharts());
+    }).observe(this.root.querySelector(".chart-grid"));
     this.refresh();
   }
 
@@ -195,6 +209,9 @@ class Dashboard {
     const count = (n) => formatNumber(n);
     const dayLabel = new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", { month: "short", day: "numeric", timeZone: "UTC" });
     const dayLong = new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeZone: "UTC" });
+    // Charts are drawn at the size they are shown, so that their text is
+    // as large as the page's on a phone and on a wide screen alike.
+    const width = (id) => Math.max(280, Math.floor(document.querySelector(`#${id} .chart-box`).clientWidth || 640));
     const days = s && range ? daySeries(perDay(s), range.from, range.to, maxDays) : [];
     drawChart("chart-per-day", {
       error,
@@ -203,7 +220,7 @@ class Dashboard {
       rows: days.map((d) => [dayLong.format(new Date(d.day + "T00:00:00Z")), count(d.value)]),
       svg: barChart(
         days.map((d) => ({ label: dayLabel.format(new Date(d.day + "T00:00:00Z")), value: d.value, key: d.day })),
-        { title: t("dash.chart.perDay"), noData: t("dash.chart.noData"), format: count, id: "svg-per-day" },
+        { title: t("dash.chart.perDay"), noData: t("dash.chart.noData"), format: count, id: "svg-per-day", width: width("chart-per-day"), height: 280 },
       ),
       total: days.reduce((a, d) => a + d.value, 0),
       note: range && daysBetween(range.from, range.to) > maxDays ? t("dash.range.tooLong", { days: maxDays }) : "",
@@ -214,16 +231,19 @@ class Dashboard {
         title: t(titleKey),
         columns: [column, "dash.col.count"],
         rows: items.map((i) => [i.label, count(i.value)]),
-        svg: barChart(items, { title: t(titleKey), noData: t("dash.chart.noData"), format: count, orientation: "horizontal", id: "svg-" + id }),
+        svg: barChart(items, { title: t(titleKey), noData: t("dash.chart.noData"), format: count, orientation: "horizontal", id: "svg-" + id, width: width(id) }),
         total: items.reduce((a, i) => a + i.value, 0),
         note,
       });
     };
-    const media = s ? mediaTypes(s) : { items: [], unknown: 0, scope: "" };
-    category("chart-media", "dash.chart.mediaTypes", "dash.col.mediaType", media.items, s ? t("dash.mediaScope", { scope: media.scope, unknown: count(media.unknown) }) : "");
+    const media = s ? mediaTypes(s) : { items: [], unknown: 0 };
+    const mediaNote = s ? [t("dash.mediaScope"), media.unknown > 0 ? t("dash.mediaUnknown", { unknown: count(media.unknown) }) : ""].join(" ").trim() : "";
+    category("chart-media", "dash.chart.mediaTypes", "dash.col.mediaType", media.items, mediaNote);
     category("chart-institutions", "dash.chart.institutions", "dash.col.institution", s ? institutions(s) : []);
     category("chart-kinds", "dash.chart.kinds", "dash.col.kind", s ? accountKinds(s) : []);
     const points = this.data.growth ? growth(this.data.growth) : [];
+    const span = points.length > 1 ? points.at(-1).x - points[0].x : 0;
+    const when = new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", span < 2 * 86400000 ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } : { dateStyle: "medium" });
     drawChart("chart-growth", {
       error: this.errors.growth,
       title: t("dash.chart.growth"),
@@ -233,8 +253,10 @@ class Dashboard {
         title: t("dash.chart.growth"),
         noData: t("dash.chart.noGrowth"),
         format: count,
-        formatX: (x) => dayLong.format(new Date(x)),
+        formatX: (x) => when.format(new Date(x)),
         id: "svg-growth",
+        width: width("chart-growth"),
+        height: 240,
       }),
       total: points.at(-1)?.y ?? 0,
     });
@@ -443,7 +465,6 @@ function mediaTypes(s) {
   return {
     items: (s.media_types ?? []).map((m) => ({ label: m.key, key: m.key, value: m.count })),
     unknown: s.media_types_unknown ?? 0,
-    scope: s.media_types_scope ?? "",
   };
 }
 

@@ -7,7 +7,7 @@ import { startPage } from "../lib/page.js";
 import { formatNumber, formatTime, lang, onLanguageChange, t } from "../lib/i18n.js";
 import { download, el, errorText, replace, say } from "../lib/dom.js";
 import { requireSession } from "../lib/session.js";
-import { apiBlob } from "../lib/api.js";
+import { ApiError, apiBlob, errorMessage } from "../lib/api.js";
 import { barChart, daySeries, lineChart, utcDay } from "../lib/chart.js";
 import texts from "../../i18n/dashboard.json";
 import sessionTexts from "../../i18n/session.json";
@@ -46,6 +46,8 @@ class Dashboard {
     this.errors = {};
     this.timer = null;
     this.busy = false;
+    // again is set when the user asked for other figures during a refresh.
+    this.again = false;
     this.updated = null;
   }
 
@@ -134,8 +136,12 @@ class Dashboard {
 
   /** Loads everything again and redraws what changed. */
   async refresh() {
-    if (this.busy) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
     this.busy = true;
+    this.again = false;
     clearTimeout(this.timer);
     const updated = document.getElementById("updated");
     updated.textContent = t("dash.refreshing");
@@ -151,10 +157,9 @@ class Dashboard {
         ...Object.entries(jobs).map(async ([name, job]) => {
           try {
             this.data[name] = await job();
-            this.data[name + "Range"] = name === "stats" ? { from: this.from.value, to: this.to.value } : undefined;
             delete this.errors[name];
           } catch (err) {
-            this.errors[name] = errorText(err);
+            this.errors[name] = err;
           }
         }),
         this.loadPaged("blocks", blocksPerPage),
@@ -164,7 +169,8 @@ class Dashboard {
       this.render();
     } finally {
       this.busy = false;
-      this.schedule();
+      if (this.again) this.refresh();
+      else this.schedule();
     }
   }
 
@@ -175,7 +181,7 @@ class Dashboard {
       state.data = await this.call(`/v1/explorer/${name}?limit=${size}${before}`);
       state.error = null;
     } catch (err) {
-      state.error = errorText(err);
+      state.error = err;
     }
   }
 
@@ -203,8 +209,8 @@ class Dashboard {
 
   renderCharts() {
     const s = this.data.stats;
-    // The node says which days it counted; it may have bounded the range.
-    const range = s ? { from: s.from || this.data.statsRange?.from, to: s.to || this.data.statsRange?.to } : null;
+    // The node says which days it counted.
+    const range = s ? { from: s.from, to: s.to } : null;
     const error = this.errors.stats;
     const count = (n) => formatNumber(n);
     const dayLabel = new Intl.DateTimeFormat(lang() === "zh" ? "zh-CN" : "en-GB", { month: "short", day: "numeric", timeZone: "UTC" });
@@ -268,12 +274,12 @@ class Dashboard {
     const tbody = section.querySelector("tbody");
     const rows = state.data ? (name === "blocks" ? blockRows(state.data) : checkpointRows(state.data)) : [];
     showError(section, state.error);
-    keepFocus(tbody, () => {
-      if (rows.length === 0) {
-        const cols = section.querySelectorAll("thead th").length;
-        replace(tbody, el("tr", {}, el("td", { colspan: cols, class: "hint", i18n: `dash.${name}.none` })));
-      } else replace(tbody, rows);
-    });
+    // The rows hold nothing that takes the focus, so redrawing them
+    // cannot take it from the user.
+    if (rows.length === 0) {
+      const cols = section.querySelectorAll("thead th").length;
+      replace(tbody, el("tr", {}, el("td", { colspan: cols, class: "hint", i18n: `dash.${name}.none` })));
+    } else replace(tbody, rows);
     const first = document.getElementById(name + "-latest");
     const newer = document.getElementById(name + "-newer");
     const older = document.getElementById(name + "-older");
@@ -284,9 +290,8 @@ class Dashboard {
     older.disabled = nextBefore(name, state.data) === null;
     // A button that becomes disabled loses the focus to the page; keep it
     // in the pager.
-    if ((focused === newer || focused === first || focused === older) && focused.disabled) {
-      (older.disabled ? first : older).focus({ preventScroll: true });
-      if (document.activeElement !== older && document.activeElement !== first) newer.focus({ preventScroll: true });
+    if ([first, newer, older].includes(focused) && focused.disabled) {
+      [older, newer, first].find((b) => !b.disabled)?.focus({ preventScroll: true });
     }
     const keys = pagedKeys(name, state.data);
     document.getElementById(name + "-range").textContent =
@@ -298,46 +303,44 @@ class Dashboard {
     const tbody = section.querySelector("tbody");
     const list = this.data.validators ? validators(this.data.validators) : [];
     showError(section, this.errors.validators);
-    keepFocus(tbody, () => {
-      if (list.length === 0) {
-        replace(tbody, el("tr", {}, el("td", { colspan: 6, class: "hint", i18n: "dash.validators.none" })));
-        return;
-      }
-      replace(
-        tbody,
-        list.map((v) => {
-          const tag = { healthy: "ok", unhealthy: "bad", unreachable: "bad" }[v.health] ?? "";
-          const known = ["healthy", "unhealthy", "unreachable", "unknown"].includes(v.health);
-          return el(
-            "tr",
-            { dataset: { institution: v.name } },
-            el("th", { scope: "row", text: v.name }),
-            el(
-              "td",
-              {},
-              el("span", { class: "tag health " + tag, dataset: { health: v.health }, text: known ? t("dash.validators." + v.health) : v.health }),
-              v.checkedAt ? el("div", { class: "hint", text: t("dash.validators.checked", { time: formatTime(v.checkedAt) }) }) : null,
-              v.message ? el("div", { class: "hint", text: v.message }) : null,
-            ),
-            el("td", { class: "num", text: formatNumber(v.power) }),
-            el(
-              "td",
-              { dataset: { signed: String(v.signedLast) } },
-              v.signedLast === null
-                ? "–"
-                : [el("span", { i18n: v.signedLast ? "dash.validators.yes" : "dash.validators.no" }), v.lastBlock ? " " + t("dash.validators.block", { height: formatNumber(v.lastBlock) }) : ""],
-            ),
-            el(
-              "td",
-              { class: "num" },
-              v.cosigned ? formatNumber(v.cosigned) : "–",
-              v.cosignedAt ? el("div", { class: "hint", text: formatTime(v.cosignedAt) }) : null,
-            ),
-            el("td", {}, v.api ? el("span", { class: "mono", text: v.api }) : "–"),
-          );
-        }),
-      );
-    });
+    if (list.length === 0) {
+      replace(tbody, el("tr", {}, el("td", { colspan: 6, class: "hint", i18n: "dash.validators.none" })));
+      return;
+    }
+    replace(
+      tbody,
+      list.map((v) => {
+        const tag = { healthy: "ok", unhealthy: "bad", unreachable: "bad" }[v.health] ?? "";
+        const known = ["healthy", "unhealthy", "unreachable", "unknown"].includes(v.health);
+        return el(
+          "tr",
+          { dataset: { institution: v.name } },
+          el("th", { scope: "row", text: v.name }),
+          el(
+            "td",
+            {},
+            el("span", { class: "tag health " + tag, dataset: { health: v.health }, text: known ? t("dash.validators." + v.health) : v.health }),
+            v.checkedAt ? el("div", { class: "hint", text: t("dash.validators.checked", { time: formatTime(v.checkedAt) }) }) : null,
+            v.message ? el("div", { class: "hint", text: v.message }) : null,
+          ),
+          el("td", { class: "num", text: formatNumber(v.power) }),
+          el(
+            "td",
+            { dataset: { signed: String(v.signedLast) } },
+            v.signedLast === null
+              ? "–"
+              : [el("span", { i18n: v.signedLast ? "dash.validators.yes" : "dash.validators.no" }), v.lastBlock ? " " + t("dash.validators.block", { height: formatNumber(v.lastBlock) }) : ""],
+          ),
+          el(
+            "td",
+            { class: "num" },
+            v.cosigned ? formatNumber(v.cosigned) : "–",
+            v.cosignedAt ? el("div", { class: "hint", text: formatTime(v.cosignedAt) }) : null,
+          ),
+          el("td", {}, v.api ? el("span", { class: "mono", text: v.api }) : "–"),
+        );
+      }),
+    );
   }
 
   /** Downloads the figures of the dates shown as CSV, UTF-8 with a byte order mark. */
@@ -355,7 +358,7 @@ class Dashboard {
       download(name, await withBOM(blob), "text/csv;charset=utf-8");
       say(this.status, "ok", t("dash.csvDone", { file: name }));
     } catch (err) {
-      say(this.status, "error", errorText(err));
+      say(this.status, "error", problem(err));
     } finally {
       button.disabled = false;
       button.focus({ preventScroll: true });
@@ -397,7 +400,12 @@ function drawChart(id, { error, title, columns, rows, svg, total, note }) {
   );
 }
 
-/** Shows error (or nothing) at the top of a section, with what to do next. */
+/** The text of an error in the page's language: the node's own message, or the portal's. */
+function problem(err) {
+  return err instanceof ApiError ? errorMessage(err, lang()) : errorText(err);
+}
+
+/** Shows an error (or nothing) at the top of a section, with what to do next. */
 function showError(section, error) {
   let box = section.querySelector(":scope > .section-error");
   if (!error) {
@@ -408,20 +416,8 @@ function showError(section, error) {
     box = el("p", { class: "section-error notice error", role: "alert" });
     section.querySelector("h2, h3").after(box);
   }
-  const text = `${error} ${t("dash.error.retry")}`;
+  const text = `${problem(error)} ${t("dash.error.retry")}`;
   if (box.textContent !== text) box.textContent = text;
-}
-
-/**
- * Redraws the content of container with draw; if the focus was on an
- * element of it that carries data-focus-key, the new element with the same
- * key gets it back, so an auto-refresh never takes it away.
- */
-function keepFocus(container, draw) {
-  const active = document.activeElement;
-  const key = container.contains(active) ? active.dataset?.focusKey : undefined;
-  draw();
-  if (key) container.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
 }
 
 async function withBOM(blob) {

@@ -667,6 +667,7 @@ func (d *dashboard) growthPoints(ctx context.Context, size uint64, n int) ([]api
 	if c := d.growth; c.out != nil && c.size == size && c.points == n {
 		return c.out, nil
 	}
+	asked := n
 	out := []api.GrowthPoint{}
 	if size == 0 {
 		return out, nil
@@ -696,8 +697,8 @@ func (d *dashboard) growthPoints(ctx context.Context, size uint64, n int) ([]api
 	span := float64(t1.Sub(t0))
 	var lo uint64
 	for k := range n {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, &api.Error{Code: api.CodeUnavailable, Message: "the request ended before the growth of the tree was read; ask again"}
 		}
 		t := t1
 		if k < n-1 {
@@ -722,7 +723,7 @@ func (d *dashboard) growthPoints(ctx context.Context, size uint64, n int) ([]api
 		}
 		out = append(out, api.GrowthPoint{Time: t, TreeSize: lo})
 	}
-	d.growth = growthCache{size: size, points: n, out: out}
+	d.growth = growthCache{size: size, points: asked, out: out}
 	return out, nil
 }
 

@@ -390,6 +390,34 @@ func TestDepositStatsStopsWithTheRequest(t *testing.T) {
 	}
 }
 
+// TestGrowthPoints samples the growth of a synthetic log whose deposits
+// are certified at even intervals: each point's size is the number of
+// deposits certified by its time.
+func TestGrowthPoints(t *testing.T) {
+	cs := suite.International()
+	const n = 1000
+	syn := newSynthetic(t, cs, n, 3)
+	d := New(Config{Suite: cs, Store: syn.st}).newDashboard()
+	every := 10 * 24 * time.Hour / n
+	for _, points := range []int{1, 2, 7, maxGrowthPoints} {
+		got, err := d.growthPoints(context.Background(), n, points)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != points || got[len(got)-1].TreeSize != n || !got[len(got)-1].Time.Equal(syntheticStart.Add((n-1)*every)) {
+			t.Fatalf("%d points: %d, ending with %+v", points, len(got), got[len(got)-1])
+		}
+		for _, p := range got {
+			if want := uint64(p.Time.Sub(syntheticStart)/every) + 1; p.TreeSize != want {
+				t.Fatalf("%d points: at %v the tree has %d deposits, want %d", points, p.Time, p.TreeSize, want)
+			}
+		}
+	}
+	if got, err := d.growthPoints(context.Background(), 0, 10); err != nil || len(got) != 0 {
+		t.Fatalf("an empty tree: %+v %v", got, err)
+	}
+}
+
 // BenchmarkStats measures GET /v1/stats's work over a log of 100,000
 // deposits: counting them all once (a node's first request after it
 // starts), then answering from the counts, as every later request does.

@@ -152,3 +152,49 @@ func TestDashboardFigures(t *testing.T) {
 		t.Fatalf("the validator: %+v", v)
 	}
 }
+
+// TestValidatorsOfFour asks one node of four, as an auditor of another
+// member, after a third member's node was killed: the killed one is
+// unreachable, did not sign the last block and cosigned no later
+// checkpoint; the three others, a quorum, did.
+func TestValidatorsOfFour(t *testing.T) {
+	nw := startNetwork(t, 4, false)
+	ctx := context.Background()
+	n0 := nw.nodes[0]
+	depKey, dep := n0.newDepositor()
+	auditorKey, _ := nw.nodes[1].staff(identity.Auditor)
+	auditorOfAnother := n0.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(testSuite, nw.nodes[1].status().Institution, auditorKey.Public()),
+		Alg: testSuite.Signature().Name(), Key: auditorKey})
+	killed := nw.nodes[3].status().Institution
+	nw.nodes[3].kill()
+	d := prepare(t, nw.origin, depKey, "after the kill", "after-kill")
+	if res, err := dep.Submit(ctx, []api.Deposit{d}, time.Minute); err != nil || res[0].Status != api.StatusCommitted {
+		t.Fatalf("a deposit with three of four: %+v %v", res, err)
+	}
+	var vs api.ValidatorList
+	if status := doAs(t, auditorOfAnother, "GET", "/v1/validators", "", &vs); status != http.StatusOK || len(vs.Validators) != 4 {
+		t.Fatalf("validators: %d %+v", status, vs)
+	}
+	final := n0.status().TreeSize
+	for _, v := range vs.Validators {
+		dead := v.Institution == killed
+		wantHealth := api.HealthOK
+		if dead {
+			wantHealth = api.HealthUnreachable
+		}
+		if v.Health.Status != wantHealth || v.SignedLastBlock == nil || *v.SignedLastBlock == dead || (v.CosignedSize == final) == dead || v.Power != 1 {
+			t.Errorf("%s (killed: %v): %+v", v.Institution, dead, v)
+		}
+	}
+	var cps api.CheckpointList
+	if status := doAs(t, auditorOfAnother, "GET", "/v1/explorer/checkpoints?limit=1", "", &cps); status != http.StatusOK || len(cps.Checkpoints) != 1 {
+		t.Fatalf("checkpoints: %d %+v", status, cps)
+	}
+	var names []string
+	for _, c := range cps.Checkpoints[0].Cosignatures {
+		names = append(names, c.Institution)
+	}
+	if len(names) != 3 || slices.Contains(names, killed) || cps.Checkpoints[0].Size != final {
+		t.Fatalf("the latest checkpoint, of size %d, is cosigned by %v", cps.Checkpoints[0].Size, names)
+	}
+}

@@ -137,6 +137,11 @@ type Endpoint struct {
 // decision its handler adds.
 func Endpoints() []Endpoint {
 	depositor := roles(identity.Depositor)
+	// The dashboard's figures (counts, blocks, checkpoints, validators)
+	// describe the network and never one deposit, so the auditors and
+	// admins of every member see them; a deposit's own trail stays with
+	// this institution's (Trail).
+	staff := roles(identity.Admin, identity.Auditor)
 	return []Endpoint{
 		// Verification, checkpoint and tiles, policy, OpenAPI and health
 		// are public; everything else needs an account.
@@ -184,6 +189,12 @@ func Endpoints() []Endpoint {
 		{"DELETE", "/v1/deposits/{id}/grants", depositor},                          // RevokeGrant
 		{"GET", "/v1/deposits/{id}/trail", approved()},                             // Trail
 		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)}, // ListCase
+
+		{"GET", "/v1/stats", staff},
+		{"GET", "/v1/explorer/blocks", staff},
+		{"GET", "/v1/explorer/checkpoints", staff},
+		{"GET", "/v1/explorer/growth", staff},
+		{"GET", "/v1/validators", staff},
 
 		{"POST", "/v1/misbehaviour", roles(identity.Admin)},
 		{"POST", "/v1/membership", roles(identity.Admin)},

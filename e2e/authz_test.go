@@ -195,6 +195,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", []string{"owner", "admin", "auditor", "node"}},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
+		{"GET", "/v1/stats", "", []string{"admin", "auditor", "node"}},
+		{"GET", "/v1/explorer/blocks", "", []string{"admin", "auditor", "node"}},
+		{"GET", "/v1/explorer/checkpoints", "", []string{"admin", "auditor", "node"}},
+		{"GET", "/v1/explorer/growth", "", []string{"admin", "auditor", "node"}},
+		{"GET", "/v1/validators", "", []string{"admin", "auditor", "node"}},
 		{"POST", "/v1/misbehaviour", `{"note":"x"}`, []string{"admin", "node"}},
 		{"POST", "/v1/membership", `{"note":"x"}`, []string{"admin", "node"}},
 	}

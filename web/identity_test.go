@@ -300,8 +300,8 @@ func TestIdentityVectors(t *testing.T) {
 		t.Run(cs.Name(), func(t *testing.T) {
 			var v identityVectors
 			var js jsDecisions
-			readJSON(t, filepath.Join(identityDir, cs.Name()+".json"), &v)
-			readJSON(t, filepath.Join(out, cs.Name()+".json"), &js)
+			readIdentityJSON(t, filepath.Join(identityDir, cs.Name()+".json"), &v)
+			readIdentityJSON(t, filepath.Join(out, cs.Name()+".json"), &js)
 			if len(js.Fixed) != len(v.Decisions) || len(js.Random) != len(v.Decisions) {
 				t.Fatalf("the Node test signed %d and %d decisions, want %d", len(js.Fixed), len(js.Random), len(v.Decisions))
 			}
@@ -371,7 +371,7 @@ func TestIdentityVectors(t *testing.T) {
 	}
 }
 
-func readJSON(t *testing.T, path string, v any) {
+func readIdentityJSON(t *testing.T, path string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -238,7 +238,7 @@ func TestObjectDecisions(t *testing.T) {
 		"grant":                {"owner"},
 		"revoke grant":         {"owner"},
 		"revoke share":         {"owner"},
-		"trail":                {"owner", "node", "admin", "auditor"},
+		"trail":                describers,
 		"list shares":          {"owner", "node", "admin", "auditor"},
 	}
 	needsUpload := map[string]bool{"read as owner": true, "read by case c1": true, "read with code": true, "share": true}

@@ -193,7 +193,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", dep + "/shares", "", []string{"owner", "admin", "auditor", "node"}},
 		{"POST", dep + "/grants", mustJSON(api.GrantRequest{Court: e.st.Institution, Case: e.caseNo}), []string{"owner"}},
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
-		{"GET", dep + "/trail", "", []string{"owner", "admin", "auditor", "node"}},
+		{"GET", dep + "/trail", "", describers},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", "/v1/stats", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/blocks", "", []string{"admin", "auditor", "node"}},

@@ -155,7 +155,7 @@ class Desk {
   }
 
   state(id) {
-    if (!this.items.has(id)) this.items.set(id, { reads: [] });
+    if (!this.items.has(id)) this.items.set(id, {});
     return this.items.get(id);
   }
 
@@ -213,7 +213,6 @@ class Desk {
     const path = `/v1/deposits/${d.id}/original?case=${encodeURIComponent(this.evidence.case)}`;
     const { blob, headers } = await signedDownload(this.session, path);
     st.original = { blob, entry: headers.get("Jurichain-Trail-Entry") ?? "", at: new Date() };
-    st.reads.push({ entry: st.original.entry, at: st.original.at });
     return st.original;
   }
 
@@ -373,18 +372,10 @@ class Desk {
     note(st.trailBox, "info", t("court.trail.loading"));
     try {
       st.trail = await this.session.call(`/v1/deposits/${d.id}/trail`);
-      st.trailRefused = null;
     } catch (err) {
-      if (!(err instanceof ApiError) || err.status !== 403) {
-        note(st.trailBox, "error", problem(err));
-        button.disabled = false;
-        return;
-      }
-      // The node shows the full trail only to the depositor and to its
-      // institution's auditors: say so in its words, and list at least
-      // the reads made from this page.
-      st.trail = null;
-      st.trailRefused = err.message;
+      note(st.trailBox, "error", problem(err));
+      button.disabled = false;
+      return;
     }
     button.disabled = false;
     this.showTrail(d);
@@ -393,45 +384,30 @@ class Desk {
   showTrail(d) {
     const st = this.state(d.id);
     const index = d.index ?? "?";
-    const parts = [];
-    if (st.trail) {
-      const entries = st.trail.entries ?? [];
-      parts.push(
-        entries.length === 0
-          ? el("p", { class: "hint", text: t("court.trail.none") })
-          : el(
-              "div",
-              { class: "scroll" },
-              el(
-                "table",
-                { class: "trail" },
-                el("caption", { text: t("court.trail.caption", { index }) }),
-                el(
-                  "thead",
-                  {},
-                  el(
-                    "tr",
-                    {},
-                    ["court.trail.when", "court.trail.who", "court.trail.what", "court.trail.entry"].map((k) => el("th", { scope: "col", text: t(k) })),
-                  ),
-                ),
-                el("tbody", {}, entries.map((e) => trailRow(e))),
-              ),
-            ),
-      );
-    } else {
-      parts.push(el("p", { class: "notice info", text: t("court.trail.refused", { message: st.trailRefused }) }));
-    }
-    parts.push(
-      el("h4", { text: t("court.trail.mine") }),
-      st.reads.length === 0
-        ? el("p", { class: "hint", text: t("court.trail.mineNone") })
+    const entries = st.trail.entries ?? [];
+    const parts = [
+      entries.length === 0
+        ? el("p", { class: "hint", text: t("court.trail.none") })
         : el(
-            "ul",
-            { class: "reads" },
-            st.reads.map((r) => el("li", {}, formatTime(r.at), " — ", t("court.trail.action.read-original"), " — ", el("code", { class: "trail-entry", text: r.entry }))),
+            "div",
+            { class: "scroll" },
+            el(
+              "table",
+              { class: "trail" },
+              el("caption", { text: t("court.trail.caption", { index }) }),
+              el(
+                "thead",
+                {},
+                el(
+                  "tr",
+                  {},
+                  ["court.trail.when", "court.trail.who", "court.trail.what", "court.trail.entry"].map((k) => el("th", { scope: "col", text: t(k) })),
+                ),
+              ),
+              el("tbody", {}, entries.map((e) => trailRow(e))),
+            ),
           ),
-    );
+    ];
     replace(st.trailBox, parts);
   }
 }

@@ -137,6 +137,11 @@ type Endpoint struct {
 // decision its handler adds.
 func Endpoints() []Endpoint {
 	depositor := roles(identity.Depositor)
+	// The dashboard's figures (counts, blocks, checkpoints, validators)
+	// describe the network and never one deposit, so the auditors and
+	// admins of every member see them; a deposit's own trail stays with
+	// this institution's (Trail).
+	staff := roles(identity.Admin, identity.Auditor)
 	return []Endpoint{
 		// Verification, checkpoint and tiles, policy, OpenAPI and health
 		// are public; everything else needs an account.
@@ -184,6 +189,12 @@ func Endpoints() []Endpoint {
 		{"DELETE", "/v1/deposits/{id}/grants", depositor},                          // RevokeGrant
 		{"GET", "/v1/deposits/{id}/trail", approved()},                             // Trail
 		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)}, // ListCase
+
+		{"GET", "/v1/stats", staff},
+		{"GET", "/v1/explorer/blocks", staff},
+		{"GET", "/v1/explorer/checkpoints", staff},
+		{"GET", "/v1/explorer/growth", staff},
+		{"GET", "/v1/validators", staff},
 
 		{"POST", "/v1/misbehaviour", roles(identity.Admin)},
 		{"POST", "/v1/membership", roles(identity.Admin)},
@@ -385,13 +396,14 @@ func RevokeGrant(p *Principal, d *Deposit) error {
 	return nil
 }
 
-// Trail lets a deposit's owner and this institution's auditors and admins
-// read its access trail.
+// Trail lets a deposit's owner, this institution's auditors and admins,
+// and the judges and clerks of a court it is granted to read its access
+// trail: a court weighing evidence sees who handled it.
 func Trail(p *Principal, d *Deposit, here string) error {
-	if d.OwnedBy(p) || p.staffOf(here) {
+	if d.OwnedBy(p) || p.staffOf(here) || d.grantedTo(p, "") {
 		return nil
 	}
-	return forbidden("the access trail of %s is for its depositor and this institution's auditors", d.ID)
+	return forbidden("the access trail of %s is for its depositor, this institution's auditors and the courts it is granted to", d.ID)
 }
 
 // ListCase lets a court's judges and clerks list a case's evidence, at

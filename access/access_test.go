@@ -77,6 +77,7 @@ func TestEndpointMatrix(t *testing.T) {
 	approved := []string{"node", "other node", "owner", "other", "reviewer", "admin", "auditor", "judge", "clerk", "other judge", "other admin", "other auditor"}
 	depositors := []string{"owner", "other"}
 	admins := []string{"node", "other node", "admin", "other admin"}
+	staff := []string{"node", "other node", "admin", "auditor", "other admin", "other auditor"}
 	want := map[string][]string{
 		"GET /v1/deposits":                        all,
 		"GET /v1/proofs/inclusion":                all,
@@ -117,6 +118,11 @@ func TestEndpointMatrix(t *testing.T) {
 		"DELETE /v1/deposits/{id}/grants":         depositors,
 		"GET /v1/deposits/{id}/trail":             approved,
 		"GET /v1/cases/{court}/{case}":            {"judge", "clerk", "other judge"},
+		"GET /v1/stats":                           staff,
+		"GET /v1/explorer/blocks":                 staff,
+		"GET /v1/explorer/checkpoints":            staff,
+		"GET /v1/explorer/growth":                 staff,
+		"GET /v1/validators":                      staff,
 		"POST /v1/misbehaviour":                   admins,
 		"POST /v1/membership":                     admins,
 	}
@@ -232,7 +238,7 @@ func TestObjectDecisions(t *testing.T) {
 		"grant":                {"owner"},
 		"revoke grant":         {"owner"},
 		"revoke share":         {"owner"},
-		"trail":                {"owner", "node", "admin", "auditor"},
+		"trail":                describers,
 		"list shares":          {"owner", "node", "admin", "auditor"},
 	}
 	needsUpload := map[string]bool{"read as owner": true, "read by case c1": true, "read with code": true, "share": true}

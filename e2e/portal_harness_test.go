@@ -33,11 +33,16 @@ func (n *node) browse(t *testing.T, b *browsertest.Browser, page string) *browse
 
 // signIn imports the account key file into the browser on the account
 // page, as a user who holds the file the CLI wrote does, and waits until
-// the header names the account.
+// the header names the account. Whoever was signed in signs out first, so
+// the name waited for is the new account's.
 func signIn(tab *browsertest.Tab, n *node, keyFile string) {
+	// The header says who is signed in once the page has asked the node.
+	tab.Run("open the account page", chromedp.Navigate(n.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#import-key")),
+		chromedp.WaitVisible(chromedp.CSS("#who a, #who button")))
+	if browsertest.Eval[bool](tab, "see who is signed in", `document.querySelector("#who button") !== null`) {
+		tab.Run("sign out", chromedp.Click(chromedp.CSS("#who button")), chromedp.WaitVisible(chromedp.CSS(`#who a[href="/account"]`)))
+	}
 	tab.Run("sign in with "+filepath.Base(keyFile),
-		chromedp.Navigate(n.URL+"/account"),
-		chromedp.WaitVisible(chromedp.CSS("#import-key")),
 		chromedp.SetUploadFiles(chromedp.CSS("#import-key"), []string{keyFile}),
 		chromedp.WaitVisible(chromedp.CSS("#who .who-name")),
 	)

@@ -513,7 +513,7 @@ func (s *Server) caseEvidence(w http.ResponseWriter, r *http.Request) {
 }
 
 // trail lists the access-trail records about a deposit with their
-// receipts, for its owner and this institution's auditors and admins.
+// receipts (access.Trail says for whom).
 func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	e, err := s.evidence(r)

@@ -167,6 +167,7 @@ func New(cfg Config) *Server {
 	s.verifier = httpsig.NewVerifier(vcfg)
 	// The endpoints and their rules are access.Endpoints(); here each gets
 	// its handler.
+	dash := s.newDashboard()
 	handlers := map[string]http.HandlerFunc{
 		"GET /v1/deposits":           s.byContent,
 		"GET /v1/proofs/inclusion":   s.inclusion,
@@ -210,6 +211,12 @@ func New(cfg Config) *Server {
 		"GET /v1/certificates/{number}":         s.certificateByNumber,
 		"POST /v1/certificates/check":           s.checkCertificate,
 		"GET /v1/deposits/{id}/certificate.pdf": s.certificatePDF,
+
+		"GET /v1/stats":                dash.getStats,
+		"GET /v1/explorer/blocks":      dash.getBlocks,
+		"GET /v1/explorer/checkpoints": dash.getCheckpoints,
+		"GET /v1/explorer/growth":      dash.getGrowth,
+		"GET /v1/validators":           dash.getValidators,
 
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,

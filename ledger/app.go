@@ -605,6 +605,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 		b.identityDigest = b.accounts.digest
 	}
 	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest, b.identityDigest)
+	a.stageBlockRecord(req, b)
 	b.batch.PutState(b.state)
 	a.staged = b
 	return &abci.ResponseFinalizeBlock{TxResults: results, AppHash: b.state.AppHash, ValidatorUpdates: b.updates}, nil

@@ -390,7 +390,9 @@ func (a *App) recordCosigners(size uint64, signed []byte) {
 			continue
 		}
 		raw, err := base64.StdEncoding.DecodeString(f[2])
-		if err != nil || len(raw) != 4+8+64 {
+		// A key hash, a timestamp, then a signature: 64 bytes of Ed25519,
+		// an SM2 signature in DER of about 70.
+		if err != nil || len(raw) <= 4+8 {
 			continue
 		}
 		next[f[1]] = Cosigned{Size: size, At: time.Unix(int64(binary.BigEndian.Uint64(raw[4:])), 0).UTC()}

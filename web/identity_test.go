@@ -52,6 +52,9 @@ type identityVectors struct {
 	Refused   []refusedVector     `json:"refused"`
 	MayDecide []mayDecideVector   `json:"may_decide"`
 	Statuses  map[string][]string `json:"transitions"`
+	// Registrations are registrations by the vectors' key, as
+	// `jurichain register` makes them (registration.js).
+	Registrations []registrationVector `json:"registrations"`
 }
 
 type decisionVector struct {
@@ -64,6 +67,18 @@ type decisionVector struct {
 	// (Ed25519) only.
 	Text   string `json:"text"`
 	Signed string `json:"signed,omitempty"`
+}
+
+type registrationVector struct {
+	Institution string            `json:"institution"`
+	Kind        string            `json:"kind"`
+	RealName    identity.RealName `json:"real_name"`
+	Salt        string            `json:"salt"`
+	Account     string            `json:"account"`
+	Canonical   string            `json:"canonical"`
+	Commitment  string            `json:"commitment"`
+	Text        string            `json:"text"`
+	Signed      string            `json:"signed,omitempty"`
 }
 
 type refusedVector struct {
@@ -176,6 +191,40 @@ func makeIdentityVectors(t *testing.T, cs *suite.Suite) identityVectors {
 					May: identity.MayDecide(identity.ByRole(actor), action, target)})
 			}
 		}
+	}
+	for i, r := range []struct {
+		kind identity.Kind
+		rn   identity.RealName
+	}{
+		{identity.Individual, identity.RealName{Name: "李四", IDType: "resident-id", IDNumber: "110101199001011234"}},
+		{identity.Individual, identity.RealName{Name: "O'Brien <Tom> & \"Co\"\u2028", IDType: "passport", IDNumber: "E12345678"}},
+		{identity.Enterprise, identity.RealName{Name: "北京某某科技有限公司", CreditCode: "91110108MA01ABCDEF", LegalRepresentative: "王五", Agent: "赵六"}},
+	} {
+		institution := fmt.Sprintf("notary-%d", i)
+		salt := bytes.Repeat([]byte{byte(0x30 + i)}, 32)
+		commitment, err := identity.Commit(cs, salt, r.rn.Canonical())
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := identity.NewRegistration(cs, identityOrigin, institution, identity.Depositor, r.kind, key.Public(), commitment)
+		text, err := op.Text()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv := registrationVector{Institution: institution, Kind: string(r.kind), RealName: r.rn, Salt: hex.EncodeToString(salt),
+			Account: op.Account, Canonical: string(r.rn.Canonical()), Commitment: hex.EncodeToString(commitment), Text: text}
+		if cs.Name() == suite.NameInternational {
+			rs, err := identity.NewSigner(op.Account, key, cs.Signature().Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			signed, err := op.Sign(rs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rv.Signed = string(signed)
+		}
+		v.Registrations = append(v.Registrations, rv)
 	}
 	// Which status each decision applies to and leads to, read off the
 	// ledger's own transition (applyDecision).

@@ -9,6 +9,7 @@
 //
 // The module needs no DOM and no IndexedDB, so Node's tests run it against
 // vectors Go writes (web/identity_test.go).
+import { base64 } from "./httpsig.js";
 
 const opHeader = "jurichain identity operation";
 
@@ -109,12 +110,6 @@ export function decisionText({ origin, account, version, action, reason = "" }) 
   // Go trims the spaces after an approval without a reason.
   const line = `${action} ${reason}`.replace(/ +$/, "");
   return `${opHeader}\nnetwork ${origin}\naccount ${account} version ${v}\n${line}\n`;
-}
-
-function base64(bytes) {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
 }
 
 /**

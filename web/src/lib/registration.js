@@ -2,26 +2,19 @@
 // makes it (cmd/jurichain/account.go): the real-name data committed to
 // with a random salt (identity.Commit over the data's canonical JSON), the
 // identity operation "register" (identity.Op.Text) signed as a C2SP
-// signed note by the key it registers (identity.NewSigner), and the body
+// signed note by the key it registers (identityop.js accountSigner), and the body
 // of POST /v1/registrations (api.RegistrationRequest). The node recomputes
 // the commitment and checks the note's signature on the ledger, so every
 // byte here is the Go code's.
 
-import { base64, concat, hex, randomBytes, sha256, utf8 } from "./httpsig.js";
+import { base64, hex, randomBytes, utf8 } from "./httpsig.js";
+import { accountSigner, signNote } from "./identityop.js";
 import { suiteHash, suites } from "./keys.js";
 import { goJSON } from "./gojson.js";
 
 const OP_HEADER = "jurichain identity operation";
 const COMMITMENT_DOMAIN = "jurichain identity commitment v1\n";
 const SALT_SIZE = 32;
-
-// The signed-note signature type of each suite's account keys (suite's
-// noteFormat): Ed25519's assigned 0x01, and for SM2 0xff followed by an
-// identifier, as c2sp.org/signed-note reserves for unassigned types.
-const noteTypes = {
-  intl: new Uint8Array([0x01]),
-  gm: concat(new Uint8Array([0xff]), utf8("jurichain/sm2-note/v1")),
-};
 
 /** The fields of each kind of depositor's real-name data (identity.RealName.Check). */
 export const realNameFields = {
@@ -65,22 +58,6 @@ export function registrationText({ origin, account, institution, kind, alg, publ
   );
 }
 
-// The key ID of a signed-note key: the first four bytes of
-// SHA-256(name || "\n" || type || public key), whatever the suite.
-async function keyHash(name, type, pub) {
-  return (await sha256(concat(utf8(name + "\n"), type, pub))).subarray(0, 4);
-}
-
-/**
- * Signs text as a C2SP signed note (golang.org/x/mod/sumdb/note.Sign) by
- * the account key, under the account's name.
- */
-export async function signNote(text, { suite, name, key }) {
-  const sig = await key.sign(utf8(text));
-  const id = await keyHash(name, noteTypes[suite], key.publicKey);
-  return `${text}\n\u2014 ${name} ${base64(concat(id, sig))}\n`;
-}
-
 /**
  * The body of POST /v1/registrations for a depositor of kind
  * ("individual" or "enterprise") with real-name data rn, registering key
@@ -102,6 +79,6 @@ export async function registration({ suite, origin, institution, kind, realName,
     publicKey: key.publicKey,
     commitment,
   });
-  const note = await signNote(text, { suite, name: account, key });
+  const note = await signNote(text, [await accountSigner(account, key)]);
   return { account, request: { invitation, real_name: rn, salt: base64(salt), note } };
 }

@@ -460,7 +460,7 @@ async function proveCertificate(pdfFile, bytes, evidence, openingFile) {
   let out = await proveReceipt(receipt, { file: evidence, opening, token: atts.get("checkpoint.tst") });
   if (out.ok && data) {
     const differs = statementDiffers(data, out.proven);
-    if (differs) out = failure("certificate", `certificate.json states ${differs}, which the receipt does not prove`);
+    if (differs) out = failure("certificate", t("verify.err.statement", { what: differs }));
   }
   out.certificate = { data, pdf: bytes, name: pdfFile.name };
   return out;
@@ -476,6 +476,17 @@ function clearResult() {
 function show(draw) {
   state.draw = draw;
   draw();
+  // The verdicts, said once to screen readers; the details are read where
+  // the focus lands, on the result.
+  announce(
+    [...$("result").querySelectorAll(".verdict, .failed-check, .notice")]
+      .map((n) => n.textContent)
+      .join(". "),
+  );
+}
+
+function announce(text) {
+  $("verdict-status").textContent = text;
 }
 
 function showError(message) {
@@ -613,13 +624,16 @@ async function runLookup() {
   });
 }
 
-async function runSealCheck(button, box, pdf) {
+async function runSealCheck(button, box, cert) {
   button.disabled = true;
   replace(box, el("p", { class: "notice info", role: "status", i18n: "verify.checking" }));
   try {
-    const resp = await call("/v1/certificates/check", { method: "POST", headers: { "Content-Type": "application/pdf", Accept: "application/json" }, body: pdf });
-    const check = await resp.json();
-    replace(box, nodeCheck(check, {}));
+    const resp = await call("/v1/certificates/check", { method: "POST", headers: { "Content-Type": "application/pdf", Accept: "application/json" }, body: cert.pdf });
+    // Kept with the certificate, so that a redraw (another language)
+    // shows it again.
+    cert.check = await resp.json();
+    replace(box, nodeCheck(cert.check, {}));
+    announce(t(cert.check.genuine ? "verify.node.genuine" : "verify.node.notGenuine"));
   } catch (err) {
     replace(box, el("p", { class: "notice error", role: "alert", text: errorText(err) }));
   } finally {
@@ -710,9 +724,9 @@ function proofFacts(out, policyUsed) {
 
 function certificateBlock(cert) {
   const d = cert.data;
-  const box = el("div", { class: "node-box", id: "seal-result", "aria-live": "polite" });
+  const box = el("div", { class: "node-box", id: "seal-result" }, cert.check ? nodeCheck(cert.check, {}) : null);
   const button = el("button", { type: "button", id: "seal-check", i18n: "verify.cert.sealButton" });
-  button.addEventListener("click", () => runSealCheck(button, box, cert.pdf));
+  button.addEventListener("click", () => runSealCheck(button, box, cert));
   const facts = [];
   if (d) {
     facts.push(...fact(t("verify.cert.number"), el("span", { class: "mono", id: "certificate-number", text: d.number })));

@@ -1,17 +1,57 @@
-// Bundles each page's script (src/pages/NAME.js) into static/assets/NAME.js,
-// which is committed: `go run` and the Go build need no npm. Run it after
-// changing anything under src: npm ci && npm run build.
+// Bundles the portal's scripts, which are committed so that neither the Go
+// build nor the tests need npm (only Node.js, to run the script tests).
+// Run it after changing anything under src or a test driver:
+//   npm ci && npm run build
+//
+//   src/pages/NAME.js        -> static/assets/NAME.js   (each page's script)
+//   src/**/*.test.mjs        -> testjs/**/*.test.mjs    (node --test testjs/)
+//   testdata/*/driver files  -> testjs/*/              (scripts Go tests run)
+//
+// testjs mirrors the depth of src, so a test's paths relative to its own
+// file (../../testdata/...) hold in both places.
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 
-const pages = readdirSync("src/pages").filter((f) => f.endsWith(".js"));
+function files(dir, keep) {
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => keep(f))
+    .map((f) => join(dir, f));
+}
+
+const common = { bundle: true, format: "esm", legalComments: "eof", logLevel: "warning" };
+
 await build({
-  entryPoints: pages.map((f) => `src/pages/${f}`),
+  ...common,
+  entryPoints: files("src/pages", (f) => f.endsWith(".js")),
   outdir: "static/assets",
-  bundle: true,
-  format: "esm",
   target: ["chrome120", "firefox120", "safari17"],
   minify: true,
-  legalComments: "eof",
-  logLevel: "info",
 });
+
+await build({
+  ...common,
+  entryPoints: files("src", (f) => f.endsWith(".test.mjs")),
+  outbase: "src",
+  outdir: "testjs",
+  outExtension: { ".js": ".mjs" },
+  platform: "node",
+  target: "node20",
+});
+
+// Drivers: Node scripts (.mjs) and browser pages' scripts (.js) that Go
+// tests run, kept beside their vectors in testdata/AREA/.
+for (const [ext, platform] of [[".mjs", "node"], [".js", "browser"]]) {
+  const entryPoints = files("testdata", (f) => f.endsWith(ext) && !f.includes("fuzz"));
+  if (entryPoints.length === 0) continue;
+  await build({
+    ...common,
+    entryPoints,
+    outbase: "testdata",
+    outdir: "testjs",
+    outExtension: { ".js": ext },
+    platform,
+    target: platform === "node" ? "node20" : "chrome120",
+  });
+}
+console.log("built static/assets and testjs");

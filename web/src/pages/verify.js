@@ -24,9 +24,8 @@ const maxReceipt = 256 << 10;
 const maxPolicy = 64 << 10;
 const maxOpening = 64 << 10;
 
-// The file digests a suite knows how to compute, as the CLI's verify
-// computes them: the suite's content digest and any other of these the
-// deposit carries.
+// The digests a suite computes of files: those of a certificate the node
+// reports are compared with the file's.
 const fileDigests = ["sha256", "sm3"];
 
 // How many deposits of one content a lookup shows.
@@ -481,7 +480,7 @@ function show(draw) {
   announce(
     [...$("result").querySelectorAll(".verdict, .failed-check, .notice")]
       .map((n) => n.textContent)
-      .join(". "),
+      .join(" — "),
   );
 }
 

@@ -8,9 +8,10 @@
 //   testdata/*/driver files  -> testjs/*/              (scripts Go tests run)
 //
 // testjs mirrors the depth of src, so a test's paths relative to its own
-// file (../../testdata/...) hold in both places.
+// file (../../testdata/...) hold in both places. Its bundles are minified
+// too (the sources are in src; the bundles are only run).
 import { build } from "esbuild";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 function files(dir, keep) {
@@ -19,18 +20,22 @@ function files(dir, keep) {
     .map((f) => join(dir, f));
 }
 
-const common = { bundle: true, format: "esm", legalComments: "eof", logLevel: "warning" };
+const common = { bundle: true, format: "esm", minify: true, legalComments: "eof", logLevel: "warning" };
 
 await build({
   ...common,
   entryPoints: files("src/pages", (f) => f.endsWith(".js")),
   outdir: "static/assets",
   target: ["chrome120", "firefox120", "safari17"],
-  minify: true,
 });
 
+// The tests share their libraries through chunks (testjs/chunks), rebuilt
+// from scratch each time so that no stale one stays.
+rmSync("testjs", { recursive: true, force: true });
 await build({
   ...common,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   entryPoints: files("src", (f) => f.endsWith(".test.mjs")),
   outbase: "src",
   outdir: "testjs",

@@ -27,7 +27,13 @@ export function signOut() {
 export async function currentSession() {
   const id = localStorage.getItem(currentItem);
   if (!id) return null;
-  const key = await loadKey(id);
+  let key = null;
+  try {
+    key = await loadKey(id);
+  } catch (err) {
+    // A key deleted in another tab: nobody is signed in any more.
+    if (err?.code !== "keys.not_found") throw err;
+  }
   if (!key) {
     signOut();
     return null;

@@ -118,11 +118,11 @@ func TestPortalDashboard(t *testing.T) {
 	tab := b.Tab(t)
 	signIn(tab, n, auditor)
 	tab.Run("open the dashboard", chromedp.Navigate(n.URL+"/dashboard"), chromedp.WaitVisible(chromedp.CSS("#dash")))
-	dashWaitJS(tab, "the figures load", `document.querySelectorAll("#chart-kinds rect.bar").length > 0 &&
+	tab.Run("the figures load", browsertest.Until(`document.querySelectorAll("#chart-kinds rect.bar").length > 0 &&
 		document.querySelectorAll("#chart-growth circle.point").length > 0 &&
 		document.querySelector("#blocks tbody tr[data-height]") !== null &&
 		document.querySelector("#checkpoints tbody tr[data-size]") !== null &&
-		document.querySelector("#validators tbody [data-health]") !== null`)
+		document.querySelector("#validators tbody [data-health]") !== null`))
 	tab.Screenshot("dashboard-en")
 
 	// Each chart draws one bar per figure of the API, as tall as it says.
@@ -288,19 +288,19 @@ func TestPortalDashboard(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#range-to"), "2020-01-31"),
 		chromedp.Click(chromedp.CSS(`#range button[type="submit"]`)),
 	)
-	dashWaitJS(tab, "the charts say there is no data", `["chart-per-day", "chart-media", "chart-institutions", "chart-kinds"].every(
-		(id) => document.querySelector("#" + id + " svg text.no-data") !== null && document.querySelector("#" + id + " rect.bar") === null)`)
+	tab.Run("the charts say there is no data", browsertest.Until(`["chart-per-day", "chart-media", "chart-institutions", "chart-kinds"].every(
+		(id) => document.querySelector("#" + id + " svg text.no-data") !== null && document.querySelector("#" + id + " rect.bar") === null)`))
 	if got := tab.Text("read the total", `#totals [data-fact="dash.totals.inRange"] dd`); got != "0" {
 		t.Errorf("January 2020 shows %q deposits", got)
 	}
 	tab.Run("show the last 30 days", chromedp.Click(chromedp.CSS(`#range button[data-days="30"]`)))
-	dashWaitJS(tab, "the figures come back", `document.querySelectorAll("#chart-per-day rect.bar").length === 30`)
+	tab.Run("the figures come back", browsertest.Until(`document.querySelectorAll("#chart-per-day rect.bar").length === 30`))
 
 	// The auto-refresh leaves the focus and an opened table where they were.
 	tab.Run("open the table of kinds with the keyboard", chromedp.Focus(chromedp.CSS("#chart-kinds summary")), chromedp.KeyEvent("\r"))
 	before := tab.Text("read the time of the update", "#updated")
-	dashWaitJS(tab, "the page refreshes itself", fmt.Sprintf(`(() => { const u = document.getElementById("updated").textContent;
-		return u !== %q && !u.endsWith("…"); })()`, before))
+	tab.Run("the page refreshes itself", browsertest.Until(fmt.Sprintf(`(() => { const u = document.getElementById("updated").textContent;
+		return u !== %q && !u.endsWith("…"); })()`, before)))
 	if ok := browsertest.Eval[bool](tab, "check the focus", `document.activeElement === document.querySelector("#chart-kinds summary") &&
 		document.querySelector("#chart-kinds details").open`); !ok {
 		t.Error("the auto-refresh moved the focus or closed the table the user opened")
@@ -341,14 +341,5 @@ func dashWaitFinal(t *testing.T, n *node, size uint64) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the final tree holds %d deposits after 30 s, want %d", n.status().TreeSize, size)
 		}
-	}
-}
-
-// dashWaitJS waits until a JavaScript expression is true in the tab.
-func dashWaitJS(tab *browsertest.Tab, step, expr string) {
-	ctx, cancel := context.WithTimeout(tab.Ctx, time.Minute)
-	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		tab.Run(step+" (failed: "+err.Error()+")", chromedp.Func(func(context.Context, *chromedp.Target) error { return err }))
 	}
 }

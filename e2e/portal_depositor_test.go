@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
@@ -40,11 +39,7 @@ func TestPortalDepositor(t *testing.T) {
 
 	b := browsertest.Start(t)
 	tab := n.browse(t, b, "/account")
-	if _, err := chromedp.CallBrowser(tab.Ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-	}); err != nil {
-		t.Fatalf("setting the download directory: %v", err)
-	}
+	tab.SaveDownloads(downloads)
 
 	// Register in the browser: a new key, the invitation, real-name data.
 	tab.Run("register",
@@ -85,8 +80,8 @@ func TestPortalDepositor(t *testing.T) {
 	)
 	// The receipt and opening the browser saved verify with the CLI,
 	// metadata included, against the node's policy.
-	depDownloaded(t, filepath.Join(downloads, "scene.txt.tlog-proof"))
-	depDownloaded(t, filepath.Join(downloads, "scene.txt.meta.json"))
+	browsertest.WaitFile(t, filepath.Join(downloads, "scene.txt.tlog-proof"), -1)
+	browsertest.WaitFile(t, filepath.Join(downloads, "scene.txt.meta.json"), -1)
 	if err := os.WriteFile(filepath.Join(downloads, "scene.txt"), []byte(scene), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +101,7 @@ func TestPortalDepositor(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS("#deposit-files"), []string{contract}),
 		chromedp.WaitVisible(chromedp.CSS(`.queue-item[data-state="ready"]`)),
 		chromedp.Click(chromedp.CSS("#deposit-start")),
-		depUntil(`document.querySelectorAll('.queue-item[data-state="done"]').length === 2 && document.querySelectorAll('#deposit-table tr[data-status="committed"]').length === 2`),
+		browsertest.Until(`document.querySelectorAll('.queue-item[data-state="done"]').length === 2 && document.querySelectorAll('#deposit-table tr[data-status="committed"]').length === 2`),
 	)
 	if text := tab.Text("read the result", `.queue-item:nth-child(2) .result`); !strings.Contains(text, "vault") {
 		t.Errorf("the picked file's result does not say its original is stored: %q", text)
@@ -121,7 +116,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Fatalf("granting geolocation: %v", err)
 	}
 	if _, err := chromedp.Call(tab.Ctx, emulation.SetGeolocationOverride, emulation.SetGeolocationOverrideParams{
-		Latitude: depPtr(lat), Longitude: depPtr(lon), Accuracy: depPtr(12.0),
+		Latitude: new(lat), Longitude: new(lon), Accuracy: new(12.0),
 	}); err != nil {
 		t.Fatalf("overriding the location: %v", err)
 	}
@@ -132,7 +127,7 @@ func TestPortalDepositor(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#consent-location")),
 		chromedp.Click(chromedp.CSS("#camera-start")),
 		chromedp.WaitVisible(chromedp.CSS("#shutter")),
-		depUntil(`document.getElementById("viewfinder").videoWidth > 0`),
+		browsertest.Until(`document.getElementById("viewfinder").videoWidth > 0`),
 	)
 	tab.Screenshot("camera-phone")
 	tab.Run("take and deposit a photo",
@@ -198,11 +193,11 @@ func TestPortalDepositor(t *testing.T) {
 		t.Fatalf("deposit with the CLI: %s%s", out, errOut)
 	}
 	signIn(tab, n, cliKey)
-	tab.Run("see who is signed in", depUntil(`document.querySelector("#who .who-name")?.textContent === "Wang Wu"`))
+	tab.Run("see who is signed in", browsertest.Until(`document.querySelector("#who .who-name")?.textContent === "Wang Wu"`))
 	tab.Run("see the CLI deposit",
 		chromedp.Navigate(n.URL+"/deposits"),
 		chromedp.WaitVisible(chromedp.CSS(`#deposit-table tr[data-id="`+m[1]+`"][data-status="committed"]`)),
-		depUntil(`[...document.querySelectorAll("#deposit-table .title-cell")].some((c) => c.textContent === "lease.txt")`),
+		browsertest.Until(`[...document.querySelectorAll("#deposit-table .title-cell")].some((c) => c.textContent === "lease.txt")`),
 	)
 	if rows := browsertest.Eval[int](tab, "count the rows", `document.querySelectorAll("#deposit-table tbody tr").length`); rows != 1 {
 		t.Errorf("the CLI user sees %d deposits, want only their own", rows)
@@ -295,26 +290,6 @@ func depDrop(tab *browsertest.Tab, name, content string) {
 	})(`+string(args)+`)`)
 }
 
-// depDownloaded waits up to ten seconds for the browser to finish a download.
-func depDownloaded(t *testing.T, path string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			entries, _ := os.ReadDir(filepath.Dir(path))
-			var names []string
-			for _, e := range entries {
-				names = append(names, e.Name())
-			}
-			t.Fatalf("the browser did not save %s (the directory holds %v)", filepath.Base(path), names)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // depClient returns a client that signs as the account of the key in keyFile.
 func depClient(t *testing.T, n *node, keyFile string) *client.Client {
 	t.Helper()
@@ -327,14 +302,4 @@ func depClient(t *testing.T, n *node, keyFile string) *client.Client {
 		t.Fatal(err)
 	}
 	return n.client().WithAuth(client.KeyAuth{KeyID: identity.AccountID(testSuite, n.status().Institution, key.Public()), Alg: testSuite.Signature().Name(), Key: key})
-}
-
-func depPtr[T any](v T) *T { return &v }
-
-// depUntil waits until the JavaScript expression is true.
-func depUntil(expr string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))(ctx, t)
-		return err
-	})
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -46,12 +45,7 @@ func TestPortalDesks(t *testing.T) {
 	b := browsertest.Start(t)
 	tab := b.Tab(t)
 	downloads := t.TempDir()
-	tab.Run("let the page save files", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
-			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
-		})
-		return err
-	}))
+	tab.SaveDownloads(downloads)
 
 	// The reviewer issues invitation codes in the page; applicants register
 	// with them through the CLI.
@@ -251,7 +245,7 @@ func TestPortalDesks(t *testing.T) {
 		t.Errorf("the page shows the original as %q", got)
 	}
 	tab.Run("save the original", chromedp.Click(chromedp.CSS(item+" a.save")))
-	saved := waitFile(t, filepath.Join(downloads, "evidence.txt"), len(content))
+	saved := browsertest.WaitFile(t, filepath.Join(downloads, "evidence.txt"), len(content))
 	if !bytes.Equal(saved, content) {
 		t.Fatalf("the saved original is %q, want %q", saved, content)
 	}
@@ -386,22 +380,6 @@ func waitText(t *testing.T, tab *browsertest.Tab, sel, want string) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s reads %q, want %q", sel, got, want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// waitFile waits until the browser has saved a file of size bytes.
-func waitFile(t *testing.T, path string, size int) []byte {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		b, err := os.ReadFile(path)
-		if err == nil && len(b) == size {
-			return b
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the browser did not save %s: %v (%d bytes)", path, err, len(b))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

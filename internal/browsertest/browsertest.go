@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -236,4 +237,46 @@ func ArtifactDir(t testing.TB) string {
 		t.Fatalf("artifact directory: %v", err)
 	}
 	return d
+}
+
+// SaveDownloads lets the tab's pages save files, into dir.
+func (tab *Tab) SaveDownloads(dir string) {
+	tab.t.Helper()
+	tab.Run("let the page save files", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+		})
+		return err
+	}))
+}
+
+// Until is an action that waits until the JavaScript expression is true
+// in the page.
+func Until(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond))(ctx, t)
+		return err
+	})
+}
+
+// WaitFile waits up to 20 seconds until the browser has saved path, with
+// size bytes (any size but zero when size is negative), and returns it.
+func WaitFile(t testing.TB, path string, size int) []byte {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(path)
+		if err == nil && (size < 0 && len(b) > 0 || len(b) == size) {
+			return b
+		}
+		if time.Now().After(deadline) {
+			entries, _ := os.ReadDir(filepath.Dir(path))
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Fatalf("the browser did not save %s: %v, %d bytes (the directory holds %v)", filepath.Base(path), err, len(b), names)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -342,24 +343,25 @@ func (p *Policy) Verify(checkpoint []byte) (*Result, error) {
 	return res, nil
 }
 
-func (p *Policy) satisfied(name string, cosigned map[string]bool) bool {
-	if name == "none" {
+// satisfied reports whether the cosigners meet the quorum. Each group is
+// decided once, in file order: a group names only witnesses and groups
+// defined before it (Parse refuses forward references), so one pass
+// decides them all. Deciding a group by asking again about each member
+// would cost exponential time on groups that share members, which a
+// hostile policy of a few lines can arrange.
+func (p *Policy) satisfied(quorum string, cosigned map[string]bool) bool {
+	if quorum == "none" {
 		return true
 	}
-	if cosigned[name] {
-		return true
-	}
+	met := maps.Clone(cosigned)
 	for _, g := range p.Groups {
-		if g.Name != name {
-			continue
-		}
 		n := 0
 		for _, m := range g.Members {
-			if p.satisfied(m, cosigned) {
+			if met[m] {
 				n++
 			}
 		}
-		return n >= g.Threshold
+		met[g.Name] = n >= g.Threshold
 	}
-	return false
+	return met[quorum]
 }

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -317,6 +318,46 @@ func TestHandBuiltPolicyIsRefused(t *testing.T) {
 		}
 		if _, err := p.Verify([]byte("example.com/log\n1\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— example.com/log AAAA\n")); err == nil {
 			t.Fatalf("%s: a hand-built policy verified a checkpoint", cs.Name())
+		}
+	}
+}
+
+// TestSharedGroupsAreDecidedOnce verifies against a policy whose groups
+// form two interleaved chains (a_i and b_i each need a_{i-1} and b_{i-1}):
+// asking again about each member of each group would take 2^60 steps;
+// deciding each group once takes a few hundred.
+func TestSharedGroupsAreDecidedOnce(t *testing.T) { forEachSuite(t, testSharedGroupsAreDecidedOnce) }
+
+func testSharedGroupsAreDecidedOnce(t *testing.T, cs *suite.Suite) {
+	k := newKeys(t, cs, "example.org/log", 2)
+	a, b := k.witnesses[0].Name(), k.witnesses[1].Name()
+	var pol strings.Builder
+	pol.WriteString("log " + k.logVKey + "\nwitness " + a + " " + k.wVKeys[0] + "\nwitness " + b + " " + k.wVKeys[1] + "\n")
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&pol, "group a%d all %s %s\ngroup b%d all %s %s\n", i, a, b, i, a, b)
+		a, b = fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)
+	}
+	pol.WriteString("quorum a60\n")
+	p, err := policy.Parse([]byte(pol.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, one := k.checkpoint(t, "example.org/log", 10, 2), k.checkpoint(t, "example.org/log", 10, 1)
+	done := make(chan error, 2)
+	go func() {
+		_, err := p.Verify(both)
+		done <- err
+		_, err = p.Verify(one)
+		done <- err
+	}()
+	for _, want := range []error{nil, policy.ErrQuorum} {
+		select {
+		case err := <-done:
+			if !errors.Is(err, want) && (want != nil || err != nil) {
+				t.Fatalf("got %v, want %v", err, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("verifying against chained groups did not finish in 30 s: groups are decided more than once")
 		}
 	}
 }

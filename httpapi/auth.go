@@ -73,6 +73,12 @@ func (s *Server) guard(rt Route, h http.HandlerFunc) http.HandlerFunc {
 		limit = rt.publicBody
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if !rule.Public {
+			// Answers to an account (real names, openings, originals)
+			// must not stay in a browser's or a proxy's cache.
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		if rule.Public {
 			if r.Body != nil {
 				r.Body = http.MaxBytesReader(w, r.Body, limit)

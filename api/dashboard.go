@@ -11,6 +11,11 @@ import "time"
 // through holds.
 const MediaTypesScope = "deposits through this node"
 
+// MediaTypesHidden is what Stats.MediaTypesScope says to the staff of
+// another institution, who see no media types: they come from this
+// institution's private metadata openings.
+const MediaTypesHidden = "shown only to this institution's staff"
+
 // Stats answers GET /v1/stats: the deposits certified on the UTC days
 // From to To, counted.
 type Stats struct {

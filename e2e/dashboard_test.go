@@ -197,4 +197,15 @@ func TestValidatorsOfFour(t *testing.T) {
 	if len(names) != 3 || slices.Contains(names, killed) || cps.Checkpoints[0].Size != final {
 		t.Fatalf("the latest checkpoint, of size %d, is cosigned by %v", cps.Checkpoints[0].Size, names)
 	}
+	// Media types come from the openings n0's institution keeps: its own
+	// auditor sees them, another member's auditor only the counts.
+	_, ownAuditor := n0.staff(identity.Auditor)
+	var own, other api.Stats
+	if status := doAs(t, ownAuditor, "GET", "/v1/stats", "", &own); status != http.StatusOK || len(own.MediaTypes) == 0 || own.MediaTypesScope != api.MediaTypesScope {
+		t.Fatalf("stats for the node's own auditor: %d %+v", status, own)
+	}
+	if status := doAs(t, auditorOfAnother, "GET", "/v1/stats", "", &other); status != http.StatusOK || len(other.MediaTypes) != 0 ||
+		other.MediaTypesScope != api.MediaTypesHidden || other.MediaTypesUnknown != other.Total || other.Total != own.Total {
+		t.Fatalf("stats for another member's auditor: %d %+v (the node's own: %+v)", status, other, own)
+	}
 }

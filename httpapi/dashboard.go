@@ -8,6 +8,7 @@ package httpapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/csv"
@@ -39,11 +40,15 @@ const (
 	// maxStatsDays bounds the days GET /v1/stats counts per day: ten
 	// years.
 	maxStatsDays = 3660
-	// maxMediaTypes bounds the media types counted by name; the rarer
-	// ones that come later are counted as statsOther. Depositors choose
-	// media types, so without a bound they would choose the answer's
-	// size.
+	// maxMediaTypes bounds the media types an answer names, the most
+	// frequent in its range; the others are summed as statsOther.
+	// Depositors choose media types, so without a bound they would choose
+	// the answer's size.
 	maxMediaTypes = 100
+	// maxKnownMediaTypes bounds the media types the node counts by name
+	// at all (the memory one depositor's made-up types can take); later
+	// new ones count as statsOther.
+	maxKnownMediaTypes = 10000
 	// maxExplorerPage bounds a page of blocks or checkpoints, and
 	// defaultExplorerPage is its size when ?limit= is not given.
 	maxExplorerPage     = 100
@@ -194,7 +199,7 @@ func (st *depositStats) add(cs *suite.Suite, src statsSource, index uint64, lb [
 		c.mediaUnknown++
 	default:
 		if !st.mediaTypes[mt] {
-			if len(st.mediaTypes) >= maxMediaTypes {
+			if len(st.mediaTypes) >= maxKnownMediaTypes {
 				mt = statsOther
 			} else {
 				st.mediaTypes[mt] = true
@@ -285,7 +290,23 @@ func (st *depositStats) sum(from, to int64) api.Stats {
 		}
 		out.PerDay = append(out.PerDay, dc)
 	}
-	out.MediaTypes, out.Institutions, out.AccountKinds = counts(media), counts(insts), counts(kinds)
+	out.MediaTypes, out.Institutions, out.AccountKinds = mostFrequent(counts(media), maxMediaTypes), counts(insts), counts(kinds)
+	return out
+}
+
+// mostFrequent keeps the first n of cs (largest first) and sums the rest
+// as statsOther, so that many rare made-up types cannot push the real
+// ones out of an answer.
+func mostFrequent(cs []api.Count, n int) []api.Count {
+	if len(cs) <= n {
+		return cs
+	}
+	other := api.Count{Key: statsOther}
+	for _, c := range cs[n-1:] {
+		other.Count += c.Count
+	}
+	out := append(cs[:n-1:n-1], other)
+	slices.SortFunc(out, largestFirst)
 	return out
 }
 
@@ -310,16 +331,16 @@ func counts(m map[string]uint64) []api.Count {
 	for k, v := range m {
 		out = append(out, api.Count{Key: k, Count: v})
 	}
-	slices.SortFunc(out, func(a, b api.Count) int {
-		if a.Count != b.Count {
-			if a.Count > b.Count {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Key, b.Key)
-	})
+	slices.SortFunc(out, largestFirst)
 	return out
+}
+
+// largestFirst orders counts largest first, then by key.
+func largestFirst(a, b api.Count) int {
+	if c := cmp.Compare(b.Count, a.Count); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Key, b.Key)
 }
 
 // depositor names depositors by their account, or, for a member's log
@@ -457,6 +478,12 @@ func (d *dashboard) answerStats(w http.ResponseWriter, r *http.Request) error {
 	from, to := rg.resolve(first, last, counted, dayOf(d.s.cfg.Now()))
 	out := st.sum(from, to)
 	out.TreeSize = size
+	if p := principal(r); p.Institution != d.s.cfg.Institution {
+		// The media types come from this institution's private
+		// openings: on a sparse day they describe single deposits,
+		// which only this institution's staff may see described.
+		out.MediaTypes, out.MediaTypesUnknown, out.MediaTypesScope = []api.Count{}, out.Total, api.MediaTypesHidden
+	}
 	if !asCSV {
 		writeJSON(w, http.StatusOK, out)
 		return nil

@@ -360,7 +360,7 @@ func TestDepositStatsCounts(t *testing.T) {
 }
 
 // TestDepositStatsBoundsMediaTypes counts more media types than the
-// answer names: the later ones are counted as "other".
+// answer names: it names the most frequent and sums the rest as "other".
 func TestDepositStatsBoundsMediaTypes(t *testing.T) {
 	cs := suite.International()
 	s := newSynthetic(t, cs, 3*(maxMediaTypes+50), maxMediaTypes+50)
@@ -369,8 +369,29 @@ func TestDepositStatsBoundsMediaTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := st.sum(dayOf(syntheticStart), dayOf(syntheticStart)+10)
-	if len(got.MediaTypes) != maxMediaTypes+1 || !slices.ContainsFunc(got.MediaTypes, func(c api.Count) bool { return c.Key == statsOther && c.Count > 0 }) {
-		t.Fatalf("%d media types listed: %+v", len(got.MediaTypes), got.MediaTypes)
+	var listed uint64
+	for _, c := range got.MediaTypes {
+		listed += c.Count
+	}
+	if len(got.MediaTypes) != maxMediaTypes || !slices.ContainsFunc(got.MediaTypes, func(c api.Count) bool { return c.Key == statsOther && c.Count > 0 }) ||
+		listed+got.MediaTypesUnknown != got.Total {
+		t.Fatalf("%d media types listed, %d deposits in them of %d: %+v", len(got.MediaTypes), listed, got.Total, got.MediaTypes)
+	}
+}
+
+// TestMostFrequentMediaTypes checks that many rare media types, as one
+// depositor can make up, do not push a frequent one out of the answer.
+func TestMostFrequentMediaTypes(t *testing.T) {
+	var cs []api.Count
+	for i := range 3 * maxMediaTypes {
+		cs = append(cs, api.Count{Key: fmt.Sprintf("x-junk/%04d", i), Count: 1})
+	}
+	cs = append(cs, api.Count{Key: "image/jpeg", Count: 3})
+	slices.SortFunc(cs, largestFirst)
+	got := mostFrequent(cs, maxMediaTypes)
+	if len(got) != maxMediaTypes || got[0] != (api.Count{Key: statsOther, Count: 3*maxMediaTypes - (maxMediaTypes - 2)}) ||
+		got[1] != (api.Count{Key: "image/jpeg", Count: 3}) {
+		t.Fatalf("the answer names %d types, first %+v", len(got), got[:2])
 	}
 }
 

@@ -243,7 +243,13 @@ class Dashboard {
       });
     };
     const media = s ? mediaTypes(s) : { items: [], unknown: 0 };
-    const mediaNote = s ? [t("dash.mediaScope"), media.unknown > 0 ? t("dash.mediaUnknown", { unknown: count(media.unknown) }) : ""].join(" ").trim() : "";
+    // Another member's staff see no media types (the node's answer says so in its scope).
+    const hidden = s?.media_types_scope === "shown only to this institution's staff";
+    const mediaNote = !s
+      ? ""
+      : hidden
+        ? t("dash.mediaHidden")
+        : [t("dash.mediaScope"), media.unknown > 0 ? t("dash.mediaUnknown", { unknown: count(media.unknown) }) : ""].join(" ").trim();
     category("chart-media", "dash.chart.mediaTypes", "dash.col.mediaType", media.items, mediaNote);
     category("chart-institutions", "dash.chart.institutions", "dash.col.institution", s ? institutions(s) : []);
     category("chart-kinds", "dash.chart.kinds", "dash.col.kind", s ? accountKinds(s) : []);

@@ -406,6 +406,19 @@ func Trail(p *Principal, d *Deposit, here string) error {
 	return forbidden("the access trail of %s is for its depositor, this institution's auditors and the courts it is granted to", d.ID)
 }
 
+// TrailShows decides which records of a deposit's trail p, whom Trail let
+// read it, sees: every record for its owner and this institution's staff;
+// for a court's judges and clerks, the upload of the original and what
+// concerns their own court (its grants, its reads), not the share codes
+// or other courts' cases.
+func TrailShows(p *Principal, d *Deposit, here string, rec api.TrailRecord) bool {
+	if d.OwnedBy(p) || p.staffOf(here) {
+		return true
+	}
+	ofCourt := rec.ActorInstitution == p.Institution && (rec.ActorRole == string(identity.Judge) || rec.ActorRole == string(identity.Clerk))
+	return rec.Action == api.TrailUpload || rec.Court == p.Institution || ofCourt
+}
+
 // ListCase lets a court's judges and clerks list a case's evidence, at
 // their own court only.
 func ListCase(p *Principal, court string) error {

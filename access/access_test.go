@@ -518,3 +518,32 @@ func TestCaseListingAndStaff(t *testing.T) {
 		}
 	}
 }
+
+// TestTrailShows checks which trail records each reader sees: the owner
+// and this institution's staff all of them, a court's staff the upload and
+// what concerns their court, never share codes or another court's case.
+func TestTrailShows(t *testing.T) {
+	ps := principals()
+	owner := ps["owner"].Account
+	d := &Deposit{ID: "d1", Owner: owner, Uploaded: true, Grants: []office.Grant{{Deposit: "d1", Owner: owner.ID, Court: court, Case: "c1"}}}
+	records := map[string]api.TrailRecord{
+		"upload":             {Action: api.TrailUpload, ActorInstitution: here},
+		"grant to this":      {Action: api.TrailGrant, Court: court, Case: "c1", ActorInstitution: here},
+		"grant to other":     {Action: api.TrailGrant, Court: otherCourt, Case: "x", ActorInstitution: here},
+		"read by this court": {Action: api.TrailRead, Court: court, Case: "c1", Via: "grant", ActorRole: "clerk", ActorInstitution: court},
+		"read by other":      {Action: api.TrailRead, Court: otherCourt, Case: "x", Via: "grant", ActorRole: "judge", ActorInstitution: otherCourt},
+		"metadata by clerk":  {Action: api.TrailReadMetadata, ActorRole: "clerk", ActorInstitution: court},
+		"share":              {Action: api.TrailShare, Share: "s1", ActorRole: "depositor", ActorInstitution: here},
+		"share at the court": {Action: api.TrailShare, Share: "s2", ActorRole: "depositor", ActorInstitution: court},
+		"read with a code":   {Action: api.TrailRead, Via: "share code", Share: "s1", ActorRole: "depositor", ActorInstitution: here},
+	}
+	courtSees := []string{"upload", "grant to this", "read by this court", "metadata by clerk"}
+	for _, who := range []string{"owner", "auditor", "admin", "node", "judge", "clerk"} {
+		for name, rec := range records {
+			want := who != "judge" && who != "clerk" || slices.Contains(courtSees, name)
+			if got := TrailShows(ps[who], d, here, rec); got != want {
+				t.Errorf("%s sees %q: %v, want %v", who, name, got, want)
+			}
+		}
+	}
+}

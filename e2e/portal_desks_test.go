@@ -202,6 +202,11 @@ func TestPortalDesks(t *testing.T) {
 	if out, errOut, code := run(t, nil, "grant", m[1], "--court", inst, "--case", caseNo, "--server", n.URL, "--key", depositorKey); code != 0 {
 		t.Fatalf("grant: %s%s", out, errOut)
 	}
+	// A share code is the depositor's business: its record stays out of
+	// the trail the court sees.
+	if out, errOut, code := run(t, nil, "share", m[1], "--server", n.URL, "--key", depositorKey); code != 0 {
+		t.Fatalf("share: %s%s", out, errOut)
+	}
 
 	// The depositor is not a reviewer: the desk says so and shows nothing.
 	deskSignIn(tab, n, depositorKey, "Wang Wu")
@@ -240,7 +245,9 @@ func TestPortalDesks(t *testing.T) {
 	tab.Screenshot("court-verified")
 
 	// The original is read (it was fetched once, for the check) and saved.
-	tab.Run("read the original", chromedp.Click(chromedp.CSS(item+" button.read")), chromedp.WaitVisible(chromedp.CSS(item+" a.save")))
+	// The text of the original is filled in once the browser has read it.
+	tab.Run("read the original", chromedp.Click(chromedp.CSS(item+" button.read")), chromedp.WaitVisible(chromedp.CSS(item+" a.save")),
+		browsertest.Until("document.querySelector("+jsString(item+" pre.original-text")+")?.textContent.length > 0"))
 	if got := tab.Text("read the shown original", item+" pre.original-text"); got != strings.TrimRight(string(content), "\n") && got != string(content) {
 		t.Errorf("the page shows the original as %q", got)
 	}
@@ -258,10 +265,17 @@ func TestPortalDesks(t *testing.T) {
 		t.Fatal(err)
 	}
 	var read *api.TrailEntry
+	shares := 0
 	for i, e := range tr.Entries {
 		var rec api.TrailRecord
 		if err := json.Unmarshal(e.Record, &rec); err != nil {
 			t.Fatal(err)
+		}
+		if rec.Action == api.TrailShare {
+			shares++
+			if tabHas(tab, item+` .trail-box code.trail-entry[title="`+e.ID+`"]`) {
+				t.Errorf("the clerk sees the depositor's share code record %s", e.Record)
+			}
 		}
 		if rec.Action == api.TrailRead {
 			if read != nil || rec.Via != "grant" || rec.Case != caseNo || rec.ActorRole != "clerk" {
@@ -273,8 +287,8 @@ func TestPortalDesks(t *testing.T) {
 	if read == nil || !tabHas(tab, item+` .trail-box code.trail-entry[title="`+read.ID+`"]`) {
 		t.Fatalf("the page's trail does not name the read's entry (%v):\n%s", read, shown)
 	}
-	if rows := browsertest.Eval[int](tab, "count the trail's rows", "document.querySelectorAll("+jsString(item+" .trail-box tbody tr")+").length"); rows != len(tr.Entries) {
-		t.Errorf("the page's trail has %d rows, the depositor's %d", rows, len(tr.Entries))
+	if rows := browsertest.Eval[int](tab, "count the trail's rows", "document.querySelectorAll("+jsString(item+" .trail-box tbody tr")+").length"); shares != 1 || rows != len(tr.Entries)-shares {
+		t.Errorf("the page's trail has %d rows, the depositor's %d with %d share records", rows, len(tr.Entries), shares)
 	}
 	tab.Screenshot("court-trail")
 	tab.Run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))

@@ -537,6 +537,14 @@ func (s *Server) trail(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
+		var rec api.TrailRecord
+		if err := json.Unmarshal(te.Record, &rec); err != nil {
+			s.writeError(w, r, fmt.Errorf("access-trail record %s of %s: %w", te.Entry, e.ID, err))
+			return
+		}
+		if !access.TrailShows(p, &e.d, s.cfg.Institution, rec) {
+			continue
+		}
 		entry := api.TrailEntry{Record: te.Record, DepositInfo: api.DepositInfo{Result: api.Result{ID: te.Entry, Status: api.StatusPending}}}
 		if res != nil {
 			entry.Result = *res

@@ -26,8 +26,8 @@ const benchDeposits = 10_000
 // suite: the time a judge waits once the file is hashed. The page is
 // served as the node serves it, with the log's policy at /policy and the
 // receipt as a fixture beside it; the time is taken in the page, around
-// verifyReceipt, over many checks after a warm-up, and reported as
-// ms/verify. The target is under 50 ms.
+// verifyReceipt: the first check after the page opened (ms/first-verify),
+// and many checks after a warm-up (ms/verify). The target is under 50 ms.
 func BenchmarkVerifyInChromium(b *testing.B) {
 	browser := browsertest.Start(b)
 	for _, cs := range suite.All() {
@@ -54,8 +54,10 @@ func BenchmarkVerifyInChromium(b *testing.B) {
 			defer srv.Close()
 
 			tab := browser.Tab(b)
-			tab.Run("open the verification page", chromedp.Navigate(srv.URL+"/verify"), chromedp.WaitVisible(chromedp.CSS("#policy-origin")))
 			const warmUp, checks = 10, 100
+			// The first check after the page opened is what a judge waits
+			// for (scripts compiled, hashers and curves set up on the way);
+			// the later ones show the steady cost.
 			expr := fmt.Sprintf(`(async () => {
 				const m = await import("/assets/verify.js");
 				const policy = m.parsePolicy(await (await fetch("/policy")).text());
@@ -66,16 +68,23 @@ func BenchmarkVerifyInChromium(b *testing.B) {
 					const p = await m.verifyReceipt(policy, receipt, { digests });
 					if (String(p.index) !== "%d" || String(p.treeSize) !== "%d") throw new Error("proved deposit " + p.index + " of " + p.treeSize);
 				};
+				let start = performance.now();
+				await check();
+				const first = performance.now() - start;
 				for (let i = 0; i < %d; i++) await check();
-				const start = performance.now();
+				start = performance.now();
 				for (let i = 0; i < %d; i++) await check();
-				return (performance.now() - start) / %d;
+				return [first, (performance.now() - start) / %d];
 			})()`, digestsJSON, i, benchDeposits, warmUp, checks, checks)
-			var total float64
+			var first, total float64
 			b.ResetTimer()
 			for range b.N {
-				total += browsertest.Eval[float64](tab, "verify in the page", expr)
+				tab.Run("open the verification page", chromedp.Navigate(srv.URL+"/verify"), chromedp.WaitVisible(chromedp.CSS("#policy-origin")))
+				ms := browsertest.Eval[[]float64](tab, "verify in the page", expr)
+				first += ms[0]
+				total += ms[1]
 			}
+			b.ReportMetric(first/float64(b.N), "ms/first-verify")
 			b.ReportMetric(total/float64(b.N), "ms/verify")
 		})
 	}

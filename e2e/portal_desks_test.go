@@ -310,6 +310,65 @@ func TestPortalDesks(t *testing.T) {
 	}
 	expectRefusals(t, tab, 403)
 	tab.Screenshot("court-refused")
+
+	// A deposit whose original is not in the vault, granted to a third
+	// case: its receipt is valid, but no file was compared with it, and
+	// the verdict says that rather than VERIFIED.
+	statement := filepath.Join(depositorDir, "statement.txt")
+	if err := os.WriteFile(statement, []byte("a witness statement the depositor keeps\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, nil, "deposit", "--server", n.URL, "--key", depositorKey, statement)
+	m2 := regexp.MustCompile(`deposit #(\d+) ([0-9a-f]{64})`).FindStringSubmatch(out)
+	if code != 0 || m2 == nil {
+		t.Fatalf("deposit: %s%s", out, errOut)
+	}
+	thirdCase := "(2026)京0491民初124号"
+	if out, errOut, code := run(t, nil, "grant", m2[1], "--court", inst, "--case", thirdCase, "--server", n.URL, "--key", depositorKey); code != 0 {
+		t.Fatalf("grant: %s%s", out, errOut)
+	}
+	item2 := `#evidence-list article[data-deposit="` + m2[2] + `"]`
+	q = url.Values{"court": {inst}, "case": {thirdCase}}
+	tab.Run("open the third case", chromedp.Navigate(n.URL+"/court?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS(item2)))
+	tab.Run("verify the item without its original", chromedp.Click(chromedp.CSS(item2+" button.verify")), chromedp.WaitVisible(chromedp.CSS(item2+" .verdict")))
+	verdict = tab.Text("read the verdict without the original", item2+" .verdict-box")
+	if !tabHas(tab, item2+" .verdict.partial") || tabHas(tab, item2+" .verdict.ok") || strings.Contains(verdict, "VERIFIED") ||
+		!strings.Contains(verdict, "CONTENT NOT CHECKED") || !strings.Contains(verdict, "Content not checked") {
+		t.Fatalf("the verdict without the original reads:\n%s", verdict)
+	}
+	expectRefusals(t, tab, 404)
+	tab.Screenshot("court-no-original")
+
+	// A node that answers for this item with the first deposit's receipt,
+	// genuine and in the same log: the page must not take it as proof of
+	// the item it lists.
+	first, err := n.as(deskKey(t, depositorKey)).Deposit(context.Background(), deposit, 0)
+	if err != nil || first.Receipt == "" {
+		t.Fatalf("the first deposit's receipt: %v", err)
+	}
+	tab.Run("open the case form", chromedp.Navigate(n.URL+"/court"), chromedp.WaitVisible(chromedp.CSS("#policy-details")))
+	tab.Run("answer with another deposit's receipt", chromedp.Evaluate[chromedp.Void](`(() => {
+		const other = `+jsString(first.Receipt)+`;
+		const fetchAsNode = window.fetch;
+		window.fetch = async (url, init) => {
+			const res = await fetchAsNode(url, init);
+			if (!String(url).includes("/v1/cases/")) return res;
+			const body = await res.json();
+			for (const d of body.deposits) d.receipt = other;
+			return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+		};
+	})()`),
+		chromedp.SetValue(chromedp.CSS("#case-court"), inst),
+		chromedp.SetValue(chromedp.CSS("#case-number"), thirdCase),
+		chromedp.Click(chromedp.CSS("#case-open")),
+		chromedp.WaitVisible(chromedp.CSS(item2)))
+	tab.Run("verify the item with another's receipt", chromedp.Click(chromedp.CSS(item2+" button.verify")), chromedp.WaitVisible(chromedp.CSS(item2+" .verdict")))
+	verdict = tab.Text("read the verdict on another's receipt", item2+" .verdict-box")
+	if !tabHas(tab, item2+" .verdict.bad") || !strings.Contains(verdict, "NOT VERIFIED") || !strings.Contains(verdict, "log entry") || !strings.Contains(verdict, deposit) {
+		t.Fatalf("the verdict on another deposit's receipt reads:\n%s", verdict)
+	}
+	expectRefusals(t, tab, 404)
+	tab.Screenshot("court-other-receipt")
 }
 
 // expectRefusals takes the console errors of the tab, which must all be

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"os"
@@ -136,5 +137,45 @@ func TestPortalVerify(t *testing.T) {
 			}
 		}
 		t.Logf("%s: screenshot %s", tc.name, tab.Screenshot(tc.name+"-"+testSuite.Name()))
+	}
+
+	// An opening that gives a key twice (in another case) could be read
+	// one way here and another by Go: it is refused, naming the key,
+	// before anything is verified.
+	meta, err := os.ReadFile(photo + ".meta.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := filepath.Join(dir, "twice.meta.json")
+	if err := os.WriteFile(twice, append([]byte(`{"TITLE":"another title",`), bytes.TrimPrefix(bytes.TrimSpace(meta), []byte("{"))...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Eval[bool](tab, "clear the result", `document.getElementById("result").replaceChildren() === undefined`)
+	tab.Run("verify with an opening that repeats a key",
+		chromedp.SetUploadFiles(chromedp.CSS("#evidence-file"), []string{photo}),
+		chromedp.SetUploadFiles(chromedp.CSS("#proof-file"), []string{receiptFile}),
+		chromedp.SetUploadFiles(chromedp.CSS("#opening-file"), []string{twice}),
+		chromedp.Click(chromedp.CSS("#verify-button")),
+		chromedp.WaitVisible(chromedp.CSS("#result .notice.error")))
+	if got := tab.Text("read the refusal", "#result"); !strings.Contains(got, `"TITLE" / "title"`) || !strings.Contains(got, "more than once") || strings.Contains(got, "VERIFIED") {
+		t.Errorf("an opening with a repeated key reads:\n%s", got)
+	}
+
+	// A policy file saved with a byte order mark is refused, as Go refuses
+	// it, rather than read as the text a browser would decode.
+	policyText, err := os.ReadFile(n.policyFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom := filepath.Join(dir, "bom.policy")
+	if err := os.WriteFile(bom, append([]byte("\xef\xbb\xbf"), policyText...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tab.Run("load a policy file with a BOM", chromedp.SetUploadFiles(chromedp.CSS("#policy-file"), []string{bom}), chromedp.WaitVisible(chromedp.CSS("#policy-view .notice.error")))
+	if got := tab.Text("read the policy's refusal", "#policy-view .notice.error"); !strings.Contains(got, "bom.policy") || !strings.Contains(got, "policy line 1: unknown keyword") {
+		t.Errorf("a policy with a BOM reads %q", got)
+	}
+	if got := tab.Text("read the policy's source", "#policy-source"); !strings.Contains(got, "This node") {
+		t.Errorf("after a refused policy file the policy in use is %q", got)
 	}
 }

@@ -43,10 +43,29 @@ const vectorDir = "testdata/verify"
 // vectorFile is one file of vectors. Policies and receipts are shared by
 // name, since many cases use the same one.
 type vectorFile struct {
-	Comment  string                 `json:"comment"`
-	Policies map[string]string      `json:"policies"`
-	Receipts map[string]receiptJSON `json:"receipts"`
-	Cases    []vectorCase           `json:"cases"`
+	Comment  string            `json:"comment"`
+	Policies map[string]string `json:"policies"`
+	// PoliciesBase64 holds the policies that are not UTF-8, which a JSON
+	// string cannot carry byte for byte.
+	PoliciesBase64 map[string]string      `json:"policies_base64,omitempty"`
+	Receipts       map[string]receiptJSON `json:"receipts"`
+	Cases          []vectorCase           `json:"cases"`
+}
+
+// policy is the text of the policy named name, and whether there is one.
+func (f *vectorFile) policy(name string) (string, bool) {
+	if text, ok := f.Policies[name]; ok {
+		return text, true
+	}
+	b64, ok := f.PoliciesBase64[name]
+	if !ok {
+		return "", false
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		panic(err)
+	}
+	return string(b), true
 }
 
 // receiptJSON is a .tlog-proof file: its text when that is UTF-8, as
@@ -218,7 +237,7 @@ func TestVerifyVectors(t *testing.T) {
 		readJSON(t, path, &f)
 		for i := range f.Cases {
 			c := &f.Cases[i]
-			text, ok := f.Policies[c.Policy]
+			text, ok := f.policy(c.Policy)
 			if !ok {
 				t.Fatalf("%s: case %q names no policy %q", path, c.Name, c.Policy)
 			}
@@ -242,10 +261,18 @@ func TestVerifyVectors(t *testing.T) {
 	// TestScriptsInNode runs the verifier on these vectors.
 }
 
+// sameOutcome compares outcomes as the vectors hold them: through JSON,
+// which writes an invalid byte of a name (a policy's) as U+FFFD.
 func sameOutcome(a, b outcome) bool {
-	aj, _ := json.Marshal(a)
-	bj, _ := json.Marshal(b)
-	return bytes.Equal(aj, bj)
+	return bytes.Equal(viaJSON(a), viaJSON(b))
+}
+
+func viaJSON(o outcome) []byte {
+	var back outcome
+	if err := json.Unmarshal(mustJSON(o), &back); err != nil {
+		panic(err)
+	}
+	return mustJSON(back)
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -350,10 +377,17 @@ func newVectors(comment string) *vectors {
 
 // add records a case with Go's outcome.
 func (v *vectors) add(name, pol string, policyText []byte, r []byte, digests []deposit.Digest, opening []byte) {
-	if old, ok := v.file.Policies[pol]; ok && old != string(policyText) {
+	if old, ok := v.file.policy(pol); ok && old != string(policyText) {
 		panic("policy " + pol + " given twice with different texts")
 	}
-	v.file.Policies[pol] = string(policyText)
+	if utf8.Valid(policyText) {
+		v.file.Policies[pol] = string(policyText)
+	} else {
+		if v.file.PoliciesBase64 == nil {
+			v.file.PoliciesBase64 = map[string]string{}
+		}
+		v.file.PoliciesBase64[pol] = base64.StdEncoding.EncodeToString(policyText)
+	}
 	id, ok := v.receipts[string(r)]
 	if !ok {
 		id = fmt.Sprintf("r%d", len(v.receipts))
@@ -998,6 +1032,72 @@ func edgeCases(t *testing.T, v *vectors, cs *suite.Suite) {
 	r := b.receipts[1].Format()
 	for i, p := range policyVariants(n) {
 		v.add(fmt.Sprintf("policy variant %d: %q", i, p), fmt.Sprintf("variant-%d", i), []byte(p), r, nil, nil)
+	}
+	for _, p := range policyEncodings(n) {
+		v.add("policy encoding: "+p.name, "encoding-"+strings.ReplaceAll(p.name, " ", "-"), []byte(p.text), r, nil, nil)
+	}
+
+	// Groups chained two by two, each naming both of the pair before it:
+	// deciding a group by asking again about its members costs 2^depth.
+	// Decided once each, in file order, they take no time; the quorum is
+	// met with court and notary, not with court alone.
+	courtOnly := n.receipts(t, b, n.sign(t, good, 0))[1].Format()
+	for _, depth := range []int{chainDepth} {
+		p := n.policy(chainedGroups(depth))
+		name := fmt.Sprintf("chain-%d", depth)
+		v.add(fmt.Sprintf("groups chained %d deep, cosigned by all", depth), name, p, r, nil, nil)
+		v.add(fmt.Sprintf("groups chained %d deep, cosigned by court only", depth), name, p, courtOnly, nil, nil)
+	}
+}
+
+// chainDepth is the depth of the chained groups' vectors: 2^60 steps
+// for a verifier that decides a group by asking about its members again.
+const chainDepth = 60
+
+// chainedGroups is the tail of a policy (its groups and quorum) with two
+// chains of groups, a_i and b_i each needing both a_(i-1) and b_(i-1),
+// from a0 (court) and b0 (notary) up to the quorum a_depth.
+func chainedGroups(depth int) string {
+	var b strings.Builder
+	b.WriteString("group a0 any court\ngroup b0 any notary\n")
+	for i := 1; i <= depth; i++ {
+		fmt.Fprintf(&b, "group a%d all a%d b%d\ngroup b%d all a%d b%d\n", i, i-1, i-1, i, i-1, i-1)
+	}
+	fmt.Fprintf(&b, "quorum a%d\n", depth)
+	return b.String()
+}
+
+// renameCourt renames the witness court of an edge policy (not its key).
+func renameCourt(policy, name string) string {
+	policy = strings.Replace(policy, "witness court ", "witness "+name+" ", 1)
+	return strings.Replace(policy, " 2 court ", " 2 "+name+" ", 1)
+}
+
+// policyEncodings are policies of the edge network as files saved by
+// other tools may hold them: a byte order mark, invalid UTF-8 (a GBK
+// comment, a Latin-1 name, an encoded surrogate). Go refuses a BOM (it
+// is part of the first keyword) and invalid UTF-8 in a key's name (not a
+// valid name), and takes invalid UTF-8 elsewhere as the bytes it is.
+func policyEncodings(n *network) []struct{ name, text string } {
+	tail := "group validators 2 court notary arbiter\nquorum validators\n"
+	plain := string(n.policy(tail))
+	logLine := "log " + n.logVKey + "\n"
+	rest := strings.TrimPrefix(plain, logLine)
+	court := n.witnesses[0].vkey
+	badName := func(vkey, name, bad string) string { return bad + strings.TrimPrefix(vkey, name) }
+	return []struct{ name, text string }{
+		{"byte order mark", "\ufeff" + plain},
+		{"byte order mark before a comment", "\ufeff# suite " + n.cs.Name() + "\n" + plain},
+		{"byte order mark on a later line", logLine + "\ufeff" + rest},
+		{"GBK comment", "# \xb7\xa8\xd4\xba\n" + plain},
+		{"invalid UTF-8 in a URL", "log " + n.logVKey + " https://example.com/\xff\n" + rest},
+		{"invalid UTF-8 in the log key's name", "log " + badName(n.logVKey, "edge.example/log", "edge.example/l\xffg") + "\n" + rest},
+		{"invalid UTF-8 in a witness key's name", strings.Replace(plain, court, badName(court, "court", "c\xe9ourt"), 1)},
+		{"encoded surrogate in a witness key's name", strings.Replace(plain, court, badName(court, "court", "c\xed\xa0\x80ourt"), 1)},
+		{"encoded surrogate in a comment", "# \xed\xa0\x80\n" + plain},
+		{"Latin-1 witness name", renameCourt(plain, "c\xf4urt")},
+		{"Latin-1 group name", strings.ReplaceAll(plain, "validators", "t\xe9moins")},
+		{"valid UTF-8 names", strings.ReplaceAll(renameCourt(plain, "法院"), "validators", "验证者")},
 	}
 }
 

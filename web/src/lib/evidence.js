@@ -1,19 +1,20 @@
 // Depositing a file from the browser, as `jurichain deposit` does it: the
 // file is hashed here (only its digest leaves the browser), the deposit is
 // signed with the account key, submitted with ?wait= so that the answer
-// carries the receipt, the receipt is checked against the network's trust
-// policy before it is offered, and the original is uploaded to the node's
+// carries the receipt, the receipt is checked before it is offered (against
+// the policy this node serves, and that its leaf is the statement this
+// browser signed), and the original is uploaded to the node's
 // vault when the user asks (the capture page always does). The receipt and
 // the metadata opening are offered as the files the CLI writes beside a
 // deposited file: NAME.tlog-proof and NAME.meta.json, which
 // `jurichain verify --policy POLICY NAME` reads.
 
 import { ApiError } from "./api.js";
-import { base64, fromBase64, hex, signRequest, utf8 } from "./httpsig.js";
+import { base64, fromBase64, fromHex, hex, signRequest, utf8 } from "./httpsig.js";
 import { suites } from "./keys.js";
-import { prepareDeposit } from "./deposit.js";
+import { algorithms, commitment, normalizeMetadata, prepareDeposit, statementBytes } from "./deposit.js";
 import { hashBlob } from "./hash.js";
-import { parsePolicy, verifyReceipt } from "../verify/index.js";
+import { MAX_POLICY_SIZE, readPolicy, verifyReceipt } from "../verify/index.js";
 import { goJSON } from "./gojson.js";
 import { PageError } from "./problem.js";
 import { download, el } from "./dom.js";
@@ -61,18 +62,32 @@ function pendingName(key, digestHex, metadata) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The network's trust policy as the node serves it, parsed (fetched once per page). */
+/**
+ * The trust policy this node serves at /policy, parsed (fetched once per
+ * page). Receipts checked against it prove that the node is consistent
+ * with itself, not that the network stands behind them: that takes a
+ * copy of the network's policy kept apart, as the verification page and
+ * `jurichain verify --policy` use.
+ */
 let policyPromise = null;
 export function nodePolicy() {
   policyPromise ??= (async () => {
-    let res;
+    let blob;
     try {
-      res = await fetch("/policy", { headers: { Accept: "text/plain" } });
+      const res = await fetch("/policy", { headers: { Accept: "text/plain" } });
+      if (!res.ok) throw new Error(`${res.status}`);
+      blob = await res.blob();
     } catch {
       throw new PageError("flow.policyUnreachable");
     }
-    if (!res.ok) throw new PageError("flow.policyUnreachable");
-    return parsePolicy(await res.text());
+    // Its bytes, as Go reads the file: text() would drop a byte order
+    // mark and mend invalid UTF-8 that Go refuses.
+    if (blob.size > MAX_POLICY_SIZE) throw new PageError("flow.policyBad", { message: `${blob.size} bytes, at most ${MAX_POLICY_SIZE}` });
+    try {
+      return await readPolicy(blob);
+    } catch (err) {
+      throw new PageError("flow.policyBad", { message: err?.message ?? String(err) });
+    }
   })();
   policyPromise.catch(() => (policyPromise = null));
   return policyPromise;
@@ -141,7 +156,14 @@ export async function depositBlob({ session, suite, origin, blob, metadata, uplo
     }
     if (!receipt) throw new PageError("flow.noReceipt", { id });
     state.opening = openingObject(state.prepared.opening);
-    state.proven = await verifyReceipt(await nodePolicy(), utf8(receipt), { digests: state.digests, opening: state.opening });
+    // The leaf must be the statement signed here, not only a deposit of
+    // the same file: a node could answer with another deposit's receipt.
+    const statement = await signedStatement(suite, state.prepared.request);
+    state.proven = await verifyReceipt(await nodePolicy(), utf8(receipt), {
+      digests: state.digests,
+      opening: state.opening,
+      expect: { depositId: id, statement },
+    });
     state.receipt = receipt;
   }
   if (upload && !state.uploaded) {
@@ -150,6 +172,26 @@ export async function depositBlob({ session, suite, origin, blob, metadata, uplo
     state.uploaded = true;
   }
   return state;
+}
+
+/**
+ * The canonical encoding of the statement a deposit request carries
+ * (deposit.Statement.AppendBinary, without the signature): what the
+ * browser signed, rebuilt from the request it sent.
+ */
+export async function signedStatement(suite, request) {
+  const metadata = normalizeMetadata(request);
+  const digests = Object.entries(request.digests)
+    .map(([algorithm, v]) => ({ algorithm, value: fromHex(v) }))
+    .sort((a, b) => algorithms[a.algorithm].id - algorithms[b.algorithm].id);
+  const salt = fromBase64(request.salt);
+  return statementBytes({
+    digests,
+    size: request.size,
+    commitment: await commitment(suite, metadata, salt),
+    depositor: fromBase64(request.depositor_key),
+    idempotencyKey: request.idempotency_key,
+  });
 }
 
 function forgetPending(state) {

@@ -10,7 +10,7 @@ import { hashBlob } from "../lib/hash.js";
 import { el, replace, say } from "../lib/dom.js";
 import { formatNumber, formatTime, onLanguageChange, t } from "../lib/i18n.js";
 import { facts, problem, short, signedDownload } from "../lib/desk.js";
-import { CheckError, Checks, contentAlgorithms, parsePolicy, verifyReceipt } from "../verify/index.js";
+import { CheckError, Checks, contentAlgorithms, MAX_POLICY_SIZE, readPolicy, verifyReceipt } from "../verify/index.js";
 import sessionTexts from "../../i18n/session.json";
 import courtTexts from "../../i18n/court.json";
 
@@ -66,9 +66,10 @@ class Desk {
     say(source, "info", t("court.policy.loading"));
     try {
       const { blob } = await apiBlob("/policy");
-      const text = await blob.text();
+      // Read as bytes, as Go reads the file (see readPolicy).
+      const policy = await readPolicy(blob);
       // A file the user loaded while the node's policy was on its way wins.
-      if (!this.policy) this.policy = { policy: parsePolicy(text), source: "node" };
+      if (!this.policy) this.policy = { policy, source: "node" };
       this.policyError = null;
     } catch (err) {
       this.policyError = problem(err);
@@ -80,8 +81,14 @@ class Desk {
     const file = input.files?.[0];
     if (!file) return;
     const source = document.getElementById("policy-source");
+    if (file.size > MAX_POLICY_SIZE) {
+      say(source, "error", t("court.policy.tooLarge", { name: file.name, size: formatNumber(file.size), max: formatNumber(MAX_POLICY_SIZE) }));
+      return;
+    }
     try {
-      const policy = parsePolicy(await file.text());
+      // Its bytes: file.text() would drop a byte order mark and mend
+      // invalid UTF-8, accepting a file Go's verifier refuses.
+      const policy = await readPolicy(file);
       this.policy = { policy, source: "file", name: file.name };
       this.showPolicy();
       say(source, "ok", t("court.policy.loaded", { name: file.name }));
@@ -268,7 +275,10 @@ class Desk {
         st.notes.push(t("court.noOriginal", { message: problem(err) }));
       }
       note(st.verdictBox, "info", t("court.step.proof"));
-      st.proven = await verifyReceipt(policy, receipt, { digests, opening: opening ?? undefined });
+      // The receipt must prove this item, not another deposit's: the node
+      // that lists the case also serves the receipts.
+      const expect = { depositId: d.id, index: d.index ?? undefined };
+      st.proven = await verifyReceipt(policy, receipt, { digests, opening: opening ?? undefined, expect });
       st.policyName = policyName;
     } catch (err) {
       st.failure = err instanceof CheckError ? { check: err.check, message: err.message } : { message: problem(err) };
@@ -305,14 +315,22 @@ class Desk {
     }
     const p = st.proven;
     if (!p) return;
+    // Without the original, the receipt proves a deposit, not that any
+    // file is its content: not the verdict of a checked item.
+    const contentChecked = (p.checkedDigests ?? []).length > 0;
     const m = p.metadata;
     const captured = m?.capture ? Object.entries(m.capture).map(([k, v]) => `${k}: ${v}`).join("; ") : undefined;
     replace(
       st.verdictBox,
       el(
         "div",
-        { class: "notice ok verdict-panel", role: "status" },
-        el("p", { class: "verdict ok", text: t("court.verified", { policy: st.policyName }) }),
+        { class: contentChecked ? "notice ok verdict-panel" : "notice info verdict-panel", role: "status" },
+        contentChecked
+          ? el("p", { class: "verdict ok", text: t("court.verified", { policy: st.policyName }) })
+          : [
+              el("p", { class: "verdict partial", text: t("court.verifiedNoContent", { policy: st.policyName }) }),
+              el("p", { class: "why", text: t("court.verifiedNoContentWhy") }),
+            ],
         facts([
           ["court.proven.content", p.leaf.digests.map((g) => el("div", {}, el("span", { class: "tag", text: g.algorithm }), " ", el("code", { text: g.hex })))],
           ["court.proven.size", t("court.item.bytes", { size: formatNumber(p.leaf.size) })],

@@ -11,7 +11,7 @@ import { t, formatTime, formatNumber, onLanguageChange } from "../lib/i18n.js";
 import { hashBlob } from "../lib/hash.js";
 import { pdfAttachments, maxCertificateSize } from "../lib/pdfattach.js";
 import { readTimeStamp, checkpointBody } from "../lib/timestamp.js";
-import { parsePolicy, parseReceipt, verifyReceipt, CheckError, Checks, contentAlgorithms } from "../verify/index.js";
+import { parseOpening, parsePolicy, parseReceipt, verifyReceipt, CheckError, Checks, contentAlgorithms, OpeningError } from "../verify/index.js";
 import texts from "../../i18n/verify.json";
 
 // The page's module exports the verifier it runs, so that a script (or a
@@ -83,6 +83,10 @@ function base64Bytes(s) {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+function hexBytes(s) {
+  return Uint8Array.from(s.match(/../g) ?? [], (h) => parseInt(h, 16));
 }
 
 function startsWith(bytes, prefix) {
@@ -188,27 +192,33 @@ function drawPolicy() {
 async function loadNodePolicy() {
   try {
     const resp = await call("/policy", { headers: { Accept: "text/plain" } });
-    const text = await resp.text();
-    state.nodePolicy = { parsed: parsePolicy(text), text, source: "node", name: "/policy" };
+    // The policy's bytes, as Go reads the file: text() would drop a byte
+    // order mark and mend invalid UTF-8, which Go refuses.
+    const blob = await resp.blob();
+    if (blob.size > maxPolicy) throw new UserError(t("verify.policy.tooLarge", { name: "/policy", size: formatNumber(blob.size), max: formatNumber(maxPolicy) }));
+    const parsed = parsePolicy(new Uint8Array(await blob.arrayBuffer()));
+    state.nodePolicy = { parsed, text: parsed.text, source: "node", name: "/policy" };
     state.policy = state.nodePolicy;
     state.policyError = null;
   } catch (err) {
-    state.policyError = t("verify.policy.fetchFailed", { message: errorText(err) });
+    state.policyError = t("verify.policy.fetchFailed", { message: err instanceof UserError ? err.message : errorText(err) });
   }
   drawPolicy();
 }
 
 async function loadPolicyFile(file) {
   try {
+    if (file.size > maxPolicy) throw new UserError(t("verify.policy.tooLarge", { name: file.name, size: formatNumber(file.size), max: formatNumber(maxPolicy) }));
+    // Its bytes, not a decoded text: a byte order mark or invalid UTF-8
+    // must be refused where Go refuses it (see parsePolicy).
     const bytes = await readBytes(file, maxPolicy);
-    const text = new TextDecoder().decode(bytes);
     let parsed;
     try {
-      parsed = parsePolicy(text);
+      parsed = parsePolicy(bytes);
     } catch (err) {
       throw new UserError(t("verify.policy.bad", { name: file.name, message: err.message }));
     }
-    state.policy = { parsed, text, source: "file", name: file.name };
+    state.policy = { parsed, text: parsed.text, source: "file", name: file.name };
     state.policyError = null;
     clearResult();
   } catch (err) {
@@ -385,22 +395,23 @@ async function timeStampOf(token, receipt) {
 
 // proveReceipt checks a receipt under the policy: first alone (a bad
 // receipt is reported before a large file is read), then with the file's
-// digests and the opening.
-async function proveReceipt(receipt, { file, opening, token }) {
+// digests (or the digest a lookup was made with) and the opening. expect
+// ties a receipt the node sent to the deposit it was asked for.
+async function proveReceipt(receipt, { file, opening, token, expect, known }) {
   const policy = state.policy.parsed;
   let proven;
   try {
-    proven = await verifyReceipt(policy, receipt);
+    proven = await verifyReceipt(policy, receipt, { expect });
   } catch (err) {
     return failureOf(err, receipt);
   }
-  let digests;
+  let digests = known;
   // The suite's content digest, and every other the deposit carries that
   // a suite computes, as jurichain verify computes them.
   if (file) digests = await digestsOf(file, contentAlgorithms(policy, receipt));
   if (digests || opening) {
     try {
-      proven = await verifyReceipt(policy, receipt, { digests, opening });
+      proven = await verifyReceipt(policy, receipt, { digests, opening, expect });
     } catch (err) {
       return failureOf(err, receipt);
     }
@@ -410,11 +421,22 @@ async function proveReceipt(receipt, { file, opening, token }) {
 
 async function readOpening(file) {
   if (!file) return undefined;
-  const bytes = await readBytes(file, maxOpening);
+  return openingOf(await readBytes(file, maxOpening), file.name);
+}
+
+// openingOf reads an opening's JSON, refusing one that gives a key twice
+// (also in another case): JSON.parse and Go's reader would read such a
+// file differently, so it is refused before anything is verified.
+function openingOf(bytes, name) {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return parseOpening(bytes);
   } catch (err) {
-    throw new UserError(t("verify.err.opening", { name: file.name, message: err.message }));
+    if (err instanceof OpeningError && err.code === "duplicate-key") {
+      const keys = err.first === err.key ? `"${err.key}"` : `"${err.first}" / "${err.key}"`;
+      const where = err.where === "" ? t("verify.err.openingTop") : `"${err.where}"`;
+      throw new UserError(t("verify.err.openingDuplicate", { name, keys, where }));
+    }
+    throw new UserError(t("verify.err.opening", { name, message: err.message }));
   }
 }
 
@@ -451,7 +473,7 @@ async function proveCertificate(pdfFile, bytes, evidence, openingFile) {
   let opening = await readOpening(openingFile);
   if (!opening && atts.has("opening.json")) {
     try {
-      opening = JSON.parse(new TextDecoder().decode(atts.get("opening.json")));
+      opening = openingOf(atts.get("opening.json"), "opening.json");
     } catch (err) {
       return { ...failure("metadata", err.message), certificate: { data, pdf: bytes, name: pdfFile.name } };
     }
@@ -565,10 +587,14 @@ async function findByContent(file, known) {
     return;
   }
   const outs = [];
+  // Without a file, the digest looked up is what each deposit must carry.
+  const lookedUp = file ? undefined : { [alg]: hexBytes(digest) };
   for (const d of deposits) {
     const receipt = bytesOf(d.receipt ?? "");
     const token = d.checkpoint_timestamp ? base64Bytes(d.checkpoint_timestamp) : undefined;
-    const out = await proveReceipt(receipt, { file, token });
+    // Each receipt must prove the deposit the node listed beside it.
+    const expect = { depositId: d.id, index: d.index ?? undefined };
+    const out = await proveReceipt(receipt, { file, token, expect, known: lookedUp });
     out.deposit = d;
     outs.push(out);
   }

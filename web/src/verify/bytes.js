@@ -36,6 +36,62 @@ export function utf8Strict(b) {
   }
 }
 
+/**
+ * Decodes UTF-8 without losing a byte: each byte that is not part of a
+ * valid sequence (Go's utf8.DecodeRune returning RuneError, 1) becomes
+ * the lone surrogate U+DC80..U+DCFF, which valid UTF-8 never decodes to.
+ * Text read so compares, splits and measures as Go's byte strings do,
+ * and a name holding such a byte is not well formed (Go's
+ * utf8.ValidString is false). A byte order mark is kept as U+FEFF, as Go
+ * keeps its bytes. displayText shows such a string.
+ */
+export function utf8Escaped(b) {
+  const s = utf8Strict(b);
+  if (s !== null) return s;
+  let out = "";
+  let start = 0; // of the run of valid bytes not yet decoded
+  for (let i = 0; i < b.length; ) {
+    const n = validSequence(b, i);
+    if (n > 0) {
+      i += n;
+      continue;
+    }
+    out += strictDecoder.decode(b.subarray(start, i)) + String.fromCharCode(0xdc00 | b[i]);
+    i++;
+    start = i;
+  }
+  return out + strictDecoder.decode(b.subarray(start));
+}
+
+// validSequence is the length of the valid UTF-8 sequence at b[i], or 0
+// (the table of Unicode's well-formed byte sequences, as Go decodes).
+function validSequence(b, i) {
+  const c = b[i];
+  if (c < 0x80) return 1;
+  const cont = (j, lo = 0x80, hi = 0xbf) => i + j < b.length && b[i + j] >= lo && b[i + j] <= hi;
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80;
+    const hi = c === 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const lo = c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/**
+ * Text for people and for JSON: each lone surrogate (an invalid byte
+ * utf8Escaped kept) becomes U+FFFD, as Go's JSON encoder writes an
+ * invalid byte.
+ */
+export function displayText(s) {
+  return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
 /** Decodes UTF-8, replacing invalid sequences with U+FFFD. */
 export function utf8Loose(b) {
   return looseDecoder.decode(b);

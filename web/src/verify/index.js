@@ -6,12 +6,12 @@
 import { base64, base64RawURL, count, equal, toHex, utf8Loose } from "./bytes.js";
 import { depositID, digestOf, formatTime, parseLeaf, signingMessage } from "./deposit.js";
 import { leafHash, verifyInclusion } from "./merkle.js";
-import { commitment, metadataOf, OpeningError, openingFromJSON, wellformed } from "./metadata.js";
-import { CheckpointError, parsePolicy, PolicyError, policyInternals, verifyCheckpoint } from "./policy.js";
+import { commitment, metadataOf, OpeningError, openingFromJSON, parseOpening, wellformed } from "./metadata.js";
+import { CheckpointError, MAX_POLICY_SIZE, parsePolicy, PolicyError, policyInternals, readPolicy, verifyCheckpoint } from "./policy.js";
 import { suiteByName, suites, suiteTools } from "./suites.js";
 import { parseReceipt, parseReceiptBytes, ReceiptError } from "./tlogproof.js";
 
-export { parsePolicy, parseReceipt, PolicyError, ReceiptError };
+export { MAX_POLICY_SIZE, OpeningError, parseOpening, parsePolicy, parseReceipt, PolicyError, readPolicy, ReceiptError };
 
 /** The verification steps, in order, named as Go names them (receipt.Check). */
 export const Checks = Object.freeze({
@@ -94,8 +94,21 @@ const firstLine = (b) => {
  * policy is what parsePolicy returned; receiptBytes the .tlog-proof file.
  * digests ({sha256, sm3, sha512}: Uint8Array) are the file's digests,
  * each compared with the deposit's (see contentAlgorithms); none skips
- * the content check. opening is the parsed JSON of the metadata opening
- * (NAME.meta.json); undefined skips the metadata check.
+ * the content check. opening is the metadata opening (NAME.meta.json):
+ * its parsed JSON, or its text or bytes, which are read with
+ * parseOpening (a key given twice is refused); undefined skips the
+ * metadata check.
+ *
+ * expect ties the proof to the deposit the caller means, where a
+ * receipt came from a server that might answer with another deposit's
+ * (genuine) receipt: {depositId (hex), index, statement (the signed
+ * statement's canonical encoding, without the signature), leaf (the
+ * whole leaf)}, each optional. A receipt of any other deposit fails the
+ * entry check, with code "expected-deposit", "expected-index",
+ * "expected-statement" or "expected-leaf". The statement leaves the
+ * signature out on purpose, as the CLI's check does: an SM2 signature is
+ * randomised, so a retried deposit signs the same statement differently
+ * and the log keeps the first signature.
  *
  * Returns what is proven: {suite, suiteTitle, origin, index, treeSize,
  * rootHash (hex), checkpointText (the signed checkpoint), cosigners,
@@ -110,7 +123,7 @@ const firstLine = (b) => {
  * is not a receipt (Go refuses it before any check), or Error for a
  * policy that parsePolicy did not return.
  */
-export async function verifyReceipt(policy, receiptBytes, { digests, opening } = {}) {
+export async function verifyReceipt(policy, receiptBytes, { digests, opening, expect } = {}) {
   const pol = policyInternals(policy);
   const cs = pol.suite;
   const r = parseReceiptBytes(receiptBytes);
@@ -119,9 +132,11 @@ export async function verifyReceipt(policy, receiptBytes, { digests, opening } =
   let o = null;
   if (opening !== undefined) {
     try {
+      if (typeof opening === "string" || opening instanceof Uint8Array || opening instanceof ArrayBuffer) opening = parseOpening(opening);
       o = openingFromJSON(opening);
     } catch (e) {
       if (!(e instanceof OpeningError)) throw e;
+      if (e.code === "duplicate-key") throw fail(Checks.metadata, "opening-duplicate-key", e.message);
       throw fail(Checks.metadata, "opening-json", `the metadata opening cannot be read: ${e.message}: give the NAME.meta.json file the deposit wrote`);
     }
   }
@@ -170,6 +185,7 @@ export async function verifyReceipt(policy, receiptBytes, { digests, opening } =
       `digests.${cs.content}: required: this network's suite is ${cs.title}, whose deposits carry a ${cs.content} content digest`,
     );
   }
+  if (expect) expected(expect, r, leaf, tools.hash);
 
   const why = verifyInclusion(tools.hash, r.index, cp.size, leafHash(tools.hash, r.leaf), r.proof, cp.hash);
   if (why) throw fail(Checks.inclusion, "inclusion", `entry ${r.index} is not in the tree of size ${cp.size}: ${why}`);
@@ -240,6 +256,43 @@ export async function verifyReceipt(policy, receiptBytes, { digests, opening } =
     },
     metadata,
   };
+}
+
+// expected fails the entry check when the receipt proves another deposit
+// than the one expected (see verifyReceipt).
+function expected(expect, r, leaf, hash) {
+  if (expect.depositId !== undefined && expect.depositId !== null) {
+    const id = depositID(leaf, hash);
+    if (String(expect.depositId).toLowerCase() !== id) {
+      throw fail(
+        Checks.entry,
+        "expected-deposit",
+        `the receipt proves deposit ${id}, not the deposit ${expect.depositId} it was fetched for: the server answered with another deposit's receipt`,
+      );
+    }
+  }
+  if (expect.index !== undefined && expect.index !== null) {
+    let want;
+    try {
+      if (typeof expect.index === "number" && !Number.isSafeInteger(expect.index)) throw new RangeError();
+      want = BigInt(expect.index);
+    } catch {
+      throw new TypeError(`expect.index must be a whole number (a string or BigInt beyond 2^53), not ${JSON.stringify(String(expect.index))}`);
+    }
+    if (want !== r.index) {
+      throw fail(
+        Checks.entry,
+        "expected-index",
+        `the receipt proves log entry ${r.index}, not entry ${want} it was fetched for: the server answered with another deposit's receipt`,
+      );
+    }
+  }
+  if (expect.statement !== undefined && !equal(expect.statement, leaf.statement)) {
+    throw fail(Checks.entry, "expected-statement", "the leaf is not the statement this browser signed: the node answered with another deposit's receipt");
+  }
+  if (expect.leaf !== undefined && !equal(expect.leaf, r.leaf)) {
+    throw fail(Checks.entry, "expected-leaf", "the receipt's leaf is not the leaf expected: the server answered with another deposit's receipt");
+  }
 }
 
 function checkpointCode(message) {

@@ -78,6 +78,89 @@ function decodeBytes(v, where) {
 const emptyCapture = () => ({ time: "", latitude: null, longitude: null, device: "", source_url: "", address: "" });
 
 /**
+ * Parses the text of an opening file (NAME.meta.json: its bytes, or the
+ * decoded string) into the object openingFromJSON reads, refusing JSON
+ * that repeats a key within one object, at any depth, also when the two
+ * spellings differ only in case ("title" and "TITLE"): JSON.parse keeps
+ * the last value at the first key's place, while Go's encoding/json
+ * applies the keys in document order and matches field names ignoring
+ * case, so the two would read such a file differently. No opening the
+ * CLI or the portal writes repeats a key. Bytes are decoded as Go reads
+ * them: a byte order mark stays (and is refused, as Go refuses it) and
+ * invalid UTF-8 becomes U+FFFD.
+ *
+ * Throws OpeningError: code "json" for text that is not JSON, code
+ * "duplicate-key" with key (the repeated key, as spelled the second
+ * time), first (its first spelling) and where (the dotted path of the
+ * object holding them, "" at the top).
+ */
+export function parseOpening(input) {
+  if (input instanceof ArrayBuffer) input = new Uint8Array(input);
+  const text = typeof input === "string" ? input : utf8Loose(input);
+  let obj;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    const err = new OpeningError(`the opening is not JSON: ${e.message}`);
+    err.code = "json";
+    throw err;
+  }
+  const dup = repeatedKey(text);
+  if (dup) {
+    const at = dup.where === "" ? "" : ` in ${dup.where}`;
+    const spelled = dup.first === dup.key ? "" : ` (as ${JSON.stringify(dup.first)} and ${JSON.stringify(dup.key)})`;
+    const err = new OpeningError(
+      `the key ${JSON.stringify(dup.first)} appears twice${at}${spelled}: an opening names each field once; give the NAME.meta.json file the deposit wrote`,
+    );
+    Object.assign(err, { code: "duplicate-key", key: dup.key, first: dup.first, where: dup.where });
+    throw err;
+  }
+  return obj;
+}
+
+// foldKey folds a key as far as any JSON reader could match it to
+// another: case, in Unicode's simple mappings (encoding/json folds ASCII
+// letters and, past them, upper(lower(r))). Folding more than Go refuses
+// more, never less.
+const foldKey = (k) => k.toLowerCase().toUpperCase();
+
+// repeatedKey finds the first key that an object of valid JSON text
+// repeats, folded by foldKey, or returns null. It walks the text with a
+// stack of its own, so that deep nesting cannot exhaust the call stack.
+function repeatedKey(text) {
+  const stack = [];
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    const top = stack[stack.length - 1];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      j++;
+      if (top?.keys && top.wantKey) {
+        const key = JSON.parse(text.slice(i, j));
+        const f = foldKey(key);
+        if (top.keys.has(f)) return { key, first: top.keys.get(f), where: top.where };
+        top.keys.set(f, key);
+        top.wantKey = false;
+        top.current = key;
+      }
+      i = j;
+      continue;
+    }
+    if (c === "{" || c === "[") {
+      const where = !top ? "" : top.keys ? (top.where === "" ? top.current : `${top.where}.${top.current}`) : `${top.where}[]`;
+      stack.push(c === "{" ? { keys: new Map(), wantKey: true, where, current: "" } : { keys: null, where });
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+    } else if (c === "," && top?.keys) {
+      top.wantKey = true;
+    }
+    i++;
+  }
+  return null;
+}
+
+/**
  * Reads an opening from its parsed JSON (the object JSON.parse returns
  * for NAME.meta.json) as Go's encoding/json reads it into
  * deposit.Opening. Throws OpeningError where Go's json.Unmarshal fails.

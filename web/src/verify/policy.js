@@ -1,7 +1,7 @@
 // Trust policies (C2SP tlog-policy), as Go's package policy reads and
 // applies them: the trust root a judge keeps, which alone decides whether
 // a checkpoint counts.
-import { binaryString, fromBase64, utf8Length, utf8Loose } from "./bytes.js";
+import { binaryString, displayText, fromBase64, utf8Escaped, utf8Length, utf8Loose } from "./bytes.js";
 import { cosignatureVerifier, noteVerifier, openNote, parseVerifierKey, suiteOfKey } from "./note.js";
 
 /** The largest policy file Go reads. */
@@ -25,13 +25,25 @@ export class PolicyError extends Error {
 const quote = (s) => JSON.stringify(s);
 
 /**
- * Parses a tlog-policy file (a string, or its bytes as a Uint8Array or
- * ArrayBuffer) strictly, as Go does: unknown keywords, forward
- * references, duplicate names or keys, bad thresholds and keys of two
- * suites are errors naming the line.
+ * Parses a tlog-policy file strictly, as Go's policy.Parse does: unknown
+ * keywords, forward references, duplicate names or keys, bad thresholds
+ * and keys of two suites are errors naming the line.
+ *
+ * Pass the file's bytes (a Uint8Array or ArrayBuffer, as Blob's
+ * arrayBuffer gives them; see readPolicy), not Blob.text() or a default
+ * TextDecoder: those drop a leading byte order mark and replace invalid
+ * UTF-8, and so accept files Go refuses (a BOM makes the first keyword
+ * unknown; a key name of invalid UTF-8 is malformed). The bytes are
+ * decoded without loss (utf8Escaped), so invalid UTF-8 is refused
+ * exactly where Go refuses it and accepted where Go accepts it (a
+ * comment, a witness name, a URL). A string is taken as such decoded
+ * text.
+ *
  * Returns {suite, suiteTitle, origin, logs: [{name, key, url}],
  * witnesses: [{name, key, url}], groups: [{name, threshold, members}],
- * quorum, text}.
+ * quorum, text}; names and URLs are for showing (an invalid byte shows
+ * as U+FFFD), text is the decoded file, which parses again to the same
+ * policy.
  */
 export function parsePolicy(text) {
   if (text instanceof ArrayBuffer) text = new Uint8Array(text);
@@ -39,10 +51,10 @@ export function parsePolicy(text) {
     throw new PolicyError("a policy is read as text: pass the policy file's contents as a string, Uint8Array or ArrayBuffer");
   }
   const size = typeof text === "string" ? utf8Length(text) : text.length;
-  if (typeof text !== "string") text = utf8Loose(text);
   if (size > MAX_POLICY_SIZE) {
     throw new PolicyError(`policy is ${size} bytes, at most ${MAX_POLICY_SIZE}: this is not a trust policy file`);
   }
+  if (typeof text !== "string") text = utf8Escaped(text);
   let suite = null;
   const logs = [];
   const witnesses = [];
@@ -139,14 +151,29 @@ export function parsePolicy(text) {
     suite: suite.name,
     suiteTitle: suite.title,
     origin: logs[0].name,
-    logs: logs.map(({ name, key, url }) => ({ name, key, url })),
-    witnesses: witnesses.map(({ name, key, url }) => ({ name, key, url })),
-    groups,
-    quorum,
+    logs: logs.map(({ name, key, url }) => ({ name, key, url: displayText(url) })),
+    witnesses: witnesses.map(({ name, key, url }) => ({ name: displayText(name), key, url: displayText(url) })),
+    groups: groups.map((g) => ({ name: displayText(g.name), threshold: g.threshold, members: g.members.map(displayText) })),
+    quorum: displayText(quorum),
     text,
   };
   internals.set(policy, { suite, logs, witnesses, groups, quorum });
   return policy;
+}
+
+/**
+ * Reads a policy file (a Blob: a File the user chose, or a response's
+ * blob) as Go reads one: its size is checked before anything is read,
+ * then its bytes are parsed (parsePolicy). Throws PolicyError, with
+ * tooLarge set for a file over MAX_POLICY_SIZE.
+ */
+export async function readPolicy(blob) {
+  if (blob.size > MAX_POLICY_SIZE) {
+    const e = new PolicyError(`policy is ${blob.size} bytes, at most ${MAX_POLICY_SIZE}: this is not a trust policy file`);
+    e.tooLarge = true;
+    throw e;
+  }
+  return parsePolicy(new Uint8Array(await blob.arrayBuffer()));
 }
 
 /** The parsed internals of a policy parsePolicy returned, re-parsing a copy of one by its text. */
@@ -191,21 +218,30 @@ export async function verifyCheckpoint(pol, checkpoint, verify) {
     }
   }
   if (!signedByLog) throw new CheckpointError(`checkpoint for origin ${quote(cp.origin)} is not signed by a log this policy trusts`);
-  if (!satisfied(pol, pol.quorum, cosigned)) {
+  if (!satisfied(pol, cosigned)) {
     throw new CheckpointError(
       `checkpoint is not cosigned by the policy's quorum (${quote(pol.quorum)}): cosigned by ${cosigners.length} witness(es)`,
     );
   }
-  return { ...cp, text: note.text, cosigners };
+  return { ...cp, text: note.text, cosigners: cosigners.map(displayText) };
 }
 
-function satisfied(pol, name, cosigned) {
-  if (name === "none" || cosigned.has(name)) return true;
-  const g = pol.groups.find((g) => g.name === name);
-  if (!g) return false;
-  let n = 0;
-  for (const m of g.members) if (satisfied(pol, m, cosigned)) n++;
-  return n >= g.threshold;
+// satisfied reports whether the cosigners meet the policy's quorum. Each
+// group is decided once, in file order: a group names only witnesses and
+// groups defined above it (parsePolicy refuses forward references), so
+// one pass decides them all, in time linear in the policy. Asking again
+// about each member instead costs exponential time on groups that share
+// members, which a hostile policy of a few lines arranges (a chain of
+// pairs, each naming both of the pair before it).
+function satisfied(pol, cosigned) {
+  if (pol.quorum === "none") return true;
+  const met = new Set(cosigned);
+  for (const g of pol.groups) {
+    let n = 0;
+    for (const m of g.members) if (met.has(m)) n++;
+    if (n >= g.threshold) met.add(g.name);
+  }
+  return met.has(pol.quorum);
 }
 
 // parseCheckpoint reads the checkpoint body (c2sp.org/tlog-checkpoint)

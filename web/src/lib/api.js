@@ -43,16 +43,6 @@ export class ApiError extends LibError {
   }
 }
 
-/**
- * The text to show for any error of the lib modules in lang ("zh" or
- * "en"): a LibError's own translation, the node's message of an ApiError,
- * else the error's message.
- */
-export function errorMessage(err, lang) {
-  if (err instanceof LibError) return err.text(lang);
-  return String(err?.message ?? err);
-}
-
 function sameOrigin(path) {
   const origin = globalThis.location?.origin;
   if (typeof path !== "string" || !path.startsWith("/") || path.startsWith("//") || !origin) {
@@ -132,9 +122,11 @@ export async function api(path, opts = {}) {
 /**
  * Downloads a file from the node (a certificate PDF, a receipt, an
  * original): the same options as api, the answer as a Blob with the file
- * name the node suggests (Content-Disposition), or "" when it suggests none.
+ * name the node suggests (Content-Disposition), or "" when it suggests none,
+ * and the answer's headers (the node names the access-trail record of a
+ * read in Jurichain-Trail-Entry).
  *
- * @returns {Promise<{blob: Blob, filename: string, type: string}>}
+ * @returns {Promise<{blob: Blob, filename: string, type: string, headers: Headers}>}
  * @throws {ApiError}
  */
 export async function apiBlob(path, opts = {}) {
@@ -142,7 +134,7 @@ export async function apiBlob(path, opts = {}) {
   if (!headers.has("Accept")) headers.set("Accept", "*/*");
   const res = await send(path, { ...opts, headers });
   const blob = await res.blob();
-  return { blob, filename: dispositionFilename(res.headers.get("Content-Disposition")), type: blob.type };
+  return { blob, filename: dispositionFilename(res.headers.get("Content-Disposition")), type: blob.type, headers: res.headers };
 }
 
 /** The file name in a Content-Disposition header (filename* of RFC 6266 first), or "". */

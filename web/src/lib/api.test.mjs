@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { ApiError, api, apiBlob, dispositionFilename, errorMessage } from "./api.js";
+import { ApiError, api, apiBlob, dispositionFilename } from "./api.js";
 import { LibError, contentDigest, utf8 } from "./httpsig.js";
 import { newKey } from "./keys.js";
 
@@ -81,7 +81,7 @@ test("the node's error reaches the caller as ApiError with its code and message"
   assert.equal(err.status, 409);
   assert.equal(err.code, "conflict");
   assert.equal(err.message, "the deposit exists; fetch it");
-  assert.equal(errorMessage(err, "zh"), "the deposit exists; fetch it");
+  assert.equal(err.text("zh"), "the deposit exists; fetch it");
 });
 
 test("answers the node did not describe get a message that says what to do", async () => {
@@ -95,7 +95,7 @@ test("answers the node did not describe get a message that says what to do", asy
     assert.equal(err.status, status, path);
     assert.equal(err.code, code, path);
     assert.match(err.message, new RegExp(`HTTP ${status}.*Try again`), path);
-    assert.match(errorMessage(err, "zh"), new RegExp(`HTTP ${status}.*请稍后重试`), path);
+    assert.match(err.text("zh"), new RegExp(`HTTP ${status}.*请稍后重试`), path);
   }
 });
 
@@ -111,7 +111,7 @@ test("a node that cannot be reached is api.network", async () => {
     assert.ok(err instanceof ApiError);
     assert.equal(err.status, 0);
     assert.equal(err.code, "api.network");
-    assert.match(errorMessage(err, "en"), /Check your network connection/);
+    assert.match(err.text("en"), /Check your network connection/);
   } finally {
     globalThis.location = saved;
   }

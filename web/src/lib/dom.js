@@ -1,5 +1,6 @@
 // Small helpers to build the parts of a page that scripts draw.
-import { t } from "./i18n.js";
+import { LibError } from "./httpsig.js";
+import { lang, t } from "./i18n.js";
 
 /**
  * Creates an element: attrs are attributes (on* keys add listeners, a
@@ -43,8 +44,13 @@ export function say(region, kind, message) {
   region.hidden = false;
 }
 
-/** The user-facing text of an error thrown by the API or a script. */
+/**
+ * The user-facing text of an error thrown by the API or a script: a
+ * library's error (the node's own message for a refusal, which says what
+ * to do) in the page's language, a failed fetch, or the unexpected.
+ */
 export function errorText(err) {
+  if (err instanceof LibError) return err.text(lang());
   if (err && typeof err === "object" && "code" in err && "message" in err) return err.message;
   if (err instanceof TypeError) return t("err.network");
   return t("err.unexpected", { message: err?.message ?? String(err) });

@@ -1,9 +1,8 @@
 // What to tell the user when something fails. Every message says what to
 // do next: the node's own messages already do, the library modules carry
 // theirs in both languages, and the pages' own are i18n texts.
-import { LibError } from "./httpsig.js";
 import { errorText } from "./dom.js";
-import { lang, t } from "./i18n.js";
+import { t } from "./i18n.js";
 
 /**
  * An error a page raises itself: key names its i18n text, vars fill it,
@@ -26,7 +25,6 @@ export class PageError extends Error {
  */
 export function explain(err) {
   if (err instanceof PageError) return t(err.key, err.vars);
-  if (err instanceof LibError) return err.text(lang());
   // The verifier's CheckError names the check that failed.
   if (typeof err?.check === "string" && typeof err?.message === "string") {
     return t("flow.receiptBad", { check: err.check, message: err.message });

@@ -7,9 +7,9 @@ import { startPage } from "../lib/page.js";
 import { requireSession } from "../lib/session.js";
 import { ApiError, apiBlob } from "../lib/api.js";
 import { hashBlob } from "../lib/hash.js";
-import { el, replace, say } from "../lib/dom.js";
+import { el, errorText, replace, say } from "../lib/dom.js";
 import { formatNumber, formatTime, onLanguageChange, t } from "../lib/i18n.js";
-import { facts, problem, short, signedDownload } from "../lib/desk.js";
+import { facts, short } from "../lib/desk.js";
 import { CheckError, Checks, contentAlgorithms, MAX_POLICY_SIZE, readPolicy, verifyReceipt } from "../verify/index.js";
 import sessionTexts from "../../i18n/session.json";
 import courtTexts from "../../i18n/court.json";
@@ -72,7 +72,7 @@ class Desk {
       if (!this.policy) this.policy = { policy, source: "node" };
       this.policyError = null;
     } catch (err) {
-      this.policyError = problem(err);
+      this.policyError = errorText(err);
     }
     this.showPolicy();
   }
@@ -145,7 +145,7 @@ class Desk {
       this.evidence = await this.session.call(`/v1/cases/${encodeURIComponent(court)}/${encodeURIComponent(caseNo)}`);
       this.renderEvidence();
     } catch (err) {
-      say(this.caseStatus, "error", problem(err));
+      say(this.caseStatus, "error", errorText(err));
     }
   }
 
@@ -218,7 +218,7 @@ class Desk {
     const st = this.state(d.id);
     if (st.original) return st.original;
     const path = `/v1/deposits/${d.id}/original?case=${encodeURIComponent(this.evidence.case)}`;
-    const { blob, headers } = await signedDownload(this.session, path);
+    const { blob, headers } = await apiBlob(path, { key: this.session.key });
     st.original = { blob, entry: headers.get("Jurichain-Trail-Entry") ?? "", at: new Date() };
     return st.original;
   }
@@ -233,7 +233,7 @@ class Desk {
       } catch (err) {
         if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 404)) throw err;
         st.opening = null;
-        st.openingProblem = problem(err);
+        st.openingProblem = errorText(err);
       }
     }
     return st.opening;
@@ -272,7 +272,7 @@ class Desk {
       } catch (err) {
         // Without an original in the vault, the receipt is still checked.
         if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 404)) throw err;
-        st.notes.push(t("court.noOriginal", { message: problem(err) }));
+        st.notes.push(t("court.noOriginal", { message: errorText(err) }));
       }
       note(st.verdictBox, "info", t("court.step.proof"));
       // The receipt must prove this item, not another deposit's: the node
@@ -281,7 +281,7 @@ class Desk {
       st.proven = await verifyReceipt(policy, receipt, { digests, opening: opening ?? undefined, expect });
       st.policyName = policyName;
     } catch (err) {
-      st.failure = err instanceof CheckError ? { check: err.check, message: err.message } : { message: problem(err) };
+      st.failure = err instanceof CheckError ? { check: err.check, message: err.message } : { message: errorText(err) };
       st.policyName = policyName;
     } finally {
       st.progress.hidden = true;
@@ -361,7 +361,7 @@ class Desk {
       this.showOriginal(d);
       st.originalBox.querySelector("a.save")?.focus();
     } catch (err) {
-      note(st.originalBox, "error", problem(err));
+      note(st.originalBox, "error", errorText(err));
     } finally {
       button.disabled = false;
     }
@@ -391,7 +391,7 @@ class Desk {
     try {
       st.trail = await this.session.call(`/v1/deposits/${d.id}/trail`);
     } catch (err) {
-      note(st.trailBox, "error", problem(err));
+      note(st.trailBox, "error", errorText(err));
       button.disabled = false;
       return;
     }

@@ -7,7 +7,7 @@ import { startPage } from "../lib/page.js";
 import { formatNumber, formatTime, lang, onLanguageChange, t } from "../lib/i18n.js";
 import { download, el, errorText, replace, say } from "../lib/dom.js";
 import { requireSession } from "../lib/session.js";
-import { ApiError, apiBlob, errorMessage } from "../lib/api.js";
+import { apiBlob } from "../lib/api.js";
 import { barChart, daySeries, lineChart, utcDay } from "../lib/chart.js";
 import texts from "../../i18n/dashboard.json";
 import sessionTexts from "../../i18n/session.json";
@@ -364,7 +364,7 @@ class Dashboard {
       download(name, await withBOM(blob), "text/csv;charset=utf-8");
       say(this.status, "ok", t("dash.csvDone", { file: name }));
     } catch (err) {
-      say(this.status, "error", problem(err));
+      say(this.status, "error", errorText(err));
     } finally {
       button.disabled = false;
       button.focus({ preventScroll: true });
@@ -406,11 +406,6 @@ function drawChart(id, { error, title, columns, rows, svg, total, note }) {
   );
 }
 
-/** The text of an error in the page's language: the node's own message, or the portal's. */
-function problem(err) {
-  return err instanceof ApiError ? errorMessage(err, lang()) : errorText(err);
-}
-
 /** Shows an error (or nothing) at the top of a section, with what to do next. */
 function showError(section, error) {
   let box = section.querySelector(":scope > .section-error");
@@ -422,7 +417,7 @@ function showError(section, error) {
     box = el("p", { class: "section-error notice error", role: "alert" });
     section.querySelector("h2, h3").after(box);
   }
-  const text = `${problem(error)} ${t("dash.error.retry")}`;
+  const text = `${errorText(error)} ${t("dash.error.retry")}`;
   if (box.textContent !== text) box.textContent = text;
 }
 

@@ -8,9 +8,9 @@
 import { startPage } from "../lib/page.js";
 import { requireSession } from "../lib/session.js";
 import { ApiError } from "../lib/api.js";
-import { el, replace, say } from "../lib/dom.js";
+import { el, errorText, replace, say } from "../lib/dom.js";
 import { formatTime, onLanguageChange, t } from "../lib/i18n.js";
-import { facts, problem } from "../lib/desk.js";
+import { facts } from "../lib/desk.js";
 import { mayDecide, reasonProblem, signDecision } from "../lib/identityop.js";
 import sessionTexts from "../../i18n/session.json";
 import reviewTexts from "../../i18n/review.json";
@@ -83,7 +83,7 @@ class Desk {
         this.showInvitation();
         document.getElementById("invite-copy").focus();
       } catch (err) {
-        say(status, "error", problem(err));
+        say(status, "error", errorText(err));
       } finally {
         submit.disabled = false;
       }
@@ -133,7 +133,7 @@ class Desk {
       this.render();
     } catch (err) {
       for (const list of [this.pendingList, this.accountsList]) {
-        replace(list, el("p", { class: "notice error", role: "alert", text: problem(err) }));
+        replace(list, el("p", { class: "notice error", role: "alert", text: errorText(err) }));
         list.setAttribute("aria-busy", "false");
       }
     }
@@ -264,7 +264,7 @@ class Desk {
       if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 401) {
         outcome = ["error", t("review.refused", { account: info.id, message: err.message.replace(/[.。]$/, "") })];
       } else {
-        outcome = ["error", problem(err)];
+        outcome = ["error", errorText(err)];
       }
     }
     // The lists are redrawn first, so that the outcome is announced on

@@ -124,6 +124,7 @@ func TestPortalDashboard(t *testing.T) {
 		document.querySelector("#checkpoints tbody tr[data-size]") !== null &&
 		document.querySelector("#validators tbody [data-health]") !== null`))
 	tab.Screenshot("dashboard-en")
+	tab.CheckLabels("/dashboard")
 
 	// Each chart draws one bar per figure of the API, as tall as it says.
 	drawn := browsertest.Eval[map[string]map[string]uint64](tab, "read the charts", `Object.fromEntries(

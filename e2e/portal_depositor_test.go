@@ -55,6 +55,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Fatalf("the page shows account %q", account)
 	}
 	tab.Screenshot("registered-pending")
+	tab.CheckLabels("/account")
 
 	// The reviewer approves with the CLI; the page notices by itself.
 	if out, errOut, code := run(t, nil, "account", "approve", account, "--key", reviewer, "--server", n.URL); code != 0 {
@@ -107,6 +108,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Errorf("the picked file's result does not say its original is stored: %q", text)
 	}
 	tab.Screenshot("deposited")
+	tab.CheckLabels("/deposits")
 
 	// A photo from the camera, where the browser says it is.
 	const lat, lon = 39.9042, 116.4074
@@ -138,6 +140,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Errorf("the capture shows the location %q", loc)
 	}
 	tab.Screenshot("captured-phone")
+	tab.CheckLabels("/capture")
 	// The opening the node keeps (read by the owner on the detail page)
 	// carries the coordinates.
 	tab.Run("open the photo's deposit",
@@ -174,6 +177,7 @@ func TestPortalDepositor(t *testing.T) {
 		t.Errorf("the share code %q does not open deposit %s: %v", share, photoID, err)
 	}
 	tab.Screenshot("granted-shared")
+	tab.CheckLabels("/deposits?id=")
 	tab.Run("revoke the grant",
 		chromedp.Click(chromedp.CSS(`#grants li.grant .revoke-grant`)),
 		chromedp.WaitVisible(chromedp.CSS(`#trail tr[data-action="revoke-grant"]`)),

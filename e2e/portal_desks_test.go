@@ -96,6 +96,7 @@ func TestPortalDesks(t *testing.T) {
 		}
 	}
 	tab.Screenshot("pending")
+	tab.CheckLabels("/review")
 
 	decide := func(step, list, account, action, reason string) string {
 		t.Helper()
@@ -291,6 +292,7 @@ func TestPortalDesks(t *testing.T) {
 		t.Errorf("the page's trail has %d rows, the depositor's %d with %d share records", rows, len(tr.Entries), shares)
 	}
 	tab.Screenshot("court-trail")
+	tab.CheckLabels("/court")
 	tab.Run("phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	tab.Screenshot("court-trail-phone")
 	tab.Run("desktop size", chromedp.EmulateViewport(1280, 900))

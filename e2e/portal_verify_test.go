@@ -137,6 +137,7 @@ func TestPortalVerify(t *testing.T) {
 			}
 		}
 		t.Logf("%s: screenshot %s", tc.name, tab.Screenshot(tc.name+"-"+testSuite.Name()))
+		tab.CheckLabels("/verify, " + tc.name)
 	}
 
 	// An opening that gives a key twice (in another case) could be read

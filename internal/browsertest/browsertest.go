@@ -280,3 +280,31 @@ func WaitFile(t testing.TB, path string, size int) []byte {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// unlabelledScript lists the page's visible controls that have no
+// accessible name: no label, aria-label or aria-labelledby, and for a
+// button or link no text or title either.
+const unlabelledScript = `(() => {
+	const named = (el) => {
+		if (el.getAttribute("aria-label")?.trim() || el.getAttribute("title")?.trim()) return true;
+		const by = el.getAttribute("aria-labelledby");
+		if (by && by.split(/\s+/).some((id) => document.getElementById(id)?.textContent.trim())) return true;
+		if (el.labels && [...el.labels].some((l) => l.textContent.trim())) return true;
+		if (el.matches("button, a, summary, [role=button]") && el.textContent.trim()) return true;
+		if (el.matches("input[type=button], input[type=submit]") && el.value.trim()) return true;
+		return false;
+	};
+	const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+	return [...document.querySelectorAll("input:not([type=hidden]), select, textarea, button, a[href], summary, [role=button]")]
+		.filter((el) => visible(el) && !named(el))
+		.map((el) => el.outerHTML.slice(0, 160));
+})()`
+
+// CheckLabels fails the test for every visible control of the page that
+// has no accessible name, which a screen reader could not announce.
+func (tab *Tab) CheckLabels(page string) {
+	tab.t.Helper()
+	for _, html := range Eval[[]string](tab, "look for controls without a name on "+page, unlabelledScript) {
+		tab.t.Errorf("%s: a control has no accessible name: %s", page, html)
+	}
+}

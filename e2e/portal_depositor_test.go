@@ -21,9 +21,9 @@ import (
 
 // TestPortalDepositor walks a depositor's pages in Chromium against a real
 // node: a person registers in the browser with an invitation code, a
-// reviewer approves with the CLI, the person deposits files by drag and
-// drop and with the picker, and the receipt the browser saved verifies
-// with the CLI; a photo from the (fake) camera is deposited with the
+// reviewer approves in the review desk (in a browser of their own), the
+// person deposits files by drag and drop and with the picker, and the
+// receipt the browser saved verifies with the CLI; a photo from the (fake) camera is deposited with the
 // (overridden) location it was taken at; the deposit is granted to a court
 // case and shared. A CLI user who signs in with their key file sees the
 // deposits they made with the CLI; a tampered key file and another
@@ -57,10 +57,15 @@ func TestPortalDepositor(t *testing.T) {
 	tab.Screenshot("registered-pending")
 	tab.CheckLabels("/account")
 
-	// The reviewer approves with the CLI; the page notices by itself.
-	if out, errOut, code := run(t, nil, "account", "approve", account, "--key", reviewer, "--server", n.URL); code != 0 {
-		t.Fatalf("approve: %s%s", out, errOut)
-	}
+	// The reviewer, in a browser of their own, approves in the review
+	// desk; the applicant's page notices by itself.
+	desk := n.browse(t, browsertest.Start(t), "/account")
+	signIn(desk, n, reviewer)
+	pending := `#pending-list article[data-account="` + account + `"]`
+	desk.Run("approve in the review desk", chromedp.Navigate(n.URL+"/review"), chromedp.WaitVisible(chromedp.CSS(pending)),
+		chromedp.Click(chromedp.CSS(pending+` button[data-action="approve"]`)),
+		browsertest.Until(`document.getElementById("review-status")?.textContent.includes("approved")`))
+	desk.Screenshot("reviewer-approved")
 	tab.Run("see the approval", chromedp.WaitVisible(chromedp.CSS(`#account-status[data-status="approved"]`)))
 	if who := tab.Text("read the header", "#who .who-name"); who != "Li Si" {
 		t.Errorf("the header names %q, want Li Si", who)

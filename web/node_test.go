@@ -3,26 +3,17 @@ package web_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/jurichain/jurichain/internal/pkitest"
 )
 
 // nodeTool finds Node.js, which runs the scripts' tests (bundled by
-// build.mjs into testjs/, so no npm is needed). Under CI its absence fails
-// the test; elsewhere the test is skipped.
-func nodeTool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("node")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node is needed for this test (Node.js 20 or later: apt install nodejs)")
-		}
-		t.Skip("node is not installed")
-	}
-	return p
-}
+// build.mjs into testjs/, so no npm is needed): on CI its absence fails
+// the test, elsewhere it skips it.
+func nodeTool(t *testing.T) string { return pkitest.Tool(t, "node") }
 
 // TestScriptsInNode runs the scripts' own tests (node:test), which compare
 // them with golden vectors Go wrote, byte for byte.

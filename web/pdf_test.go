@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jurichain/jurichain/internal/pkitest"
 )
 
 // pdfExpected is testdata/pdf/expected.json: what outside tools read in
@@ -21,28 +23,14 @@ type pdfExpected struct {
 	} `json:"suites"`
 }
 
-// outsideTool finds a program the tests check standard artifacts with:
-// under CI its absence fails the test, elsewhere it skips it.
-func outsideTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is needed (apt install %s)", name, pkg)
-		}
-		t.Skipf("%s is not installed (apt install %s)", name, pkg)
-	}
-	return p
-}
-
 // TestCertificateFixtures checks the certificate PDFs in testdata/pdf
 // (made by 'jurichain deposit --certificate', one per suite) with poppler's
 // pdfdetach and OpenSSL: the attachments and the checkpoint token's time
 // in expected.json are what those tools read, so the page's PDF and token
 // readers (pdfattach.test.mjs) are judged by them.
 func TestCertificateFixtures(t *testing.T) {
-	pdfdetach := outsideTool(t, "pdfdetach", "poppler-utils")
-	openssl := outsideTool(t, "openssl", "openssl")
+	pdfdetach := pkitest.Tool(t, "pdfdetach")
+	openssl := pkitest.Tool(t, "openssl")
 	var want pdfExpected
 	if err := json.Unmarshal([]byte(read(t, "testdata/pdf/expected.json")), &want); err != nil {
 		t.Fatal(err)

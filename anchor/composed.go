@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/transparency-dev/formats/log"
@@ -289,17 +290,41 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 	if err != nil {
 		return nil, &receipt.CheckError{Check: CheckPlatform, Err: err}
 	}
-	pp, err := receipt.Verify(platform, pr, ev)
+	cr, err := receipt.Parse(c.Court)
 	if err != nil {
-		return nil, &receipt.CheckError{Check: CheckPlatform, Err: err}
+		return nil, &receipt.CheckError{Check: CheckCourt, Err: err}
+	}
+	// The three signed parts are independent until they are compared, and
+	// their signatures are nearly all the cost: they are checked at once,
+	// and their failures reported in the order of the checks.
+	var (
+		wg          sync.WaitGroup
+		anchoredRes *policy.Result
+		anchoredErr error
+		cp          *receipt.Proven
+		courtErr    error
+	)
+	sameAsReceipts := bytes.Equal(c.Anchored, pr.Checkpoint)
+	if !sameAsReceipts {
+		wg.Go(func() { anchoredRes, anchoredErr = platform.Verify(c.Anchored) })
+	}
+	wg.Go(func() { cp, courtErr = verifyCourt(platform, court, cr, c.Anchored) })
+	pp, platformErr := receipt.Verify(platform, pr, ev)
+	wg.Wait()
+
+	if platformErr != nil {
+		return nil, &receipt.CheckError{Check: CheckPlatform, Err: platformErr}
 	}
 	cs := pp.Suite
-
-	res, err := platform.Verify(c.Anchored)
-	if err != nil {
-		return nil, fail(CheckAnchored, "under the platform policy: %w", err)
+	// The receipt's own checkpoint anchored: the same bytes under the
+	// same policy, verified once above.
+	anchored, anchoredCosigners := pp.Checkpoint, pp.Cosigners
+	if !sameAsReceipts {
+		if anchoredErr != nil {
+			return nil, fail(CheckAnchored, "under the platform policy: %w", anchoredErr)
+		}
+		anchored, anchoredCosigners = anchoredRes.Checkpoint, anchoredRes.Cosigners
 	}
-	anchored := res.Checkpoint
 	if anchored.Origin != pp.Origin() {
 		return nil, fail(CheckAnchored, "it is of the log %q, the receipt of %q", anchored.Origin, pp.Origin())
 	}
@@ -315,6 +340,19 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 		return nil, fail(CheckConsistency, "the receipt's tree of size %d is not a prefix of the anchored tree of size %d: %w", old.Size, anchored.Size, err)
 	}
 
+	if courtErr != nil {
+		return nil, courtErr
+	}
+	return &Proven{Platform: pp, Anchored: anchored, AnchoredCosigners: anchoredCosigners, Court: cp}, nil
+}
+
+// verifyCourt checks the court receipt cr under the court policy, and
+// that its entry is a deposit of exactly the anchored checkpoint by a
+// court member node.
+func verifyCourt(platform, court *policy.Policy, cr *receipt.Receipt, anchored []byte) (*receipt.Proven, error) {
+	fail := func(check receipt.Check, format string, args ...any) error {
+		return &receipt.CheckError{Check: check, Err: fmt.Errorf(format, args...)}
+	}
 	ccs := court.Suite()
 	if ccs == nil {
 		return nil, fail(CheckCourt, "the court policy's keys are of no known suite")
@@ -322,15 +360,11 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 	if court.Origin() == platform.Origin() {
 		return nil, fail(CheckCourt, "the court policy is the platform's (%q): a network does not anchor into itself; pass the court network's policy", court.Origin())
 	}
-	cr, err := receipt.Parse(c.Court)
-	if err != nil {
-		return nil, &receipt.CheckError{Check: CheckCourt, Err: err}
-	}
 	alg, err := deposit.ParseAlgorithm(ccs.ContentDigest())
 	if err != nil {
 		return nil, fail(CheckCourt, "the court suite's content digest: %w", err)
 	}
-	sum := ccs.Hash(c.Anchored)
+	sum := ccs.Hash(anchored)
 	cp, err := receipt.Verify(court, cr, receipt.Evidence{Digests: []deposit.Digest{{Algorithm: alg, Value: sum[:]}}})
 	var ce *receipt.CheckError
 	switch {
@@ -342,7 +376,7 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 	if !isLogKey(court, cp.Leaf.Depositor) {
 		return nil, fail(CheckAnchorEntry, "the court entry #%d was deposited by a key that is no log key of the court policy: not an anchor made by a court node", cp.Leaf.Index)
 	}
-	return &Proven{Platform: pp, Anchored: anchored, AnchoredCosigners: res.Cosigners, Court: cp}, nil
+	return cp, nil
 }
 
 // isLogKey reports whether pub is the log key of one of the policy's

@@ -198,6 +198,9 @@ const (
 	// CodeUnsupportedMedia is a body of another Content-Type than the
 	// endpoint reads (415).
 	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeNotWitnessed is a receipt asked for with ?witnessed=1 that no
+	// checkpoint cosigned by every outside witness covers yet (409).
+	CodeNotWitnessed = "not_witnessed"
 )
 
 // FieldError names the request field that is wrong, as a path such as

@@ -185,6 +185,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/pki/crl", "", all},
 		{"GET", "/v1/certificates/JC-AAAAA-AAAAA-AAAAA-AAAAA", "", all},
 		{"POST", "/v1/certificates/check", "%PDF-1.7", all},
+		{"POST", "/witness/add-checkpoint", "old 0\n\n", all},
 		{"PUT", dep + "/original", e.content, []string{"owner"}},
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},

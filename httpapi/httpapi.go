@@ -39,6 +39,7 @@ import (
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tlog"
 	"github.com/jurichain/jurichain/vault"
+	"github.com/jurichain/jurichain/witness"
 )
 
 //go:embed openapi.json
@@ -104,6 +105,13 @@ type Config struct {
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal
+	// Witness cosigns, as a C2SP tlog-witness, the checkpoints of the
+	// logs this node witnesses; without it POST /witness/add-checkpoint
+	// answers 404.
+	Witness *witness.Server
+	// Witnesses asks outside witnesses to cosign this network's final
+	// checkpoints; nil when none is configured.
+	Witnesses *witness.Client
 }
 
 // Portal is the web portal as the API server mounts it.
@@ -218,6 +226,8 @@ func New(cfg Config) *Server {
 		"GET /v1/explorer/growth":      dash.getGrowth,
 		"GET /v1/validators":           dash.getValidators,
 
+		"POST /witness/add-checkpoint": s.addCheckpoint,
+
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
 	}
@@ -234,6 +244,10 @@ func New(cfg Config) *Server {
 			// A public endpoint, but a certificate is larger than other
 			// public bodies.
 			rt.publicBody = maxCertificateBody
+		}
+		if ep.Method == "POST" && ep.Path == "/witness/add-checkpoint" {
+			// The protocol's bound, whatever --max-public-body says.
+			rt.publicBody = witness.MaxBody
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -276,7 +290,7 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict:
+	case api.CodeConflict, api.CodeNotWitnessed:
 		return http.StatusConflict
 	case api.CodeNotFound:
 		return http.StatusNotFound
@@ -754,6 +768,11 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	witnessed, err := parseWitnessed(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	id, err := s.lookup(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -786,10 +805,16 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = s.describe(r.Context(), &info, rec)
 		}
+		if err == nil && witnessed {
+			err = s.witnessedReceipt(r, &info, rec)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+	} else if witnessed {
+		s.writeError(w, r, notWitnessed("deposit %s is not committed yet, so no witness cosigned a checkpoint covering it", id))
+		return
 	}
 	writeJSON(w, http.StatusOK, info)
 }

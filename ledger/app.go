@@ -801,11 +801,22 @@ func (a *App) signCheckpoint(size uint64, root []byte) ([]byte, error) {
 // signed with its log key and cosigned by it alone: a client that trusts
 // this member verifies it, one that needs another member's signature or a
 // quorum of cosignatures waits for the final one.
+//
+// A final checkpoint carries, after the members' signatures, the outside
+// witnesses' cosignatures this node holds on it (package witness).
 func (a *App) LatestCheckpoint() []byte {
-	if cp := a.Committed().Checkpoint; cp != nil {
-		return cp
+	snap := a.Committed()
+	if snap.Checkpoint == nil {
+		return a.empty
 	}
-	return a.empty
+	cp, err := a.withWitnesses(snap.Size, snap.Checkpoint)
+	if err != nil {
+		// The checkpoint is valid without them; a reader that needs a
+		// witness asks again.
+		a.cfg.Logger.Error("reading witness cosignatures", "size", snap.Size, "err", err)
+		return snap.Checkpoint
+	}
+	return cp
 }
 
 // Committed returns the latest committed state.

@@ -205,6 +205,12 @@ const (
 	// CodeUnsupportedMedia is a body of another Content-Type than the
 	// endpoint reads (415).
 	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeUnprocessable is a well-formed request that proves nothing,
+	// such as a consistency proof that does not verify (422).
+	CodeUnprocessable = "invalid"
+	// CodeFork is an outside log's checkpoint that contradicts one this
+	// network anchored: proof that the log forked (409).
+	CodeFork = "fork"
 )
 
 // FieldError names the request field that is wrong, as a path such as

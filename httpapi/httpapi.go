@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/access"
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
@@ -220,6 +221,11 @@ func New(cfg Config) *Server {
 
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
+
+		"POST /v1/anchors":            s.postAnchor,
+		"GET /v1/anchors/logs":        s.anchoredLogs,
+		"GET /v1/anchors/{origin...}": s.getAnchor,
+		"POST /v1/anchors/logs":       s.changeOutsideLog,
 	}
 	for _, ep := range access.Endpoints() {
 		h, ok := handlers[ep.Method+" "+ep.Path]
@@ -234,6 +240,9 @@ func New(cfg Config) *Server {
 			// A public endpoint, but a certificate is larger than other
 			// public bodies.
 			rt.publicBody = maxCertificateBody
+		}
+		if ep.Method == "POST" && ep.Path == "/v1/anchors" {
+			rt.publicBody = anchor.MaxAddCheckpoint
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -276,8 +285,10 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict:
+	case api.CodeConflict, api.CodeFork:
 		return http.StatusConflict
+	case api.CodeUnprocessable:
+		return http.StatusUnprocessableEntity
 	case api.CodeNotFound:
 		return http.StatusNotFound
 	case api.CodeTooLarge:

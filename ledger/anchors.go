@@ -234,7 +234,8 @@ const (
 	AnchorNotFound  = "not_found"   // the origin is not registered (or retired)
 	AnchorForbidden = "forbidden"   // the checkpoint does not satisfy the policy
 	AnchorConflict  = "conflict"    // the old size is not the latest anchored size
-	AnchorInvalid   = "invalid"     // bad body or consistency proof
+	AnchorMalformed = "malformed"   // the body is not an add-checkpoint request
+	AnchorInvalid   = "invalid"     // a consistency proof that does not hold
 	AnchorDuplicate = "duplicate"   // this checkpoint is anchored already
 	AnchorFork      = "fork"        // a checkpoint of an anchored size with another root
 	AnchorDeposit   = "bad_deposit" // the node's deposit of it does not hold
@@ -275,7 +276,7 @@ type anchorClaim struct {
 func judgeAnchor(reg *registry, lookup anchorLookup, body []byte, height uint64) (*anchorClaim, error) {
 	old, prf, cpBytes, err := anchor.ParseAddCheckpoint(body, suite.HashSize)
 	if err != nil {
-		return nil, anchorErr(AnchorInvalid, "%v", err)
+		return nil, anchorErr(AnchorMalformed, "%v", err)
 	}
 	origin, _, _ := strings.Cut(string(cpBytes), "\n")
 	i := reg.find(origin)
@@ -352,11 +353,23 @@ func (a *App) checkAnchorDeposit(c *anchorClaim, d parsedDeposit) error {
 }
 
 // CheckAnchor judges an add-checkpoint body against the committed state,
-// as consensus will: nil when it would be anchored, else an *AnchorError
-// (or an internal error).
-func (a *App) CheckAnchor(body []byte) error {
-	_, err := judgeAnchor(a.registry.Load(), a.storedAnchor, body, a.Committed().Height+1)
-	return err
+// as consensus will. It returns the anchor it would make (without its
+// number, height and deposit) or an *AnchorError (or an internal error).
+func (a *App) CheckAnchor(body []byte) (*AnchorRecord, error) {
+	c, err := judgeAnchor(a.registry.Load(), a.storedAnchor, body, a.Committed().Height+1)
+	if err != nil {
+		return nil, err
+	}
+	return &AnchorRecord{Origin: c.log.Origin, Size: c.size, Root: c.root, Checkpoint: c.cp}, nil
+}
+
+// ForkRecorded reports whether a fork is recorded as misbehaviour.
+func (a *App) ForkRecorded(e *Evidence) (bool, error) {
+	evs, err := a.Misbehaviour()
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(evs, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(*e) }), nil
 }
 
 // precheckAnchor judges an anchor transaction against the committed
@@ -400,7 +413,7 @@ func (a *App) executeAnchor(b *stagedBlock, tx []byte, height, index uint64, inL
 	cs := a.cfg.Suite
 	at, err := parseAnchorTx(cs, tx)
 	if err != nil {
-		return anchorErr(AnchorInvalid, "%v", err)
+		return anchorErr(AnchorMalformed, "%v", err)
 	}
 	ba := b.anchorsView(a)
 	c, err := judgeAnchor(ba.reg, ba.lookup(a), at.body, height)

@@ -202,6 +202,13 @@ func Endpoints() []Endpoint {
 
 		{"POST", "/v1/misbehaviour", roles(identity.Admin)},
 		{"POST", "/v1/membership", roles(identity.Admin)},
+
+		// Anchoring in: outside logs submit their checkpoints, and anyone
+		// may read the anchors; registering a log is governance.
+		{"POST", "/v1/anchors", public()},
+		{"GET", "/v1/anchors/logs", public()},
+		{"GET", "/v1/anchors/{origin...}", public()},
+		{"POST", "/v1/anchors/logs", roles(identity.Admin)},
 	}
 }
 

@@ -126,6 +126,10 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/validators":                      staff,
 		"POST /v1/misbehaviour":                   admins,
 		"POST /v1/membership":                     admins,
+		"POST /v1/anchors":                        all,
+		"GET /v1/anchors/logs":                    all,
+		"GET /v1/anchors/{origin...}":             all,
+		"POST /v1/anchors/logs":                   admins,
 	}
 	ps := principals()
 	if len(ps) != len(all) {

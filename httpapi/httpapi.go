@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/access"
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
@@ -230,6 +231,11 @@ func New(cfg Config) *Server {
 
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
+
+		"POST /v1/anchors":            s.postAnchor,
+		"GET /v1/anchors/logs":        s.anchoredLogs,
+		"GET /v1/anchors/{origin...}": s.getAnchor,
+		"POST /v1/anchors/logs":       s.changeOutsideLog,
 	}
 	for _, ep := range access.Endpoints() {
 		h, ok := handlers[ep.Method+" "+ep.Path]
@@ -248,6 +254,9 @@ func New(cfg Config) *Server {
 		if ep.Method == "POST" && ep.Path == "/witness/add-checkpoint" {
 			// The protocol's bound, whatever --max-public-body says.
 			rt.publicBody = witness.MaxBody
+		}
+		if ep.Method == "POST" && ep.Path == "/v1/anchors" {
+			rt.publicBody = anchor.MaxAddCheckpoint
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -290,8 +299,10 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict, api.CodeNotWitnessed:
+	case api.CodeConflict, api.CodeNotWitnessed, api.CodeFork:
 		return http.StatusConflict
+	case api.CodeUnprocessable:
+		return http.StatusUnprocessableEntity
 	case api.CodeNotFound:
 		return http.StatusNotFound
 	case api.CodeTooLarge:

@@ -165,6 +165,11 @@ func Endpoints() []Endpoint {
 		{"GET", "/v1/pki/crl", public()},
 		{"GET", "/v1/certificates/{number}", public()},
 		{"POST", "/v1/certificates/check", public()},
+		// Anchoring out: the anchors of this network's checkpoints in
+		// upstream networks, and the receipts they upgrade, are public
+		// like the receipts themselves.
+		{"GET", "/v1/anchors/outbound", public()},
+		{"POST", "/v1/receipts/upgrade", public()},
 
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},

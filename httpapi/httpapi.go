@@ -104,6 +104,9 @@ type Config struct {
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal
+	// Outbound anchors this network's checkpoints into upstream networks;
+	// nil when it anchors into none.
+	Outbound Outbound
 }
 
 // Portal is the web portal as the API server mounts it.
@@ -220,6 +223,9 @@ func New(cfg Config) *Server {
 
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
+
+		"GET /v1/anchors/outbound":  s.outboundAnchors,
+		"POST /v1/receipts/upgrade": s.upgradeReceipt,
 	}
 	for _, ep := range access.Endpoints() {
 		h, ok := handlers[ep.Method+" "+ep.Path]
@@ -234,6 +240,9 @@ func New(cfg Config) *Server {
 			// A public endpoint, but a certificate is larger than other
 			// public bodies.
 			rt.publicBody = maxCertificateBody
+		}
+		if ep.Method == "POST" && ep.Path == "/v1/receipts/upgrade" {
+			rt.publicBody = maxUpgradeBody
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -276,7 +285,7 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict:
+	case api.CodeConflict, api.CodeNotAnchored:
 		return http.StatusConflict
 	case api.CodeNotFound:
 		return http.StatusNotFound

@@ -86,17 +86,22 @@ func (s *Server) upgradeReceipt(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) upgrade(body []byte) ([]byte, error) {
+	if bytes.Contains(body, []byte("\n\njurichain.org/anchored@v1\n")) {
+		return nil, invalid("body: a composed receipt already; send the tlog-proof it starts with")
+	}
 	rc, err := receipt.Parse(body)
 	if err != nil {
 		return nil, invalid("body: not a tlog-proof of this log: %v", err)
 	}
-	text, _, ok := bytes.Cut(rc.Checkpoint, []byte("\n\n"))
+	// The checkpoint runs to the end of the file, so a tlog-proof parser
+	// takes whatever follows it as part of it: only signature lines may.
+	text, sigs, ok := bytes.Cut(rc.Checkpoint, []byte("\n\n"))
 	var cp log.Checkpoint
 	if ok {
 		_, err = cp.Unmarshal(append(text, '\n'))
 	}
-	if !ok || err != nil {
-		return nil, invalid("body: the receipt's checkpoint does not parse")
+	if !ok || err != nil || !signatureLines(sigs) {
+		return nil, invalid("body: the receipt's checkpoint is not a signed checkpoint")
 	}
 	if cp.Origin != s.cfg.Origin {
 		return nil, invalid("body: the receipt is of the log %q; this node's is %q", cp.Origin, s.cfg.Origin)
@@ -138,6 +143,20 @@ func (s *Server) upgrade(body []byte) ([]byte, error) {
 		}
 	}
 	return composedFile(body, cp.Size, size, prf, []byte(a.Checkpoint), []byte(a.Receipt)), nil
+}
+
+// signatureLines reports whether b is one or more signed-note signature
+// lines and nothing else.
+func signatureLines(b []byte) bool {
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		return false
+	}
+	for _, l := range bytes.Split(b[:len(b)-1], []byte("\n")) {
+		if !bytes.HasPrefix(l, []byte("\u2014 ")) {
+			return false
+		}
+	}
+	return true
 }
 
 // nextAnchor says when the next anchor is due, for a receipt none covers.

@@ -127,7 +127,7 @@ func (n *network) ConsistencyProof(from, to uint64) ([][]byte, error) {
 // court is a court network's node speaking the anchoring contract on
 // loopback: POST /v1/anchors, GET /v1/anchors/{origin}, GET /policy.
 type court struct {
-	t *testing.T
+	t testing.TB
 	*network
 	srv *httptest.Server
 	// registered is the platform's policy, nil when not registered.

@@ -169,6 +169,11 @@ func Endpoints() []Endpoint {
 		// (C2SP tlog-witness): anyone may, the log's signature is the
 		// credential.
 		{"POST", "/witness/add-checkpoint", public()},
+		// Anchoring out: the anchors of this network's checkpoints in
+		// upstream networks, and the receipts they upgrade, are public
+		// like the receipts themselves.
+		{"GET", "/v1/anchors/outbound", public()},
+		{"POST", "/v1/receipts/upgrade", public()},
 
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},

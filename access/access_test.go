@@ -110,6 +110,8 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/certificates/{number}":           all,
 		"POST /v1/certificates/check":             all,
 		"POST /witness/add-checkpoint":            all,
+		"GET /v1/anchors/outbound":                all,
+		"POST /v1/receipts/upgrade":               all,
 		"PUT /v1/deposits/{id}/original":          depositors,
 		"GET /v1/deposits/{id}/original":          approved,
 		"POST /v1/deposits/{id}/shares":           depositors,

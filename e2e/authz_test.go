@@ -186,6 +186,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/certificates/JC-AAAAA-AAAAA-AAAAA-AAAAA", "", all},
 		{"POST", "/v1/certificates/check", "%PDF-1.7", all},
 		{"POST", "/witness/add-checkpoint", "old 0\n\n", all},
+		{"GET", "/v1/anchors/outbound", "", all},
+		{"POST", "/v1/receipts/upgrade", "not a receipt", all},
 		{"PUT", dep + "/original", e.content, []string{"owner"}},
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},

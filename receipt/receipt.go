@@ -164,6 +164,17 @@ func suiteOfLeaf(cs *suite.Suite, leaf *deposit.Leaf) error {
 // Verify runs every check of r against the policy, offline, in the
 // policy's suite.
 func Verify(pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
+	return VerifyWith(pol, r, ev, nil)
+}
+
+// VerifyWith is Verify with the checkpoint checked by checkpoint instead
+// of pol.Verify (when not nil): a verifier of many receipts of one log
+// remembers each checkpoint's result, or tries the policies in force
+// earlier. pol still gives the suite.
+func VerifyWith(pol *policy.Policy, r *Receipt, ev Evidence, checkpoint func([]byte) (*policy.Result, error)) (*Proven, error) {
+	if checkpoint == nil {
+		checkpoint = pol.Verify
+	}
 	cs := pol.Suite()
 	if cs == nil {
 		return nil, &CheckError{CheckSuite, errors.New("the policy's keys are of no known suite")}
@@ -177,7 +188,7 @@ func Verify(pol *policy.Policy, r *Receipt, ev Evidence) (*Proven, error) {
 			return nil, &CheckError{CheckSuite, err}
 		}
 	}
-	res, err := pol.Verify(r.Checkpoint)
+	res, err := checkpoint(r.Checkpoint)
 	if err != nil {
 		return nil, &CheckError{CheckCheckpoint, err}
 	}

@@ -754,7 +754,16 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 	if original != "" {
 		origFile = v.files[original]
 		if origFile != nil {
-			ev.Digests = origFile.digests
+			// Compared: every digest the deposit carries that a suite
+			// computes.
+			for _, d := range origFile.digests {
+				if _, ok := res.Digests[d.Algorithm.String()]; ok {
+					ev.Digests = append(ev.Digests, d)
+				}
+			}
+			if len(ev.Digests) == 0 {
+				c.failf(CheckOriginal, "%s: the deposit carries no digest this verifier computes", original)
+			}
 		}
 	} else {
 		res.Notes = append(res.Notes, "original not in the package: content not checked")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	mathrand "math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func FuzzParseManifest(f *testing.F) {
 // FuzzVerify feeds arbitrary bytes to the ZIP reader and the verifier:
 // nothing may panic, hang or verify.
 func FuzzVerify(f *testing.F) {
-	l := newTestLog(f, suite.International(), 1)
+	l := newTestLogFrom(f, suite.International(), 1, mathrand.NewChaCha8([32]byte{14}))
 	f.Add(l.build(f))
 	f.Add(write(f, []entry{{name: "manifest.txt", data: []byte(goodManifest)}}))
 	f.Add(write(f, []entry{{name: "../x", data: []byte("x")}, {name: "a", data: []byte("a")}, {name: "a", data: []byte("b")}}))

@@ -40,11 +40,18 @@ type testLog struct {
 
 func newTestLog(t testing.TB, cs *suite.Suite, n int) *testLog {
 	t.Helper()
-	lskey, lvkey, err := cs.GenerateNoteKey(rand.Reader, testOrigin)
+	return newTestLogFrom(t, cs, n, rand.Reader)
+}
+
+// newTestLogFrom is newTestLog with keys drawn from rnd: a fuzz test's
+// processes make the same log from the same seed.
+func newTestLogFrom(t testing.TB, cs *suite.Suite, n int, rnd io.Reader) *testLog {
+	t.Helper()
+	lskey, lvkey, err := cs.GenerateNoteKey(rnd, testOrigin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wskey, wvkey, err := cs.GenerateNoteKey(rand.Reader, "court")
+	wskey, wvkey, err := cs.GenerateNoteKey(rnd, "court")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +76,7 @@ func newTestLog(t testing.TB, cs *suite.Suite, n int) *testLog {
 	if err != nil {
 		t.Fatal(err)
 	}
-	depositor, err := cs.Signature().GenerateKey(rand.Reader)
+	depositor, err := cs.Signature().GenerateKey(rnd)
 	if err != nil {
 		t.Fatal(err)
 	}

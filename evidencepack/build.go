@@ -13,6 +13,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -153,8 +154,14 @@ type builder struct {
 }
 
 // file writes one file and lists it in the manifest (but the manifest).
+// Receipts are stored: mostly hashes, they do not compress, and reading
+// 10,000 of them back is cheaper uncompressed.
 func (b *builder) file(path string, data []byte) error {
-	_, err := b.stream(path, bytes.NewReader(data), zip.Deflate)
+	method := zip.Deflate
+	if strings.HasSuffix(path, receipt.FileExtension) || strings.HasSuffix(path, ".pdf") {
+		method = zip.Store
+	}
+	_, err := b.stream(path, bytes.NewReader(data), method)
 	return err
 }
 

@@ -517,53 +517,37 @@ func (v *verifier) listed(m *Manifest) {
 	inManifest := map[string]bool{ManifestPath: true}
 	for _, line := range m.Files {
 		inManifest[line.Path] = true
-		f := v.entries[line.Path]
-		if f == nil {
-			v.problem(line.Path, CheckMissing, "listed in the manifest, absent from the ZIP")
-			continue
-		}
-		if f.UncompressedSize64 != line.Size {
-			v.problem(line.Path, CheckFile, "%d bytes, the manifest says %d", f.UncompressedSize64, line.Size)
-			continue
-		}
-		pf := &pkgFile{entry: f, line: line}
-		h := sha256.New()
-		var err error
-		if strings.Contains(line.Path, "/"+originalDir) {
-			// An original is hashed once, with every content digest a
-			// suite knows, beside the manifest's SHA-256.
-			algs := []deposit.Algorithm{deposit.SHA256}
-			hs := []hash.Hash{sha256.New()}
-			if a, aerr := deposit.ParseAlgorithm("sm3"); aerr == nil {
-				if sh, herr := newContentHash(a); herr == nil {
-					algs, hs = append(algs, a), append(hs, sh)
-				}
+	}
+	// Files are read and hashed in parallel: the ZIP reader opens entries
+	// independently on its io.ReaderAt.
+	type found struct {
+		pf       *pkgFile
+		problems []Problem
+	}
+	got := make([]found, len(m.Files))
+	var wg sync.WaitGroup
+	next := make(chan int, 64)
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				got[i].pf, got[i].problems = v.readListed(m.Files[i])
 			}
-			ws := []io.Writer{h}
-			for _, x := range hs {
-				ws = append(ws, x)
-			}
-			_, err = v.read(f, io.MultiWriter(ws...))
-			for i, a := range algs {
-				pf.digests = append(pf.digests, deposit.Digest{Algorithm: a, Value: hs[i].Sum(nil)})
-			}
-		} else {
-			var buf bytes.Buffer
-			buf.Grow(int(f.UncompressedSize64))
-			_, err = v.read(f, io.MultiWriter(&buf, h))
-			pf.data = buf.Bytes()
-		}
-		if err != nil {
-			v.problem(line.Path, CheckZIP, "reading: %v", err)
-			continue
-		}
-		if got := h.Sum(nil); !bytes.Equal(got, line.SHA256[:]) {
-			v.problem(line.Path, CheckFile, "its SHA-256 is %x, the manifest says %x: the file was changed", got, line.SHA256)
-			continue
-		}
-		v.files[line.Path] = pf
+		})
+	}
+	for i := range m.Files {
 		if v.ctx.Err() != nil {
-			return
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, g := range got {
+		for _, p := range g.problems {
+			v.problem(p.Path, p.Check, "%s", p.Reason)
+		}
+		if g.pf != nil {
+			v.files[g.pf.line.Path] = g.pf
 		}
 	}
 	names := make([]string, 0, len(v.entries))
@@ -576,6 +560,54 @@ func (v *verifier) listed(m *Manifest) {
 	for _, name := range names {
 		v.problem(name, CheckUnlisted, "in the ZIP but not in the signed manifest; a package carries only listed files")
 	}
+}
+
+// readListed reads one listed file and checks it against its line.
+func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
+	fail := func(check, format string, a ...any) (*pkgFile, []Problem) {
+		return nil, []Problem{{Path: line.Path, Check: check, Reason: fmt.Sprintf(format, a...)}}
+	}
+	f := v.entries[line.Path]
+	if f == nil {
+		return fail(CheckMissing, "listed in the manifest, absent from the ZIP")
+	}
+	if f.UncompressedSize64 != line.Size {
+		return fail(CheckFile, "%d bytes, the manifest says %d", f.UncompressedSize64, line.Size)
+	}
+	pf := &pkgFile{entry: f, line: line}
+	h := sha256.New()
+	var err error
+	if strings.Contains(line.Path, "/"+originalDir) {
+		// An original is hashed once, with every content digest a
+		// suite knows, beside the manifest's SHA-256.
+		algs := []deposit.Algorithm{deposit.SHA256}
+		hs := []hash.Hash{sha256.New()}
+		if a, aerr := deposit.ParseAlgorithm("sm3"); aerr == nil {
+			if sh, herr := newContentHash(a); herr == nil {
+				algs, hs = append(algs, a), append(hs, sh)
+			}
+		}
+		ws := []io.Writer{h}
+		for _, x := range hs {
+			ws = append(ws, x)
+		}
+		_, err = v.read(f, io.MultiWriter(ws...))
+		for i, a := range algs {
+			pf.digests = append(pf.digests, deposit.Digest{Algorithm: a, Value: hs[i].Sum(nil)})
+		}
+	} else {
+		var buf bytes.Buffer
+		buf.Grow(int(f.UncompressedSize64))
+		_, err = v.read(f, io.MultiWriter(&buf, h))
+		pf.data = buf.Bytes()
+	}
+	if err != nil {
+		return fail(CheckZIP, "reading: %v", err)
+	}
+	if got := h.Sum(nil); !bytes.Equal(got, line.SHA256[:]) {
+		return fail(CheckFile, "its SHA-256 is %x, the manifest says %x: the file was changed", got, line.SHA256)
+	}
+	return pf, nil
 }
 
 // itemList reads items.json; the items are checked against it.
@@ -634,22 +666,31 @@ func (v *verifier) items(list map[string]ItemInfo) {
 		return a < b
 	})
 	results := make([]ItemResult, len(order))
+	// Items go to the workers in chunks: the depositor signatures of a
+	// chunk (its receipts and trail receipts) are verified in one batch,
+	// which coalesces signatures by key (a few depositors and the node
+	// made most of them).
+	const chunk = 256
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
-			for i := range next {
-				d := order[i]
-				info, listedInItems := list[d]
-				results[i] = v.item(d, dirs[d], info, listedInItems)
+			for start := range next {
+				end := min(start+chunk, len(order))
+				signed := v.batchSignatures(order[start:end], dirs)
+				for i := start; i < end; i++ {
+					d := order[i]
+					info, listedInItems := list[d]
+					results[i] = v.item(d, dirs[d], info, listedInItems, signed)
+				}
 			}
 		})
 	}
-	for i := range order {
+	for start := 0; start < len(order); start += chunk {
 		if v.ctx.Err() != nil {
 			break
 		}
-		next <- i
+		next <- start
 	}
 	close(next)
 	wg.Wait()
@@ -681,6 +722,63 @@ func (v *verifier) checkpoint(cp []byte) (*policy.Result, error) {
 	return c.res, c.err
 }
 
+// batchSignatures verifies in one batch the depositor signatures of the
+// receipts in the items dirs, for the policy's log, and returns the paths
+// of the receipts whose signature is thereby verified: all of them, or
+// none when the batch fails (each is then verified alone, which names the
+// bad one).
+func (v *verifier) batchSignatures(dirs []string, files map[string][]string) map[string]*parsedReceipt {
+	cs := v.pol.Suite()
+	origin := v.pol.Origin()
+	b := cs.Signature().NewBatch(len(dirs) * 2)
+	var paths []string
+	out := map[string]*parsedReceipt{}
+	for _, d := range dirs {
+		for _, name := range files[d] {
+			if !strings.HasSuffix(name, receipt.FileExtension) || strings.HasSuffix(name, anchoredName) {
+				continue
+			}
+			f := v.files[name]
+			if f == nil {
+				continue
+			}
+			rc, err := receipt.Parse(f.data)
+			if err != nil {
+				continue
+			}
+			out[name] = &parsedReceipt{rc: rc}
+			leaf, err := deposit.ParseLeaf(rc.Leaf)
+			if err != nil || cs.Signature().CheckPublicKey(leaf.Depositor) != nil {
+				continue
+			}
+			b.Add(leaf.Depositor, leaf.SigningMessage(origin), leaf.Signature)
+			paths = append(paths, name)
+		}
+	}
+	if len(paths) > 0 && b.Verify() {
+		for _, p := range paths {
+			out[p].verified = true
+		}
+	}
+	return out
+}
+
+// parsedReceipt is a receipt of the package, parsed once; verified says
+// its depositor signature verified in a batch.
+type parsedReceipt struct {
+	rc       *receipt.Receipt
+	verified bool
+}
+
+// parse returns the parsed receipt at path.
+func parse(parsed map[string]*parsedReceipt, path string, data []byte) (*receipt.Receipt, bool, error) {
+	if p := parsed[path]; p != nil {
+		return p.rc, p.verified, nil
+	}
+	rc, err := receipt.Parse(data)
+	return rc, false, err
+}
+
 type itemCheck struct {
 	res  *ItemResult
 	fail bool
@@ -695,7 +793,7 @@ func (c *itemCheck) failf(check, format string, a ...any) {
 }
 
 // item verifies one item directory.
-func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems bool) ItemResult {
+func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems bool, signed map[string]*parsedReceipt) ItemResult {
 	res := ItemResult{Path: dir, Verdict: Verified, Digests: map[string]string{}}
 	c := &itemCheck{res: &res}
 	for _, p := range v.itemProblems[dir] {
@@ -737,7 +835,7 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 		c.failf(CheckMissing, "%s%s: the item has no receipt", prefix, receiptName)
 		return res
 	}
-	rc, err := receipt.Parse(rf.data)
+	rc, sigOK, err := parse(signed, prefix+receiptName, rf.data)
 	if err != nil {
 		c.failf(CheckReceipt, "%s%s: %v", prefix, receiptName, err)
 		return res
@@ -778,7 +876,7 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 	} else if v.entries[prefix+openingName] == nil {
 		res.Notes = append(res.Notes, "no metadata opening: metadata not checked")
 	}
-	proven, err := receipt.VerifyWith(v.pol, rc, ev, v.checkpoint)
+	proven, err := receipt.VerifyWith(v.pol, rc, ev, receipt.Shortcuts{Checkpoint: v.checkpoint, SignatureVerified: sigOK})
 	if err != nil {
 		var ce *receipt.CheckError
 		path := prefix + receiptName
@@ -806,7 +904,7 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 	}
 	sort.Ints(keys)
 	for _, k := range keys {
-		v.trailRecord(c, prefix, k, trail[k], res.Deposit)
+		v.trailRecord(c, prefix, k, trail[k], res.Deposit, signed)
 	}
 	if af := v.files[prefix+anchoredName]; af != nil {
 		if v.opts.Composed == nil {
@@ -858,7 +956,7 @@ func (v *verifier) certificate(c *itemCheck, path string, pdf []byte, proven *re
 // trailRecord checks one access-trail record: its receipt under the
 // policy, deposited by a member node, of exactly these bytes, about this
 // deposit.
-func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]string, depositID string) {
+func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]string, depositID string, signed map[string]*parsedReceipt) {
 	name := fmt.Sprintf("%s%s%d", prefix, trailDir, k)
 	if pair[0] == "" || pair[1] == "" {
 		c.failf(CheckTrail, "%s: a record needs both %s.json and %s%s", name, name, name, receipt.FileExtension)
@@ -868,7 +966,7 @@ func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]strin
 	if jf == nil || rf == nil {
 		return // already failed against the manifest
 	}
-	rc, err := receipt.Parse(rf.data)
+	rc, sigOK, err := parse(signed, pair[1], rf.data)
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[1], err)
 		return
@@ -879,7 +977,7 @@ func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]strin
 		c.failf(CheckTrail, "%s: %v", pair[0], err)
 		return
 	}
-	p, err := receipt.VerifyWith(v.pol, rc, receipt.Evidence{Digests: ds}, v.checkpoint)
+	p, err := receipt.VerifyWith(v.pol, rc, receipt.Evidence{Digests: ds}, receipt.Shortcuts{Checkpoint: v.checkpoint, SignatureVerified: sigOK})
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[1], err)
 		return

@@ -198,6 +198,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", describers},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
+		{"POST", "/v1/packages", mustJSON(api.PackageRequest{Court: e.st.Institution, Case: "no-such-case"}), []string{"owner", "other", "judge", "clerk"}},
 		{"GET", "/v1/stats", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/blocks", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/checkpoints", "", []string{"admin", "auditor", "node"}},

@@ -100,9 +100,10 @@ func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound) *das
 	if err != nil {
 		t.Fatal(err)
 	}
+	vlt := newVault(t, cs)
 	srv := httpapi.NewHTTPServer(httpapi.New(httpapi.Config{
 		Suite: cs, Origin: n.Origin, Institution: n.Institution, Ledger: n.App, Store: n.Store, Pipeline: pipe,
-		Office: off, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
+		Office: off, Vault: vlt, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
 		PublicNames: []string{ln.Addr().String()}, Outbound: out,
 	}), httpapi.Limits{})
 	served := make(chan struct{})

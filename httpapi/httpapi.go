@@ -216,6 +216,7 @@ func New(cfg Config) *Server {
 		"DELETE /v1/deposits/{id}/grants":         s.revokeGrant,
 		"GET /v1/deposits/{id}/trail":             s.trail,
 		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
+		"POST /v1/packages":                       s.createPackage,
 
 		"POST /v1/tsa":                          s.timestamp,
 		"GET /v1/pki":                           s.pkiInfo,

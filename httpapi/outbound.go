@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/transparency-dev/formats/log"
 	mproof "github.com/transparency-dev/merkle/proof"
 
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
@@ -86,7 +86,7 @@ func (s *Server) upgradeReceipt(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) upgrade(body []byte) ([]byte, error) {
-	if bytes.Contains(body, []byte("\n\njurichain.org/anchored@v1\n")) {
+	if anchor.IsComposed(body) {
 		return nil, invalid("body: a composed receipt already; send the tlog-proof it starts with")
 	}
 	rc, err := receipt.Parse(body)
@@ -142,7 +142,8 @@ func (s *Server) upgrade(body []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return composedFile(body, cp.Size, size, prf, []byte(a.Checkpoint), []byte(a.Receipt)), nil
+	c := anchor.Composed{Platform: body, OldSize: cp.Size, NewSize: size, Proof: prf, Anchored: []byte(a.Checkpoint), Court: []byte(a.Receipt)}
+	return c.Format(), nil
 }
 
 // signatureLines reports whether b is one or more signed-note signature
@@ -188,21 +189,3 @@ func (s *Server) nextAnchor() string {
 	return msg + "; try again then"
 }
 
-// composedFile writes a composed receipt (c2sp tlog-proof, then the
-// anchor): the contract's format, a stand-in for anchor.Composed.Format
-// until that lands.
-func composedFile(platform []byte, oldSize, newSize uint64, prf [][]byte, anchored, court []byte) []byte {
-	var b bytes.Buffer
-	b.Write(platform)
-	b.WriteString("\njurichain.org/anchored@v1\n")
-	fmt.Fprintf(&b, "consistency %d %d\n", oldSize, newSize)
-	for _, h := range prf {
-		b.WriteString(base64.StdEncoding.EncodeToString(h))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.Write(anchored)
-	b.WriteByte('\n')
-	b.Write(court)
-	return b.Bytes()
-}

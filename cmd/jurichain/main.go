@@ -67,7 +67,7 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(newServe(), newInit(), newJoin(), newTestnet(), newConsortium(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench(),
 		newStaff(), newInvite(), newRegister(), newAccount(), newToken(), newGrant(), newShare(), newCase(), newFetch(), newTrail(), newCertificate(), newSeal(), newWitness(),
-		newReceipt(), newAnchor())
+		newReceipt(), newAnchor(), newPackage())
 	return root
 }
 

@@ -30,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite testdata/readme.txtar from READ
 // readmeSections are the README walkthroughs TestREADME runs, in order:
 // each continues with the nodes and files of the ones before. Of "A
 // network of four institutions" it runs the first block, the testnet.
-var readmeSections = []string{"Five minutes", "Certificates a court can check", "National cryptography (GM)", "Accounts, review, the evidence vault and court cases", "The portal: the same in a browser", "A network of four institutions"}
+var readmeSections = []string{"Five minutes", "Certificates a court can check", "National cryptography (GM)", "Accounts, review, the evidence vault and court cases", "The portal: the same in a browser", "Two networks: anchoring, a witness, an evidence package", "A network of four institutions"}
 
 // TestREADME runs the README's walkthroughs as written. The script
 // testdata/readme.txtar is generated from README.md: each command of the

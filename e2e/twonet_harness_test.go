@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,8 +49,11 @@ func startTwoNetworks(t *testing.T) *twoNetworks {
 	tn := &twoNetworks{t: t}
 	tn.platform = startNetworkWith(t, 2, networkOptions{Name: "copyright"})
 	tn.court = startNetworkWith(t, 2, networkOptions{Name: "court", Suite: otherSuite()})
-	if tn.platform.origin == tn.court.origin {
-		t.Fatalf("both networks have origin %s", tn.platform.origin)
+	if !strings.HasPrefix(tn.platform.origin, "copyright-") || !strings.HasPrefix(tn.court.origin, "court-") {
+		t.Fatalf("the networks' origins are %s and %s; want them named copyright and court", tn.platform.origin, tn.court.origin)
+	}
+	if got := tn.court.pol.Suite(); got == nil || got.Name() != otherSuite().Name() || tn.platform.pol.Suite().Name() != testSuite.Name() {
+		t.Fatalf("the court's policy is of suite %v, the platform's %v; want %v and %v", got, tn.platform.pol.Suite(), otherSuite(), testSuite)
 	}
 	tn.platformPolicy = tn.platform.nodes[0].policyFile()
 	tn.courtPolicy = tn.court.nodes[0].policyFile()

@@ -138,7 +138,7 @@ func testComposedReceipt(t *testing.T, tn *twoNetworks, owner *depositor) {
 	}
 
 	out, errOut, code := run(t, nil, "verify", "--policy", tn.platformPolicy, "--anchor-policy", tn.courtPolicy, file, composedFile)
-	m := regexp.MustCompile(`anchored in: ` + regexp.QuoteMeta(tn.court.origin) + `, anchor #(\d+)`).FindStringSubmatch(out)
+	m := regexp.MustCompile(`anchored in:\s+` + regexp.QuoteMeta(tn.court.origin) + `, anchor #(\d+)`).FindStringSubmatch(out)
 	if code != 0 || !strings.Contains(out, "VERIFIED") || m == nil {
 		t.Fatalf("verify --anchor-policy: exit %d\n%s%s", code, out, errOut)
 	}
@@ -309,7 +309,7 @@ func testUpstreamDownThenCatchUp(t *testing.T, tn *twoNetworks, owner *depositor
 			t.Fatalf("receipt upgrade of %s: exit %d\n%s%s", d.file, code, out, errOut)
 		}
 		composed := d.file + ".anchored.tlog-proof"
-		if out, errOut, code := run(t, nil, "verify", "--policy", tn.platformPolicy, "--anchor-policy", tn.courtPolicy, d.file, composed); code != 0 || !strings.Contains(out, "anchored in: "+tn.court.origin) {
+		if out, errOut, code := run(t, nil, "verify", "--policy", tn.platformPolicy, "--anchor-policy", tn.courtPolicy, d.file, composed); code != 0 || !regexp.MustCompile(`anchored in:\s+`+regexp.QuoteMeta(tn.court.origin)+`, anchor #`).MatchString(out) {
 			t.Errorf("verify of %s: exit %d\n%s%s", d.file, code, out, errOut)
 		}
 	}

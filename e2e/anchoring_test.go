@@ -130,6 +130,10 @@ func testComposedReceipt(t *testing.T, tn *twoNetworks, owner *depositor) {
 	if !bytes.HasPrefix(composed, orig) || !bytes.HasPrefix(composed[len(orig):], []byte("\njurichain.org/anchored@v1\n")) {
 		t.Fatalf("the composed receipt does not start with the receipt byte for byte, then an empty line and the anchored part:\n%s", composed)
 	}
+	parsed, err := anchor.ParseComposed(composed)
+	if err != nil {
+		t.Fatalf("the composed receipt does not parse: %v", err)
+	}
 	if out, errOut, code := run(t, nil, "receipt", "upgrade", plain, "--server", tn.platform.nodes[0].URL); code == 0 {
 		t.Errorf("receipt upgrade over an existing composed receipt succeeded:\n%s%s", out, errOut)
 	}
@@ -148,16 +152,20 @@ func testComposedReceipt(t *testing.T, tn *twoNetworks, owner *depositor) {
 		t.Fatal(err)
 	}
 	cpSize := checkpointSize(t, r.Checkpoint)
-	if _, covering := tn.courtAnchor(t, tn.court.nodes[0], cpSize); m[1] != fmt.Sprint(covering.Number) {
-		t.Errorf("verify names anchor #%s; the first anchor covering size %d is #%d", m[1], cpSize, covering.Number)
+	if _, covering := tn.courtAnchor(t, tn.court.nodes[0], cpSize); m[1] != fmt.Sprint(covering.Number) || string(parsed.Anchored) != covering.Checkpoint || string(parsed.Court) != covering.Receipt {
+		t.Errorf("verify names anchor #%s; the first anchor covering size %d is #%d, and the composed receipt should carry its record and court receipt", m[1], cpSize, covering.Number)
 	}
 	if _, errOut, code := run(t, nil, "verify", "--policy", tn.platformPolicy, file, composedFile); code == 0 || !strings.Contains(errOut, "--anchor-policy") {
 		t.Errorf("a composed receipt verified without --anchor-policy: exit %d, %s", code, errOut)
 	}
 
 	changedFile := writeFile(t, filepath.Base(file), append([]byte("x"), mustRead(t, file)[1:]...))
-	anchoredAt := bytes.Index(composed, []byte("jurichain.org/anchored@v1\n"))
-	courtAt := bytes.LastIndex(composed, []byte("c2sp.org/tlog-proof@v1\n"))
+	withCourt := func(court []byte) []byte {
+		c := *parsed
+		c.Court = court
+		return c.Format()
+	}
+	anchoredAt := bytes.Index(composed, []byte(anchor.ComposedHeader))
 	for _, tc := range []struct {
 		name                 string
 		policy, anchorPolicy string
@@ -166,7 +174,7 @@ func testComposedReceipt(t *testing.T, tn *twoNetworks, owner *depositor) {
 		wantAny              []string
 	}{
 		{"one changed byte of the file", tn.platformPolicy, tn.courtPolicy, changedFile, composed, []string{"content digest"}},
-		{"one changed byte of the court part", tn.platformPolicy, tn.courtPolicy, file, flipRoot(t, composed, courtAt, tn.court.origin), []string{"court receipt"}},
+		{"one changed byte of the court part", tn.platformPolicy, tn.courtPolicy, file, withCourt(flipRoot(t, parsed.Court, 0, tn.court.origin)), []string{"court receipt"}},
 		{"one changed byte of the anchored checkpoint", tn.platformPolicy, tn.courtPolicy, file, flipRoot(t, composed, anchoredAt, tn.platform.origin), []string{"anchored checkpoint"}},
 		{"the policies swapped", tn.courtPolicy, tn.platformPolicy, file, composed, []string{"crypto suite", "checkpoint signatures"}},
 	} {

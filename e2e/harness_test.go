@@ -163,6 +163,8 @@ type node struct {
 	cs *suite.Suite
 	// killed and stopped are set when the test ended the process.
 	killed, stopped bool
+	// args are further flags of serve.
+	args []string
 }
 
 // initNode creates a node home on free loopback ports.
@@ -189,7 +191,7 @@ func (n *node) suite() *suite.Suite {
 func (n *node) start(extra ...string) {
 	n.t.Helper()
 	n.log = &syncBuffer{}
-	n.cmd = exec.Command(binary, append([]string{"serve", "--home", n.home, "--http", n.http, "--log-level", "warn"}, extra...)...)
+	n.cmd = exec.Command(binary, append(append([]string{"serve", "--home", n.home, "--http", n.http, "--log-level", "warn"}, n.args...), extra...)...)
 	n.cmd.Env = childEnv
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	if err := n.cmd.Start(); err != nil {

@@ -144,28 +144,47 @@ func forbidden(format string, a ...any) *api.Error {
 // waits until it is committed: an access is served only once its trace is
 // on the ledger.
 func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
-	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
-	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
-	rec.Deposit = e.ID
-	rec.SetContent(s.cfg.Suite.ContentDigest(), hex.EncodeToString(e.Leaf.ContentDigest(s.cfg.Suite)))
-	if p.Key != nil {
-		rec.Key = hex.EncodeToString(p.Key)
-	}
-	rec.Token = p.Token
-	b, err := json.Marshal(rec)
+	results, err := s.recordTrails(ctx, p, []trailRead{{e, rec}})
 	if err != nil {
 		return nil, err
 	}
-	sum := s.cfg.Suite.Hash(b)
-	d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
-		Digest: sum[:], Size: uint64(len(b)),
-		Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
-		IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
-	})
-	if err != nil {
-		return nil, err
+	return &results[0], nil
+}
+
+// recordTrails deposits access-trail records in one batch and waits until
+// every one is committed.
+func (s *Server) recordTrails(ctx context.Context, p *access.Principal, reads []trailRead) ([]api.Result, error) {
+	if len(reads) == 0 {
+		return nil, nil
 	}
-	subs, err := s.check([]api.Deposit{d}, false)
+	deps := make([]api.Deposit, len(reads))
+	records := make([][]byte, len(reads))
+	for i, tr := range reads {
+		rec, e := tr.rec, tr.e
+		rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
+		rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
+		rec.Deposit = e.ID
+		rec.SetContent(s.cfg.Suite.ContentDigest(), hex.EncodeToString(e.Leaf.ContentDigest(s.cfg.Suite)))
+		if p.Key != nil {
+			rec.Key = hex.EncodeToString(p.Key)
+		}
+		rec.Token = p.Token
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
+		}
+		sum := s.cfg.Suite.Hash(b)
+		d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
+			Digest: sum[:], Size: uint64(len(b)),
+			Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
+			IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
+		})
+		if err != nil {
+			return nil, err
+		}
+		deps[i], records[i] = d, b
+	}
+	subs, err := s.check(deps, len(deps) > 1)
 	if err != nil {
 		return nil, fmt.Errorf("access-trail deposit: %w", err)
 	}
@@ -173,16 +192,20 @@ func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *eviden
 	if err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Office.AppendTrail(ctx, e.ID, office.TrailEntry{Record: b, Entry: results[0].ID}); err != nil {
-		return nil, err
+	for i, tr := range reads {
+		if err := s.cfg.Office.AppendTrail(ctx, tr.e.ID, office.TrailEntry{Record: records[i], Entry: results[i].ID}); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.waitAll(ctx, results, MaxWait); err != nil {
 		return nil, err
 	}
-	if results[0].Status != api.StatusCommitted {
-		return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the access-trail record did not commit in %s (%s %s); try again", MaxWait, results[0].Status, results[0].Reason)}
+	for _, res := range results {
+		if res.Status != api.StatusCommitted {
+			return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the access-trail record did not commit in %s (%s %s); try again", MaxWait, res.Status, res.Reason)}
+		}
 	}
-	return &results[0], nil
+	return results, nil
 }
 
 // putOriginal stores a deposit's original, streamed, encrypted at rest.

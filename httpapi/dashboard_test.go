@@ -25,6 +25,7 @@ import (
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -38,6 +39,9 @@ type dashNode struct {
 	origin, institution string
 	home                node.Home
 	nodeKey             suite.PrivateKey
+	// st is the node's store, and out the anchoring worker the API
+	// asks (nil unless set before the API starts: startDashNodeWith).
+	st *store.Store
 }
 
 // submitter hands the pipeline's transactions to the node, as serve does.
@@ -49,6 +53,12 @@ func (s submitter) Submit(ctx context.Context, tx []byte) error {
 }
 
 func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
+	t.Helper()
+	return startDashNodeWith(t, cs, nil)
+}
+
+// startDashNodeWith starts the node with an anchoring worker for the API.
+func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound) *dashNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,10 +100,11 @@ func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vlt := newVault(t, cs)
 	srv := httpapi.NewHTTPServer(httpapi.New(httpapi.Config{
 		Suite: cs, Origin: n.Origin, Institution: n.Institution, Ledger: n.App, Store: n.Store, Pipeline: pipe,
-		Office: off, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
-		PublicNames: []string{ln.Addr().String()},
+		Office: off, Vault: vlt, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
+		PublicNames: []string{ln.Addr().String()}, Outbound: out,
 	}), httpapi.Limits{})
 	served := make(chan struct{})
 	go func() { defer close(served); srv.Serve(ln) }()
@@ -103,7 +114,7 @@ func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
 		srv.Shutdown(ctx)
 		<-served
 	})
-	return &dashNode{t: t, cs: cs, url: "http://" + ln.Addr().String(), origin: n.Origin, institution: n.Institution, home: home, nodeKey: key}
+	return &dashNode{t: t, cs: cs, url: "http://" + ln.Addr().String(), origin: n.Origin, institution: n.Institution, home: home, nodeKey: key, st: n.Store}
 }
 
 func (d *dashNode) client(auth client.Credentials) *client.Client {

@@ -20,11 +20,11 @@ import (
 // node key of its home.
 func (n *node) operator() *client.Client {
 	n.t.Helper()
-	key, err := jnode.Home(n.home).NodeKey(testSuite)
+	key, err := jnode.Home(n.home).NodeKey(n.suite())
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	return n.client().WithAuth(client.KeyAuth{KeyID: httpapi.NodeKeyID(n.status().Institution), Alg: testSuite.Signature().Name(), Key: key})
+	return n.client().WithAuth(client.KeyAuth{KeyID: httpapi.NodeKeyID(n.status().Institution), Alg: n.suite().Signature().Name(), Key: key})
 }
 
 // enroll makes key an approved depositor account of the node's

@@ -37,12 +37,33 @@ type network struct {
 	relays  map[[2]int]*relay // (dialer, dialed) -> relay
 	origin  string
 	servers []string
+	// cs is the network's suite when it is not the run's.
+	cs *suite.Suite
+}
+
+// networkOptions are the choices of startNetworkWith beyond the number
+// of validators; the zero value is a network of the run's suite.
+type networkOptions struct {
+	// Relayed passes every p2p connection through a relay of the test.
+	Relayed bool
+	// Name is the network's name (testnet --name), so two networks of a
+	// test have origins told apart at a glance.
+	Name string
+	// Suite is the network's crypto suite, the run's when nil.
+	Suite *suite.Suite
 }
 
 func startNetwork(t *testing.T, n int, relayed bool) *network {
 	t.Helper()
+	return startNetworkWith(t, n, networkOptions{Relayed: relayed})
+}
+
+// startNetworkWith writes a testnet of n validators and starts them.
+func startNetworkWith(t *testing.T, n int, o networkOptions) *network {
+	t.Helper()
+	relayed := o.Relayed
 	dir := t.TempDir()
-	nw := &network{t: t, dir: dir, relays: map[[2]int]*relay{}}
+	nw := &network{t: t, dir: dir, relays: map[[2]int]*relay{}, cs: o.Suite}
 	if relayed {
 		// The relays listen before testnet picks the nodes' ports, so
 		// none of them can take a port a node was given.
@@ -54,7 +75,14 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 			}
 		}
 	}
-	if out, errOut, code := run(t, nil, "testnet", "--validators", fmt.Sprint(n), "--out", dir); code != 0 {
+	args := []string{"testnet", "--validators", fmt.Sprint(n), "--out", dir}
+	if o.Name != "" {
+		args = append(args, "--name", o.Name)
+	}
+	if o.Suite != nil {
+		args = append(args, "--suite", o.Suite.Name())
+	}
+	if out, errOut, code := run(t, nil, args...); code != 0 {
 		t.Fatalf("testnet: %s %s", out, errOut)
 	}
 	type card struct {
@@ -67,7 +95,7 @@ func startNetwork(t *testing.T, n int, relayed bool) *network {
 		var settings struct{ HTTP string }
 		readJSON(t, filepath.Join(home, "config", "jurichain.json"), &settings)
 		readJSON(t, filepath.Join(home, "config", "card.json"), &cards[i])
-		nw.nodes = append(nw.nodes, &node{t: t, home: home, http: settings.HTTP, URL: "http://" + settings.HTTP})
+		nw.nodes = append(nw.nodes, &node{t: t, home: home, http: settings.HTTP, URL: "http://" + settings.HTTP, cs: o.Suite})
 		nw.servers = append(nw.servers, "http://"+settings.HTTP)
 	}
 	if relayed {

@@ -141,9 +141,9 @@ func run(t testing.TB, stdin io.Reader, args ...string) (string, string, int) {
 }
 
 // withSuite adds the run's suite to the commands that choose one: those
-// that make networks and keys.
+// that make networks and keys, unless the test chose another with --suite.
 func withSuite(args []string) []string {
-	if len(args) > 0 && slices.Contains([]string{"init", "testnet", "keygen"}, args[0]) {
+	if len(args) > 0 && slices.Contains([]string{"init", "testnet", "keygen"}, args[0]) && !slices.Contains(args, "--suite") {
 		return append([]string{args[0], "--suite", testSuite.Name()}, args[1:]...)
 	}
 	return args
@@ -158,6 +158,9 @@ type node struct {
 	cmd  *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
+	// cs is the node's crypto suite when it is not the run's (a network
+	// of the other suite, in tests of two networks).
+	cs *suite.Suite
 	// killed and stopped are set when the test ended the process.
 	killed, stopped bool
 	// args are further flags of serve.
@@ -175,11 +178,20 @@ func initNode(t testing.TB) *node {
 	return &node{t: t, home: home, http: addrs[1], URL: "http://" + addrs[1]}
 }
 
-// start runs the node and waits until its API answers.
-func (n *node) start() {
+// suite is the node's crypto suite.
+func (n *node) suite() *suite.Suite {
+	if n.cs != nil {
+		return n.cs
+	}
+	return testSuite
+}
+
+// start runs the node, with extra flags of serve if any, and waits until
+// its API answers.
+func (n *node) start(extra ...string) {
 	n.t.Helper()
 	n.log = &syncBuffer{}
-	n.cmd = exec.Command(binary, append([]string{"serve", "--home", n.home, "--http", n.http, "--log-level", "warn"}, n.args...)...)
+	n.cmd = exec.Command(binary, append(append([]string{"serve", "--home", n.home, "--http", n.http, "--log-level", "warn"}, n.args...), extra...)...)
 	n.cmd.Env = childEnv
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	if err := n.cmd.Start(); err != nil {
@@ -255,7 +267,16 @@ func (n *node) kill() {
 	}
 }
 
-func (n *node) stop() {
+func (n *node) stop() { n.stopWith(os.Interrupt) }
+
+// terminate stops the node with SIGTERM, as a service manager does, and
+// waits for it to exit.
+func (n *node) terminate() {
+	n.t.Helper()
+	n.stopWith(syscall.SIGTERM)
+}
+
+func (n *node) stopWith(sig os.Signal) {
 	if n.cmd == nil {
 		return
 	}
@@ -267,7 +288,7 @@ func (n *node) stop() {
 		}
 	default:
 		n.stopped = true
-		n.cmd.Process.Signal(os.Interrupt)
+		n.cmd.Process.Signal(sig)
 		select {
 		case <-n.done:
 		case <-time.After(20 * time.Second):

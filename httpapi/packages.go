@@ -189,7 +189,7 @@ func (n *nodeSource) Item(ctx context.Context, id string) (*evidencepack.Item, e
 		return nil, err
 	}
 	it := &evidencepack.Item{Deposit: id, Receipt: rc.Format()}
-	if it.Composed, err = s.composedReceipt(it.Receipt); err != nil {
+	if it.Composed, err = s.anchoredReceipt(e.Record); err != nil {
 		return nil, err
 	}
 	if n.openings[id] {
@@ -288,15 +288,25 @@ func (n *nodeSource) Policies(context.Context) ([]evidencepack.PolicyVersion, er
 	return out, nil
 }
 
-// composedReceipt is the receipt's composed form from this node's
-// stored anchors, nil when none covers it yet or the node anchors into
-// no upstream network.
-func (s *Server) composedReceipt(rc []byte) ([]byte, error) {
-	c, err := s.upgrade(rc)
-	if e := (*api.Error)(nil); errors.As(err, &e) && e.Code == api.CodeNotAnchored {
+// anchoredReceipt is the deposit's receipt at the earliest checkpoint of
+// this network anchored upstream that covers it, composed with that
+// anchor; nil when no anchor this node stored covers it yet. The receipt
+// at the newest checkpoint would do only once an anchor covered that
+// checkpoint too, and the packaging itself grows the tree (its trail
+// records).
+func (s *Server) anchoredReceipt(rec *ledger.Record) ([]byte, error) {
+	size, _, _, err := s.cfg.Store.OutboundAnchorCovering(rec.Leaf.Index + 1)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.cfg.Ledger.ReceiptAt(rec, size)
+	if err != nil {
+		return nil, fmt.Errorf("the receipt of deposit #%d at the anchored size %d: %w", rec.Leaf.Index, size, err)
+	}
+	return s.upgrade(rc.Format())
 }
 
 // trailRead is one access-trail record to deposit about a deposit.

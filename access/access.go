@@ -175,20 +175,23 @@ func Endpoints() []Endpoint {
 		{"POST", "/v1/invitations", roles(identity.Reviewer, identity.Admin)},               // Invite
 		{"GET", "/v1/accounts", roles(identity.Reviewer, identity.Admin, identity.Auditor)}, // ListAccounts
 
-		{"POST", "/v1/deposits", depositor},                                        // AuthorizeDeposits
-		{"GET", "/v1/account/deposits", depositor},                                 // the caller's own
-		{"GET", "/v1/deposits/{id}", approved()},                                   // Follow, Describe, DescribeShared
-		{"GET", "/v1/deposits/{id}/opening", approved()},                           // Describe, OpeningOnTrail
-		{"GET", "/v1/deposits/{id}/certificate.pdf", approved()},                   // Describe, OpeningOnTrail
-		{"PUT", "/v1/deposits/{id}/original", depositor},                           // Upload
-		{"GET", "/v1/deposits/{id}/original", approved()},                          // ReadOriginal
-		{"POST", "/v1/deposits/{id}/shares", depositor},                            // Share
-		{"GET", "/v1/deposits/{id}/shares", approved()},                            // ListShares
-		{"DELETE", "/v1/deposits/{id}/shares/{share}", depositor},                  // RevokeShare
-		{"POST", "/v1/deposits/{id}/grants", depositor},                            // Grant
-		{"DELETE", "/v1/deposits/{id}/grants", depositor},                          // RevokeGrant
-		{"GET", "/v1/deposits/{id}/trail", approved()},                             // Trail
-		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)}, // ListCase
+		{"POST", "/v1/deposits", depositor},                                         // AuthorizeDeposits
+		{"GET", "/v1/account/deposits", depositor},                                  // the caller's own
+		{"GET", "/v1/deposits/{id}", approved()},                                    // Follow, Describe, DescribeShared
+		{"GET", "/v1/deposits/{id}/opening", approved()},                            // Describe, OpeningOnTrail
+		{"GET", "/v1/deposits/{id}/certificate.pdf", approved()},                    // Describe, OpeningOnTrail
+		{"PUT", "/v1/deposits/{id}/original", depositor},                            // Upload
+		{"GET", "/v1/deposits/{id}/original", approved()},                           // ReadOriginal
+		{"POST", "/v1/deposits/{id}/shares", depositor},                             // Share
+		{"GET", "/v1/deposits/{id}/shares", approved()},                             // ListShares
+		{"DELETE", "/v1/deposits/{id}/shares/{share}", depositor},                   // RevokeShare
+		{"POST", "/v1/deposits/{id}/grants", depositor},                             // Grant
+		{"DELETE", "/v1/deposits/{id}/grants", depositor},                           // RevokeGrant
+		{"GET", "/v1/deposits/{id}/trail", approved()},                              // Trail
+		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)},  // ListCase
+		{"POST", "/v1/packages/import", roles(identity.Judge, identity.Clerk)},      // ImportPackage
+		{"GET", "/v1/packages/imports", roles(identity.Judge, identity.Clerk)},      // ImportPackage
+		{"GET", "/v1/packages/imports/{id}", roles(identity.Judge, identity.Clerk)}, // ImportPackage
 
 		{"GET", "/v1/stats", staff},
 		{"GET", "/v1/explorer/blocks", staff},
@@ -424,6 +427,20 @@ func TrailShows(p *Principal, d *Deposit, here string, rec api.TrailRecord) bool
 func ListCase(p *Principal, court string) error {
 	if !p.Is(identity.Judge, identity.Clerk) || p.Institution != court {
 		return forbidden("%s is a %s of %s, not of %s", p.ID(), p.Role, p.Institution, court)
+	}
+	return nil
+}
+
+// ImportPackage lets the judges and clerks of this node's institution
+// (here, of kind) import evidence packages and read the imports, when
+// it is a court or an arbitration commission: the verdict goes on the
+// ledger in its name.
+func ImportPackage(p *Principal, here string, kind identity.InstitutionKind) error {
+	switch {
+	case !kind.HoldsCases():
+		return forbidden("%s is a %s institution; evidence packages are imported at a court or an arbitration commission", here, kind)
+	case !p.Is(identity.Judge, identity.Clerk) || p.Institution != here:
+		return forbidden("%s is a %s of %s; packages imported at %s are for its own judges and clerks", p.ID(), p.Role, p.Institution, here)
 	}
 	return nil
 }

@@ -195,6 +195,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", describers},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
+		{"POST", "/v1/packages/import", "not a zip", []string{"judge", "clerk"}},
+		{"GET", "/v1/packages/imports", "", []string{"judge", "clerk"}},
+		{"GET", "/v1/packages/imports/imp-00000000000000000000", "", []string{"judge", "clerk"}},
 		{"GET", "/v1/stats", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/blocks", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/checkpoints", "", []string{"admin", "auditor", "node"}},
@@ -273,6 +276,9 @@ func templatePath(path string, e *accountsEnv) string {
 	}
 	if strings.HasPrefix(path, "/v1/cases/") {
 		return "/v1/cases/{court}/{case}"
+	}
+	if p, ok := strings.CutPrefix(path, "/v1/packages/imports/"); ok && p != "" {
+		return "/v1/packages/imports/{id}"
 	}
 	if strings.HasPrefix(path, "/tile/") {
 		return "/tile/{path}"

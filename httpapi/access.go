@@ -17,7 +17,6 @@ import (
 
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
-	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
@@ -156,33 +155,9 @@ func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *eviden
 	if err != nil {
 		return nil, err
 	}
-	sum := s.cfg.Suite.Hash(b)
-	d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
-		Digest: sum[:], Size: uint64(len(b)),
-		Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
-		IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
+	return s.depositRecord(ctx, b, "access-trail", "access trail: "+rec.Action+" "+e.ID, "trail", func(entry string) error {
+		return s.cfg.Office.AppendTrail(ctx, e.ID, office.TrailEntry{Record: b, Entry: entry})
 	})
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.check([]api.Deposit{d}, false)
-	if err != nil {
-		return nil, fmt.Errorf("access-trail deposit: %w", err)
-	}
-	results, err := s.enqueue(subs)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.cfg.Office.AppendTrail(ctx, e.ID, office.TrailEntry{Record: b, Entry: results[0].ID}); err != nil {
-		return nil, err
-	}
-	if err := s.waitAll(ctx, results, MaxWait); err != nil {
-		return nil, err
-	}
-	if results[0].Status != api.StatusCommitted {
-		return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the access-trail record did not commit in %s (%s %s); try again", MaxWait, results[0].Status, results[0].Reason)}
-	}
-	return &results[0], nil
 }
 
 // putOriginal stores a deposit's original, streamed, encrypted at rest.

@@ -101,6 +101,17 @@ type Config struct {
 	// Certificates issues the institution's certificates and runs its
 	// time-stamping authority; without it those endpoints answer 503.
 	Certificates *certificate.Issuer
+	// TempDir receives imported evidence packages while they are
+	// verified (under the node's data directory); without it the import
+	// answers 503.
+	TempDir string
+	// MaxPackageSize bounds an imported package; DefaultMaxPackageSize
+	// when zero.
+	MaxPackageSize int64
+	// OutsidePolicies returns the tlog-policies of the outside logs
+	// registered on this network, which an imported package is judged by
+	// besides this network's own policy; nil when there are none.
+	OutsidePolicies func() ([][]byte, error)
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal
@@ -155,6 +166,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxOriginalSize == 0 {
 		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
+	if cfg.MaxPackageSize == 0 {
+		cfg.MaxPackageSize = DefaultMaxPackageSize
+	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory),
 		checks: semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)/2)))}
@@ -204,6 +218,9 @@ func New(cfg Config) *Server {
 		"DELETE /v1/deposits/{id}/grants":         s.revokeGrant,
 		"GET /v1/deposits/{id}/trail":             s.trail,
 		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
+		"POST /v1/packages/import":                s.importPackage,
+		"GET /v1/packages/imports":                s.packageImports,
+		"GET /v1/packages/imports/{id}":           s.packageImport,
 
 		"POST /v1/tsa":                          s.timestamp,
 		"GET /v1/pki":                           s.pkiInfo,
@@ -226,9 +243,11 @@ func New(cfg Config) *Server {
 		if !ok {
 			panic("httpapi: no handler for " + ep.Method + " " + ep.Path)
 		}
-		// The upload's body is streamed: the handler binds it to the
-		// deposit's digest.
-		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original"
+		// The upload's and the package's bodies are streamed: the handler
+		// binds an upload to the deposit's digest, a package to the SHA-256
+		// the signed query or Content-Digest names.
+		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original" ||
+			ep.Method == "POST" && ep.Path == "/v1/packages/import"
 		rt := Route{Method: ep.Method, Path: ep.Path, Rule: ep.Rule, Streamed: streamed, handler: h}
 		if ep.Method == "POST" && ep.Path == "/v1/certificates/check" {
 			// A public endpoint, but a certificate is larger than other

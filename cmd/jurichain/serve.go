@@ -228,6 +228,7 @@ func newServe() *cobra.Command {
 				MaxOriginalSize: maxOriginal,
 				PublicNames:     names, Limits: limits,
 				Certificates: issuer, Portal: portal,
+				TempDir: h.ImportDir(),
 			})
 			srv := httpapi.NewHTTPServer(api, limits)
 			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)

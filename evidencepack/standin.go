@@ -9,6 +9,7 @@ import (
 	"archive/zip"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -97,8 +98,10 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Repo
 		}
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n") {
-		if strings.HasPrefix(l, "case ") {
-			rep.Case = strings.TrimPrefix(l, "case ")
+		if c, ok := strings.CutPrefix(l, "case "); ok {
+			_, c, _ = strings.Cut(c, " ")
+			b, _ := base64.RawURLEncoding.DecodeString(c)
+			rep.Case = string(b)
 		}
 		f := strings.SplitN(strings.TrimPrefix(l, "file "), " ", 3)
 		if !strings.HasPrefix(l, "file ") || len(f) != 3 || !fs.ValidPath(f[2]) || !strings.HasPrefix(f[2], "items/") {

@@ -48,7 +48,7 @@ func (s submitter) Submit(ctx context.Context, tx []byte) error {
 	return s.n.Submit(ctx, tx)
 }
 
-func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
+func startDashNode(t *testing.T, cs *suite.Suite, configure ...func(*httpapi.Config)) *dashNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,11 +90,15 @@ func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httpapi.NewHTTPServer(httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Suite: cs, Origin: n.Origin, Institution: n.Institution, Ledger: n.App, Store: n.Store, Pipeline: pipe,
 		Office: off, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
-		PublicNames: []string{ln.Addr().String()},
-	}), httpapi.Limits{})
+		PublicNames: []string{ln.Addr().String()}, TempDir: home.ImportDir(),
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv := httpapi.NewHTTPServer(httpapi.New(cfg), httpapi.Limits{})
 	served := make(chan struct{})
 	go func() { defer close(served); srv.Serve(ln) }()
 	t.Cleanup(func() {

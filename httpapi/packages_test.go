@@ -333,7 +333,6 @@ func testPackageImport(t *testing.T, cs *suite.Suite) {
 	}
 }
 
-
 // replaceInZip returns the ZIP with one file's content replaced.
 func replaceInZip(t *testing.T, zipBytes []byte, f packageFile) []byte {
 	t.Helper()

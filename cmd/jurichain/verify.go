@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
@@ -32,9 +33,9 @@ func (e *verifyFailed) Error() string { return "verification FAILED: " + e.err.E
 func (e *verifyFailed) Unwrap() error { return e.err }
 
 func newVerify() *cobra.Command {
-	var policyFile, metaFile, crlFile string
+	var policyFile, metaFile, crlFile, anchorPolicyFile string
 	cmd := &cobra.Command{
-		Use:   "verify --policy POLICY FILE [RECEIPT | CERTIFICATE.pdf]\n  jurichain verify --policy POLICY CERTIFICATE.pdf",
+		Use:   "verify --policy POLICY FILE [RECEIPT | CERTIFICATE.pdf]\n  jurichain verify --policy POLICY --anchor-policy COURT.policy FILE [COMPOSED]\n  jurichain verify --policy POLICY CERTIFICATE.pdf",
 		Short: "Verify a file against its receipt, offline",
 		Long: `Verify recomputes the file's digests and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
@@ -45,6 +46,15 @@ is the policy's, read from its keys; the file is hashed with the suite's
 content digest, and with the other suite's too when the deposit carries
 both. It prints what is proven and exits 0 only when every check holds
 (1 when one fails). RECEIPT defaults to FILE.tlog-proof.
+
+A composed receipt (FILE.anchored.tlog-proof, the default with
+--anchor-policy when present) adds the proof that a court network anchored
+a later checkpoint of the network: verify then also checks that
+checkpoint under POLICY, the consistency proof from the receipt's
+checkpoint to it, the court's receipt of the anchor under --anchor-policy
+(the court network's policy) and that the anchor entry is that checkpoint,
+deposited by a court node, and prints the court, the anchor number and
+the court's certified time.
 
 Given a certificate PDF instead of a receipt, verify checks the certificate
 (the institution's seal and its RFC 3161 time-stamp, the institution's
@@ -78,6 +88,12 @@ certificate itself. --crl adds a newer revocation list of the institution
 			rfile := file + receipt.FileExtension
 			if len(args) == 2 {
 				rfile = args[1]
+			} else if anchorPolicyFile != "" {
+				// With a court's policy, the composed receipt beside
+				// the file is the one meant, when there is one.
+				if _, err := os.Stat(file + anchor.ComposedFileExtension); err == nil {
+					rfile = file + anchor.ComposedFileExtension
+				}
 			}
 			rtext, err := os.ReadFile(rfile)
 			if errors.Is(err, fs.ErrNotExist) {
@@ -86,7 +102,25 @@ certificate itself. --crl adds a newer revocation list of the institution
 			if err != nil {
 				return err
 			}
-			rc, err := receipt.Parse(rtext)
+			var composed *anchor.Composed
+			var courtPol *policy.Policy
+			platformText := rtext
+			if anchor.IsComposed(rtext) {
+				if anchorPolicyFile == "" {
+					return withHint(fmt.Errorf("%s is a composed receipt: it proves the deposit through a court network's anchor, and verify needs that court's policy", rfile),
+						"pass the court network's policy with --anchor-policy COURT.policy (from the court's /policy)")
+				}
+				if composed, err = anchor.ParseComposed(rtext); err != nil {
+					return &verifyFailed{fmt.Errorf("composed receipt %s: %w", rfile, err)}
+				}
+				platformText = composed.Platform
+			}
+			if anchorPolicyFile != "" {
+				if courtPol, err = readPolicy(anchorPolicyFile); err != nil {
+					return err
+				}
+			}
+			rc, err := receipt.Parse(platformText)
 			if err != nil {
 				return &verifyFailed{fmt.Errorf("receipt %s: %w", rfile, err)}
 			}
@@ -98,8 +132,11 @@ certificate itself. --crl adds a newer revocation list of the institution
 			ev := receipt.Evidence{Digests: digests}
 			if metaFile == "" {
 				// The opening sits beside its receipt: FILE.2.meta.json
-				// with FILE.2.tlog-proof.
+				// with FILE.2.tlog-proof (or FILE.2.anchored.tlog-proof).
 				guess := strings.TrimSuffix(rfile, receipt.FileExtension) + metaExtension
+				if strings.HasSuffix(rfile, anchor.ComposedFileExtension) {
+					guess = strings.TrimSuffix(rfile, anchor.ComposedFileExtension) + metaExtension
+				}
 				if !strings.HasSuffix(rfile, receipt.FileExtension) {
 					guess = file + metaExtension
 				}
@@ -118,25 +155,60 @@ certificate itself. --crl adds a newer revocation list of the institution
 				}
 				ev.Opening = &op
 			}
+			w := cmd.OutOrStdout()
+			if composed != nil {
+				ap, err := anchor.VerifyComposed(pol, courtPol, composed, ev)
+				var ce *receipt.CheckError
+				if errors.As(err, &ce) && ce.Check == anchor.CheckPlatform {
+					return receiptFailure(pol, policyFile, rc, ce.Err)
+				}
+				if err != nil {
+					return &verifyFailed{err}
+				}
+				printProven(w, file, ap.Platform, ev.Digests, isLogKey(pol, ap.Platform.Leaf.Depositor))
+				printAnchored(w, ap)
+				return nil
+			}
 			p, err := receipt.Verify(pol, rc, ev)
 			if err != nil {
-				// Another network's receipt: say so, unless it is of
-				// another suite, which says more.
-				var ce *receipt.CheckError
-				if origin, _, _ := strings.Cut(string(rc.Checkpoint), "\n"); origin != pol.Origin() && !(errors.As(err, &ce) && ce.Check == receipt.CheckSuite) {
-					return &verifyFailed{&receipt.CheckError{Check: receipt.CheckCheckpoint,
-						Err: fmt.Errorf("the networks differ: the receipt is from the log %q, the policy %s is for %q", origin, policyFile, pol.Origin())}}
-				}
-				return &verifyFailed{err}
+				return receiptFailure(pol, policyFile, rc, err)
 			}
-			printProven(cmd.OutOrStdout(), file, p, ev.Digests, isLogKey(pol, p.Leaf.Depositor))
+			printProven(w, file, p, ev.Digests, isLogKey(pol, p.Leaf.Depositor))
+			if courtPol != nil {
+				fmt.Fprintf(w, "  anchored in:    not anchored: %s is a plain receipt (a composed one, from 'jurichain receipt upgrade', proves the anchor)\n", usertext.Escape(rfile))
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
+	cmd.Flags().StringVar(&anchorPolicyFile, "anchor-policy", "", "the court network's tlog-policy, to verify a composed receipt (FILE.anchored.tlog-proof) through the court's anchor")
 	cmd.Flags().StringVar(&metaFile, "meta", "", "metadata opening (default FILE.meta.json when present)")
 	cmd.Flags().StringVar(&crlFile, "crl", "", "a newer revocation list of the institution that sealed a certificate (DER, from /v1/pki/crl)")
 	return cmd
+}
+
+// receiptFailure reports the failure err of the receipt rc under the
+// policy read from policyFile: for another network's receipt, that the
+// networks differ, unless it is of another suite, which says more.
+func receiptFailure(pol *policy.Policy, policyFile string, rc *receipt.Receipt, err error) error {
+	var ce *receipt.CheckError
+	if origin, _, _ := strings.Cut(string(rc.Checkpoint), "\n"); origin != pol.Origin() && !(errors.As(err, &ce) && ce.Check == receipt.CheckSuite) {
+		return &verifyFailed{&receipt.CheckError{Check: receipt.CheckCheckpoint,
+			Err: fmt.Errorf("the networks differ: the receipt is from the log %q, the policy %s is for %q", origin, policyFile, pol.Origin())}}
+	}
+	return &verifyFailed{err}
+}
+
+// printAnchored prints what the anchor of a composed receipt proves,
+// after the platform receipt's lines.
+func printAnchored(w io.Writer, p *anchor.Proven) {
+	fmt.Fprintf(w, "  anchored in:    %s, anchor #%d, certified %s, cosigned by %s\n", usertext.Escape(p.CourtOrigin()), p.Number(),
+		p.CourtCertifiedTime().UTC().Format(time.RFC3339Nano), usertext.Escape(strings.Join(p.CourtCosigners(), ", ")))
+	fmt.Fprintf(w, "    court suite:  %s\n", p.Court.Suite)
+	fmt.Fprintf(w, "    anchored:     %s at size %d, which contains the receipt's tree of %d (consistency proven)\n",
+		usertext.Escape(p.Anchored.Origin), p.AnchoredSize(), p.Platform.Checkpoint.Size)
+	fmt.Fprintf(w, "    anchor entry: deposited by a member node of the court (its log key), court block %d, in a tree of %d\n",
+		p.Court.Leaf.Height, p.Court.Checkpoint.Size)
 }
 
 // readPolicy reads a trust policy file.

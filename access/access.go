@@ -165,6 +165,10 @@ func Endpoints() []Endpoint {
 		{"GET", "/v1/pki/crl", public()},
 		{"GET", "/v1/certificates/{number}", public()},
 		{"POST", "/v1/certificates/check", public()},
+		// A log asks this node, as its witness, to cosign a checkpoint
+		// (C2SP tlog-witness): anyone may, the log's signature is the
+		// credential.
+		{"POST", "/witness/add-checkpoint", public()},
 
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},
@@ -201,6 +205,13 @@ func Endpoints() []Endpoint {
 
 		{"POST", "/v1/misbehaviour", roles(identity.Admin)},
 		{"POST", "/v1/membership", roles(identity.Admin)},
+
+		// Anchoring in: outside logs submit their checkpoints, and anyone
+		// may read the anchors; registering a log is governance.
+		{"POST", "/v1/anchors", public()},
+		{"GET", "/v1/anchors/logs", public()},
+		{"GET", "/v1/anchors/{origin...}", public()},
+		{"POST", "/v1/anchors/logs", roles(identity.Admin)},
 	}
 }
 

@@ -110,6 +110,7 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/pki/crl":                         all,
 		"GET /v1/certificates/{number}":           all,
 		"POST /v1/certificates/check":             all,
+		"POST /witness/add-checkpoint":            all,
 		"PUT /v1/deposits/{id}/original":          depositors,
 		"GET /v1/deposits/{id}/original":          approved,
 		"POST /v1/deposits/{id}/shares":           depositors,
@@ -129,6 +130,10 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/validators":                      staff,
 		"POST /v1/misbehaviour":                   admins,
 		"POST /v1/membership":                     admins,
+		"POST /v1/anchors":                        all,
+		"GET /v1/anchors/logs":                    all,
+		"GET /v1/anchors/{origin...}":             all,
+		"POST /v1/anchors/logs":                   admins,
 	}
 	ps := principals()
 	if len(ps) != len(all) {

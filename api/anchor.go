@@ -48,6 +48,8 @@ type AnchoredLog struct {
 	Latest *LatestAnchor `json:"latest"`
 	// Anchors is the number of checkpoints anchored.
 	Anchors uint64 `json:"anchors"`
+	// Retired logs take no more anchors; their anchors stay.
+	Retired bool `json:"retired,omitempty"`
 }
 
 // LatestAnchor is the latest anchored checkpoint of an outside log.

@@ -154,12 +154,19 @@ type Validator struct {
 // Misbehaviour is recorded evidence that a member signed a checkpoint
 // inconsistent with the ledger.
 type Misbehaviour struct {
+	// Kind is "equivocation" (a member signed a checkpoint inconsistent
+	// with the ledger) or "fork" (an outside log signed a checkpoint
+	// contradicting one this network anchored).
+	Kind string `json:"kind"`
+	// Origin is the outside log's, for a fork.
+	Origin      string `json:"origin,omitempty"`
 	Institution string `json:"institution"`
 	// Size is the tree size both checkpoints describe.
 	Size uint64 `json:"size"`
 	// Height is the block that recorded the evidence.
 	Height uint64 `json:"height"`
-	// Theirs is the member's signed checkpoint, Ours the ledger's.
+	// Theirs is the member's (or outside log's) signed checkpoint, Ours
+	// the ledger's (or the anchored one).
 	Theirs string `json:"theirs"`
 	Ours   string `json:"ours"`
 }
@@ -198,6 +205,15 @@ const (
 	// CodeUnsupportedMedia is a body of another Content-Type than the
 	// endpoint reads (415).
 	CodeUnsupportedMedia = "unsupported_media_type"
+	// CodeNotWitnessed is a receipt asked for with ?witnessed=1 that no
+	// checkpoint cosigned by every outside witness covers yet (409).
+	CodeNotWitnessed = "not_witnessed"
+	// CodeUnprocessable is a well-formed request that proves nothing,
+	// such as a consistency proof that does not verify (422).
+	CodeUnprocessable = "invalid"
+	// CodeFork is an outside log's checkpoint that contradicts one this
+	// network anchored: proof that the log forked (409).
+	CodeFork = "fork"
 )
 
 // FieldError names the request field that is wrong, as a path such as

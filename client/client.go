@@ -227,6 +227,14 @@ func (c *Client) Deposit(ctx context.Context, id string, wait time.Duration) (*a
 	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+waitQuery(wait), nil, nil, &info)
 }
 
+// WitnessedDeposit returns a committed deposit with its receipt at the
+// latest final checkpoint that every outside witness the node asks has
+// cosigned; an *api.Error with code not_witnessed until one covers it.
+func (c *Client) WitnessedDeposit(ctx context.Context, id string) (*api.DepositInfo, error) {
+	var info api.DepositInfo
+	return &info, c.do(ctx, http.MethodGet, "/v1/deposits/"+url.PathEscape(id)+"?witnessed=1", nil, nil, &info)
+}
+
 // ByContent lists the deposits of the content with this digest (hex),
 // following the server's pages to the last. alg is the digest's name, the
 // network suite's ContentDigest (sha256 or sm3).

@@ -141,6 +141,22 @@ func (m *Membership) Apply(c *Change) (*Membership, error) {
 // signed it. Signatures by unknown keys are ignored; a bad signature by a
 // member's key is an error.
 func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
+	n, power, err := m.GovernancePower(signed)
+	if err != nil {
+		return nil, 0, fmt.Errorf("membership change: %w", err)
+	}
+	c, err := ParseChange(n.Text)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, power, nil
+}
+
+// GovernancePower opens a governance note (a membership change, an
+// outside-log change) and returns it with the voting power of the
+// distinct active members whose governance keys signed it. Signatures by
+// unknown keys are ignored; a bad signature by a member's key is an error.
+func (m *Membership) GovernancePower(signed []byte) (*note.Note, int64, error) {
 	type keyID struct {
 		name string
 		hash uint32
@@ -163,12 +179,8 @@ func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
 	var unknown *note.UnverifiedNoteError
 	switch {
 	case errors.As(err, &unknown):
-		return nil, 0, errors.New("membership change is signed by no member")
+		return nil, 0, errors.New("signed by no member")
 	case err != nil:
-		return nil, 0, fmt.Errorf("membership change: %w", err)
-	}
-	c, err := ParseChange(n.Text)
-	if err != nil {
 		return nil, 0, err
 	}
 	var power int64
@@ -178,5 +190,5 @@ func (m *Membership) SignedPower(signed []byte) (*Change, int64, error) {
 			delete(byKey, keyID{s.Name, s.Hash}) // each member counts once
 		}
 	}
-	return c, power, nil
+	return n, power, nil
 }

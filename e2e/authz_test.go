@@ -185,6 +185,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/pki/crl", "", all},
 		{"GET", "/v1/certificates/JC-AAAAA-AAAAA-AAAAA-AAAAA", "", all},
 		{"POST", "/v1/certificates/check", "%PDF-1.7", all},
+		{"POST", "/witness/add-checkpoint", "old 0\n\n", all},
 		{"PUT", dep + "/original", e.content, []string{"owner"}},
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},
@@ -205,6 +206,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/validators", "", []string{"admin", "auditor", "node"}},
 		{"POST", "/v1/misbehaviour", `{"note":"x"}`, []string{"admin", "node"}},
 		{"POST", "/v1/membership", `{"note":"x"}`, []string{"admin", "node"}},
+		{"POST", "/v1/anchors", "old 0\n\nunknown.example/log\n1\nAAAA\n", all},
+		{"GET", "/v1/anchors/logs", "", all},
+		{"GET", "/v1/anchors/unknown.example/log", "", all},
+		{"POST", "/v1/anchors/logs", `{"note":"x"}`, []string{"admin", "node"}},
 	}
 
 	// Every endpoint the API describes is in the matrix.
@@ -282,6 +287,9 @@ func templatePath(path string, e *accountsEnv) string {
 	}
 	if strings.HasPrefix(path, "/tile/") {
 		return "/tile/{path}"
+	}
+	if p, ok := strings.CutPrefix(path, "/v1/anchors/"); ok && p != "logs" {
+		return "/v1/anchors/{origin...}"
 	}
 	if p, ok := strings.CutPrefix(path, "/v1/certificates/"); ok && p != "check" {
 		return "/v1/certificates/{number}"

@@ -160,6 +160,8 @@ type node struct {
 	done chan struct{}
 	// killed and stopped are set when the test ended the process.
 	killed, stopped bool
+	// args are further flags of serve.
+	args []string
 }
 
 // initNode creates a node home on free loopback ports.
@@ -177,7 +179,7 @@ func initNode(t testing.TB) *node {
 func (n *node) start() {
 	n.t.Helper()
 	n.log = &syncBuffer{}
-	n.cmd = exec.Command(binary, "serve", "--home", n.home, "--http", n.http, "--log-level", "warn")
+	n.cmd = exec.Command(binary, append([]string{"serve", "--home", n.home, "--http", n.http, "--log-level", "warn"}, n.args...)...)
 	n.cmd.Env = childEnv
 	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
 	if err := n.cmd.Start(); err != nil {

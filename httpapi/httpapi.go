@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/access"
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
@@ -39,6 +40,7 @@ import (
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tlog"
 	"github.com/jurichain/jurichain/vault"
+	"github.com/jurichain/jurichain/witness"
 )
 
 //go:embed openapi.json
@@ -115,6 +117,13 @@ type Config struct {
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal
+	// Witness cosigns, as a C2SP tlog-witness, the checkpoints of the
+	// logs this node witnesses; without it POST /witness/add-checkpoint
+	// answers 404.
+	Witness *witness.Server
+	// Witnesses asks outside witnesses to cosign this network's final
+	// checkpoints; nil when none is configured.
+	Witnesses *witness.Client
 }
 
 // Portal is the web portal as the API server mounts it.
@@ -235,8 +244,15 @@ func New(cfg Config) *Server {
 		"GET /v1/explorer/growth":      dash.getGrowth,
 		"GET /v1/validators":           dash.getValidators,
 
+		"POST /witness/add-checkpoint": s.addCheckpoint,
+
 		"POST /v1/misbehaviour": s.reportMisbehaviour,
 		"POST /v1/membership":   s.changeMembership,
+
+		"POST /v1/anchors":            s.postAnchor,
+		"GET /v1/anchors/logs":        s.anchoredLogs,
+		"GET /v1/anchors/{origin...}": s.getAnchor,
+		"POST /v1/anchors/logs":       s.changeOutsideLog,
 	}
 	for _, ep := range access.Endpoints() {
 		h, ok := handlers[ep.Method+" "+ep.Path]
@@ -253,6 +269,13 @@ func New(cfg Config) *Server {
 			// A public endpoint, but a certificate is larger than other
 			// public bodies.
 			rt.publicBody = maxCertificateBody
+		}
+		if ep.Method == "POST" && ep.Path == "/witness/add-checkpoint" {
+			// The protocol's bound, whatever --max-public-body says.
+			rt.publicBody = witness.MaxBody
+		}
+		if ep.Method == "POST" && ep.Path == "/v1/anchors" {
+			rt.publicBody = anchor.MaxAddCheckpoint
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -295,8 +318,10 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict:
+	case api.CodeConflict, api.CodeNotWitnessed, api.CodeFork:
 		return http.StatusConflict
+	case api.CodeUnprocessable:
+		return http.StatusUnprocessableEntity
 	case api.CodeNotFound:
 		return http.StatusNotFound
 	case api.CodeTooLarge:
@@ -773,6 +798,11 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	witnessed, err := parseWitnessed(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	id, err := s.lookup(r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -805,10 +835,16 @@ func (s *Server) getDeposit(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = s.describe(r.Context(), &info, rec)
 		}
+		if err == nil && witnessed {
+			err = s.witnessedReceipt(r, &info, rec)
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
+	} else if witnessed {
+		s.writeError(w, r, notWitnessed("deposit %s is not committed yet, so no witness cosigned a checkpoint covering it", id))
+		return
 	}
 	writeJSON(w, http.StatusOK, info)
 }

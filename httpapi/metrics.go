@@ -34,6 +34,9 @@ func (s *Server) metricsHandler() http.Handler {
 	if s.cfg.Peers != nil {
 		gauge("peers", "Connected CometBFT peers.", func() float64 { return float64(s.cfg.Peers()) })
 	}
+	if s.cfg.Witnesses != nil {
+		reg.MustRegister(witnessRequests{s.cfg.Witnesses})
+	}
 	reg.MustRegister(cosignatureAge{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

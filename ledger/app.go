@@ -90,6 +90,8 @@ type App struct {
 	members  atomic.Pointer[memberIndex]
 	// cosigners is copied on write at each final checkpoint.
 	cosigners atomic.Pointer[map[string]Cosigned]
+	// registry is the committed registry of outside logs.
+	registry atomic.Pointer[registry]
 
 	mu        sync.Mutex // serialises block execution
 	state     store.State
@@ -152,6 +154,9 @@ type stagedBlock struct {
 	// accounts is the accounts as the block's identity operations
 	// changed them, if it has any.
 	accounts *blockAccounts
+	// anchors is the registry of outside logs as the block's outside-log
+	// changes and anchors changed it, if it has any.
+	anchors *blockAnchors
 	// finalDigest, membershipDigest and identityDigest are what the app
 	// hash covers after this block.
 	finalDigest, membershipDigest, identityDigest [suite.HashSize]byte
@@ -181,6 +186,9 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	if err := a.loadAccounts(); err != nil {
+		return nil, err
+	}
+	if err := a.loadRegistry(); err != nil {
 		return nil, err
 	}
 	a.evidence = map[string]bool{}
@@ -280,7 +288,11 @@ func (a *App) setMembership(ms *consortium.Membership) error {
 }
 
 func evidenceKey(e Evidence) string {
-	return fmt.Sprintf("%s/%d/%s", e.Institution, e.Size, e.Theirs[:strings.Index(e.Theirs, "\n\n")])
+	body, _, _ := strings.Cut(e.Theirs, "\n\n")
+	if e.Kind == EvidenceFork {
+		return fmt.Sprintf("fork/%s/%d/%s", e.Origin, e.Size, body)
+	}
+	return fmt.Sprintf("%s/%d/%s", e.Institution, e.Size, body)
 }
 
 func (a *App) root(st store.State) ([]byte, error) {
@@ -299,21 +311,28 @@ func (a *App) root(st store.State) ([]byte, error) {
 }
 
 // appHash commits to the tree, the deposits waiting to enter it, the
-// latest final checkpoint, the membership and the identity operations
-// applied: every other piece of state is derived from those. While the
+// latest final checkpoint, the membership, the identity operations
+// applied and, once there is any, the registry of outside logs with its
+// anchors and forks: every other piece of state is derived from those.
+// The registry's digest is zero until the first outside-log change and
+// then left out, so that chains without outside logs keep their hashes. While the
 // tree is ahead of the final checkpoint, or no checkpoint is final yet
 // (not even the empty tree's), it also covers the height, so the state
 // changes every block and CometBFT (which makes no empty blocks otherwise)
 // keeps making blocks until the validators' cosignatures have made the
 // tree final.
-func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest, identityDigest [suite.HashSize]byte) []byte {
+func (a *App) appHash(st store.State, root []byte, finalDigest, membershipDigest, identityDigest, anchorsDigest [suite.HashSize]byte) []byte {
 	pendingDigest := a.cfg.Suite.Hash(st.Pending)
 	var unfinal uint64
 	if st.Size > st.FinalSize || finalDigest == ([suite.HashSize]byte{}) {
 		unfinal = st.Height
 	}
-	h := a.cfg.Suite.Hash([]byte("jurichain/apphash/v3\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
-		binary.BigEndian.AppendUint64(nil, st.FinalSize), finalDigest[:], membershipDigest[:], identityDigest[:], binary.BigEndian.AppendUint64(nil, unfinal))
+	parts := [][]byte{[]byte("jurichain/apphash/v3\n"), binary.BigEndian.AppendUint64(nil, st.Size), root, pendingDigest[:],
+		binary.BigEndian.AppendUint64(nil, st.FinalSize), finalDigest[:], membershipDigest[:], identityDigest[:], binary.BigEndian.AppendUint64(nil, unfinal)}
+	if anchorsDigest != ([suite.HashSize]byte{}) {
+		parts = append(parts, anchorsDigest[:])
+	}
+	h := a.cfg.Suite.Hash(parts...)
 	return h[:]
 }
 
@@ -353,7 +372,7 @@ func (a *App) InitChain(_ context.Context, req *abci.RequestInitChain) (*abci.Re
 	if err := a.setMembership(ms); err != nil {
 		return nil, err
 	}
-	return &abci.ResponseInitChain{AppHash: a.appHash(store.State{}, a.cfg.Suite.LogHasher().EmptyRoot(), a.finalDigest, a.membershipDigest, a.identityDigest)}, nil
+	return &abci.ResponseInitChain{AppHash: a.appHash(store.State{}, a.cfg.Suite.LogHasher().EmptyRoot(), a.finalDigest, a.membershipDigest, a.identityDigest, a.registry.Load().digest())}, nil
 }
 
 // stageMembership records a membership and the policy in force from a
@@ -388,7 +407,12 @@ func (a *App) stageMembership(b *store.Batch, ms *consortium.Membership, from ui
 func (a *App) CheckTx(_ context.Context, req *abci.RequestCheckTx) (*abci.ResponseCheckTx, error) {
 	if len(req.Tx) > 0 && req.Tx[0] != txDeposits {
 		switch req.Tx[0] {
-		case txMembership, txEvidence, txIdentity:
+		case txMembership, txEvidence, txIdentity, txOutsideLog:
+			return &abci.ResponseCheckTx{Code: CodeOK}, nil
+		case txAnchor:
+			if _, err := parseAnchorTx(a.cfg.Suite, req.Tx); err != nil {
+				return &abci.ResponseCheckTx{Code: CodeMalformedTx, Log: err.Error()}, nil
+			}
 			return &abci.ResponseCheckTx{Code: CodeOK}, nil
 		}
 		return &abci.ResponseCheckTx{Code: CodeRefused, Log: fmt.Sprintf("transaction type %d is not accepted from clients", req.Tx[0])}, nil
@@ -421,6 +445,10 @@ func (a *App) Precheck(tx []byte) *abci.ResponseCheckTx {
 		_, err = a.checkEvidence(tx[1:], a.committed.Load().TreeSize, 0)
 	case txIdentity:
 		_, _, err = a.applyIdentity(a.accounts, tx[1:], a.committed.Load().Height+1)
+	case txOutsideLog:
+		_, _, err = a.applyLogChange(a.registry.Load(), a.Membership(), tx[1:], a.committed.Load().Height+1)
+	case txAnchor:
+		err = a.precheckAnchor(tx)
 	default:
 		err = fmt.Errorf("transaction type %d is not accepted from clients", tx[0])
 	}
@@ -445,7 +473,7 @@ func (a *App) ProcessProposal(_ context.Context, req *abci.RequestProcessProposa
 			_, err = parseDepositTx(a.cfg.Suite, tx)
 		case tx[0] == txCosignatures && i == 0:
 			_, err = a.finalCheckpoint(tx, req.ProposedLastCommit.Votes)
-		case tx[0] == txMembership || tx[0] == txEvidence || tx[0] == txIdentity:
+		case tx[0] == txMembership || tx[0] == txEvidence || tx[0] == txIdentity || tx[0] == txOutsideLog || tx[0] == txAnchor:
 		default:
 			err = fmt.Errorf("transaction type %d at position %d", tx[0], i)
 		}
@@ -526,6 +554,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	b.pending = &pendingSet{height: height}
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	for i, tx := range req.Txs {
+		if len(tx) > 0 && tx[0] == txAnchor {
+			// Its deposit is ordered with the block's deposits, after
+			// those before it.
+			if results[i], err = a.executeAnchorTx(b, tx, i, height, size+uint64(b.pending.count()), inLog); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if len(tx) > 0 && tx[0] != txDeposits {
 			results[i] = a.executeOtherTx(b, tx, i, height, size, req.DecidedLastCommit.Votes)
 			continue
@@ -604,7 +640,14 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.RequestFinalizeBlock) (
 	if b.accounts != nil {
 		b.identityDigest = b.accounts.digest
 	}
-	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest, b.identityDigest)
+	if err := b.stageAnchors(); err != nil {
+		return nil, err
+	}
+	anchorsDigest := a.registry.Load().digest()
+	if b.anchors != nil {
+		anchorsDigest = b.anchors.reg.digest()
+	}
+	b.state.AppHash = a.appHash(b.state, b.root, b.finalDigest, b.membershipDigest, b.identityDigest, anchorsDigest)
 	a.stageBlockRecord(req, b)
 	b.batch.PutState(b.state)
 	a.staged = b
@@ -648,6 +691,18 @@ func (a *App) executeOtherTx(b *stagedBlock, tx []byte, i int, height, treeSize 
 		if err := a.executeIdentity(b, tx[1:], height); err != nil {
 			return refused(err)
 		}
+	case txOutsideLog:
+		ms := b.membership
+		if ms == nil {
+			ms = a.Membership()
+		}
+		ba := b.anchorsView(a)
+		next, c, err := a.applyLogChange(ba.reg, ms, tx[1:], height)
+		if err != nil {
+			return refused(err)
+		}
+		ba.reg = next
+		a.cfg.Logger.Info("outside log changed", "height", height, "change", c.Kind, "log", c.Log, "version", next.Version)
 	case txEvidence:
 		recs, err := a.checkEvidence(tx[1:], treeSize, height)
 		if err != nil {
@@ -725,6 +780,9 @@ func (a *App) Commit(context.Context, *abci.RequestCommit) (*abci.ResponseCommit
 	}
 	a.finalDigest, a.identityDigest = b.finalDigest, b.identityDigest
 	a.commitAccounts(b)
+	if b.anchors != nil {
+		a.registry.Store(b.anchors.reg)
+	}
 	for _, e := range b.evidence {
 		a.evidence[evidenceKey(e)] = true
 		a.evidenceSeq++
@@ -801,11 +859,22 @@ func (a *App) signCheckpoint(size uint64, root []byte) ([]byte, error) {
 // signed with its log key and cosigned by it alone: a client that trusts
 // this member verifies it, one that needs another member's signature or a
 // quorum of cosignatures waits for the final one.
+//
+// A final checkpoint carries, after the members' signatures, the outside
+// witnesses' cosignatures this node holds on it (package witness).
 func (a *App) LatestCheckpoint() []byte {
-	if cp := a.Committed().Checkpoint; cp != nil {
-		return cp
+	snap := a.Committed()
+	if snap.Checkpoint == nil {
+		return a.empty
 	}
-	return a.empty
+	cp, err := a.withWitnesses(snap.Size, snap.Checkpoint)
+	if err != nil {
+		// The checkpoint is valid without them; a reader that needs a
+		// witness asks again.
+		a.cfg.Logger.Error("reading witness cosignatures", "size", snap.Size, "err", err)
+		return snap.Checkpoint
+	}
+	return cp
 }
 
 // Committed returns the latest committed state.

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -47,17 +48,26 @@ type validator struct {
 // is CometBFT's Ed25519 whatever the suite.
 func newValidator(t testing.TB, cs *suite.Suite, name string) *validator {
 	t.Helper()
-	vpub, _, _ := ed25519.GenerateKey(rand.Reader)
-	lk, err := cs.Signature().GenerateKey(rand.Reader)
+	return newValidatorOf(t, cs, name, origin, rand.Reader, time.Now)
+}
+
+// newValidatorOf makes a member's keys for the network logOrigin from
+// random bytes r, cosigning at the times now gives: a fixed r and now
+// make the same keys and signatures every run (in the international
+// suite, whose signatures are deterministic).
+func newValidatorOf(t testing.TB, cs *suite.Suite, name, logOrigin string, r io.Reader, now func() time.Time) *validator {
+	t.Helper()
+	vpub, _, _ := ed25519.GenerateKey(r)
+	lk, err := cs.Signature().GenerateKey(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lvkey, err := cs.VerifierKey(origin, lk.Public())
+	lvkey, err := cs.VerifierKey(logOrigin, lk.Public())
 	if err != nil {
 		t.Fatal(err)
 	}
-	wskey, wvkey, _ := cs.GenerateNoteKey(rand.Reader, name)
-	gskey, gvkey, _ := cs.GenerateNoteKey(rand.Reader, name)
+	wskey, wvkey, _ := cs.GenerateNoteKey(r, name)
+	gskey, gvkey, _ := cs.GenerateNoteKey(r, name)
 	cvkey, err := cs.CosignatureVerifierKey(wvkey)
 	if err != nil {
 		t.Fatal(err)
@@ -66,8 +76,8 @@ func newValidator(t testing.TB, cs *suite.Suite, name string) *validator {
 		Suite: cs.Name(), Institution: name, Kind: identity.Court, ValidatorKey: base64.StdEncoding.EncodeToString(vpub), LogKey: base64.StdEncoding.EncodeToString(lk.Public()),
 		CosignKey: cvkey, GovernanceKey: gvkey, NodeID: strings.Repeat("0", 39) + name[len(name)-1:], P2PAddress: "127.0.0.1:1",
 	}}, logKey: lk, logVKey: lvkey}
-	v.logSigner = cs.Signer(origin, lk)
-	if v.cosigner, err = cs.NewCosigner(wskey, time.Now); err != nil {
+	v.logSigner = cs.Signer(logOrigin, lk)
+	if v.cosigner, err = cs.NewCosigner(wskey, now); err != nil {
 		t.Fatal(err)
 	}
 	if v.governance, err = cs.NewSigner(gskey); err != nil {

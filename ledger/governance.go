@@ -73,6 +73,11 @@ func validatorUpdate(next *consortium.Membership, c *consortium.Change) abci.Val
 // checkpoint inconsistent with the ledger, kept with the ledger's own
 // checkpoint of that size.
 type Evidence struct {
+	// Kind is EvidenceEquivocation or EvidenceFork; records kept before
+	// forks existed have none and read back as equivocations.
+	Kind string `json:"kind"`
+	// Origin is the outside log's, for a fork.
+	Origin      string `json:"origin,omitempty"`
 	Institution string `json:"institution"`
 	Size        uint64 `json:"size"`
 	// Height is the block that recorded the evidence.
@@ -82,6 +87,16 @@ type Evidence struct {
 	Theirs string `json:"theirs"`
 	Ours   string `json:"ours"`
 }
+
+// Kinds of evidence.
+const (
+	// EvidenceEquivocation is a member's signature on a checkpoint
+	// inconsistent with the ledger.
+	EvidenceEquivocation = "equivocation"
+	// EvidenceFork is an outside log's signed checkpoint of a size this
+	// network anchored, with another root: the log showed two histories.
+	EvidenceFork = "fork"
+)
 
 // checkEvidence checks a signed checkpoint offered as evidence and returns
 // a record for each member who signed it, or an error saying why it proves
@@ -131,7 +146,7 @@ func (a *App) checkEvidence(signed []byte, treeSize uint64, height uint64) ([]Ev
 		for _, v := range vs {
 			if v.Name() == s.Name && v.KeyHash() == s.Hash && !seen[owner[v]] {
 				seen[owner[v]] = true
-				out = append(out, Evidence{Institution: owner[v], Size: cp.Size, Height: height, Theirs: string(signed), Ours: string(ours)})
+				out = append(out, Evidence{Kind: EvidenceEquivocation, Institution: owner[v], Size: cp.Size, Height: height, Theirs: string(signed), Ours: string(ours)})
 			}
 		}
 	}
@@ -145,6 +160,9 @@ func (a *App) Misbehaviour() ([]Evidence, error) {
 		var e Evidence
 		if err := json.Unmarshal(rec, &e); err != nil {
 			return fmt.Errorf("stored evidence is corrupt: %w", err)
+		}
+		if e.Kind == "" {
+			e.Kind = EvidenceEquivocation
 		}
 		out = append(out, e)
 		return nil

@@ -1,9 +1,11 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/jurichain/jurichain/deposit"
@@ -122,7 +124,59 @@ func (a *App) Receipt(rec *Record) (*receipt.Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &receipt.Receipt{Index: rec.Leaf.Index, Proof: p, Checkpoint: snap.Checkpoint, Leaf: rec.Bytes}, nil
+	cp, err := a.withWitnesses(snap.Size, snap.Checkpoint)
+	if err != nil {
+		return nil, err
+	}
+	return &receipt.Receipt{Index: rec.Leaf.Index, Proof: p, Checkpoint: cp, Leaf: rec.Bytes}, nil
+}
+
+// ReceiptAt builds the receipt of a committed deposit against the final
+// checkpoint of size, which must cover it; ErrNotFound when no final
+// checkpoint has that size.
+func (a *App) ReceiptAt(rec *Record, size uint64) (*receipt.Receipt, error) {
+	if rec.Leaf.Index >= size || size > a.Committed().Size {
+		return nil, ErrNotFound
+	}
+	final, err := a.cfg.Store.Final(size)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := tlog.InclusionProof(a.cfg.Suite.LogHasher(), a.cfg.Store, rec.Leaf.Index, size)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := a.withWitnesses(size, final)
+	if err != nil {
+		return nil, err
+	}
+	return &receipt.Receipt{Index: rec.Leaf.Index, Proof: p, Checkpoint: cp, Leaf: rec.Bytes}, nil
+}
+
+// withWitnesses appends to the final checkpoint of size the outside
+// witnesses' cosignatures this node holds on it (package witness keeps
+// them node-locally, by witness name), so that every checkpoint and
+// receipt the node serves carries them. The stored final checkpoint, the
+// same bytes on every node, is never changed: certificates, time-stamps
+// and consensus keep using it. A verifier's policy ignores cosignatures
+// of witnesses it does not name.
+func (a *App) withWitnesses(size uint64, cp []byte) ([]byte, error) {
+	byName, err := a.cfg.Store.WitnessCosignatures(size)
+	if err != nil || len(byName) == 0 {
+		return cp, err
+	}
+	out := bytes.Clone(cp)
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		for line := range bytes.Lines(byName[name]) {
+			if !bytes.Contains(cp, line) {
+				out = append(out, line...)
+			}
+		}
+	}
+	return out, nil
 }
 
 // InclusionProof proves leaf index in the tree of the given size, which

@@ -27,6 +27,7 @@ import (
 	"github.com/jurichain/jurichain/pki"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/vault"
+	"github.com/jurichain/jurichain/witness"
 )
 
 // Home is a node's directory. Its layout:
@@ -223,6 +224,29 @@ type Settings struct {
 	// requests signed for these, its listen address and its card's API
 	// URL.
 	PublicNames []string `json:"public_names,omitempty"`
+	// Witnesses are the outside witnesses the node asks to cosign the
+	// network's final checkpoints (C2SP tlog-witness).
+	Witnesses []witness.Witness `json:"witnesses,omitempty"`
+	// WitnessedLogs are the logs the node witnesses: it cosigns their
+	// checkpoints at POST /witness/add-checkpoint.
+	WitnessedLogs []witness.Log `json:"witnessed_logs,omitempty"`
+}
+
+// SaveSettings replaces the home's settings, atomically: a crash leaves
+// the old file or the new one.
+func (h Home) SaveSettings(s Settings) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := h.SettingsFile() + ".new"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing settings: %w", err)
+	}
+	if err := os.Rename(tmp, h.SettingsFile()); err != nil {
+		return fmt.Errorf("writing settings: %w", err)
+	}
+	return nil
 }
 
 // LoadSettings reads the home's settings.

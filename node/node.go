@@ -46,8 +46,12 @@ type Node struct {
 	// LogSigner signs checkpoints as the log; the node also attests the
 	// registrations it takes with it.
 	LogSigner note.Signer
-	cmt       *nm.Node
-	logger    *slog.Logger
+	// Cosigner is the node's timestamped cosigner (its cosignature key,
+	// named by the institution): it cosigns the network's checkpoints and,
+	// as a witness, other logs'.
+	Cosigner note.Signer
+	cmt      *nm.Node
+	logger   *slog.Logger
 }
 
 // Start opens the node's stores and starts CometBFT with the ledger.
@@ -89,7 +93,7 @@ func Start(ctx context.Context, o Options) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	n := &Node{Suite: cs, Origin: gen.ChainID, Institution: card.Institution, Store: st, LogSigner: logSigner, logger: logger}
+	n := &Node{Suite: cs, Origin: gen.ChainID, Institution: card.Institution, Store: st, LogSigner: logSigner, Cosigner: cosigner, logger: logger}
 	app, err := ledger.New(ledger.Config{
 		Suite: cs, Store: st, Origin: gen.ChainID,
 		CheckpointSigner: logSigner, Cosigner: cosigner,

@@ -14,9 +14,11 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/consortium"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -160,13 +162,15 @@ func newConsortiumGenesis() *cobra.Command {
 }
 
 func newConsortiumPropose() *cobra.Command {
-	var home, server, out, add, remove, setPower string
+	var home, server, out, add, remove, setPower, registerLog, retireLog string
 	var power int64
 	cmd := &cobra.Command{
 		Use:   "propose",
-		Short: "Write a membership change signed by this institution",
-		Long:  "Write a membership change (--add CARD, --remove INSTITUTION or --set-power INSTITUTION=N) for the network's current membership, signed with this institution's governance key. Other members add their signatures with 'consortium sign'; once members holding more than two thirds of the voting power signed, 'consortium submit' it.",
-		Args:  cobra.NoArgs,
+		Short: "Write a membership or outside-log change signed by this institution",
+		Long: "Write a membership change (--add CARD, --remove INSTITUTION or --set-power INSTITUTION=N) for the network's current membership, " +
+			"or an outside-log change (--register-log POLICY to accept the anchors of the log of that tlog-policy, --retire-log ORIGIN to accept no more), " +
+			"signed with this institution's governance key. Other members add their signatures with 'consortium sign'; once members holding more than two thirds of the voting power signed, 'consortium submit' it.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := client.New(strings.Split(server, ","), nil)
 			if err != nil {
@@ -175,6 +179,15 @@ func newConsortiumPropose() *cobra.Command {
 			st, err := c.Status(cmd.Context())
 			if err != nil {
 				return withHint(err, "name a running node of the network with --server")
+			}
+			if registerLog != "" || retireLog != "" {
+				if add != "" || remove != "" || setPower != "" || (registerLog != "" && retireLog != "") {
+					return withHint(fmt.Errorf("more than one change given"), "give exactly one of --add, --remove, --set-power, --register-log, --retire-log")
+				}
+				if !cmd.Flags().Changed("out") {
+					out = "outside-log.note"
+				}
+				return proposeLogChange(cmd, c, st.Origin, home, out, registerLog, retireLog)
 			}
 			ms, err := c.Membership(cmd.Context())
 			if err != nil {
@@ -227,7 +240,63 @@ func newConsortiumPropose() *cobra.Command {
 	cmd.Flags().Int64Var(&power, "power", 1, "with --add: the new member's voting power")
 	cmd.Flags().StringVar(&remove, "remove", "", "take this institution's voting power away")
 	cmd.Flags().StringVar(&setPower, "set-power", "", "set an institution's voting power, INSTITUTION=N")
+	cmd.Flags().StringVar(&registerLog, "register-log", "", "accept anchors of the outside log of this tlog-policy file (written to outside-log.note unless --out)")
+	cmd.Flags().StringVar(&retireLog, "retire-log", "", "accept no more anchors of the outside log of this origin")
 	return cmd
+}
+
+// proposeLogChange writes an outside-log change for the registry's
+// current version, signed by this institution.
+func proposeLogChange(cmd *cobra.Command, c *client.Client, origin, home, out, registerLog, retireLog string) error {
+	logs, err := c.OutsideLogs(cmd.Context())
+	if err != nil {
+		return withHint(err, "the node must serve GET /v1/anchors/logs; name a running node of the network with --server")
+	}
+	ch := anchor.LogChange{Origin: origin, Version: logs.Version}
+	if registerLog != "" {
+		b, err := os.ReadFile(registerLog)
+		if err != nil {
+			return err
+		}
+		pol, err := policy.Parse(b)
+		if err != nil {
+			return withHint(fmt.Errorf("%s: %w", registerLog, err), "give the outside log's tlog-policy, as its nodes serve it at /policy")
+		}
+		ch.Kind, ch.Policy, ch.Log = anchor.ChangeRegister, b, pol.Origin()
+	} else {
+		ch.Kind, ch.Log = anchor.ChangeRetire, retireLog
+	}
+	registered := false
+	for _, l := range logs.Logs {
+		if l.Origin == ch.Log && !l.Retired {
+			registered = true
+		}
+	}
+	switch {
+	case ch.Log == origin:
+		return fmt.Errorf("%s is this network: it cannot anchor into itself", origin)
+	case ch.Kind == anchor.ChangeRegister && registered:
+		return withHint(fmt.Errorf("outside log %s is registered already", ch.Log), "to change its policy, retire it first")
+	case ch.Kind == anchor.ChangeRetire && !registered:
+		return withHint(fmt.Errorf("no outside log %s is registered", ch.Log), "see the registered logs with: jurichain anchor list")
+	}
+	text, err := ch.Text()
+	if err != nil {
+		return err
+	}
+	// The text must read back as it is written: the ledger parses it.
+	if _, err := anchor.ParseLogChange(text); err != nil {
+		return err
+	}
+	signed, err := signChange(home, &note.Note{Text: text})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, signed, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (signed by this institution); other members sign it with: jurichain consortium sign --home HOME %s\n", out, out)
+	return nil
 }
 
 // signChange adds the home's governance signature to a change note.
@@ -248,10 +317,14 @@ func newConsortiumSign() *cobra.Command {
 	var home string
 	cmd := &cobra.Command{
 		Use:   "sign FILE",
-		Short: "Add this institution's signature to a membership change",
+		Short: "Add this institution's signature to a membership or outside-log change",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, n, ch, err := readChange(args[0])
+			_, n, err := readGovernanceNote(args[0])
+			if err != nil {
+				return err
+			}
+			summary, err := describeChange(args[0], n.Text)
 			if err != nil {
 				return err
 			}
@@ -263,7 +336,7 @@ func newConsortiumSign() *cobra.Command {
 			if err := os.WriteFile(args[0], signed, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "signed: %s %s on %s (membership version %d)\n", ch.Kind, ch.Institution, ch.Origin, ch.Version)
+			fmt.Fprintf(cmd.OutOrStdout(), "signed: %s\n", summary)
 			return nil
 		},
 	}
@@ -271,12 +344,13 @@ func newConsortiumSign() *cobra.Command {
 	return cmd
 }
 
-// readChange reads a membership change note. Its signatures are kept
-// unverified: the ledger checks them against the current membership.
-func readChange(file string) ([]byte, *note.Note, *consortium.Change, error) {
+// readGovernanceNote reads a signed governance note: a membership or an
+// outside-log change. Its signatures are kept unverified: the ledger
+// checks them against the current membership.
+func readGovernanceNote(file string) ([]byte, *note.Note, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	n, err := note.Open(b, note.VerifierList())
 	var unverified *note.UnverifiedNoteError
@@ -284,7 +358,32 @@ func readChange(file string) ([]byte, *note.Note, *consortium.Change, error) {
 		n, err = unverified.Note, nil
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%s is not a signed membership change: %w", file, err)
+		return nil, nil, fmt.Errorf("%s is not a signed membership or outside-log change: %w", file, err)
+	}
+	return b, n, nil
+}
+
+// describeChange parses a governance note's text and says what it does.
+func describeChange(file, text string) (string, error) {
+	if anchor.IsLogChange(text) {
+		lc, err := anchor.ParseLogChange(text)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", file, err)
+		}
+		return fmt.Sprintf("%s outside log %s on %s (outside-log version %d)", lc.Kind, lc.Log, lc.Origin, lc.Version), nil
+	}
+	ch, err := consortium.ParseChange(text)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
+	return fmt.Sprintf("%s %s on %s (membership version %d)", ch.Kind, ch.Institution, ch.Origin, ch.Version), nil
+}
+
+// readChange reads a membership change note.
+func readChange(file string) ([]byte, *note.Note, *consortium.Change, error) {
+	b, n, err := readGovernanceNote(file)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	ch, err := consortium.ParseChange(n.Text)
 	if err != nil {
@@ -298,11 +397,14 @@ func newConsortiumSubmit() *cobra.Command {
 	var wait time.Duration
 	cmd := &cobra.Command{
 		Use:   "submit FILE",
-		Short: "Submit a membership change signed by members holding more than two thirds of the voting power",
-		Long:  "Submit a signed membership change and wait until the network has applied it, or --wait has passed.",
+		Short: "Submit a membership or outside-log change signed by members holding more than two thirds of the voting power",
+		Long:  "Submit a signed membership or outside-log change and wait until the network has applied it, or --wait has passed.",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if _, n, err := readGovernanceNote(args[0]); err == nil && anchor.IsLogChange(n.Text) {
+				return submitLogChange(cmd, args[0], server, home, wait)
+			}
 			signed, _, ch, err := readChange(args[0])
 			if err != nil {
 				return err
@@ -370,4 +472,70 @@ func sameMembers(a, b *consortium.Membership) bool {
 	ja, errA := json.Marshal(a.Members)
 	jb, errB := json.Marshal(b.Members)
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// submitLogChange submits a signed outside-log change and waits until
+// GET /v1/anchors/logs shows it applied.
+func submitLogChange(cmd *cobra.Command, file, server, home string, wait time.Duration) error {
+	ctx := cmd.Context()
+	signed, n, err := readGovernanceNote(file)
+	if err != nil {
+		return err
+	}
+	ch, err := anchor.ParseLogChange(n.Text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	c, err := client.New(strings.Split(server, ","), nil)
+	if err != nil {
+		return err
+	}
+	st, err := c.Status(ctx)
+	if err != nil {
+		return withHint(err, "name a running node of the network with --server")
+	}
+	current, err := c.OutsideLogs(ctx)
+	if err != nil {
+		return err
+	}
+	if current.Version != ch.Version {
+		return withHint(fmt.Errorf("the change is for outside-log version %d, the network is at %d", ch.Version, current.Version), "propose the change again")
+	}
+	cs, err := suite.ByName(st.Suite)
+	if err != nil {
+		return err
+	}
+	auth, err := nodeAuth(home, cs)
+	if err != nil {
+		return withHint(err, "submitting a change needs a member's node home (--home) to sign the request")
+	}
+	if err := c.WithAuth(auth).ChangeOutsideLog(ctx, signed); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		logs, err := c.OutsideLogs(ctx)
+		if err == nil && logs.Version > ch.Version {
+			applied := false
+			for _, l := range logs.Logs {
+				if l.Origin == ch.Log && l.Retired == (ch.Kind == anchor.ChangeRetire) && (ch.Kind == anchor.ChangeRetire || l.Policy == string(ch.Policy)) {
+					applied = true
+				}
+			}
+			if !applied {
+				return withHint(fmt.Errorf("the outside logs moved to version %d, but not by this change: another change was applied first", logs.Version),
+					"see the registered logs with: jurichain anchor list; propose again if the change is still wanted")
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "applied: %s outside log %s; outside-log version %d\n", ch.Kind, ch.Log, logs.Version)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return withHint(fmt.Errorf("submitted, but not applied after %s", wait), "check GET /v1/anchors/logs and the nodes' logs")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }

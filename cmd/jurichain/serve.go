@@ -103,7 +103,7 @@ func newServe() *cobra.Command {
 	var home, httpAddr, level, cpuProfile, suiteName string
 	var retain, maxOriginal uint64
 	var s3 vault.S3Config
-	var names []string
+	var names, witnesses []string
 	limits := httpapi.DefaultLimits()
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -158,6 +158,9 @@ func newServe() *cobra.Command {
 			}
 			if !cmd.Flags().Changed("http") {
 				httpAddr = settings.HTTP
+			}
+			if err := witnessSettings(h, &settings, witnesses); err != nil {
+				return err
 			}
 			card, err := h.LoadCard()
 			if err != nil {
@@ -216,6 +219,11 @@ func newServe() *cobra.Command {
 				return err
 			}
 			defer stopCerts()
+			witnessServer, witnessClient, stopWitnessing, err := startWitnessing(n, settings, logger)
+			if err != nil {
+				return err
+			}
+			defer stopWitnessing()
 			portal, err := web.New(web.Config{Origin: n.Origin, Suite: n.Suite.Name(), Institution: n.Institution, Logger: logger})
 			if err != nil {
 				return err
@@ -228,6 +236,7 @@ func newServe() *cobra.Command {
 				MaxOriginalSize: maxOriginal,
 				PublicNames:     names, Limits: limits,
 				Certificates: issuer, Portal: portal,
+				Witness: witnessServer, Witnesses: witnessClient,
 				TempDir: h.ImportDir(),
 			})
 			srv := httpapi.NewHTTPServer(api, limits)
@@ -259,6 +268,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().StringVar(&s3.Bucket, "s3-bucket", "jurichain-originals", "with --s3-endpoint: the bucket")
 	cmd.Flags().StringVar(&s3.Region, "s3-region", "", "with --s3-endpoint: the region, if the store needs one")
 	cmd.Flags().StringArrayVar(&names, "public-name", nil, "a name, host or host:port, under which clients reach the API (repeatable; added to the listen address, the member card's API URL and public_names in config/jurichain.json): requests signed for other names are refused")
+	cmd.Flags().StringArrayVar(&witnesses, "witness", nil, "an outside witness, URL=VKEY: its C2SP tlog-witness submission prefix and its cosignature key, of the network's suite (repeatable; kept under witnesses in config/jurichain.json, a witness of the same name replaced): the node asks it to cosign every final checkpoint and serves its cosignatures on them")
 	cmd.Flags().IntVar(&limits.MaxConnections, "max-connections", limits.MaxConnections, "open API connections at most; past it the longest idle keep-alive connection is closed, and with none idle new ones wait")
 	cmd.Flags().Int64Var(&limits.MaxPublicBody, "max-public-body", limits.MaxPublicBody, "largest body, in bytes, of a request to a public endpoint (registrations)")
 	cmd.Flags().Int64Var(&limits.MaxBodyMemory, "max-body-memory", limits.MaxBodyMemory, "bytes of authenticated request bodies held at once (at least 32 MiB); past it, requests wait, then get 503")

@@ -110,10 +110,6 @@ type Config struct {
 	// MaxPackageSize bounds an imported package; DefaultMaxPackageSize
 	// when zero.
 	MaxPackageSize int64
-	// OutsidePolicies returns the tlog-policies of the outside logs
-	// registered on this network, which an imported package is judged by
-	// besides this network's own policy; nil when there are none.
-	OutsidePolicies func() ([][]byte, error)
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal

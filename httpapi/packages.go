@@ -79,7 +79,7 @@ func (s *Server) institutionKind() identity.InstitutionKind {
 
 // trustedPolicies are the policies an imported package is judged by: this
 // network's own, as its ledger holds it, and those of the outside logs
-// registered on it. Never the package's own: a package that brings a
+// registered on it (ledger.OutsideLogs). Never the package's own: a package that brings a
 // policy of its choosing would vouch for itself.
 func (s *Server) trustedPolicies() (map[string]*policy.Policy, error) {
 	own, err := s.cfg.Ledger.PolicyAt(0)
@@ -87,12 +87,13 @@ func (s *Server) trustedPolicies() (map[string]*policy.Policy, error) {
 		return nil, fmt.Errorf("this network's policy: %w", err)
 	}
 	texts := [][]byte{own}
-	if s.cfg.OutsidePolicies != nil {
-		outside, err := s.cfg.OutsidePolicies()
-		if err != nil {
-			return nil, fmt.Errorf("the registered outside logs' policies: %w", err)
+	// A retired log takes no more anchors: what it vouches for is no
+	// longer trusted here either.
+	_, logs := s.cfg.Ledger.OutsideLogs()
+	for _, l := range logs {
+		if !l.Retired {
+			texts = append(texts, l.Policy)
 		}
-		texts = append(texts, outside...)
 	}
 	out := make(map[string]*policy.Policy, len(texts))
 	for _, t := range texts {

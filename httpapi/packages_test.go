@@ -331,6 +331,25 @@ func testPackageImport(t *testing.T, cs *suite.Suite) {
 			t.Fatalf("the list for a non-court caller: %d %s", status, body)
 		}
 	}
+
+	// A network registered at the court as an outside log is judged by
+	// the policy registered, from the court's ledger: refused before it
+	// is registered, taken after.
+	o := newOutsideLog(t, cs)
+	outside := makePackage(t, platformOrigin, "c", o.signer, []packageFile{{"items/0/original/evidence.txt", []byte("platform evidence")}})
+	if status, body := d.importPackage(clerk, outside, "application/zip", "", false); status != http.StatusBadRequest {
+		t.Fatalf("a package of an unregistered network: %d %s", status, body)
+	}
+	d.registerLog(o, 0)
+	status, body = d.importPackage(clerk, outside, "application/zip", "", false)
+	var fromOutside api.PackageImport
+	if status != http.StatusOK || json.Unmarshal(body, &fromOutside) != nil {
+		t.Fatalf("a package of a registered outside log: %d %s", status, body)
+	}
+	var outsideRec api.PackageVerdict
+	if err := json.Unmarshal(fromOutside.Record, &outsideRec); err != nil || outsideRec.PackageNetwork != platformOrigin {
+		t.Fatalf("the verdict on a registered outside log's package: %s", fromOutside.Record)
+	}
 }
 
 // replaceInZip returns the ZIP with one file's content replaced.

@@ -169,6 +169,11 @@ func Endpoints() []Endpoint {
 		// (C2SP tlog-witness): anyone may, the log's signature is the
 		// credential.
 		{"POST", "/witness/add-checkpoint", public()},
+		// Anchoring out: the anchors of this network's checkpoints in
+		// upstream networks, and the receipts they upgrade, are public
+		// like the receipts themselves.
+		{"GET", "/v1/anchors/outbound", public()},
+		{"POST", "/v1/receipts/upgrade", public()},
 
 		{"POST", "/v1/registrations", invitation()},
 		{"GET", "/v1/account", anyStatus()},
@@ -179,23 +184,24 @@ func Endpoints() []Endpoint {
 		{"POST", "/v1/invitations", roles(identity.Reviewer, identity.Admin)},               // Invite
 		{"GET", "/v1/accounts", roles(identity.Reviewer, identity.Admin, identity.Auditor)}, // ListAccounts
 
-		{"POST", "/v1/deposits", depositor},                                         // AuthorizeDeposits
-		{"GET", "/v1/account/deposits", depositor},                                  // the caller's own
-		{"GET", "/v1/deposits/{id}", approved()},                                    // Follow, Describe, DescribeShared
-		{"GET", "/v1/deposits/{id}/opening", approved()},                            // Describe, OpeningOnTrail
-		{"GET", "/v1/deposits/{id}/certificate.pdf", approved()},                    // Describe, OpeningOnTrail
-		{"PUT", "/v1/deposits/{id}/original", depositor},                            // Upload
-		{"GET", "/v1/deposits/{id}/original", approved()},                           // ReadOriginal
-		{"POST", "/v1/deposits/{id}/shares", depositor},                             // Share
-		{"GET", "/v1/deposits/{id}/shares", approved()},                             // ListShares
-		{"DELETE", "/v1/deposits/{id}/shares/{share}", depositor},                   // RevokeShare
-		{"POST", "/v1/deposits/{id}/grants", depositor},                             // Grant
-		{"DELETE", "/v1/deposits/{id}/grants", depositor},                           // RevokeGrant
-		{"GET", "/v1/deposits/{id}/trail", approved()},                              // Trail
-		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)},  // ListCase
-		{"POST", "/v1/packages/import", roles(identity.Judge, identity.Clerk)},      // ImportPackage
-		{"GET", "/v1/packages/imports", roles(identity.Judge, identity.Clerk)},      // ImportPackage
-		{"GET", "/v1/packages/imports/{id}", roles(identity.Judge, identity.Clerk)}, // ImportPackage
+		{"POST", "/v1/deposits", depositor},                                                 // AuthorizeDeposits
+		{"GET", "/v1/account/deposits", depositor},                                          // the caller's own
+		{"GET", "/v1/deposits/{id}", approved()},                                            // Follow, Describe, DescribeShared
+		{"GET", "/v1/deposits/{id}/opening", approved()},                                    // Describe, OpeningOnTrail
+		{"GET", "/v1/deposits/{id}/certificate.pdf", approved()},                            // Describe, OpeningOnTrail
+		{"PUT", "/v1/deposits/{id}/original", depositor},                                    // Upload
+		{"GET", "/v1/deposits/{id}/original", approved()},                                   // ReadOriginal
+		{"POST", "/v1/deposits/{id}/shares", depositor},                                     // Share
+		{"GET", "/v1/deposits/{id}/shares", approved()},                                     // ListShares
+		{"DELETE", "/v1/deposits/{id}/shares/{share}", depositor},                           // RevokeShare
+		{"POST", "/v1/deposits/{id}/grants", depositor},                                     // Grant
+		{"DELETE", "/v1/deposits/{id}/grants", depositor},                                   // RevokeGrant
+		{"GET", "/v1/deposits/{id}/trail", approved()},                                      // Trail
+		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)},          // ListCase
+		{"POST", "/v1/packages", roles(identity.Judge, identity.Clerk, identity.Depositor)}, // Package
+		{"POST", "/v1/packages/import", roles(identity.Judge, identity.Clerk)},              // ImportPackage
+		{"GET", "/v1/packages/imports", roles(identity.Judge, identity.Clerk)},              // ImportPackage
+		{"GET", "/v1/packages/imports/{id}", roles(identity.Judge, identity.Clerk)},         // ImportPackage
 
 		{"GET", "/v1/stats", staff},
 		{"GET", "/v1/explorer/blocks", staff},
@@ -454,6 +460,26 @@ func ImportPackage(p *Principal, here string, kind identity.InstitutionKind) err
 		return forbidden("%s is a %s of %s; packages imported at %s are for its own judges and clerks", p.ID(), p.Role, p.Institution, here)
 	}
 	return nil
+}
+
+// Package decides who packages a court case's evidence: the judges and
+// clerks of that court (every deposit granted to the case), and
+// depositors (only their own deposits granted to it; PackageHolds).
+func Package(p *Principal, court string) error {
+	switch {
+	case p.Is(identity.Judge, identity.Clerk) && p.Institution == court:
+		return nil
+	case p.Is(identity.Depositor):
+		return nil
+	}
+	return forbidden("%s is a %s of %s; the evidence of a case at %s is packaged by its judges and clerks, or by a depositor for their own deposits", p.ID(), p.Role, p.Institution, court)
+}
+
+// PackageHolds decides whether a deposit granted to the case goes into
+// p's package: all of them for the court's judges and clerks, a
+// depositor's own only.
+func PackageHolds(p *Principal, d *Deposit) bool {
+	return p.Is(identity.Judge, identity.Clerk) || d.OwnedBy(p)
 }
 
 // Invite lets reviewers and admins of this node's institution invite

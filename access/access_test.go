@@ -111,6 +111,8 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/certificates/{number}":           all,
 		"POST /v1/certificates/check":             all,
 		"POST /witness/add-checkpoint":            all,
+		"GET /v1/anchors/outbound":                all,
+		"POST /v1/receipts/upgrade":               all,
 		"PUT /v1/deposits/{id}/original":          depositors,
 		"GET /v1/deposits/{id}/original":          approved,
 		"POST /v1/deposits/{id}/shares":           depositors,
@@ -120,6 +122,7 @@ func TestEndpointMatrix(t *testing.T) {
 		"DELETE /v1/deposits/{id}/grants":         depositors,
 		"GET /v1/deposits/{id}/trail":             approved,
 		"GET /v1/cases/{court}/{case}":            {"judge", "clerk", "other judge"},
+		"POST /v1/packages":                       {"owner", "other", "judge", "clerk", "other judge"},
 		"POST /v1/packages/import":                {"judge", "clerk", "other judge"},
 		"GET /v1/packages/imports":                {"judge", "clerk", "other judge"},
 		"GET /v1/packages/imports/{id}":           {"judge", "clerk", "other judge"},
@@ -505,6 +508,14 @@ func TestCaseListingAndStaff(t *testing.T) {
 		allowed []string
 	}{
 		{"list a case at the court", func(p *Principal) error { return ListCase(p, court) }, []string{"judge", "clerk"}},
+		{"package a case at the court", func(p *Principal) error { return Package(p, court) }, []string{"owner", "other", "judge", "clerk"}},
+		{"package a case at another court", func(p *Principal) error { return Package(p, otherCourt) }, []string{"owner", "other", "other judge"}},
+		{"hold the deposit in a package", func(p *Principal) error {
+			if PackageHolds(p, &Deposit{ID: "d1", Owner: ps["owner"].Account}) {
+				return nil
+			}
+			return errors.New("no")
+		}, []string{"owner", "judge", "clerk", "other judge"}},
 		{"invite here", func(p *Principal) error { return Invite(p, here) }, []string{"node", "reviewer", "admin"}},
 		{"list accounts here", func(p *Principal) error { return ListAccounts(p, here) }, []string{"node", "reviewer", "admin", "auditor"}},
 		{"see real names", func(p *Principal) error {

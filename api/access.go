@@ -224,3 +224,10 @@ type Trail struct {
 	Deposit string       `json:"deposit"`
 	Entries []TrailEntry `json:"entries"`
 }
+
+// PackageRequest is the body of POST /v1/packages: the case whose
+// evidence to package.
+type PackageRequest struct {
+	Court string `json:"court"`
+	Case  string `json:"case"`
+}

@@ -43,6 +43,17 @@ type PackageVerdict struct {
 	// Verdict is "verified" only when every item verified.
 	Verdict string        `json:"verdict"`
 	Results []ItemVerdict `json:"results"`
+	// Problems are failures of the package as a whole or of a file of
+	// no item (an unlisted file, items.json); any makes the verdict
+	// failed.
+	Problems []PackageProblem `json:"problems,omitempty"`
+}
+
+// PackageProblem is a failure of an imported package outside its items.
+type PackageProblem struct {
+	Path   string `json:"path,omitempty"`
+	Check  string `json:"check"`
+	Reason string `json:"reason"`
 }
 
 // ItemVerdict is one item of an imported package.

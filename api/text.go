@@ -15,3 +15,10 @@ func (r *GrantRequest) CheckText() error {
 	}
 	return usertext.Field("case", r.Case)
 }
+
+// CheckText refuses control and bidirectional formatting characters in
+// the court and case of a package request.
+func (r *PackageRequest) CheckText() error {
+	g := GrantRequest(*r)
+	return g.CheckText()
+}

@@ -186,6 +186,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", "/v1/certificates/JC-AAAAA-AAAAA-AAAAA-AAAAA", "", all},
 		{"POST", "/v1/certificates/check", "%PDF-1.7", all},
 		{"POST", "/witness/add-checkpoint", "old 0\n\n", all},
+		{"GET", "/v1/anchors/outbound", "", all},
+		{"POST", "/v1/receipts/upgrade", "not a receipt", all},
 		{"PUT", dep + "/original", e.content, []string{"owner"}},
 		{"GET", dep + "/original?case=" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"GET", dep + "/original", "", []string{"owner"}},
@@ -196,6 +198,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"DELETE", dep + "/grants?court=" + e.st.Institution + "&case=other-case", "", []string{"owner"}},
 		{"GET", dep + "/trail", "", describers},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
+		{"POST", "/v1/packages", mustJSON(api.PackageRequest{Court: e.st.Institution, Case: "no-such-case"}), []string{"owner", "other", "judge", "clerk"}},
 		{"POST", "/v1/packages/import", "not a zip", []string{"judge", "clerk"}},
 		{"GET", "/v1/packages/imports", "", []string{"judge", "clerk"}},
 		{"GET", "/v1/packages/imports/imp-00000000000000000000", "", []string{"judge", "clerk"}},
@@ -288,7 +291,7 @@ func templatePath(path string, e *accountsEnv) string {
 	if strings.HasPrefix(path, "/tile/") {
 		return "/tile/{path}"
 	}
-	if p, ok := strings.CutPrefix(path, "/v1/anchors/"); ok && p != "logs" {
+	if p, ok := strings.CutPrefix(path, "/v1/anchors/"); ok && p != "logs" && p != "outbound" {
 		return "/v1/anchors/{origin...}"
 	}
 	if p, ok := strings.CutPrefix(path, "/v1/certificates/"); ok && p != "check" {

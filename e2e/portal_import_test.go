@@ -1,10 +1,7 @@
 package e2e
 
 import (
-	"archive/zip"
-	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,11 +11,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/internal/browsertest"
-	jnode "github.com/jurichain/jurichain/node"
 )
 
 // TestPortalImport has a clerk import evidence packages at the court: one
@@ -32,35 +28,49 @@ func TestPortalImport(t *testing.T) {
 	st := n.status()
 	dir := t.TempDir()
 	clerkKey := n.staffKeyFile(dir, "clerk")
-	depositorDir := filepath.Join(dir, "depositor")
-	if err := os.Mkdir(depositorDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	depositorKey := n.enrolledKeyFile(depositorDir, "Wang Wu")
+	ownerKey, owner := n.newDepositor()
+	depositorKey := keyFile(t, ownerKey)
 
-	// Two deposits, made with the CLI, are the package's items.
-	var files [][2]string // path in the package, file on disk
-	for i, content := range []string{"the contract signed on 20 November\n", "第二页：双方签字\n"} {
-		f := filepath.Join(depositorDir, fmt.Sprintf("evidence-%d.txt", i))
-		if err := os.WriteFile(f, []byte(content), 0o644); err != nil {
+	// Two deposits, granted to the case, are the package's items: the
+	// clerk packages the case at the node; a copy gets one original
+	// changed after packaging.
+	ctx := context.Background()
+	caseNo := "(2026)京0491民初123号"
+	for i, content := range []string{"the contract signed on 20 November", "第二页：双方签字"} {
+		res, err := owner.Submit(ctx, []api.Deposit{prepare(t, st.Origin, ownerKey, content, fmt.Sprintf("import-%d", i))}, 30*time.Second)
+		if err != nil || res[0].Status != api.StatusCommitted {
+			t.Fatalf("deposit: %+v %v", res, err)
+		}
+		if err := owner.UploadOriginal(ctx, res[0].ID, strings.NewReader(content), int64(len(content))); err != nil {
 			t.Fatal(err)
 		}
-		if out, errOut, code := run(t, nil, "deposit", "--server", n.URL, "--key", depositorKey, f); code != 0 {
-			t.Fatalf("deposit: %s%s", out, errOut)
+		if _, err := owner.Grant(ctx, res[0].ID, st.Institution, caseNo); err != nil {
+			t.Fatal(err)
 		}
-		files = append(files,
-			[2]string{fmt.Sprintf("items/%d/receipt.tlog-proof", i), f + ".tlog-proof"},
-			[2]string{fmt.Sprintf("items/%d/original/evidence.txt", i), f})
 	}
-	signer, err := jnode.Home(n.home).LogSigner(st.Origin)
+	genuine := filepath.Join(dir, "genuine.zip")
+	if out, errOut, code := run(t, nil, "package", "create", "--server", n.URL, "--key", clerkKey, "--case", caseNo, "--out", genuine); code != 0 {
+		t.Fatalf("package create: %d %s%s", code, out, errOut)
+	}
+	pkg, err := os.ReadFile(genuine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	caseNo := "(2026)京0491民初123号"
-	genuine := filepath.Join(dir, "genuine.zip")
-	writePackage(t, genuine, st.Origin, caseNo, signer, files, "")
+	files := unzip(t, pkg)
+	changed := false
+	for name, b := range files {
+		if strings.HasPrefix(name, "items/2/original/") {
+			b[0] ^= 1
+			changed = true
+		}
+	}
+	if !changed {
+		t.Fatal("the package has no original of items/2")
+	}
 	tampered := filepath.Join(dir, "tampered.zip")
-	writePackage(t, tampered, st.Origin, caseNo, signer, files, "items/1/original/evidence.txt")
+	if err := os.WriteFile(tampered, rezip(t, files), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// The CLI: verified, each item listed, the verdict's ledger entry.
 	out, errOut, code := run(t, nil, "package", "import", genuine, "--server", n.URL, "--key", clerkKey)
@@ -91,8 +101,8 @@ func TestPortalImport(t *testing.T) {
 	}
 	rows := browsertest.Eval[[]string](tab, "read the items",
 		`[...document.querySelectorAll("#import-result tbody tr")].map((r) => r.dataset.verdict + " " + r.textContent)`)
-	if len(rows) != 2 || !strings.HasPrefix(rows[0], "verified items/0") || !strings.HasPrefix(rows[1], "failed items/1") ||
-		!strings.Contains(rows[1], "items/1/original/evidence.txt") {
+	if len(rows) != 2 || !strings.HasPrefix(rows[0], "verified items/1") || !strings.HasPrefix(rows[1], "failed items/2") ||
+		!strings.Contains(rows[1], "items/2/original/") {
 		t.Errorf("the verdict table reads %q", rows)
 	}
 	waitRows := time.Now().Add(20 * time.Second)
@@ -115,54 +125,4 @@ func TestPortalImport(t *testing.T) {
 		t.Errorf("the section's heading in Chinese reads %q", got)
 	}
 	tab.Screenshot("court-import-zh")
-}
-
-// writePackage writes an evidence package to file: the files (path in the
-// package, file on disk) and manifest.txt listing them, signed by signer
-// for network origin. The file at path changed, when named, gets another
-// first byte after its digest went into the manifest.
-func writePackage(t *testing.T, file, origin, caseNo string, signer note.Signer, files [][2]string, changed string) {
-	t.Helper()
-	var text strings.Builder
-	b64 := base64.RawURLEncoding.EncodeToString
-	fmt.Fprintf(&text, "jurichain evidence package v1\nnetwork %s\ninstitution test\ncase %s %s\ncreated %s\n",
-		origin, b64([]byte("court")), b64([]byte(caseNo)), time.Now().UTC().Format(time.RFC3339))
-	contents := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		contents[f[0]] = b
-		fmt.Fprintf(&text, "file %x %d %s\n", sha256.Sum256(b), len(b), f[0])
-	}
-	signed, err := note.Sign(&note.Note{Text: text.String()}, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	add := func(name string, b []byte) {
-		w, err := zw.Create(name)
-		if err == nil {
-			_, err = w.Write(b)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	add("manifest.txt", signed)
-	for _, f := range files {
-		b := contents[f[0]]
-		if f[0] == changed {
-			b = append([]byte("X"), b[1:]...)
-		}
-		add(f[0], b)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
+	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
@@ -143,21 +144,92 @@ func forbidden(format string, a ...any) *api.Error {
 // waits until it is committed: an access is served only once its trace is
 // on the ledger.
 func (s *Server) recordTrail(ctx context.Context, p *access.Principal, e *evidence, rec api.TrailRecord) (*api.Result, error) {
-	rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
-	rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
-	rec.Deposit = e.ID
-	rec.SetContent(s.cfg.Suite.ContentDigest(), hex.EncodeToString(e.Leaf.ContentDigest(s.cfg.Suite)))
-	if p.Key != nil {
-		rec.Key = hex.EncodeToString(p.Key)
-	}
-	rec.Token = p.Token
-	b, err := json.Marshal(rec)
+	results, err := s.recordTrails(ctx, p, []trailRead{{e, rec}})
 	if err != nil {
 		return nil, err
 	}
-	return s.depositRecord(ctx, b, "access-trail", "access trail: "+rec.Action+" "+e.ID, "trail", func(entry string) error {
-		return s.cfg.Office.AppendTrail(ctx, e.ID, office.TrailEntry{Record: b, Entry: entry})
+	return &results[0], nil
+}
+
+// recordTrails deposits access-trail records in one batch and waits until
+// every one is committed.
+func (s *Server) recordTrails(ctx context.Context, p *access.Principal, reads []trailRead) ([]api.Result, error) {
+	if len(reads) == 0 {
+		return nil, nil
+	}
+	recs := make([]nodeRecord, len(reads))
+	for i, tr := range reads {
+		rec, e := tr.rec, tr.e
+		rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
+		rec.Actor, rec.ActorRole, rec.ActorInstitution = p.ID(), string(p.Role), p.Institution
+		rec.Deposit = e.ID
+		rec.SetContent(s.cfg.Suite.ContentDigest(), hex.EncodeToString(e.Leaf.ContentDigest(s.cfg.Suite)))
+		if p.Key != nil {
+			rec.Key = hex.EncodeToString(p.Key)
+		}
+		rec.Token = p.Token
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, err
+		}
+		recs[i] = nodeRecord{b: b, title: "access trail: " + rec.Action + " " + e.ID, idempotency: "trail"}
+	}
+	return s.depositRecords(ctx, "access-trail", recs, func(i int, entry string) error {
+		return s.cfg.Office.AppendTrail(ctx, reads[i].e.ID, office.TrailEntry{Record: recs[i].b, Entry: entry})
 	})
+}
+
+// nodeRecord is a JSON record this node makes (an access-trail record, a
+// package verdict) and deposits with its log key.
+type nodeRecord struct {
+	b []byte
+	// title is the deposit's metadata title; idempotency prefixes its
+	// idempotency key, which ends with the record's digest.
+	title, idempotency string
+}
+
+// depositRecords deposits records this node makes, in one batch, as
+// deposits signed with the node's log key: the ledger takes them as
+// "deposited by a member node". index records each entry id node-locally
+// before the wait, so that a record still pending when the wait ends
+// stays findable. It returns the results once every record committed;
+// what names the records in errors.
+func (s *Server) depositRecords(ctx context.Context, what string, recs []nodeRecord, index func(i int, entry string) error) ([]api.Result, error) {
+	deps := make([]api.Deposit, len(recs))
+	for i, rec := range recs {
+		sum := s.cfg.Suite.Hash(rec.b)
+		d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
+			Digest: sum[:], Size: uint64(len(rec.b)),
+			Metadata:       deposit.Metadata{Title: rec.title, MediaType: "application/json"},
+			IdempotencyKey: rec.idempotency + "-" + hex.EncodeToString(sum[:16]),
+		})
+		if err != nil {
+			return nil, err
+		}
+		deps[i] = d
+	}
+	subs, err := s.check(deps, len(deps) > 1)
+	if err != nil {
+		return nil, fmt.Errorf("%s deposit: %w", what, err)
+	}
+	results, err := s.enqueue(subs)
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		if err := index(i, results[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.waitAll(ctx, results, MaxWait); err != nil {
+		return nil, err
+	}
+	for _, res := range results {
+		if res.Status != api.StatusCommitted {
+			return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the %s record did not commit in %s (%s %s); try again", what, MaxWait, res.Status, res.Reason)}
+		}
+	}
+	return results, nil
 }
 
 // putOriginal stores a deposit's original, streamed, encrypted at rest.

@@ -25,6 +25,7 @@ import (
 	"github.com/jurichain/jurichain/ingest"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/office"
+	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
 )
 
@@ -38,6 +39,9 @@ type dashNode struct {
 	origin, institution string
 	home                node.Home
 	nodeKey             suite.PrivateKey
+	// st is the node's store, and out the anchoring worker the API
+	// asks (nil unless set before the API starts: startDashNodeWith).
+	st *store.Store
 }
 
 // submitter hands the pipeline's transactions to the node, as serve does.
@@ -49,6 +53,13 @@ func (s submitter) Submit(ctx context.Context, tx []byte) error {
 }
 
 func startDashNode(t *testing.T, cs *suite.Suite, configure ...func(*httpapi.Config)) *dashNode {
+	t.Helper()
+	return startDashNodeWith(t, cs, nil, configure...)
+}
+
+// startDashNodeWith starts the node with an anchoring worker for the API;
+// configure adjusts the API's configuration before it starts.
+func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound, configure ...func(*httpapi.Config)) *dashNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,10 +101,11 @@ func startDashNode(t *testing.T, cs *suite.Suite, configure ...func(*httpapi.Con
 	if err != nil {
 		t.Fatal(err)
 	}
+	vlt := newVault(t, cs)
 	cfg := httpapi.Config{
 		Suite: cs, Origin: n.Origin, Institution: n.Institution, Ledger: n.App, Store: n.Store, Pipeline: pipe,
-		Office: off, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
-		PublicNames: []string{ln.Addr().String()}, TempDir: home.ImportDir(),
+		Office: off, Vault: vlt, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
+		PublicNames: []string{ln.Addr().String()}, Outbound: out, TempDir: home.ImportDir(),
 	}
 	for _, c := range configure {
 		c(&cfg)
@@ -107,7 +119,7 @@ func startDashNode(t *testing.T, cs *suite.Suite, configure ...func(*httpapi.Con
 		srv.Shutdown(ctx)
 		<-served
 	})
-	return &dashNode{t: t, cs: cs, url: "http://" + ln.Addr().String(), origin: n.Origin, institution: n.Institution, home: home, nodeKey: key}
+	return &dashNode{t: t, cs: cs, url: "http://" + ln.Addr().String(), origin: n.Origin, institution: n.Institution, home: home, nodeKey: key, st: n.Store}
 }
 
 func (d *dashNode) client(auth client.Credentials) *client.Client {

@@ -120,6 +120,9 @@ type Config struct {
 	// Witnesses asks outside witnesses to cosign this network's final
 	// checkpoints; nil when none is configured.
 	Witnesses *witness.Client
+	// Outbound anchors this network's checkpoints into upstream networks;
+	// nil when it anchors into none.
+	Outbound Outbound
 }
 
 // Portal is the web portal as the API server mounts it.
@@ -223,6 +226,7 @@ func New(cfg Config) *Server {
 		"DELETE /v1/deposits/{id}/grants":         s.revokeGrant,
 		"GET /v1/deposits/{id}/trail":             s.trail,
 		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
+		"POST /v1/packages":                       s.createPackage,
 		"POST /v1/packages/import":                s.importPackage,
 		"GET /v1/packages/imports":                s.packageImports,
 		"GET /v1/packages/imports/{id}":           s.packageImport,
@@ -249,6 +253,8 @@ func New(cfg Config) *Server {
 		"GET /v1/anchors/logs":        s.anchoredLogs,
 		"GET /v1/anchors/{origin...}": s.getAnchor,
 		"POST /v1/anchors/logs":       s.changeOutsideLog,
+		"GET /v1/anchors/outbound":    s.outboundAnchors,
+		"POST /v1/receipts/upgrade":   s.upgradeReceipt,
 	}
 	for _, ep := range access.Endpoints() {
 		h, ok := handlers[ep.Method+" "+ep.Path]
@@ -272,6 +278,9 @@ func New(cfg Config) *Server {
 		}
 		if ep.Method == "POST" && ep.Path == "/v1/anchors" {
 			rt.publicBody = anchor.MaxAddCheckpoint
+		}
+		if ep.Method == "POST" && ep.Path == "/v1/receipts/upgrade" {
+			rt.publicBody = maxUpgradeBody
 		}
 		s.routes = append(s.routes, rt)
 	}
@@ -314,7 +323,7 @@ func httpStatus(code string) int {
 	switch code {
 	case api.CodeInvalid, api.CodeSignature:
 		return http.StatusBadRequest
-	case api.CodeConflict, api.CodeNotWitnessed, api.CodeFork:
+	case api.CodeConflict, api.CodeNotWitnessed, api.CodeFork, api.CodeNotAnchored:
 		return http.StatusConflict
 	case api.CodeUnprocessable:
 		return http.StatusUnprocessableEntity

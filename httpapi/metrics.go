@@ -37,6 +37,9 @@ func (s *Server) metricsHandler() http.Handler {
 	if s.cfg.Witnesses != nil {
 		reg.MustRegister(witnessRequests{s.cfg.Witnesses})
 	}
+	if s.cfg.Outbound != nil {
+		reg.MustRegister(s.cfg.Outbound)
+	}
 	reg.MustRegister(cosignatureAge{s}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }

@@ -1,365 +1,306 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"os"
+	"net/url"
+	"sort"
 	"strings"
-
-	"github.com/dunglas/httpsfv"
 
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
-	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/evidencepack"
-	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/office"
-	"github.com/jurichain/jurichain/policy"
+	"github.com/jurichain/jurichain/store"
 )
 
-// DefaultMaxPackageSize bounds an imported evidence package unless
-// Config.MaxPackageSize says otherwise.
-const DefaultMaxPackageSize = 1 << 30
-
-// depositRecord deposits b, a JSON record this node makes (an access-trail
-// record, a package verdict), as a deposit signed with the node's log
-// key: the ledger takes it as "deposited by a member node". index records
-// the entry id node-locally before the wait, so that a record still
-// pending when the wait ends stays findable. It returns the committed
-// result; what names the record in errors.
-func (s *Server) depositRecord(ctx context.Context, b []byte, what, title, idempotency string, index func(entry string) error) (*api.Result, error) {
-	sum := s.cfg.Suite.Hash(b)
-	d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
-		Digest: sum[:], Size: uint64(len(b)),
-		Metadata:       deposit.Metadata{Title: title, MediaType: "application/json"},
-		IdempotencyKey: idempotency + "-" + hex.EncodeToString(sum[:16]),
-	})
-	if err != nil {
-		return nil, err
-	}
-	subs, err := s.check([]api.Deposit{d}, false)
-	if err != nil {
-		return nil, fmt.Errorf("%s deposit: %w", what, err)
-	}
-	results, err := s.enqueue(subs)
-	if err != nil {
-		return nil, err
-	}
-	if err := index(results[0].ID); err != nil {
-		return nil, err
-	}
-	if err := s.waitAll(ctx, results, MaxWait); err != nil {
-		return nil, err
-	}
-	if results[0].Status != api.StatusCommitted {
-		return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the %s record did not commit in %s (%s %s); try again", what, MaxWait, results[0].Status, results[0].Reason)}
-	}
-	return &results[0], nil
-}
-
-// institutionKind is the kind of this node's institution on its member
-// card ("" when it is not a member any more).
-func (s *Server) institutionKind() identity.InstitutionKind {
-	m, ok := s.cfg.Ledger.Membership().Member(s.cfg.Institution)
-	if !ok {
-		return ""
-	}
-	return m.Kind
-}
-
-// trustedPolicies are the policies an imported package is judged by: this
-// network's own, as its ledger holds it, and those of the outside logs
-// registered on it (ledger.OutsideLogs). Never the package's own: a package that brings a
-// policy of its choosing would vouch for itself.
-func (s *Server) trustedPolicies() (map[string]*policy.Policy, error) {
-	own, err := s.cfg.Ledger.PolicyAt(0)
-	if err != nil {
-		return nil, fmt.Errorf("this network's policy: %w", err)
-	}
-	texts := [][]byte{own}
-	// A retired log takes no more anchors: what it vouches for is no
-	// longer trusted here either.
-	_, logs := s.cfg.Ledger.OutsideLogs()
-	for _, l := range logs {
-		if !l.Retired {
-			texts = append(texts, l.Policy)
-		}
-	}
-	out := make(map[string]*policy.Policy, len(texts))
-	for _, t := range texts {
-		p, err := policy.Parse(t)
-		if err != nil {
-			return nil, fmt.Errorf("a trusted policy does not parse: %w", err)
-		}
-		if _, dup := out[p.Origin()]; !dup { // this network's own comes first
-			out[p.Origin()] = p
-		}
-	}
-	return out, nil
-}
-
-// importPackage takes an evidence package (a ZIP), streamed to a file
-// under the node's data directory and removed afterwards, verifies it
-// under this node's trusted policies, and deposits the verdict on the
-// ledger. A body that is no package, or no package this node can judge,
-// is refused and nothing is recorded.
-func (s *Server) importPackage(w http.ResponseWriter, r *http.Request) {
+// createPackage streams the evidence package of a court case: for the
+// court's judges and clerks every deposit granted to the case, for a
+// depositor its own. The reads of originals and openings it includes are
+// recorded on the access trail, and committed, before the first byte is
+// sent; the manifest is signed with the node's log key.
+func (s *Server) createPackage(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if err := access.ImportPackage(p, s.cfg.Institution, s.institutionKind()); err != nil {
+	var req api.PackageRequest
+	if err := decodeJSON(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/zip" && mt != "application/x-zip-compressed" && mt != "application/octet-stream" {
-		s.writeError(w, r, &api.Error{Code: api.CodeUnsupportedMedia, Message: fmt.Sprintf("Content-Type: %q; send the package as application/zip", r.Header.Get("Content-Type"))})
+	if err := req.CheckText(); err != nil {
+		s.writeError(w, r, invalid("%v", err))
 		return
 	}
-	limit := s.cfg.MaxPackageSize
-	if r.ContentLength > limit {
-		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("body: %d bytes; this node imports packages of at most %d bytes", r.ContentLength, limit)})
-		return
-	}
-	want, err := bodyDigests(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if s.cfg.TempDir == "" {
-		s.writeError(w, r, &api.Error{Code: api.CodeUnavailable, Message: "this node has no directory to receive packages in; its operator sets one"})
-		return
-	}
-	if err := os.MkdirAll(s.cfg.TempDir, 0o700); err != nil {
-		s.writeError(w, r, fmt.Errorf("the directory for imported packages: %w", err))
-		return
-	}
-	f, err := os.CreateTemp(s.cfg.TempDir, "import-*.zip")
-	if err != nil {
-		s.writeError(w, r, fmt.Errorf("a file for the imported package: %w", err))
-		return
-	}
-	defer func() {
-		f.Close()
-		if err := os.Remove(f.Name()); err != nil {
-			s.cfg.Logger.Error("removing an imported package", "file", f.Name(), "err", err)
-		}
-	}()
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
+	m, ok := s.cfg.Ledger.Membership().Member(req.Court)
 	switch {
-	case errors.As(err, &tooBig):
-		s.writeError(w, r, &api.Error{Code: api.CodeTooLarge, Message: fmt.Sprintf("body: longer than %d bytes, the most this node imports; nothing was recorded", limit)})
+	case !ok || m.Power == 0:
+		s.writeError(w, r, invalid("court: %q is not a member institution of the network", req.Court))
 		return
-	case err != nil:
-		s.writeError(w, r, invalid("body: reading the package: %v; nothing was recorded", err))
+	case !m.Kind.HoldsCases():
+		s.writeError(w, r, invalid("court: %s is a %s institution; cases are held at a court or an arbitration commission", req.Court, m.Kind))
 		return
-	case r.ContentLength >= 0 && n != r.ContentLength:
-		s.writeError(w, r, invalid("body: %d bytes, but Content-Length says %d", n, r.ContentLength))
-		return
-	case n == 0:
-		s.writeError(w, r, invalid("body: empty; send the evidence package (a ZIP file)"))
+	case req.Case == "" || len(req.Case) > 200:
+		s.writeError(w, r, invalid("case: need the case number, at most 200 bytes"))
 		return
 	}
-	for _, d := range want {
-		if !bytes.Equal(h.Sum(nil), d.sum) {
-			s.writeError(w, r, invalid("%s: the body's SHA-256 is %x, not the one the request names; nothing was recorded", d.field, h.Sum(nil)))
-			return
-		}
+	if err := access.Package(p, req.Court); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
-	trusted, err := s.trustedPolicies()
+	ctx := r.Context()
+	src, err := s.packageSource(ctx, p, req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	rep, err := evidencepack.Verify(r.Context(), f, n, evidencepack.Options{Policies: trusted, Now: s.cfg.Now})
-	if err != nil {
-		if r.Context().Err() != nil {
-			s.writeError(w, r, r.Context().Err())
-			return
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", packageDisposition(req.Case))
+	h := evidencepack.Header{Network: s.cfg.Origin, Institution: s.cfg.Institution, Court: req.Court, Case: req.Case, Created: s.cfg.Now()}
+	if err := evidencepack.Build(ctx, w, h, src, s.cfg.NodeSigner); err != nil {
+		// The status is sent: the client sees a ZIP without its end, which
+		// no reader accepts.
+		s.cfg.Logger.Error("writing an evidence package failed", "court", req.Court, "case", req.Case, "err", err)
+	}
+}
+
+// packageDisposition names the download: an ASCII name for every client,
+// and the case number itself (RFC 6266, RFC 8187) for those that read it.
+func packageDisposition(caseNo string) string {
+	var b strings.Builder
+	for _, c := range []byte(caseNo) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' {
+			b.WriteByte(c)
+		} else if b.Len() > 0 && !strings.HasSuffix(b.String(), "_") {
+			b.WriteByte('_')
 		}
-		s.writeError(w, r, invalid("package: %v; nothing was recorded", err))
-		return
+		if b.Len() >= 60 {
+			break
+		}
 	}
-	rec := verdictOf(rep)
-	rec.Type, rec.Network, rec.Node, rec.At = api.PackageVerdictType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
-	rec.Actor, rec.ActorRole = p.ID(), string(p.Role)
-	b, err := json.Marshal(rec)
+	ascii := "evidence-package-" + strings.Trim(b.String(), "_") + ".zip"
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(evidencepack.SafeName("evidence-package-"+caseNo)+".zip"))
+}
+
+// nodeSource is a case's evidence on this node, as the requester may
+// read it.
+type nodeSource struct {
+	s     *Server
+	p     *access.Principal
+	req   api.PackageRequest
+	items []*evidence
+	// originals are the deposits whose original goes in; openings those
+	// whose metadata opening does.
+	originals, openings map[string]bool
+}
+
+// packageSource gathers the case's deposits the requester may package and
+// records, in one batch, the reads the package makes.
+func (s *Server) packageSource(ctx context.Context, p *access.Principal, req api.PackageRequest) (*nodeSource, error) {
+	ids, err := s.cfg.Office.CaseEvidence(ctx, req.Court, req.Case)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	sum := s.cfg.Suite.Hash(b)
-	im := office.Import{ID: "imp-" + hex.EncodeToString(sum[:10]), Case: rec.Case, At: rec.At, Verdict: rec.Verdict, Record: b}
-	res, err := s.depositRecord(r.Context(), b, "package-verdict", "package verdict: "+im.ID, "verdict", func(entry string) error {
-		im.Entry = entry
-		return s.cfg.Office.PutImport(r.Context(), im)
+	src := &nodeSource{s: s, p: p, req: req, originals: map[string]bool{}, openings: map[string]bool{}}
+	for _, id := range ids {
+		rec, err := s.cfg.Ledger.DepositByID(id)
+		if errors.Is(err, ledger.ErrNotFound) {
+			continue // granted, not yet committed
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, err := s.evidenceOf(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		if access.PackageHolds(p, &e.d) {
+			src.items = append(src.items, e)
+		}
+	}
+	if len(src.items) == 0 {
+		return nil, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("case: no committed evidence granted to case %q at %s that %s may package", req.Case, req.Court, p.ID())}
+	}
+	sort.Slice(src.items, func(i, j int) bool { return src.items[i].Leaf.Index < src.items[j].Leaf.Index })
+	var reads []trailRead
+	for _, e := range src.items {
+		idBytes, _ := hex.DecodeString(e.ID)
+		if _, err := s.cfg.Store.Opening(idBytes); err == nil {
+			src.openings[e.ID] = true
+			if access.OpeningOnTrail(p, &e.d) {
+				reads = append(reads, trailRead{e, api.TrailRecord{Action: api.TrailReadMetadata}})
+			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		caseNo := req.Case
+		if e.d.OwnedBy(p) {
+			caseNo = ""
+		}
+		g, err := access.ReadOriginal(p, &e.d, caseNo, nil)
+		if err != nil || s.cfg.Vault == nil {
+			continue // no original it may read: the item goes without
+		}
+		has, err := s.cfg.Vault.Has(ctx, e.Leaf.ContentDigest(s.cfg.Suite))
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			src.originals[e.ID] = true
+			reads = append(reads, trailRead{e, api.TrailRecord{Action: api.TrailRead, Via: g.Via, Court: g.Court, Case: g.Case}})
+		}
+	}
+	if _, err := s.recordTrails(ctx, p, reads); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+func (n *nodeSource) Items(context.Context) ([]string, error) {
+	ids := make([]string, len(n.items))
+	for i, e := range n.items {
+		ids[i] = e.ID
+	}
+	return ids, nil
+}
+
+func (n *nodeSource) evidence(id string) (*evidence, error) {
+	for _, e := range n.items {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return nil, fmt.Errorf("deposit %s is not in the package", id)
+}
+
+func (n *nodeSource) Item(ctx context.Context, id string) (*evidencepack.Item, error) {
+	s := n.s
+	e, err := n.evidence(id)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.cfg.Ledger.Receipt(e.Record)
+	if err != nil {
+		return nil, err
+	}
+	it := &evidencepack.Item{Deposit: id, Receipt: rc.Format()}
+	if it.Composed, err = s.composedReceipt(it.Receipt); err != nil {
+		return nil, err
+	}
+	if n.openings[id] {
+		idBytes, _ := hex.DecodeString(id)
+		raw, err := s.cfg.Store.Opening(idBytes)
+		if err != nil {
+			return nil, err
+		}
+		op, err := deposit.ParseOpening(raw)
+		if err != nil {
+			return nil, fmt.Errorf("stored opening of %s: %w", id, err)
+		}
+		op.Suite = s.cfg.Suite.Name()
+		if it.Opening, err = json.Marshal(op); err != nil {
+			return nil, err
+		}
+	}
+	if access.Describe(n.p, &e.d, s.cfg.Institution) == nil {
+		c, err := s.cfg.Office.CertificateOf(ctx, id)
+		switch {
+		case err == nil:
+			it.Certificate = c.PDF
+		case !errors.Is(err, office.ErrNotFound):
+			return nil, err
+		}
+	}
+	if access.Trail(n.p, &e.d, s.cfg.Institution) == nil {
+		entries, err := s.cfg.Office.Trail(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, te := range entries {
+			var rec api.TrailRecord
+			if err := json.Unmarshal(te.Record, &rec); err != nil {
+				return nil, fmt.Errorf("access-trail record %s of %s: %w", te.Entry, id, err)
+			}
+			if !access.TrailShows(n.p, &e.d, s.cfg.Institution, rec) {
+				continue
+			}
+			trec, err := s.cfg.Ledger.DepositByID(te.Entry)
+			if errors.Is(err, ledger.ErrNotFound) {
+				continue // not committed (yet, or refused): nothing proves it
+			}
+			if err != nil {
+				return nil, err
+			}
+			trc, err := s.cfg.Ledger.Receipt(trec)
+			if errors.Is(err, ledger.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			it.Trail = append(it.Trail, evidencepack.TrailEntry{Record: te.Record, Receipt: trc.Format()})
+		}
+	}
+	return it, nil
+}
+
+func (n *nodeSource) Original(ctx context.Context, id string) (string, io.ReadCloser, error) {
+	s := n.s
+	e, err := n.evidence(id)
+	if err != nil {
+		return "", nil, err
+	}
+	if !n.originals[id] {
+		return "", nil, evidencepack.ErrNoOriginal
+	}
+	name := "original"
+	idBytes, _ := hex.DecodeString(id)
+	if raw, err := s.cfg.Store.Opening(idBytes); err == nil {
+		if op, err := deposit.ParseOpening(raw); err == nil && op.Title != "" {
+			name = op.Title
+		}
+	}
+	body, err := s.cfg.Vault.Get(ctx, e.Leaf.ContentDigest(s.cfg.Suite))
+	if err != nil {
+		return "", nil, err
+	}
+	return name, body, nil
+}
+
+func (n *nodeSource) Policies(context.Context) ([]evidencepack.PolicyVersion, error) {
+	var out []evidencepack.PolicyVersion
+	err := n.s.cfg.Store.Policies(func(from uint64, text []byte) error {
+		out = append(out, evidencepack.PolicyVersion{Height: from, Text: text})
+		return nil
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return nil, err
 	}
-	s.cfg.Logger.Info("evidence package imported", "import", im.ID, "verdict", rec.Verdict, "items", rec.Items, "failed", rec.Failed, "actor", rec.Actor, "entry", res.ID)
-	out, err := s.importInfo(&im)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	if len(out) == 0 {
+		return nil, errors.New("the node holds no policy")
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// verdictOf turns a verification report into the verdict record's
-// findings: verified only when the package has items and every one
-// verified.
-func verdictOf(rep *evidencepack.Report) api.PackageVerdict {
-	v := api.PackageVerdict{ManifestDigest: rep.ManifestDigest, PackageNetwork: rep.Origin, Case: rep.Case, Results: []api.ItemVerdict{}}
-	for _, it := range rep.Items {
-		iv := api.ItemVerdict{Path: it.Path, Deposit: it.Deposit, Verdict: api.VerdictFailed, Check: it.Check, Reason: it.Reason}
-		if it.Verdict == api.VerdictVerified {
-			iv.Verdict = api.VerdictVerified
-			v.Verified++
-		} else {
-			v.Failed++
-		}
-		v.Results = append(v.Results, iv)
-	}
-	v.Items = len(v.Results)
-	v.Verdict = api.VerdictFailed
-	if rep.OK && v.Items > 0 && v.Failed == 0 {
-		v.Verdict = api.VerdictVerified
-	}
-	return v
-}
-
-// bodyDigest is a SHA-256 the request names for its streamed body.
-type bodyDigest struct {
-	field string
-	sum   []byte
-}
-
-// bodyDigests reads the SHA-256s a request names for its body: ?sha256=
-// (covered by the request signature, as the query is) and Content-Digest
-// (RFC 9530, covered when the client signed it). A streamed body is not
-// in the signature itself; these bind it.
-func bodyDigests(r *http.Request) ([]bodyDigest, error) {
-	var out []bodyDigest
-	if q := r.URL.Query(); q.Has("sha256") {
-		d, err := hex.DecodeString(q.Get("sha256"))
-		if err != nil || len(d) != sha256.Size {
-			return nil, invalid("sha256: need 64 hex characters, the SHA-256 of the package")
-		}
-		out = append(out, bodyDigest{"sha256", d})
-	}
-	if vs := r.Header.Values("Content-Digest"); len(vs) > 0 {
-		dict, err := httpsfv.UnmarshalDictionary(vs)
-		var d []byte
-		if err == nil {
-			if m, ok := dict.Get("sha-256"); ok {
-				if item, ok := m.(httpsfv.Item); ok {
-					d, _ = item.Value.([]byte)
-				}
-			}
-		}
-		if len(d) != sha256.Size {
-			return nil, invalid("Content-Digest: need a sha-256 digest of the body (RFC 9530)")
-		}
-		out = append(out, bodyDigest{"Content-Digest", d})
-	}
+	out[len(out)-1].Current = true
 	return out, nil
 }
 
-// importInfo is an import as the API shows it: the verdict record and
-// its ledger entry, with the receipt once committed.
-func (s *Server) importInfo(im *office.Import) (*api.PackageImport, error) {
-	var rec api.PackageVerdict
-	if err := json.Unmarshal(im.Record, &rec); err != nil {
-		return nil, fmt.Errorf("import %s: its verdict record: %w", im.ID, err)
+// composedReceipt is the receipt's composed form from this node's
+// stored anchors, nil when none covers it yet or the node anchors into
+// no upstream network.
+func (s *Server) composedReceipt(rc []byte) ([]byte, error) {
+	c, err := s.upgrade(rc)
+	if e := (*api.Error)(nil); errors.As(err, &e) && e.Code == api.CodeNotAnchored {
+		return nil, nil
 	}
-	out := &api.PackageImport{Import: im.ID, Case: im.Case, At: im.At, Verdict: im.Verdict, Items: rec.Results, Record: im.Record,
-		Deposit: api.Result{ID: im.Entry, Status: api.StatusPending}}
-	if out.Items == nil {
-		out.Items = []api.ItemVerdict{}
-	}
-	res, err := s.result(im.Entry)
-	if err != nil {
-		return nil, err
-	}
-	if res != nil {
-		out.Deposit = *res
-	}
-	if out.Deposit.Status != api.StatusCommitted {
-		return out, nil
-	}
-	dep, err := s.cfg.Ledger.DepositByID(im.Entry)
-	if errors.Is(err, ledger.ErrNotFound) {
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	rc, err := s.cfg.Ledger.Receipt(dep)
-	if err != nil {
-		return nil, err
-	}
-	out.Receipt = string(rc.Format())
-	return out, nil
+	return c, err
 }
 
-// packageImports lists this court's imports, newest first, of one case
-// with ?case=.
-func (s *Server) packageImports(w http.ResponseWriter, r *http.Request) {
-	if err := access.ImportPackage(principal(r), s.cfg.Institution, s.institutionKind()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	caseNo := r.URL.Query().Get("case")
-	if len(caseNo) > 200 || strings.ContainsFunc(caseNo, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		s.writeError(w, r, invalid("case: a case number of at most 200 bytes, one line"))
-		return
-	}
-	list, err := s.cfg.Office.Imports(r.Context(), caseNo)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := api.PackageImports{Imports: []api.PackageImport{}}
-	for i := range list {
-		info, err := s.importInfo(&list[i])
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		out.Imports = append(out.Imports, *info)
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-// packageImport answers one import.
-func (s *Server) packageImport(w http.ResponseWriter, r *http.Request) {
-	if err := access.ImportPackage(principal(r), s.cfg.Institution, s.institutionKind()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	im, err := s.cfg.Office.ImportByID(r.Context(), r.PathValue("id"))
-	if errors.Is(err, office.ErrNotFound) {
-		err = &api.Error{Code: api.CodeNotFound, Message: "id: no import " + r.PathValue("id") + " at this court"}
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	info, err := s.importInfo(im)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, info)
+// trailRead is one access-trail record to deposit about a deposit.
+type trailRead struct {
+	e   *evidence
+	rec api.TrailRecord
 }

@@ -230,6 +230,23 @@ type Settings struct {
 	// WitnessedLogs are the logs the node witnesses: it cosigns their
 	// checkpoints at POST /witness/add-checkpoint.
 	WitnessedLogs []witness.Log `json:"witnessed_logs,omitempty"`
+	// Upstreams are the networks this node anchors its network's final
+	// checkpoints into.
+	Upstreams []UpstreamSettings `json:"upstreams,omitempty"`
+}
+
+// UpstreamSettings configure anchoring into one upstream network.
+type UpstreamSettings struct {
+	// URL is the base URL of a node of the upstream network.
+	URL string `json:"url"`
+	// Policy is the upstream's tlog-policy file, relative to the home;
+	// empty to fetch it from the upstream once and pin it
+	// (UpstreamPinFile).
+	Policy string `json:"policy"`
+	// Every (a Go duration) and Entries say when to anchor: once Every
+	// passed or Entries entries arrived since the last anchor.
+	Every   string `json:"every"`
+	Entries uint64 `json:"entries"`
 }
 
 // SaveSettings replaces the home's settings, atomically: a crash leaves
@@ -247,6 +264,54 @@ func (h Home) SaveSettings(s Settings) error {
 		return fmt.Errorf("writing settings: %w", err)
 	}
 	return nil
+}
+
+// UpstreamsDir holds the upstream networks' policies: those given to
+// serve and those fetched and pinned.
+func (h Home) UpstreamsDir() string { return h.path("config", "upstreams") }
+
+// UpstreamPinFile is where the policy of the upstream at rawURL is
+// pinned when none is configured.
+func (h Home) UpstreamPinFile(rawURL string) string {
+	return filepath.Join(h.UpstreamsDir(), upstreamName(rawURL)+".pinned.policy")
+}
+
+// UpstreamPolicyFile is where serve --anchor-policy copies the policy of
+// the upstream at rawURL, and its name relative to the home.
+func (h Home) UpstreamPolicyFile(rawURL string) (path, rel string) {
+	rel = filepath.Join("config", "upstreams", upstreamName(rawURL)+".policy")
+	return h.path(rel), rel
+}
+
+// Path resolves a file name relative to the home.
+func (h Home) Path(rel string) string {
+	if filepath.IsAbs(rel) {
+		return rel
+	}
+	return h.path(rel)
+}
+
+// upstreamName is a file name for an upstream URL: its host and port
+// and path, other characters replaced.
+func upstreamName(rawURL string) string {
+	s := rawURL
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+	}
+	if i := strings.LastIndex(s, "@"); i >= 0 {
+		s = s[i+1:]
+	}
+	s = strings.Trim(s, "/")
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || b[0] == '.' {
+		b = append([]byte("upstream_"), b...)
+	}
+	return string(b)
 }
 
 // LoadSettings reads the home's settings.

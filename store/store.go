@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -294,6 +295,22 @@ func (s *Store) Membership() ([]byte, error) { return s.get([]byte(keyMembership
 // the largest height not above it.
 func (s *Store) PolicyAt(height uint64) ([]byte, error) {
 	return s.last([]byte{prefixPolicy}, key(prefixPolicy, u64(height+1)))
+}
+
+// Policies calls fn with every policy record, the height it is in force
+// from and its text, oldest first: the policy's history.
+func (s *Store) Policies(fn func(from uint64, policy []byte) error) error {
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixPolicy}, UpperBound: []byte{prefixPolicy + 1}})
+	if err != nil {
+		return fmt.Errorf("reading state database: %w", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(binary.BigEndian.Uint64(it.Key()[1:]), slices.Clone(it.Value())); err != nil {
+			return err
+		}
+	}
+	return it.Error()
 }
 
 // Evidence calls fn with every misbehaviour record, oldest first.

@@ -15,9 +15,9 @@ import (
 func newAnchor() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "anchor",
-		Short: "The outside logs anchored into this network, and their anchors",
+		Short: "Cross-chain anchoring: the outside logs anchored into this network, and this network's anchors in upstream ones",
 	}
-	cmd.AddCommand(newAnchorList(), newAnchorShow())
+	cmd.AddCommand(newAnchorList(), newAnchorShow(), newAnchorOutbound())
 	return cmd
 }
 

@@ -66,7 +66,8 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServe(), newInit(), newJoin(), newTestnet(), newConsortium(), newKeygen(), newDeposit(), newVerify(), newStatus(), newPolicy(), newBench(),
-		newStaff(), newInvite(), newRegister(), newAccount(), newToken(), newGrant(), newShare(), newCase(), newFetch(), newTrail(), newCertificate(), newSeal(), newWitness(), newAnchor(), newPackage())
+		newStaff(), newInvite(), newRegister(), newAccount(), newToken(), newGrant(), newShare(), newCase(), newFetch(), newTrail(), newCertificate(), newSeal(), newWitness(),
+		newReceipt(), newAnchor(), newPackage())
 	return root
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -14,16 +16,8 @@ import (
 	"github.com/jurichain/jurichain/usertext"
 )
 
-// newPackage groups the evidence-package commands.
-func newPackage() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "package",
-		Short: "Evidence packages: one ZIP with a case's evidence, receipts and policies, verified offline",
-	}
-	cmd.AddCommand(newPackageImport())
-	return cmd
-}
-
+// newPackageImport imports a package at a court node: the node verifies it
+// under its own trusted policies and records the verdict.
 func newPackageImport() *cobra.Command {
 	var cred credentials
 	cmd := &cobra.Command{
@@ -90,6 +84,15 @@ func printImport(w io.Writer, im *api.PackageImport) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	// Failures of the package outside its items (an unlisted file, say)
+	// are in the record only.
+	var rec api.PackageVerdict
+	if err := json.Unmarshal(im.Record, &rec); err != nil {
+		return fmt.Errorf("the court's verdict record: %w", err)
+	}
+	for _, p := range rec.Problems {
+		fmt.Fprintf(w, "package: %s\n", usertext.Escape(strings.TrimPrefix(p.Path+": ", ": ")+p.Check+": "+p.Reason))
 	}
 	if im.Verdict != api.VerdictVerified {
 		return errors.New("the package FAILED verification at the court; the verdict is on its ledger")

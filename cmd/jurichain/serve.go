@@ -21,6 +21,7 @@ import (
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/office"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/upstream"
 	"github.com/jurichain/jurichain/vault"
 	"github.com/jurichain/jurichain/web"
 )
@@ -104,6 +105,7 @@ func newServe() *cobra.Command {
 	var retain, maxOriginal uint64
 	var s3 vault.S3Config
 	var names, witnesses []string
+	var anchoring anchorFlags
 	limits := httpapi.DefaultLimits()
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -162,6 +164,13 @@ func newServe() *cobra.Command {
 			if err := witnessSettings(h, &settings, witnesses); err != nil {
 				return err
 			}
+			if _, err := anchoring.apply(cmd, h, &settings); err != nil {
+				return err
+			}
+			targets, err := upstreamTargets(h, settings.Upstreams)
+			if err != nil {
+				return err
+			}
 			card, err := h.LoadCard()
 			if err != nil {
 				return err
@@ -204,6 +213,29 @@ func newServe() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// The anchoring worker stops before the node, whose store it
+			// reads and writes.
+			var outbound httpapi.Outbound
+			if len(targets) > 0 {
+				w, err := upstream.New(upstream.Options{Origin: n.Origin, Log: upstream.StoreLog(n.Suite, n.Store), Store: n.Store, Targets: targets, Logger: logger})
+				if err != nil {
+					return withHint(err, "fix upstreams in "+h.SettingsFile()+" or give --anchor-to again")
+				}
+				anchorCtx, stopAnchoring := context.WithCancel(context.Background())
+				anchorDone := make(chan struct{})
+				go func() {
+					defer close(anchorDone)
+					w.Run(anchorCtx)
+				}()
+				defer func() {
+					stopAnchoring()
+					<-anchorDone
+				}()
+				outbound = w
+				for _, t := range settings.Upstreams {
+					logger.Info("anchoring into an upstream network", "url", t.URL, "every", t.Every, "entries", t.Entries, "policy", t.Policy)
+				}
+			}
 			ln, err := net.Listen("tcp", httpAddr)
 			if err != nil {
 				return withHint(fmt.Errorf("listening on %s: %w", httpAddr, err), "another program uses that address; pick another with --http")
@@ -235,7 +267,7 @@ func newServe() *cobra.Command {
 				MempoolSize: n.MempoolSize, Peers: n.Peers, Logger: logger,
 				MaxOriginalSize: maxOriginal,
 				PublicNames:     names, Limits: limits,
-				Certificates: issuer, Portal: portal,
+				Certificates: issuer, Portal: portal, Outbound: outbound,
 				Witness: witnessServer, Witnesses: witnessClient,
 				TempDir: h.ImportDir(),
 			})
@@ -276,6 +308,7 @@ func newServe() *cobra.Command {
 	cmd.Flags().DurationVar(&limits.WriteTimeout, "write-timeout", limits.WriteTimeout, "time to answer a request, long-polls (?wait=, at most 60s) included (a streamed download may take longer while it keeps moving)")
 	cmd.Flags().DurationVar(&limits.IdleTimeout, "idle-timeout", limits.IdleTimeout, "how long an idle keep-alive connection stays open")
 	cmd.Flags().Uint64Var(&maxOriginal, "max-original-size", httpapi.DefaultMaxOriginalSize, "largest original, in bytes, a deposit through this node may declare and upload")
+	anchoring.register(cmd)
 	cmd.Flags().Uint64Var(&retain, "retain-blocks", 0, "let CometBFT prune blocks older than this many heights (0 keeps all; the log keeps every deposit either way)")
 	return cmd
 }

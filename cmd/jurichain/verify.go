@@ -33,9 +33,10 @@ func (e *verifyFailed) Error() string { return "verification FAILED: " + e.err.E
 func (e *verifyFailed) Unwrap() error { return e.err }
 
 func newVerify() *cobra.Command {
-	var policyFile, metaFile, crlFile, anchorPolicyFile string
+	var policyFiles []string
+	var metaFile, crlFile, anchorPolicyFile string
 	cmd := &cobra.Command{
-		Use:   "verify --policy POLICY FILE [RECEIPT | CERTIFICATE.pdf]\n  jurichain verify --policy POLICY --anchor-policy COURT.policy FILE [COMPOSED]\n  jurichain verify --policy POLICY CERTIFICATE.pdf",
+		Use:   "verify --policy POLICY FILE [RECEIPT | CERTIFICATE.pdf]\n  jurichain verify --policy POLICY --anchor-policy COURT.policy FILE [COMPOSED]\n  jurichain verify --policy POLICY CERTIFICATE.pdf\n  jurichain verify [--policy POLICY ...] PACKAGE.zip",
 		Short: "Verify a file against its receipt, offline",
 		Long: `Verify recomputes the file's digests and checks, with nothing but the trust
 policy: the checkpoint's log signature and validator cosignatures, the
@@ -62,9 +63,31 @@ certificates at that time, the attached receipt and metadata, the
 checkpoint's time-stamp, and that the printed page states exactly what is
 proven) and then the file against it. Given only the PDF, it checks the
 certificate itself. --crl adds a newer revocation list of the institution
-(from /v1/pki/crl): a seal revoked before it was applied is refused.`,
+(from /v1/pki/crl): a seal revoked before it was applied is refused.
+
+Given an evidence package (a ZIP, from 'jurichain package create'), verify
+checks every item offline: the manifest's signature and every file against
+it, each receipt, original, metadata opening, certificate and access-trail
+record, and prints one row per item. --policy may be repeated (one per
+network); without it the package's own policies are used, and the output
+says so.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A deposited file may be a ZIP too: with its receipt beside
+			// it, it is verified as evidence.
+			if _, err := os.Stat(args[0] + receipt.FileExtension); len(args) == 1 && isZIP(args[0]) && err != nil {
+				if metaFile != "" || crlFile != "" {
+					return withHint(errors.New("--meta and --crl apply to a receipt or a certificate"), "verify a package with --policy only")
+				}
+				return verifyPackage(cmd, args[0], policyFiles)
+			}
+			if len(policyFiles) > 1 {
+				return withHint(errors.New("one --policy for a receipt or a certificate"), "give the policy of the receipt's network")
+			}
+			policyFile := ""
+			if len(policyFiles) == 1 {
+				policyFile = policyFiles[0]
+			}
 			if policyFile == "" {
 				return withHint(errors.New("--policy is required"), "get the network's policy once with 'jurichain policy' or from /policy, and keep it")
 			}
@@ -180,7 +203,7 @@ certificate itself. --crl adds a newer revocation list of the institution
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&policyFile, "policy", "", "the network's tlog-policy file (trust root)")
+	cmd.Flags().StringArrayVar(&policyFiles, "policy", nil, "the network's tlog-policy file (trust root); for a package, one per network, repeatable")
 	cmd.Flags().StringVar(&anchorPolicyFile, "anchor-policy", "", "the court network's tlog-policy, to verify a composed receipt (FILE.anchored.tlog-proof) through the court's anchor")
 	cmd.Flags().StringVar(&metaFile, "meta", "", "metadata opening (default FILE.meta.json when present)")
 	cmd.Flags().StringVar(&crlFile, "crl", "", "a newer revocation list of the institution that sealed a certificate (DER, from /v1/pki/crl)")

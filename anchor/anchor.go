@@ -1,12 +1,11 @@
 // Package anchor holds what cross-chain anchoring exchanges: the
-// governance note that registers an outside log at a court network, the
-// C2SP tlog-witness add-checkpoint body an outside log submits its
-// checkpoints in, and the composed receipt that proves a deposit of a
+// governance note that registers an outside log at a court network (an
+// outside log submits its checkpoints in the C2SP tlog-witness
+// add-checkpoint body, package witness), and the composed receipt that proves a deposit of a
 // platform network through the court network's anchor of its checkpoint.
 package anchor
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -106,59 +105,4 @@ func ParseLogChange(text string) (*LogChange, error) {
 		return nil, errors.New("outside-log change: a network cannot anchor into itself")
 	}
 	return c, nil
-}
-
-// MaxAddCheckpoint bounds an add-checkpoint body: 63 proof hashes and a
-// checkpoint with a few dozen signatures fit many times over.
-const MaxAddCheckpoint = 64 << 10
-
-// maxProof is the C2SP tlog-witness limit on consistency-proof lines.
-const maxProof = 63
-
-// FormatAddCheckpoint writes a C2SP tlog-witness add-checkpoint request
-// body: the old size, the consistency proof, an empty line and the signed
-// checkpoint.
-func FormatAddCheckpoint(old uint64, proof [][]byte, checkpoint []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "old %d\n", old)
-	for _, h := range proof {
-		b.WriteString(base64.StdEncoding.EncodeToString(h))
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	b.Write(checkpoint)
-	return b.Bytes()
-}
-
-// ParseAddCheckpoint reads a C2SP tlog-witness add-checkpoint request
-// body. Hashes must be of hashSize bytes (32 for SHA-256 and SM3). The
-// checkpoint is returned as sent; its signatures are the caller's to
-// check.
-func ParseAddCheckpoint(body []byte, hashSize int) (old uint64, proof [][]byte, checkpoint []byte, err error) {
-	if len(body) > MaxAddCheckpoint {
-		return 0, nil, nil, fmt.Errorf("body is %d bytes, at most %d", len(body), MaxAddCheckpoint)
-	}
-	head, cp, ok := bytes.Cut(body, []byte("\n\n"))
-	if !ok {
-		return 0, nil, nil, errors.New("body: want 'old <size>', the proof lines, an empty line, then the checkpoint")
-	}
-	lines := strings.Split(string(head), "\n")
-	v, ok := strings.CutPrefix(lines[0], "old ")
-	if old, err = strconv.ParseUint(v, 10, 64); !ok || err != nil || strconv.FormatUint(old, 10) != v {
-		return 0, nil, nil, errors.New("body: the first line must be 'old <size>' in decimal")
-	}
-	if len(lines)-1 > maxProof {
-		return 0, nil, nil, fmt.Errorf("body: %d proof lines, at most %d", len(lines)-1, maxProof)
-	}
-	for i, l := range lines[1:] {
-		h, err := base64.StdEncoding.Strict().DecodeString(l)
-		if err != nil || len(h) != hashSize {
-			return 0, nil, nil, fmt.Errorf("body: proof line %d is not the base64 of a %d-byte hash", i+1, hashSize)
-		}
-		proof = append(proof, h)
-	}
-	if len(cp) == 0 {
-		return 0, nil, nil, errors.New("body: no checkpoint after the empty line")
-	}
-	return old, proof, cp, nil
 }

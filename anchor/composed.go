@@ -31,8 +31,8 @@ const ComposedMediaType = "application/vnd.jurichain.anchored-proof"
 const ComposedFileExtension = ".anchored.tlog-proof"
 
 // MaxComposed bounds a composed receipt: two receipts, an anchored
-// checkpoint as large as an add-checkpoint body, and the proof.
-const MaxComposed = 2*receipt.MaxSize + MaxAddCheckpoint + 8<<10
+// checkpoint as large as an add-checkpoint body (64 KiB), and the proof.
+const MaxComposed = 2*receipt.MaxSize + 64<<10 + 8<<10
 
 // maxConsistency bounds the consistency-proof lines: a proof between
 // trees of fewer than 2^64 entries has at most 64 hashes.

@@ -23,6 +23,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/witness"
 )
 
 const platformOrigin = "platform.example/log"
@@ -91,7 +92,7 @@ func (o *outsideLog) body(old, size uint64) []byte {
 			o.t.Fatal(err)
 		}
 	}
-	return anchor.FormatAddCheckpoint(old, proof, o.checkpoint(size))
+	return addCheckpoint(old, proof, o.checkpoint(size))
 }
 
 // post sends raw bytes to a public endpoint and returns the status and
@@ -236,10 +237,10 @@ func testAnchorsAPI(t *testing.T, cs, platformSuite *suite.Suite) {
 		code   string
 	}{
 		"bad proof":     {bad, http.StatusUnprocessableEntity, api.CodeUnprocessable},
-		"no witness":    {anchor.FormatAddCheckpoint(3, nil, o.sign(8, o.tree.HashAt(8), o.signer)), http.StatusForbidden, api.CodeForbidden},
+		"no witness":    {addCheckpoint(3, nil, o.sign(8, o.tree.HashAt(8), o.signer)), http.StatusForbidden, api.CodeForbidden},
 		"garbage":       {[]byte("hello"), http.StatusBadRequest, api.CodeInvalid},
 		"control chars": {[]byte("old 3\n\x00\x01\n\ncp"), http.StatusBadRequest, api.CodeInvalid},
-		"oversized":     {append([]byte("old 0\n\n"), bytes.Repeat([]byte("x"), anchor.MaxAddCheckpoint)...), http.StatusRequestEntityTooLarge, api.CodeTooLarge},
+		"oversized":     {append([]byte("old 0\n\n"), bytes.Repeat([]byte("x"), witness.MaxBody)...), http.StatusRequestEntityTooLarge, api.CodeTooLarge},
 	} {
 		e = api.Error{}
 		if st := d.post("/v1/anchors", tc.body, &e); st != tc.status || e.Code != tc.code || e.Message == "" {
@@ -294,7 +295,7 @@ func testAnchorsAPI(t *testing.T, cs, platformSuite *suite.Suite) {
 
 	// A fork: answered once consensus recorded it.
 	e = api.Error{}
-	fork := anchor.FormatAddCheckpoint(8, nil, o.sign(3, bytes.Repeat([]byte{1}, 32), o.signer, o.cosigner))
+	fork := addCheckpoint(8, nil, o.sign(3, bytes.Repeat([]byte{1}, 32), o.signer, o.cosigner))
 	if st := d.post("/v1/anchors", fork, &e); st != http.StatusConflict || e.Code != api.CodeFork {
 		t.Fatalf("fork: %d %+v", st, e)
 	}
@@ -307,4 +308,9 @@ func testAnchorsAPI(t *testing.T, cs, platformSuite *suite.Suite) {
 	if logs.Logs[0].Anchors != 2 {
 		t.Fatal("a fork was anchored")
 	}
+}
+
+// addCheckpoint is a C2SP tlog-witness add-checkpoint body.
+func addCheckpoint(old uint64, proof [][]byte, checkpoint []byte) []byte {
+	return (&witness.Request{Old: old, Proof: proof, Checkpoint: checkpoint}).Format()
 }

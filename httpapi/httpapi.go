@@ -28,7 +28,6 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/jurichain/jurichain/access"
-	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
 	"github.com/jurichain/jurichain/deposit"
@@ -277,7 +276,7 @@ func New(cfg Config) *Server {
 			rt.publicBody = witness.MaxBody
 		}
 		if ep.Method == "POST" && ep.Path == "/v1/anchors" {
-			rt.publicBody = anchor.MaxAddCheckpoint
+			rt.publicBody = witness.MaxBody
 		}
 		if ep.Method == "POST" && ep.Path == "/v1/receipts/upgrade" {
 			rt.publicBody = maxUpgradeBody

@@ -27,6 +27,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/witness"
 )
 
 // Transaction type bytes of anchoring.
@@ -45,7 +46,7 @@ const (
 func EncodeOutsideLogTx(signed []byte) []byte { return append([]byte{txOutsideLog}, signed...) }
 
 // EncodeAnchorTx builds an anchor transaction from an add-checkpoint body
-// (anchor.FormatAddCheckpoint) and the canonical encoding of the node's
+// (witness.Request) and the canonical encoding of the node's
 // signed deposit of the checkpoint (deposit.Signed.AppendBinary).
 func EncodeAnchorTx(body, signedDeposit []byte) []byte {
 	tx := make([]byte, 0, 5+len(body)+len(signedDeposit))
@@ -66,7 +67,7 @@ func parseAnchorTx(cs *suite.Suite, tx []byte) (*anchorTx, error) {
 		return nil, errors.New("not an anchor transaction")
 	}
 	n := binary.BigEndian.Uint32(tx[1:])
-	if n > anchor.MaxAddCheckpoint || uint64(n) > uint64(len(tx)-5) {
+	if n > witness.MaxBody || uint64(n) > uint64(len(tx)-5) {
 		return nil, errors.New("anchor transaction: bad add-checkpoint length")
 	}
 	body, rest := tx[5:5+n], tx[5+n:]
@@ -274,10 +275,11 @@ type anchorClaim struct {
 // or fork), old size, consistency proof. The result depends only on its
 // arguments and the committed state: consensus runs it in every replica.
 func judgeAnchor(reg *registry, lookup anchorLookup, body []byte, height uint64) (*anchorClaim, error) {
-	old, prf, cpBytes, err := anchor.ParseAddCheckpoint(body, suite.HashSize)
+	req, err := witness.ParseRequest(body)
 	if err != nil {
 		return nil, anchorErr(AnchorMalformed, "%v", err)
 	}
+	old, prf, cpBytes := req.Old, req.Proof, req.Checkpoint
 	origin, _, _ := strings.Cut(string(cpBytes), "\n")
 	i := reg.find(origin)
 	if i < 0 || reg.Logs[i].Retired {

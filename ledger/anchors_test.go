@@ -19,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/witness"
 )
 
 const platformOrigin = "platform.test/log"
@@ -120,7 +121,7 @@ func (e *env) anchorTx(old uint64, proof [][]byte, cp []byte) []byte {
 }
 
 func (e *env) anchorTxBy(key suite.PrivateKey, old uint64, proof [][]byte, cp []byte) []byte {
-	body := anchor.FormatAddCheckpoint(old, proof, cp)
+	body := addCheckpoint(old, proof, cp)
 	return ledger.EncodeAnchorTx(body, e.signedBy(key, ledger.AnchorIdempotencyKey(e.cs, cp), string(cp)))
 }
 
@@ -162,7 +163,7 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 	}
 	p.grow(3)
 	cp3 := p.checkpoint(3)
-	if k := anchorKind(check(app, anchor.FormatAddCheckpoint(0, nil, cp3))); k != ledger.AnchorNotFound {
+	if k := anchorKind(check(app, addCheckpoint(0, nil, cp3))); k != ledger.AnchorNotFound {
 		t.Fatalf("before registration: %q", k)
 	}
 
@@ -201,7 +202,7 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 	}
 
 	// The first anchor.
-	if k := anchorKind(check(app, anchor.FormatAddCheckpoint(0, nil, cp3))); k != "" {
+	if k := anchorKind(check(app, addCheckpoint(0, nil, cp3))); k != "" {
 		t.Fatalf("first anchor: %q", k)
 	}
 	sizeBefore := app.Committed().TreeSize
@@ -232,7 +233,7 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 
 	// The same checkpoint again: the existing anchor, nothing new.
 	var ae *ledger.AnchorError
-	if err := check(app, anchor.FormatAddCheckpoint(0, nil, cp3)); !errors.As(err, &ae) || ae.Kind != ledger.AnchorDuplicate || ae.Existing.Number != latest.Number {
+	if err := check(app, addCheckpoint(0, nil, cp3)); !errors.As(err, &ae) || ae.Kind != ledger.AnchorDuplicate || ae.Existing.Number != latest.Number {
 		t.Fatalf("duplicate: %v", err)
 	}
 	size := app.Committed().TreeSize
@@ -256,16 +257,16 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 		kind string
 		size uint64
 	}{
-		"old 0":           {anchor.FormatAddCheckpoint(0, nil, cp7), ledger.AnchorConflict, 3},
-		"old 5":           {anchor.FormatAddCheckpoint(5, p.proof(3, 7), cp7), ledger.AnchorConflict, 3},
-		"bad proof":       {anchor.FormatAddCheckpoint(3, badProof, cp7), ledger.AnchorInvalid, 0},
-		"no proof":        {anchor.FormatAddCheckpoint(3, nil, cp7), ledger.AnchorInvalid, 0},
-		"no quorum":       {anchor.FormatAddCheckpoint(3, p.proof(3, 7), p.sign(7, p.tree.HashAt(7), p.validators[0])), ledger.AnchorForbidden, 0},
-		"unknown key":     {anchor.FormatAddCheckpoint(3, p.proof(3, 7), p.sign(7, p.tree.HashAt(7), stranger)), ledger.AnchorForbidden, 0},
-		"unknown origin":  {anchor.FormatAddCheckpoint(0, nil, []byte("other.test/log\n1\n"+strings.Repeat("A", 43)+"=\n\n— other.test/log AAAA\n")), ledger.AnchorNotFound, 0},
+		"old 0":           {addCheckpoint(0, nil, cp7), ledger.AnchorConflict, 3},
+		"old 5":           {addCheckpoint(5, p.proof(3, 7), cp7), ledger.AnchorConflict, 3},
+		"bad proof":       {addCheckpoint(3, badProof, cp7), ledger.AnchorInvalid, 0},
+		"no proof":        {addCheckpoint(3, nil, cp7), ledger.AnchorInvalid, 0},
+		"no quorum":       {addCheckpoint(3, p.proof(3, 7), p.sign(7, p.tree.HashAt(7), p.validators[0])), ledger.AnchorForbidden, 0},
+		"unknown key":     {addCheckpoint(3, p.proof(3, 7), p.sign(7, p.tree.HashAt(7), stranger)), ledger.AnchorForbidden, 0},
+		"unknown origin":  {addCheckpoint(0, nil, []byte("other.test/log\n1\n"+strings.Repeat("A", 43)+"=\n\n— other.test/log AAAA\n")), ledger.AnchorNotFound, 0},
 		"garbage":         {[]byte("old 0\n"), ledger.AnchorMalformed, 0},
-		"smaller than 3":  {anchor.FormatAddCheckpoint(3, nil, p.checkpoint(2)), ledger.AnchorConflict, 3},
-		"bad control sig": {anchor.FormatAddCheckpoint(3, p.proof(3, 7), bytes.Replace(cp7, []byte("\n\n"), []byte("\n\n\x01"), 1)), ledger.AnchorForbidden, 0},
+		"smaller than 3":  {addCheckpoint(3, nil, p.checkpoint(2)), ledger.AnchorConflict, 3},
+		"bad control sig": {addCheckpoint(3, p.proof(3, 7), bytes.Replace(cp7, []byte("\n\n"), []byte("\n\n\x01"), 1)), ledger.AnchorMalformed, 0}, // control characters are refused before any signature is read
 	} {
 		err := check(app, tc.body)
 		if anchorKind(err) != tc.kind {
@@ -283,9 +284,9 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 	outsider := newValidator(t, courtSuite, "outsider")
 	for name, tx := range map[string][]byte{
 		"outsider's deposit": e.anchorTxBy(outsider.logKey, 3, p.proof(3, 7), cp7),
-		"other content": ledger.EncodeAnchorTx(anchor.FormatAddCheckpoint(3, p.proof(3, 7), cp7),
+		"other content": ledger.EncodeAnchorTx(addCheckpoint(3, p.proof(3, 7), cp7),
 			e.signedBy(e.validators[0].logKey, ledger.AnchorIdempotencyKey(courtSuite, cp7), "something else")),
-		"other key": ledger.EncodeAnchorTx(anchor.FormatAddCheckpoint(3, p.proof(3, 7), cp7),
+		"other key": ledger.EncodeAnchorTx(addCheckpoint(3, p.proof(3, 7), cp7),
 			e.signedBy(e.validators[0].logKey, "anchor-mine", string(cp7))),
 	} {
 		if r := app.Precheck(tx); r.Code != ledger.CodeRefused {
@@ -310,7 +311,7 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 	// A fork: a checkpoint of an anchored size with another root, signed
 	// under the policy. Recorded, refused, whatever the proof.
 	fork := p.sign(3, bytes.Repeat([]byte{5}, 32), p.validators...)
-	forkBody := anchor.FormatAddCheckpoint(7, nil, fork)
+	forkBody := addCheckpoint(7, nil, fork)
 	if err := check(app, forkBody); !errors.As(err, &ae) || ae.Kind != ledger.AnchorFork || ae.Evidence == nil {
 		t.Fatalf("fork: %v", err)
 	}
@@ -339,7 +340,7 @@ func testAnchoringIn(t *testing.T, courtSuite, platformSuite *suite.Suite) {
 	if res := run(e.logChange(anchor.LogChange{Version: 1, Kind: anchor.ChangeRetire, Log: platformOrigin}, e.validators...)); lastResult(res).Code != ledger.CodeOK {
 		t.Fatalf("retire: %s", lastResult(res).Log)
 	}
-	if k := anchorKind(check(app, anchor.FormatAddCheckpoint(7, p.proof(7, 9), p.checkpoint(9)))); k != ledger.AnchorNotFound {
+	if k := anchorKind(check(app, addCheckpoint(7, p.proof(7, 9), p.checkpoint(9)))); k != ledger.AnchorNotFound {
 		t.Fatalf("after retirement: %q", k)
 	}
 	if res := run(e.logChange(anchor.LogChange{Version: 2, Kind: anchor.ChangeRetire, Log: platformOrigin}, e.validators...)); lastResult(res).Code != ledger.CodeRefused {
@@ -443,4 +444,9 @@ func TestConcurrentAnchorsMakeOneEntry(t *testing.T) {
 func check(app *ledger.App, body []byte) error {
 	_, err := app.CheckAnchor(body)
 	return err
+}
+
+// addCheckpoint is a C2SP tlog-witness add-checkpoint body.
+func addCheckpoint(old uint64, proof [][]byte, checkpoint []byte) []byte {
+	return (&witness.Request{Old: old, Proof: proof, Checkpoint: checkpoint}).Format()
 }

@@ -57,7 +57,10 @@ func testCosignaturesAreCheckedAgainstTheReplica(t *testing.T, cs *suite.Suite) 
 	}
 	good := extensionOver(t, e.validators[1], snap.TreeSize, snap.TreeRoot)
 	tampered := bytes.Clone(good)
-	tampered[len(tampered)-3] ^= 1
+	// Inside the signature's base64, not its last characters: when an
+	// SM2 signature's length leaves padding, the low bits of the last
+	// character before it carry nothing, and flipping one changes no byte.
+	tampered[len(tampered)-20] ^= 1
 	otherRoot := bytes.Repeat([]byte{7}, 32)
 	outsider := newValidator(t, cs, "outsider")
 	for _, tc := range []struct {

@@ -237,8 +237,9 @@ func Init(h Home, o InitOptions) error {
 // ports (two per node). The institutions take the kinds in turn:
 // institution0 is a court, institution1 a notary office, and so on.
 //
-// Every key is of the suite named suiteName.
-func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error) {
+// Every key is of the suite named suiteName. The network is named name ("jurichain-testnet" when empty), so two
+// testnets on one machine are told apart by their origins.
+func Testnet(dir, name string, n int, suiteName string, ports []string) ([]Home, error) {
 	if n < 1 || len(ports) < 2*n {
 		return nil, fmt.Errorf("testnet: %d validators need %d ports", n, 2*n)
 	}
@@ -260,7 +261,10 @@ func Testnet(dir string, n int, suiteName string, ports []string) ([]Home, error
 		homes = append(homes, h)
 		members = append(members, consortium.Member{Card: *card, Power: 1})
 	}
-	gen, err := NewGenesis(GenesisOptions{Name: "jurichain-testnet", Suite: suiteName, Members: members})
+	if name == "" {
+		name = "jurichain-testnet"
+	}
+	gen, err := NewGenesis(GenesisOptions{Name: name, Suite: suiteName, Members: members})
 	if err != nil {
 		return nil, err
 	}

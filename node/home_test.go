@@ -46,7 +46,7 @@ func testPorts(n int) []string {
 // checks it.
 func TestTestnetInEachSuite(t *testing.T) {
 	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
-		homes, err := Testnet(t.TempDir(), 3, cs.Name(), testPorts(3))
+		homes, err := Testnet(t.TempDir(), "", 3, cs.Name(), testPorts(3))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +243,7 @@ func TestGenesisRefusesAnotherSuite(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), cs.String()) || !strings.Contains(err.Error(), other.String()) {
 				t.Fatalf("a %s genesis of a %s member: %v, want a refusal naming both suites", other.Name(), cs.Name(), err)
 			}
-			homes, err := Testnet(t.TempDir(), 1, other.Name(), testPorts(1))
+			homes, err := Testnet(t.TempDir(), "", 1, other.Name(), testPorts(1))
 			if err != nil {
 				t.Fatal(err)
 			}

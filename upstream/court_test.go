@@ -20,13 +20,13 @@ import (
 	"github.com/transparency-dev/merkle/testonly"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/witness"
 )
 
 // network is a log signed by its node and cosigned by one member, with
@@ -177,12 +177,13 @@ func (c *court) post(w http.ResponseWriter, r *http.Request) {
 		fail(w, 503, api.CodeUnavailable, "down for maintenance")
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(r.Body, anchor.MaxAddCheckpoint+1))
-	old, prf, cp, err := anchor.ParseAddCheckpoint(body, 32)
+	body, _ := io.ReadAll(io.LimitReader(r.Body, witness.MaxBody+1))
+	req, err := witness.ParseRequest(body)
 	if err != nil {
 		fail(w, 400, api.CodeInvalid, err.Error())
 		return
 	}
+	old, prf, cp := req.Old, req.Proof, req.Checkpoint
 	pp := c.registered.Load()
 	if pp == nil {
 		fail(w, 404, api.CodeNotFound, "no outside log of that origin is registered")

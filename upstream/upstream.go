@@ -30,7 +30,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/transparency-dev/formats/log"
 
-	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
@@ -38,6 +37,7 @@ import (
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/tlog"
+	"github.com/jurichain/jurichain/witness"
 )
 
 // Defaults of a Target and of Options.
@@ -475,7 +475,7 @@ func (w *Worker) anchor(ctx context.Context, u *upstream, cp []byte, c *log.Chec
 				return fmt.Errorf("consistency proof from %d to %d: %w", old, c.Size, err)
 			}
 		}
-		status, body, err := w.do(ctx, http.MethodPost, fmt.Sprintf("%s/v1/anchors?wait=%s", u.t.URL, anchorWait), anchor.FormatAddCheckpoint(old, proof, cp), MaxAnswer)
+		status, body, err := w.do(ctx, http.MethodPost, fmt.Sprintf("%s/v1/anchors?wait=%s", u.t.URL, anchorWait), (&witness.Request{Old: old, Proof: proof, Checkpoint: cp}).Format(), MaxAnswer)
 		if err != nil {
 			return err
 		}

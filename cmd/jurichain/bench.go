@@ -223,7 +223,7 @@ func startBenchNetwork(ctx context.Context, dir string, n int, retain uint64, pr
 		cleanup()
 		return nil, "", nil, nil, err
 	}
-	homes, err := node.Testnet(dir, n, suiteName, ports)
+	homes, err := node.Testnet(dir, "", n, suiteName, ports)
 	if err != nil {
 		cleanup()
 		return nil, "", nil, nil, err

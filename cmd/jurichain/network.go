@@ -24,7 +24,7 @@ import (
 
 func newTestnet() *cobra.Command {
 	var n int
-	var out, suiteName string
+	var out, name, suiteName string
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Write the node homes of a local network of several institutions on 127.0.0.1",
@@ -37,7 +37,7 @@ func newTestnet() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			homes, err := node.Testnet(out, n, suiteName, ports)
+			homes, err := node.Testnet(out, name, n, suiteName, ports)
 			if err != nil {
 				return err
 			}
@@ -52,6 +52,7 @@ func newTestnet() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&n, "validators", 4, "number of validators (institutions)")
 	cmd.Flags().StringVar(&out, "out", "testnet", "directory for the node homes")
+	cmd.Flags().StringVar(&name, "name", "jurichain-testnet", "network name: the chain ID is the name and a fingerprint of the genesis")
 	cmd.Flags().StringVar(&suiteName, "suite", suite.NameInternational, suiteHelp)
 	return cmd
 }

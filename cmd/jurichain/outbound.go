@@ -138,6 +138,7 @@ func upstreamTargets(h node.Home, ups []node.UpstreamSettings) ([]upstream.Targe
 func newReceipt() *cobra.Command {
 	cmd := &cobra.Command{Use: "receipt", Short: "Work with receipts: upgrade one to a composed receipt once an upstream network anchored it"}
 	var server, out string
+	var wait time.Duration
 	up := &cobra.Command{
 		Use:   "upgrade RECEIPT",
 		Short: "Ask the node for the receipt composed with the anchor of a later checkpoint in an upstream (court) network",
@@ -171,10 +172,21 @@ COURT.policy FILE COMPOSED does, offline.`,
 			if err != nil {
 				return err
 			}
+			// A receipt fresh from a deposit waits for the network's next
+			// anchor, which --anchor-every bounds.
+			deadline := time.Now().Add(wait)
 			composed, err := c.UpgradeReceipt(cmd.Context(), body)
 			var e *api.Error
+			for errors.As(err, &e) && e.Code == api.CodeNotAnchored && time.Now().Before(deadline) {
+				select {
+				case <-cmd.Context().Done():
+					return cmd.Context().Err()
+				case <-time.After(500 * time.Millisecond):
+				}
+				composed, err = c.UpgradeReceipt(cmd.Context(), body)
+			}
 			if errors.As(err, &e) && e.Code == api.CodeNotAnchored {
-				return withHint(err, "run it again once the next anchor is made (jurichain anchor outbound shows the upstreams)")
+				return withHint(err, "run it again once the next anchor is made, or give a longer --wait (jurichain anchor outbound shows the upstreams)")
 			}
 			if err != nil {
 				return err
@@ -196,6 +208,7 @@ COURT.policy FILE COMPOSED does, offline.`,
 	}
 	up.Flags().StringVar(&server, "server", defaultServer(), "a node of the receipt's network; several, comma-separated, are tried in turn")
 	up.Flags().StringVar(&out, "out", "", "the composed receipt's file (default: RECEIPT with .tlog-proof replaced by .anchored.tlog-proof)")
+	up.Flags().DurationVar(&wait, "wait", 0, "while no anchor covers the receipt yet, ask again for this long")
 	cmd.AddCommand(up)
 	return cmd
 }

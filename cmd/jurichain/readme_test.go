@@ -239,9 +239,19 @@ func readmeScript(readme string, sections []string) (string, error) {
 			fmt.Fprintf(&b, "waitready\n")
 			continue
 		}
-		if home, ok := strings.CutPrefix(cmd, "./jurichain serve --home "); ok && !strings.Contains(home, " ") {
-			// A node home written by testnet, with its own free ports.
-			fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &\n", home)
+		if rest, ok := strings.CutPrefix(cmd, "./jurichain serve --home "); ok {
+			// A node home written by testnet, with its own free ports;
+			// flags after the home go through sh, which then becomes
+			// the node, so the script's end stops it.
+			home, flags, _ := strings.Cut(rest, " ")
+			if flags == "" {
+				fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &\n", home)
+			} else {
+				for token, v := range vars {
+					flags = strings.ReplaceAll(flags, token, "$"+v)
+				}
+				fmt.Fprintf(&b, "exec sh -c %s &\n", quote("exec ./jurichain serve --home "+home+" "+flags+" --log-level warn"))
+			}
 			fmt.Fprintf(&b, "waitready %s\n", home)
 			started = append(started, home)
 			continue

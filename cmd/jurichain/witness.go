@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jurichain/jurichain/ledger"
 	"github.com/jurichain/jurichain/node"
+	"github.com/jurichain/jurichain/suite"
 	"github.com/jurichain/jurichain/witness"
 )
 
@@ -31,13 +33,28 @@ are set with 'jurichain serve --witness URL=VKEY'.`,
 }
 
 func newWitnessAddLog() *cobra.Command {
-	var home string
+	var home, policyFile string
 	var l witness.Log
 	cmd := &cobra.Command{
-		Use:   "add-log --origin ORIGIN --vkey VKEY [--hash sha256|sm3]",
+		Use:   "add-log --origin ORIGIN --vkey VKEY [--hash sha256|sm3] | --policy POLICY",
 		Short: "Witness a log: add it to witnessed_logs in config/jurichain.json (the node applies it when it starts)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if policyFile != "" {
+				if cmd.Flags().Changed("origin") || cmd.Flags().Changed("vkey") || cmd.Flags().Changed("hash") {
+					return withHint(errors.New("--policy and --origin, --vkey or --hash given together"), "give the log's tlog-policy alone, or its origin and key")
+				}
+				pol, err := readPolicy(policyFile)
+				if err != nil {
+					return err
+				}
+				l = witness.Log{Origin: pol.Origin(), VKey: pol.Logs[0].VKey, Hash: witness.HashSHA256}
+				if pol.Suite().Name() == suite.NameGM {
+					l.Hash = witness.HashSM3
+				}
+			} else if l.Origin == "" || l.VKey == "" {
+				return withHint(errors.New("no log named"), "give --origin and --vkey, or the log's tlog-policy with --policy")
+			}
 			h := node.Home(home)
 			own := ""
 			if h.Initialized() {
@@ -74,8 +91,7 @@ func newWitnessAddLog() *cobra.Command {
 	cmd.Flags().StringVar(&l.Origin, "origin", "", "the checkpoint origin of the log")
 	cmd.Flags().StringVar(&l.VKey, "vkey", "", "the signed-note verifier key the log signs its checkpoints with")
 	cmd.Flags().StringVar(&l.Hash, "hash", witness.HashSHA256, "the log's Merkle tree hash: sha256 (RFC 6962) or sm3 (a Jurichain GM network)")
-	cmd.MarkFlagRequired("origin")
-	cmd.MarkFlagRequired("vkey")
+	cmd.Flags().StringVar(&policyFile, "policy", "", "the log's tlog-policy: its first log key gives the origin and key, its suite the hash")
 	return cmd
 }
 

@@ -199,6 +199,9 @@ func Endpoints() []Endpoint {
 		{"GET", "/v1/deposits/{id}/trail", approved()},                                      // Trail
 		{"GET", "/v1/cases/{court}/{case}", roles(identity.Judge, identity.Clerk)},          // ListCase
 		{"POST", "/v1/packages", roles(identity.Judge, identity.Clerk, identity.Depositor)}, // Package
+		{"POST", "/v1/packages/import", roles(identity.Judge, identity.Clerk)},              // ImportPackage
+		{"GET", "/v1/packages/imports", roles(identity.Judge, identity.Clerk)},              // ImportPackage
+		{"GET", "/v1/packages/imports/{id}", roles(identity.Judge, identity.Clerk)},         // ImportPackage
 
 		{"GET", "/v1/stats", staff},
 		{"GET", "/v1/explorer/blocks", staff},
@@ -441,6 +444,20 @@ func TrailShows(p *Principal, d *Deposit, here string, rec api.TrailRecord) bool
 func ListCase(p *Principal, court string) error {
 	if !p.Is(identity.Judge, identity.Clerk) || p.Institution != court {
 		return forbidden("%s is a %s of %s, not of %s", p.ID(), p.Role, p.Institution, court)
+	}
+	return nil
+}
+
+// ImportPackage lets the judges and clerks of this node's institution
+// (here, of kind) import evidence packages and read the imports, when
+// it is a court or an arbitration commission: the verdict goes on the
+// ledger in its name.
+func ImportPackage(p *Principal, here string, kind identity.InstitutionKind) error {
+	switch {
+	case !kind.HoldsCases():
+		return forbidden("%s is a %s institution; evidence packages are imported at a court or an arbitration commission", here, kind)
+	case !p.Is(identity.Judge, identity.Clerk) || p.Institution != here:
+		return forbidden("%s is a %s of %s; packages imported at %s are for its own judges and clerks", p.ID(), p.Role, p.Institution, here)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package access
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -122,6 +123,9 @@ func TestEndpointMatrix(t *testing.T) {
 		"GET /v1/deposits/{id}/trail":             approved,
 		"GET /v1/cases/{court}/{case}":            {"judge", "clerk", "other judge"},
 		"POST /v1/packages":                       {"owner", "other", "judge", "clerk", "other judge"},
+		"POST /v1/packages/import":                {"judge", "clerk", "other judge"},
+		"GET /v1/packages/imports":                {"judge", "clerk", "other judge"},
+		"GET /v1/packages/imports/{id}":           {"judge", "clerk", "other judge"},
 		"GET /v1/stats":                           staff,
 		"GET /v1/explorer/blocks":                 staff,
 		"GET /v1/explorer/checkpoints":            staff,
@@ -561,5 +565,42 @@ func TestTrailShows(t *testing.T) {
 				t.Errorf("%s sees %q: %v, want %v", who, name, got, want)
 			}
 		}
+	}
+}
+
+// TestImportPackage checks who imports evidence packages at a node: only
+// the approved judges and clerks of the node's own institution, and only
+// when it holds cases (a court or an arbitration commission).
+func TestImportPackage(t *testing.T) {
+	ps := principals()
+	cases := []struct {
+		who   string
+		here  string
+		kind  identity.InstitutionKind
+		allow bool
+	}{
+		{"judge", court, identity.Court, true},
+		{"clerk", court, identity.Court, true},
+		{"clerk", court, identity.Arbitration, true},
+		{"other judge", court, identity.Court, false}, // another court's judge
+		{"judge", court, identity.Notary, false},      // not a court
+		{"clerk", court, identity.Company, false},
+		{"judge", court, "", false}, // no longer a member
+		{"suspended judge", court, identity.Court, false},
+		{"node", here, identity.Court, false},
+		{"admin", here, identity.Court, false},
+		{"owner", here, identity.Court, false},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s at a %s", c.who, c.kind), func(t *testing.T) {
+			err := ImportPackage(ps[c.who], c.here, c.kind)
+			if (err == nil) != c.allow {
+				t.Fatalf("ImportPackage: %v, want allowed=%v", err, c.allow)
+			}
+			var e *api.Error
+			if err != nil && (!errors.As(err, &e) || e.Code != api.CodeForbidden || !strings.Contains(e.Message, c.here)) {
+				t.Fatalf("refusal %v is not a 403 naming %s", err, c.here)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -319,4 +320,32 @@ func (c *Client) awaitAccount(ctx context.Context, id string, done func(*api.Acc
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// ImportPackage streams an evidence package (a ZIP of size bytes whose
+// SHA-256 is sum) to a court node, which verifies it under its own
+// trusted policies and records the verdict on its ledger. The digest goes
+// in the signed query, binding the streamed body to the signature.
+func (c *Client) ImportPackage(ctx context.Context, r io.Reader, size int64, sum []byte) (*api.PackageImport, error) {
+	resp, err := c.stream(ctx, http.MethodPost, "/v1/packages/import?sha256="+hex.EncodeToString(sum), r, size)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out api.PackageImport
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("the node's answer to the import: %w", err)
+	}
+	return &out, nil
+}
+
+// PackageImports lists the packages imported at the court node, of one
+// case when caseNo is not empty.
+func (c *Client) PackageImports(ctx context.Context, caseNo string) ([]api.PackageImport, error) {
+	path := "/v1/packages/imports"
+	if caseNo != "" {
+		path += "?case=" + url.QueryEscape(caseNo)
+	}
+	var out api.PackageImports
+	return out.Imports, c.do(ctx, http.MethodGet, path, nil, nil, &out)
 }

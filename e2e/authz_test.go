@@ -199,6 +199,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"GET", dep + "/trail", "", describers},
 		{"GET", "/v1/cases/" + e.st.Institution + "/" + q(e.caseNo), "", []string{"judge", "clerk"}},
 		{"POST", "/v1/packages", mustJSON(api.PackageRequest{Court: e.st.Institution, Case: "no-such-case"}), []string{"owner", "other", "judge", "clerk"}},
+		{"POST", "/v1/packages/import", "not a zip", []string{"judge", "clerk"}},
+		{"GET", "/v1/packages/imports", "", []string{"judge", "clerk"}},
+		{"GET", "/v1/packages/imports/imp-00000000000000000000", "", []string{"judge", "clerk"}},
 		{"GET", "/v1/stats", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/blocks", "", []string{"admin", "auditor", "node"}},
 		{"GET", "/v1/explorer/checkpoints", "", []string{"admin", "auditor", "node"}},
@@ -282,10 +285,13 @@ func templatePath(path string, e *accountsEnv) string {
 	if strings.HasPrefix(path, "/v1/cases/") {
 		return "/v1/cases/{court}/{case}"
 	}
+	if p, ok := strings.CutPrefix(path, "/v1/packages/imports/"); ok && p != "" {
+		return "/v1/packages/imports/{id}"
+	}
 	if strings.HasPrefix(path, "/tile/") {
 		return "/tile/{path}"
 	}
-	if p, ok := strings.CutPrefix(path, "/v1/anchors/"); ok && p != "logs" {
+	if p, ok := strings.CutPrefix(path, "/v1/anchors/"); ok && p != "logs" && p != "outbound" {
 		return "/v1/anchors/{origin...}"
 	}
 	if p, ok := strings.CutPrefix(path, "/v1/certificates/"); ok && p != "check" {

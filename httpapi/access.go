@@ -157,8 +157,7 @@ func (s *Server) recordTrails(ctx context.Context, p *access.Principal, reads []
 	if len(reads) == 0 {
 		return nil, nil
 	}
-	deps := make([]api.Deposit, len(reads))
-	records := make([][]byte, len(reads))
+	recs := make([]nodeRecord, len(reads))
 	for i, tr := range reads {
 		rec, e := tr.rec, tr.e
 		rec.Type, rec.Network, rec.Node, rec.At = api.TrailRecordType, s.cfg.Origin, s.cfg.Institution, s.cfg.Now().UTC()
@@ -173,27 +172,52 @@ func (s *Server) recordTrails(ctx context.Context, p *access.Principal, reads []
 		if err != nil {
 			return nil, err
 		}
-		sum := s.cfg.Suite.Hash(b)
+		recs[i] = nodeRecord{b: b, title: "access trail: " + rec.Action + " " + e.ID, idempotency: "trail"}
+	}
+	return s.depositRecords(ctx, "access-trail", recs, func(i int, entry string) error {
+		return s.cfg.Office.AppendTrail(ctx, reads[i].e.ID, office.TrailEntry{Record: recs[i].b, Entry: entry})
+	})
+}
+
+// nodeRecord is a JSON record this node makes (an access-trail record, a
+// package verdict) and deposits with its log key.
+type nodeRecord struct {
+	b []byte
+	// title is the deposit's metadata title; idempotency prefixes its
+	// idempotency key, which ends with the record's digest.
+	title, idempotency string
+}
+
+// depositRecords deposits records this node makes, in one batch, as
+// deposits signed with the node's log key: the ledger takes them as
+// "deposited by a member node". index records each entry id node-locally
+// before the wait, so that a record still pending when the wait ends
+// stays findable. It returns the results once every record committed;
+// what names the records in errors.
+func (s *Server) depositRecords(ctx context.Context, what string, recs []nodeRecord, index func(i int, entry string) error) ([]api.Result, error) {
+	deps := make([]api.Deposit, len(recs))
+	for i, rec := range recs {
+		sum := s.cfg.Suite.Hash(rec.b)
 		d, _, err := client.Prepare(s.cfg.Suite, s.cfg.Origin, s.cfg.NodeKey, client.Content{
-			Digest: sum[:], Size: uint64(len(b)),
-			Metadata:       deposit.Metadata{Title: "access trail: " + rec.Action + " " + e.ID, MediaType: "application/json"},
-			IdempotencyKey: "trail-" + hex.EncodeToString(sum[:16]),
+			Digest: sum[:], Size: uint64(len(rec.b)),
+			Metadata:       deposit.Metadata{Title: rec.title, MediaType: "application/json"},
+			IdempotencyKey: rec.idempotency + "-" + hex.EncodeToString(sum[:16]),
 		})
 		if err != nil {
 			return nil, err
 		}
-		deps[i], records[i] = d, b
+		deps[i] = d
 	}
 	subs, err := s.check(deps, len(deps) > 1)
 	if err != nil {
-		return nil, fmt.Errorf("access-trail deposit: %w", err)
+		return nil, fmt.Errorf("%s deposit: %w", what, err)
 	}
 	results, err := s.enqueue(subs)
 	if err != nil {
 		return nil, err
 	}
-	for i, tr := range reads {
-		if err := s.cfg.Office.AppendTrail(ctx, tr.e.ID, office.TrailEntry{Record: records[i], Entry: results[i].ID}); err != nil {
+	for i := range recs {
+		if err := index(i, results[i].ID); err != nil {
 			return nil, err
 		}
 	}
@@ -202,7 +226,7 @@ func (s *Server) recordTrails(ctx context.Context, p *access.Principal, reads []
 	}
 	for _, res := range results {
 		if res.Status != api.StatusCommitted {
-			return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the access-trail record did not commit in %s (%s %s); try again", MaxWait, res.Status, res.Reason)}
+			return nil, &api.Error{Code: api.CodeUnavailable, Message: fmt.Sprintf("the %s record did not commit in %s (%s %s); try again", what, MaxWait, res.Status, res.Reason)}
 		}
 	}
 	return results, nil

@@ -52,13 +52,14 @@ func (s submitter) Submit(ctx context.Context, tx []byte) error {
 	return s.n.Submit(ctx, tx)
 }
 
-func startDashNode(t *testing.T, cs *suite.Suite) *dashNode {
+func startDashNode(t *testing.T, cs *suite.Suite, configure ...func(*httpapi.Config)) *dashNode {
 	t.Helper()
-	return startDashNodeWith(t, cs, nil)
+	return startDashNodeWith(t, cs, nil, configure...)
 }
 
-// startDashNodeWith starts the node with an anchoring worker for the API.
-func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound) *dashNode {
+// startDashNodeWith starts the node with an anchoring worker for the API;
+// configure adjusts the API's configuration before it starts.
+func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound, configure ...func(*httpapi.Config)) *dashNode {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -101,11 +102,15 @@ func startDashNodeWith(t *testing.T, cs *suite.Suite, out httpapi.Outbound) *das
 		t.Fatal(err)
 	}
 	vlt := newVault(t, cs)
-	srv := httpapi.NewHTTPServer(httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Suite: cs, Origin: n.Origin, Institution: n.Institution, Ledger: n.App, Store: n.Store, Pipeline: pipe,
 		Office: off, Vault: vlt, NodeKey: key, NodeSigner: n.LogSigner, Submit: n.Submit, Logger: logger,
-		PublicNames: []string{ln.Addr().String()}, Outbound: out,
-	}), httpapi.Limits{})
+		PublicNames: []string{ln.Addr().String()}, Outbound: out, TempDir: home.ImportDir(),
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	srv := httpapi.NewHTTPServer(httpapi.New(cfg), httpapi.Limits{})
 	served := make(chan struct{})
 	go func() { defer close(served); srv.Serve(ln) }()
 	t.Cleanup(func() {

@@ -102,6 +102,13 @@ type Config struct {
 	// Certificates issues the institution's certificates and runs its
 	// time-stamping authority; without it those endpoints answer 503.
 	Certificates *certificate.Issuer
+	// TempDir receives imported evidence packages while they are
+	// verified (under the node's data directory); without it the import
+	// answers 503.
+	TempDir string
+	// MaxPackageSize bounds an imported package; DefaultMaxPackageSize
+	// when zero.
+	MaxPackageSize int64
 	// Portal serves the web pages: GET and HEAD requests for the paths it
 	// serves. Without it they get the API's JSON 404.
 	Portal Portal
@@ -166,6 +173,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxOriginalSize == 0 {
 		cfg.MaxOriginalSize = DefaultMaxOriginalSize
 	}
+	if cfg.MaxPackageSize == 0 {
+		cfg.MaxPackageSize = DefaultMaxPackageSize
+	}
 	cfg.Limits = cfg.Limits.withDefaults()
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), guesses: newGuesses(cfg.Now), bodies: semaphore.NewWeighted(cfg.Limits.MaxBodyMemory),
 		checks: semaphore.NewWeighted(int64(max(1, runtime.GOMAXPROCS(0)/2)))}
@@ -216,6 +226,9 @@ func New(cfg Config) *Server {
 		"GET /v1/deposits/{id}/trail":             s.trail,
 		"GET /v1/cases/{court}/{case}":            s.caseEvidence,
 		"POST /v1/packages":                       s.createPackage,
+		"POST /v1/packages/import":                s.importPackage,
+		"GET /v1/packages/imports":                s.packageImports,
+		"GET /v1/packages/imports/{id}":           s.packageImport,
 
 		"POST /v1/tsa":                          s.timestamp,
 		"GET /v1/pki":                           s.pkiInfo,
@@ -247,9 +260,11 @@ func New(cfg Config) *Server {
 		if !ok {
 			panic("httpapi: no handler for " + ep.Method + " " + ep.Path)
 		}
-		// The upload's body is streamed: the handler binds it to the
-		// deposit's digest.
-		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original"
+		// The upload's and the package's bodies are streamed: the handler
+		// binds an upload to the deposit's digest, a package to the SHA-256
+		// the signed query or Content-Digest names.
+		streamed := ep.Method == "PUT" && ep.Path == "/v1/deposits/{id}/original" ||
+			ep.Method == "POST" && ep.Path == "/v1/packages/import"
 		rt := Route{Method: ep.Method, Path: ep.Path, Rule: ep.Rule, Streamed: streamed, handler: h}
 		if ep.Method == "POST" && ep.Path == "/v1/certificates/check" {
 			// A public endpoint, but a certificate is larger than other

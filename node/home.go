@@ -112,6 +112,10 @@ func (h Home) LedgerDir() string { return h.path("data", "ledger") }
 // OfficeDir holds the institution's own records (package office).
 func (h Home) OfficeDir() string { return h.path("data", "office") }
 
+// ImportDir receives evidence packages while the node verifies them;
+// each file is removed once its verdict is recorded.
+func (h Home) ImportDir() string { return h.path("data", "imports") }
+
 // VaultDir holds the encrypted originals when they are kept on local disk.
 func (h Home) VaultDir() string { return h.path("data", "vault") }
 

@@ -22,7 +22,7 @@ func newPackage() *cobra.Command {
 		Use:   "package",
 		Short: "Evidence packages: one ZIP of a court case's evidence that a court verifies offline",
 	}
-	cmd.AddCommand(newPackageCreate())
+	cmd.AddCommand(newPackageCreate(), newPackageImport())
 	return cmd
 }
 

@@ -269,6 +269,7 @@ func newServe() *cobra.Command {
 				PublicNames:     names, Limits: limits,
 				Certificates: issuer, Portal: portal, Outbound: outbound,
 				Witness: witnessServer, Witnesses: witnessClient,
+				TempDir: h.ImportDir(),
 			})
 			srv := httpapi.NewHTTPServer(api, limits)
 			logger.Info("serving", "http", ln.Addr().String(), "origin", n.Origin, "home", home, "pid", os.Getpid(), "public_names", names)

@@ -2,7 +2,9 @@
 // evidence, each item verified in this browser against a trust policy
 // (the node's, or better the court's own policy file), the originals read
 // (each read is recorded on the ledger before the node serves it), and
-// each item's access trail.
+// each item's access trail; and evidence packages (ZIP) imported at this
+// court: the node verifies each under the court's own trusted policies and
+// records the verdict on its ledger.
 import { startPage } from "../lib/page.js";
 import { requireSession } from "../lib/session.js";
 import { ApiError, apiBlob } from "../lib/api.js";
@@ -56,7 +58,10 @@ class Desk {
     onLanguageChange(() => {
       this.showPolicy();
       this.renderEvidence();
+      this.imports?.render();
     });
+    this.imports = new Imports(this.session);
+    this.imports.start();
     await this.loadNodePolicy();
     if (this.court.value && this.caseNo.value) await this.open(this.court.value, this.caseNo.value);
   }
@@ -488,4 +493,161 @@ function previewOf(o, type, index) {
     return [pre, o.blob.size > previewLimit ? el("p", { class: "hint", text: t("court.original.truncated", { size: formatNumber(previewLimit) }) }) : null];
   }
   return el("p", { class: "hint", text: t("court.original.noPreview") });
+}
+
+// Imports is the section of imported evidence packages: a ZIP chosen here
+// is streamed to the node (POST /v1/packages/import), which verifies it
+// and answers once its verdict is on the ledger; the earlier imports are
+// listed below it.
+class Imports {
+  constructor(session) {
+    this.session = session;
+    this.form = document.getElementById("import-form");
+    this.file = document.getElementById("import-file");
+    this.submit = document.getElementById("import-submit");
+    this.progress = document.getElementById("import-progress");
+    this.status = document.getElementById("import-status");
+    this.result = document.getElementById("import-result");
+    this.listBox = document.getElementById("import-list");
+    // last is the latest import answered here, with its file's name.
+    this.last = null;
+    this.list = null;
+    this.listError = null;
+  }
+
+  start() {
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.load();
+  }
+
+  async send() {
+    const file = this.file.files?.[0];
+    if (!file) {
+      say(this.status, "error", t("court.imports.needFile"));
+      this.file.focus();
+      return;
+    }
+    this.submit.disabled = true;
+    this.progress.hidden = false;
+    replace(this.result);
+    say(this.status, "info", t("court.imports.uploading", { name: file.name, size: formatNumber(file.size) }));
+    try {
+      const answer = await this.session.call("/v1/packages/import", {
+        method: "POST",
+        body: file,
+        headers: { "Content-Type": "application/zip" },
+      });
+      this.last = { answer, name: file.name };
+      this.render();
+      await this.load();
+    } catch (err) {
+      say(this.status, "error", errorText(err));
+    } finally {
+      this.submit.disabled = false;
+      this.progress.hidden = true;
+    }
+  }
+
+  async load() {
+    try {
+      this.list = (await this.session.call("/v1/packages/imports")).imports ?? [];
+      this.listError = null;
+    } catch (err) {
+      this.listError = errorText(err);
+    }
+    this.renderList();
+  }
+
+  render() {
+    if (this.last) {
+      const { answer, name } = this.last;
+      const ok = answer.verdict === "verified";
+      say(
+        this.status,
+        ok ? "ok" : "error",
+        t("court.imports.done", {
+          name,
+          verdict: t("court.imports.verdict." + (ok ? "verified" : "failed")),
+          count: formatNumber(answer.items.length),
+          number: answer.deposit?.index ?? "?",
+        }),
+      );
+      replace(this.result, itemTable(answer));
+    }
+    this.renderList();
+  }
+
+  renderList() {
+    if (this.listError) {
+      replace(this.listBox, el("p", { class: "notice error", role: "alert", text: t("court.imports.listFailed", { message: this.listError }) }));
+      return;
+    }
+    if (!this.list) return;
+    if (this.list.length === 0) {
+      replace(this.listBox, el("p", { class: "hint", text: t("court.imports.none") }));
+      return;
+    }
+    const head = ["court.imports.when", "court.imports.case", "court.imports.verdict", "court.imports.items", "court.imports.entry"];
+    replace(
+      this.listBox,
+      el(
+        "div",
+        { class: "scroll" },
+        el(
+          "table",
+          { class: "imports" },
+          el("caption", { text: t("court.imports.listCaption") }),
+          el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col", text: t(k) })))),
+          el(
+            "tbody",
+            {},
+            this.list.map((im) =>
+              el(
+                "tr",
+                { dataset: { import: im.import, verdict: im.verdict } },
+                el("td", { text: formatTime(im.at) }),
+                el("td", { text: im.case }),
+                el("td", { text: t("court.imports.verdict." + (im.verdict === "verified" ? "verified" : "failed")) }),
+                el("td", { text: formatNumber(im.items.length) }),
+                el("td", { text: im.deposit?.index !== undefined ? "#" + im.deposit.index : t("court.imports.pending") }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+// itemTable is the verdict of each item of one import: its folder in the
+// package, its deposit, the verdict and, when it failed, the check.
+function itemTable(im) {
+  const head = ["court.imports.item", "court.imports.deposit", "court.imports.verdict", "court.imports.check"];
+  return el(
+    "div",
+    { class: "scroll" },
+    el(
+      "table",
+      { class: "import-items", dataset: { import: im.import } },
+      el("caption", { text: t("court.imports.caption", { id: im.import, case: im.case }) }),
+      el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col", text: t(k) })))),
+      el(
+        "tbody",
+        {},
+        im.items.map((it) =>
+          el(
+            "tr",
+            { dataset: { verdict: it.verdict } },
+            el("td", {}, el("code", { text: it.path })),
+            el("td", {}, it.deposit ? el("code", { text: short(it.deposit) }) : "-"),
+            el("td", { text: t("court.imports.verdict." + (it.verdict === "verified" ? "verified" : "failed")) }),
+            el("td", { text: it.check ? `${it.check}: ${it.reason ?? ""}` : "-" }),
+          ),
+        ),
+      ),
+    ),
+  );
 }

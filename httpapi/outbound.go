@@ -188,4 +188,3 @@ func (s *Server) nextAnchor() string {
 	}
 	return msg + "; try again then"
 }
-

@@ -29,6 +29,8 @@ const maxUpgradeBody = 256 << 10
 // upstream's Worker): the state of each upstream, and its metrics.
 type Outbound interface {
 	Upstreams() []api.Upstream
+	// Policies are the policies of the upstreams reached so far.
+	Policies() [][]byte
 	prometheus.Collector
 }
 

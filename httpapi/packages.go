@@ -285,6 +285,13 @@ func (n *nodeSource) Policies(context.Context) ([]evidencepack.PolicyVersion, er
 		return nil, errors.New("the node holds no policy")
 	}
 	out[len(out)-1].Current = true
+	// The courts this network anchors into: their policies prove the
+	// items' anchored receipts.
+	if n.s.cfg.Outbound != nil {
+		for _, text := range n.s.cfg.Outbound.Policies() {
+			out = append(out, evidencepack.PolicyVersion{Current: true, Text: text})
+		}
+	}
 	return out, nil
 }
 

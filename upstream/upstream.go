@@ -247,6 +247,21 @@ func (w *Worker) Upstreams() []api.Upstream {
 	return out
 }
 
+// Policies are the tlog-policies of the upstreams the worker has
+// reached, which prove the anchors it stores: an evidence package carries
+// them beside its own network's.
+func (w *Worker) Policies() [][]byte {
+	var out [][]byte
+	for _, u := range w.ups {
+		u.mu.Lock()
+		if u.pol != nil {
+			out = append(out, u.pol.Format())
+		}
+		u.mu.Unlock()
+	}
+	return out
+}
+
 // Describe implements prometheus.Collector.
 func (w *Worker) Describe(ch chan<- *prometheus.Desc) { w.attempts.Describe(ch) }
 

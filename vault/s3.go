@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -34,6 +35,9 @@ type S3 struct {
 // partSize bounds the memory an upload holds.
 const partSize = 16 << 20
 
+// initWait is how long NewS3 waits for a store that is still starting.
+const initWait = 30 * time.Second
+
 // NewS3 connects to the store and creates the bucket if it is missing.
 func NewS3(ctx context.Context, c S3Config) (*S3, error) {
 	u, err := url.Parse(c.Endpoint)
@@ -49,6 +53,16 @@ func NewS3(ctx context.Context, c S3Config) (*S3, error) {
 		return nil, fmt.Errorf("S3 client: %w", err)
 	}
 	ok, err := client.BucketExists(ctx, c.Bucket)
+	// A store that has just started answers "not initialized yet, please
+	// try again" for a while, readiness probe or not.
+	for deadline := time.Now().Add(initWait); err != nil && minio.ToErrorResponse(err).Code == "XMinioServerNotInitialized" && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+		ok, err = client.BucketExists(ctx, c.Bucket)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("S3 bucket %s at %s: %w", c.Bucket, c.Endpoint, err)
 	}

@@ -299,7 +299,8 @@ func (v *verifier) structure() bool {
 		return false
 	}
 	ok := true
-	folded := map[string]string{}
+	v.entries = make(map[string]*zip.File, len(v.zr.File))
+	folded := make(map[string]string, len(v.zr.File))
 	var total uint64
 	for _, f := range v.zr.File {
 		name := f.Name
@@ -536,7 +537,8 @@ func (v *verifier) choosePolicies(m *Manifest) bool {
 // listed checks every manifest line against its file, and every file
 // against the manifest.
 func (v *verifier) listed(m *Manifest) {
-	inManifest := map[string]bool{ManifestPath: true}
+	inManifest := make(map[string]bool, len(m.Files)+1)
+	inManifest[ManifestPath] = true
 	for _, line := range m.Files {
 		inManifest[line.Path] = true
 	}
@@ -564,6 +566,7 @@ func (v *verifier) listed(m *Manifest) {
 	}
 	close(next)
 	wg.Wait()
+	v.files = make(map[string]*pkgFile, len(got))
 	for _, g := range got {
 		for _, p := range g.problems {
 			v.problem(p.Path, p.Check, "%s", p.Reason)
@@ -637,19 +640,19 @@ func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
 
 // itemList reads items.json; the items are checked against it.
 func (v *verifier) itemList() map[string]ItemInfo {
-	out := map[string]ItemInfo{}
 	f := v.files[ItemsPath]
 	if f == nil {
 		if v.entries[ItemsPath] == nil {
 			v.problem(ItemsPath, CheckMissing, "the package has no items.json")
 		}
-		return out
+		return map[string]ItemInfo{}
 	}
 	var l ItemList
 	if err := json.Unmarshal(f.data, &l); err != nil {
 		v.problem(ItemsPath, CheckItems, "%v", err)
-		return out
+		return map[string]ItemInfo{}
 	}
+	out := make(map[string]ItemInfo, len(l.Items))
 	if l.Network != v.rep.Origin || l.Court != v.rep.Court || l.Case != v.rep.Case {
 		v.problem(ItemsPath, CheckItems, "its network, court or case differs from the manifest's")
 	}
@@ -665,7 +668,7 @@ func (v *verifier) itemList() map[string]ItemInfo {
 
 // items verifies every item directory, in parallel.
 func (v *verifier) items(list map[string]ItemInfo) {
-	dirs := map[string][]string{}
+	dirs := make(map[string][]string, len(list))
 	for name := range v.entries {
 		if d := itemOf(name); d != "" {
 			dirs[d] = append(dirs[d], name)
@@ -1013,8 +1016,8 @@ func (v *verifier) certificate(c *itemCheck, path string, pdf []byte, proven *re
 // policy, deposited by a member node, of exactly these bytes, about this
 // deposit.
 func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]string, depositID string, signed map[string]*parsedReceipt) {
-	name := fmt.Sprintf("%s%s%d", prefix, trailDir, k)
 	if pair[0] == "" || pair[1] == "" {
+		name := fmt.Sprintf("%s%s%d", prefix, trailDir, k)
 		c.failf(CheckTrail, "%s: a record needs both %s.json and %s%s", name, name, name, receipt.FileExtension)
 		return
 	}
@@ -1028,11 +1031,18 @@ func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]strin
 		return
 	}
 	cs := v.pol.Suite()
-	ds, err := receipt.ContentDigests(bytes.NewReader(jf.data), cs.ContentDigest())
+	alg, err := deposit.ParseAlgorithm(cs.ContentDigest())
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[0], err)
 		return
 	}
+	h, err := newContentHash(alg)
+	if err != nil {
+		c.failf(CheckTrail, "%s: %v", pair[0], err)
+		return
+	}
+	h.Write(jf.data)
+	ds := []deposit.Digest{{Algorithm: alg, Value: h.Sum(nil)}}
 	p, err := receipt.VerifyWith(v.pol, rc, receipt.Evidence{Digests: ds}, receipt.Shortcuts{Checkpoint: v.checkpoint, SignatureVerified: sigOK})
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[1], err)

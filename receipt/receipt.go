@@ -311,7 +311,8 @@ func VerifyWith(pol *policy.Policy, r *Receipt, ev Evidence, sc Shortcuts) (*Pro
 	// network is reported as such, not as a checkpoint signed by unknown
 	// keys (their key IDs cannot match the policy's: a key ID hashes the
 	// signature type along with the key).
-	if leaf, err := deposit.ParseLeaf(r.Leaf); err == nil && !sc.SignatureVerified {
+	leaf, leafErr := deposit.ParseLeaf(r.Leaf)
+	if leafErr == nil && !sc.SignatureVerified {
 		if err := suiteOfLeaf(cs, leaf); err != nil {
 			return nil, &CheckError{CheckSuite, err}
 		}
@@ -321,9 +322,8 @@ func VerifyWith(pol *policy.Policy, r *Receipt, ev Evidence, sc Shortcuts) (*Pro
 		return nil, &CheckError{CheckCheckpoint, err}
 	}
 	cp := res.Checkpoint
-	leaf, err := deposit.ParseLeaf(r.Leaf)
-	if err != nil {
-		return nil, &CheckError{CheckEntry, err}
+	if leafErr != nil {
+		return nil, &CheckError{CheckEntry, leafErr}
 	}
 	if leaf.Index != r.Index {
 		return nil, &CheckError{CheckEntry, fmt.Errorf("leaf says index %d, receipt says %d", leaf.Index, r.Index)}

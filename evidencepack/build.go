@@ -153,12 +153,17 @@ type builder struct {
 	m  Manifest
 }
 
+// storeBelow is the size under which a file is stored, not deflated:
+// openings and trail records save a few dozen bytes each deflated, and a
+// verifier would build Huffman tables for every one of them.
+const storeBelow = 4 << 10
+
 // file writes one file and lists it in the manifest (but the manifest).
 // Receipts are stored: mostly hashes, they do not compress, and reading
-// 10,000 of them back is cheaper uncompressed.
+// 10,000 of them back is cheaper uncompressed. So are small files.
 func (b *builder) file(path string, data []byte) error {
 	method := zip.Deflate
-	if strings.HasSuffix(path, receipt.FileExtension) || strings.HasSuffix(path, ".pdf") {
+	if strings.HasSuffix(path, receipt.FileExtension) || strings.HasSuffix(path, ".pdf") || len(data) < storeBelow {
 		method = zip.Store
 	}
 	_, err := b.stream(path, bytes.NewReader(data), method)

@@ -23,6 +23,8 @@ type entry struct {
 	// declared, when set, is the uncompressed size written in the
 	// headers instead of len(data).
 	declared uint64
+	// badCRC writes a CRC-32 that is not the data's.
+	badCRC bool
 }
 
 // entries reads a package's entries in order.
@@ -55,9 +57,16 @@ func write(t testing.TB, es []entry) []byte {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
 	for _, e := range es {
-		if e.declared != 0 {
-			w, err := zw.CreateRaw(&zip.FileHeader{Name: e.name, Method: zip.Store, CRC32: crc32.ChecksumIEEE(e.data),
-				CompressedSize64: uint64(len(e.data)), UncompressedSize64: e.declared})
+		if e.declared != 0 || e.badCRC {
+			size, crc := e.declared, crc32.ChecksumIEEE(e.data)
+			if size == 0 {
+				size = uint64(len(e.data))
+			}
+			if e.badCRC {
+				crc ^= 1
+			}
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: e.name, Method: zip.Store, CRC32: crc,
+				CompressedSize64: uint64(len(e.data)), UncompressedSize64: size})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,6 +214,16 @@ func TestTampering(t *testing.T) {
 				{"a duplicate entry by case", func(es []entry) []entry {
 					return append(es, entry{name: "ITEMS.json", data: []byte("{}")})
 				}, "", "ITEMS.json", evidencepack.CheckDuplicate},
+				{"a wrong CRC-32 of a receipt", func(es []entry) []entry {
+					i := find(es, "items/2/receipt.tlog-proof")
+					es[i].badCRC = true
+					return es
+				}, "items/2", "items/2/receipt.tlog-proof", evidencepack.CheckZIP},
+				{"a wrong CRC-32 of the manifest", func(es []entry) []entry {
+					i := find(es, evidencepack.ManifestPath)
+					es[i].badCRC = true
+					return es
+				}, "", evidencepack.ManifestPath, evidencepack.CheckZIP},
 				{"a huge declared size", func(es []entry) []entry {
 					i := find(es, "items/1/opening.json")
 					es[i].declared = 1 << 40

@@ -84,8 +84,22 @@ func (m *Manifest) Text() string {
 	fmt.Fprintf(&b, "institution %s\n", m.Institution)
 	fmt.Fprintf(&b, "case %s %s\n", base64.RawURLEncoding.EncodeToString([]byte(m.Court)), base64.RawURLEncoding.EncodeToString([]byte(m.Case)))
 	fmt.Fprintf(&b, "created %s\n", m.Created.UTC().Format(time.RFC3339))
+	// File lines without fmt: a package lists tens of thousands.
+	n := b.Len()
 	for _, f := range m.Files {
-		fmt.Fprintf(&b, "file %s %d %s\n", hex.EncodeToString(f.SHA256[:]), f.Size, f.Path)
+		n += len("file ") + 2*len(f.SHA256) + 22 + len(f.Path)
+	}
+	b.Grow(n - b.Len())
+	var line []byte
+	for _, f := range m.Files {
+		line = append(line[:0], "file "...)
+		line = hex.AppendEncode(line, f.SHA256[:])
+		line = append(line, ' ')
+		line = strconv.AppendUint(line, f.Size, 10)
+		line = append(line, ' ')
+		line = append(line, f.Path...)
+		line = append(line, '\n')
+		b.Write(line)
 	}
 	return b.String()
 }
@@ -150,7 +164,8 @@ func ParseManifest(text string) (*Manifest, error) {
 	if m.Created, err = time.Parse(time.RFC3339, created); err != nil || m.Created.UTC().Format(time.RFC3339) != created {
 		return nil, fmt.Errorf("manifest line 5: created %q is not an RFC 3339 UTC time", created)
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(lines)-5)
+	m.Files = make([]FileEntry, 0, len(lines)-5)
 	for i := 5; i < len(lines); i++ {
 		f, err := parseFileLine(lines[i])
 		if err != nil {
@@ -179,11 +194,14 @@ func parseFileLine(l string) (FileEntry, error) {
 	if len(parts) != 3 {
 		return f, errors.New(`want "file <sha256 hex> <size> <path>"`)
 	}
-	d, err := hex.DecodeString(parts[0])
-	if err != nil || len(d) != 32 || hex.EncodeToString(d) != parts[0] {
+	// Lowercase hex only: the one spelling of the digest.
+	if len(parts[0]) != 2*len(f.SHA256) || strings.IndexFunc(parts[0], func(r rune) bool { return !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') }) >= 0 {
 		return f, fmt.Errorf("the digest %q is not 64 lowercase hex characters", parts[0])
 	}
-	copy(f.SHA256[:], d)
+	if _, err := hex.Decode(f.SHA256[:], []byte(parts[0])); err != nil {
+		return f, fmt.Errorf("the digest %q is not 64 lowercase hex characters", parts[0])
+	}
+	var err error
 	if f.Size, err = strconv.ParseUint(parts[1], 10, 64); err != nil || strconv.FormatUint(f.Size, 10) != parts[1] {
 		return f, fmt.Errorf("the size %q is not a decimal number", parts[1])
 	}

@@ -205,8 +205,10 @@ type verifier struct {
 	// now, then (package policies only) the earlier ones.
 	candidates []*policy.Policy
 	policies   map[string]*policy.Policy
-	mu         sync.Mutex
-	checked    map[string]checkpointResult
+	// logKeys are the policy's members' log keys (see logKeys).
+	logKeys [][]byte
+	mu      sync.Mutex
+	checked map[string]checkpointResult
 }
 
 type checkpointResult struct {
@@ -297,7 +299,8 @@ func (v *verifier) structure() bool {
 		return false
 	}
 	ok := true
-	folded := map[string]string{}
+	v.entries = make(map[string]*zip.File, len(v.zr.File))
+	folded := make(map[string]string, len(v.zr.File))
 	var total uint64
 	for _, f := range v.zr.File {
 		name := f.Name
@@ -366,6 +369,34 @@ func (v *verifier) read(f *zip.File, w io.Writer) (int64, error) {
 	return n, err
 }
 
+// readAll reads an entry other than an original whole into a buffer of
+// its declared size (which the limits bound), checking it is exactly that
+// size: one read past it reaches the end, where the ZIP reader checks the
+// CRC-32 (and keeps reporting a failure it met with the last bytes).
+func readAll(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data := make([]byte, f.UncompressedSize64)
+	n, err := io.ReadFull(rc, data)
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			err = fmt.Errorf("%d bytes, but the ZIP declares %d: %w", n, f.UncompressedSize64, err)
+		}
+		return nil, err
+	}
+	var one [1]byte
+	switch m, err := io.ReadFull(rc, one[:]); {
+	case m > 0:
+		return nil, fmt.Errorf("more bytes than the %d the ZIP declares", f.UncompressedSize64)
+	case !errors.Is(err, io.EOF):
+		return nil, err
+	}
+	return data, nil
+}
+
 // manifest reads, parses and authenticates manifest.txt and picks the
 // policies.
 func (v *verifier) manifest() (*Manifest, bool) {
@@ -374,15 +405,14 @@ func (v *verifier) manifest() (*Manifest, bool) {
 		v.problem(ManifestPath, CheckMissing, "the package has no manifest.txt")
 		return nil, false
 	}
-	var buf bytes.Buffer
-	if _, err := v.read(f, &buf); err != nil {
+	signed, err := readAll(f)
+	if err != nil {
 		v.problem(ManifestPath, CheckZIP, "reading: %v", err)
 		return nil, false
 	}
-	signed := buf.Bytes()
 	sum := sha256.Sum256(signed)
 	v.rep.ManifestDigest = hex.EncodeToString(sum[:])
-	_, err := note.Open(signed, note.VerifierList())
+	_, err = note.Open(signed, note.VerifierList())
 	var un *note.UnverifiedNoteError
 	if !errors.As(err, &un) {
 		v.problem(ManifestPath, CheckManifest, "not a signed note: %v", err)
@@ -453,12 +483,12 @@ func (v *verifier) choosePolicies(m *Manifest) bool {
 		}
 		var earlier []dated
 		for _, name := range names {
-			var buf bytes.Buffer
-			if _, err := v.read(v.entries[name], &buf); err != nil {
+			text, err := readAll(v.entries[name])
+			if err != nil {
 				v.problem(name, CheckPolicy, "reading: %v", err)
 				continue
 			}
-			p, err := policy.Parse(buf.Bytes())
+			p, err := policy.Parse(text)
 			if err != nil {
 				v.problem(name, CheckPolicy, "%v", err)
 				continue
@@ -500,13 +530,15 @@ func (v *verifier) choosePolicies(m *Manifest) bool {
 		return false
 	}
 	v.candidates = append([]*policy.Policy{v.pol}, v.candidates...)
+	v.logKeys = logKeys(v.pol)
 	return true
 }
 
 // listed checks every manifest line against its file, and every file
 // against the manifest.
 func (v *verifier) listed(m *Manifest) {
-	inManifest := map[string]bool{ManifestPath: true}
+	inManifest := make(map[string]bool, len(m.Files)+1)
+	inManifest[ManifestPath] = true
 	for _, line := range m.Files {
 		inManifest[line.Path] = true
 	}
@@ -534,6 +566,7 @@ func (v *verifier) listed(m *Manifest) {
 	}
 	close(next)
 	wg.Wait()
+	v.files = make(map[string]*pkgFile, len(got))
 	for _, g := range got {
 		for _, p := range g.problems {
 			v.problem(p.Path, p.Check, "%s", p.Reason)
@@ -567,31 +600,34 @@ func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
 		return fail(CheckFile, "%d bytes, the manifest says %d", f.UncompressedSize64, line.Size)
 	}
 	pf := &pkgFile{entry: f, line: line}
+	if !strings.Contains(line.Path, "/"+originalDir) {
+		data, err := readAll(f)
+		if err != nil {
+			return fail(CheckZIP, "reading: %v", err)
+		}
+		if got := sha256.Sum256(data); got != line.SHA256 {
+			return fail(CheckFile, "its SHA-256 is %x, the manifest says %x: the file was changed", got, line.SHA256)
+		}
+		pf.data = data
+		return pf, nil
+	}
+	// An original is hashed once, with every content digest a suite
+	// knows, beside the manifest's SHA-256.
 	h := sha256.New()
-	var err error
-	if strings.Contains(line.Path, "/"+originalDir) {
-		// An original is hashed once, with every content digest a
-		// suite knows, beside the manifest's SHA-256.
-		algs := []deposit.Algorithm{deposit.SHA256}
-		hs := []hash.Hash{sha256.New()}
-		if a, aerr := deposit.ParseAlgorithm("sm3"); aerr == nil {
-			if sh, herr := newContentHash(a); herr == nil {
-				algs, hs = append(algs, a), append(hs, sh)
-			}
+	algs := []deposit.Algorithm{deposit.SHA256}
+	hs := []hash.Hash{sha256.New()}
+	if a, aerr := deposit.ParseAlgorithm("sm3"); aerr == nil {
+		if sh, herr := newContentHash(a); herr == nil {
+			algs, hs = append(algs, a), append(hs, sh)
 		}
-		ws := []io.Writer{h}
-		for _, x := range hs {
-			ws = append(ws, x)
-		}
-		_, err = v.read(f, io.MultiWriter(ws...))
-		for i, a := range algs {
-			pf.digests = append(pf.digests, deposit.Digest{Algorithm: a, Value: hs[i].Sum(nil)})
-		}
-	} else {
-		var buf bytes.Buffer
-		buf.Grow(int(f.UncompressedSize64))
-		_, err = v.read(f, io.MultiWriter(&buf, h))
-		pf.data = buf.Bytes()
+	}
+	ws := []io.Writer{h}
+	for _, x := range hs {
+		ws = append(ws, x)
+	}
+	_, err := v.read(f, io.MultiWriter(ws...))
+	for i, a := range algs {
+		pf.digests = append(pf.digests, deposit.Digest{Algorithm: a, Value: hs[i].Sum(nil)})
 	}
 	if err != nil {
 		return fail(CheckZIP, "reading: %v", err)
@@ -604,19 +640,19 @@ func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
 
 // itemList reads items.json; the items are checked against it.
 func (v *verifier) itemList() map[string]ItemInfo {
-	out := map[string]ItemInfo{}
 	f := v.files[ItemsPath]
 	if f == nil {
 		if v.entries[ItemsPath] == nil {
 			v.problem(ItemsPath, CheckMissing, "the package has no items.json")
 		}
-		return out
+		return map[string]ItemInfo{}
 	}
 	var l ItemList
 	if err := json.Unmarshal(f.data, &l); err != nil {
 		v.problem(ItemsPath, CheckItems, "%v", err)
-		return out
+		return map[string]ItemInfo{}
 	}
+	out := make(map[string]ItemInfo, len(l.Items))
 	if l.Network != v.rep.Origin || l.Court != v.rep.Court || l.Case != v.rep.Case {
 		v.problem(ItemsPath, CheckItems, "its network, court or case differs from the manifest's")
 	}
@@ -632,7 +668,7 @@ func (v *verifier) itemList() map[string]ItemInfo {
 
 // items verifies every item directory, in parallel.
 func (v *verifier) items(list map[string]ItemInfo) {
-	dirs := map[string][]string{}
+	dirs := make(map[string][]string, len(list))
 	for name := range v.entries {
 		if d := itemOf(name); d != "" {
 			dirs[d] = append(dirs[d], name)
@@ -692,9 +728,8 @@ func (v *verifier) items(list map[string]ItemInfo) {
 // checkpoint verifies a checkpoint once per distinct bytes, under the
 // first candidate policy that accepts it.
 func (v *verifier) checkpoint(cp []byte) (*policy.Result, error) {
-	key := string(cp)
 	v.mu.Lock()
-	c, ok := v.checked[key]
+	c, ok := v.checked[string(cp)]
 	v.mu.Unlock()
 	if ok {
 		return c.res, c.err
@@ -709,7 +744,7 @@ func (v *verifier) checkpoint(cp []byte) (*policy.Result, error) {
 		c.err = fmt.Errorf("%w (tried the policy in force now and %d earlier ones)", c.err, len(v.candidates)-1)
 	}
 	v.mu.Lock()
-	v.checked[key] = c
+	v.checked[string(cp)] = c
 	v.mu.Unlock()
 	return c.res, c.err
 }
@@ -725,6 +760,9 @@ func (v *verifier) batchSignatures(dirs []string, files map[string][]string) map
 	b := cs.Signature().NewBatch(len(dirs) * 2)
 	var paths []string
 	out := map[string]*parsedReceipt{}
+	// Each distinct depositor key is checked once: a few depositors and
+	// the node made most receipts.
+	keyOK := map[string]bool{}
 	for _, d := range dirs {
 		for _, name := range files[d] {
 			if !strings.HasSuffix(name, receipt.FileExtension) || strings.HasSuffix(name, anchoredName) {
@@ -740,7 +778,15 @@ func (v *verifier) batchSignatures(dirs []string, files map[string][]string) map
 			}
 			out[name] = &parsedReceipt{rc: rc}
 			leaf, err := deposit.ParseLeaf(rc.Leaf)
-			if err != nil || cs.Signature().CheckPublicKey(leaf.Depositor) != nil {
+			if err != nil {
+				continue
+			}
+			ok, seen := keyOK[string(leaf.Depositor)]
+			if !seen {
+				ok = cs.Signature().CheckPublicKey(leaf.Depositor) == nil
+				keyOK[string(leaf.Depositor)] = ok
+			}
+			if !ok {
 				continue
 			}
 			b.Add(leaf.Depositor, leaf.SigningMessage(origin), leaf.Signature)
@@ -970,8 +1016,8 @@ func (v *verifier) certificate(c *itemCheck, path string, pdf []byte, proven *re
 // policy, deposited by a member node, of exactly these bytes, about this
 // deposit.
 func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]string, depositID string, signed map[string]*parsedReceipt) {
-	name := fmt.Sprintf("%s%s%d", prefix, trailDir, k)
 	if pair[0] == "" || pair[1] == "" {
+		name := fmt.Sprintf("%s%s%d", prefix, trailDir, k)
 		c.failf(CheckTrail, "%s: a record needs both %s.json and %s%s", name, name, name, receipt.FileExtension)
 		return
 	}
@@ -985,17 +1031,24 @@ func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]strin
 		return
 	}
 	cs := v.pol.Suite()
-	ds, err := receipt.ContentDigests(bytes.NewReader(jf.data), cs.ContentDigest())
+	alg, err := deposit.ParseAlgorithm(cs.ContentDigest())
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[0], err)
 		return
 	}
+	h, err := newContentHash(alg)
+	if err != nil {
+		c.failf(CheckTrail, "%s: %v", pair[0], err)
+		return
+	}
+	h.Write(jf.data)
+	ds := []deposit.Digest{{Algorithm: alg, Value: h.Sum(nil)}}
 	p, err := receipt.VerifyWith(v.pol, rc, receipt.Evidence{Digests: ds}, receipt.Shortcuts{Checkpoint: v.checkpoint, SignatureVerified: sigOK})
 	if err != nil {
 		c.failf(CheckTrail, "%s: %v", pair[1], err)
 		return
 	}
-	if !isLogKey(v.pol, p.Leaf.Depositor) {
+	if !slices.ContainsFunc(v.logKeys, func(k []byte) bool { return bytes.Equal(k, p.Leaf.Depositor) }) {
 		c.failf(CheckTrail, "%s: deposited by a key that is no member node's log key", pair[1])
 		return
 	}
@@ -1009,14 +1062,15 @@ func (v *verifier) trailRecord(c *itemCheck, prefix string, k int, pair [2]strin
 	}
 }
 
-// isLogKey reports whether pub is the log key of one of the policy's
-// members: the key a node deposits access-trail records with.
-func isLogKey(pol *policy.Policy, pub []byte) bool {
+// logKeys returns the log keys of the policy's members: the keys a node
+// deposits access-trail records with.
+func logKeys(pol *policy.Policy) [][]byte {
 	cs := pol.Suite()
+	var out [][]byte
 	for _, l := range pol.Logs {
-		if _, k, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(k, pub) {
-			return true
+		if _, k, err := cs.KeyOf(l.VKey); err == nil {
+			out = append(out, k)
 		}
 	}
-	return false
+	return out
 }

@@ -141,10 +141,10 @@ type court struct {
 	pending atomic.Int32
 
 	posts, gets, policyFetches atomic.Int32
-	amu                  sync.Mutex
-	anchors              []api.Anchor // by size
-	received             []uint64     // sizes posted, with the old size
-	olds                 []uint64
+	amu                        sync.Mutex
+	anchors                    []api.Anchor // by size
+	received                   []uint64     // sizes posted, with the old size
+	olds                       []uint64
 }
 
 func newCourt(t *testing.T, cs *suite.Suite, platform *policy.Policy) *court {

@@ -7,7 +7,8 @@ package httpapi
 // carrying the request and this node's deposit of the checkpoint, and
 // waits for consensus, which checks it again. A fork is answered only
 // once the same transaction has reached consensus, which records the
-// fork as misbehaviour and refuses the anchor.
+// fork as misbehaviour and refuses the anchor; a fork consensus would
+// not record (ledger.App.CheckFork) is answered without submitting.
 
 import (
 	"context"
@@ -51,7 +52,7 @@ func anchorError(ae *ledger.AnchorError) error {
 	case ledger.AnchorInvalid:
 		return &api.Error{Code: api.CodeUnprocessable, Message: ae.Reason}
 	case ledger.AnchorFork:
-		return &api.Error{Code: api.CodeFork, Message: ae.Reason + "; recorded as misbehaviour (GET /v1/misbehaviour)"}
+		return &api.Error{Code: api.CodeFork, Message: ae.Reason + " (GET /v1/misbehaviour)"}
 	}
 	return fmt.Errorf("anchor refused: %w", ae)
 }
@@ -95,13 +96,25 @@ func (s *Server) postAnchor(w http.ResponseWriter, r *http.Request) {
 		s.answerAnchor(w, r, ae.Existing, wait)
 		return
 	case errors.As(err, &ae) && ae.Kind == ledger.AnchorFork:
+		// A fork consensus would not record (recorded already, or beyond
+		// what it records of a log) is answered at once: replayed, it
+		// costs the network nothing.
+		if err := s.cfg.Ledger.CheckFork(ae); err != nil {
+			s.writeAnchorError(w, r, err)
+			return
+		}
 		// Consensus records the fork: the same transaction, refused.
 		if err := s.submitAnchor(r.Context(), body, ae.Evidence.Origin, ae.Evidence.Size, []byte(ae.Evidence.Theirs)); err != nil && !isRefusal(err) {
 			s.writeError(w, r, err)
 			return
 		}
-		s.awaitFork(r.Context(), ae.Evidence, wait)
-		s.writeAnchorError(w, r, ae)
+		answer := *ae
+		if s.awaitFork(r.Context(), ae.Evidence, wait) {
+			answer.Reason += "; recorded as misbehaviour"
+		} else {
+			answer.Reason += "; not recorded yet: consensus records it as misbehaviour"
+		}
+		s.writeAnchorError(w, r, &answer)
 		return
 	case err != nil:
 		s.writeAnchorError(w, r, err)
@@ -188,20 +201,25 @@ func (s *Server) submitAnchor(ctx context.Context, body []byte, origin string, s
 	return s.cfg.Submit(ctx, ledger.EncodeAnchorTx(body, subs[0].item.Signed))
 }
 
-// awaitFork waits until consensus has recorded a fork, or the wait ends:
-// the fork is proven either way, every replica records it.
-func (s *Server) awaitFork(ctx context.Context, e *ledger.Evidence, wait time.Duration) {
+// awaitFork waits until consensus has recorded a fork, or the wait ends,
+// and reports whether it is recorded: the fork is proven either way.
+func (s *Server) awaitFork(ctx context.Context, e *ledger.Evidence, wait time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	for {
 		snap := s.cfg.Ledger.Committed()
-		if ok, err := s.cfg.Ledger.ForkRecorded(e); err != nil || ok {
-			return
+		ok, err := s.cfg.Ledger.ForkRecorded(e)
+		if err != nil {
+			s.cfg.Logger.Error("reading the recorded forks", "err", err)
+			return false
+		}
+		if ok {
+			return true
 		}
 		select {
 		case <-snap.Done:
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }

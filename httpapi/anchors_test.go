@@ -19,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
+	"github.com/jurichain/jurichain/identity"
 	"github.com/jurichain/jurichain/node"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
@@ -307,6 +308,78 @@ func testAnchorsAPI(t *testing.T, cs, platformSuite *suite.Suite) {
 	logs, _ = d.client(nil).OutsideLogs(ctx)
 	if logs.Logs[0].Anchors != 2 {
 		t.Fatal("a fork was anchored")
+	}
+}
+
+// TestForkReplayMakesNoTransactions: once a fork of a registered log is
+// recorded, posting it again with other old sizes (other bytes each
+// time, which the mempool cache does not catch) is answered 409 fork at
+// once and hands the network no transaction.
+func TestForkReplayMakesNoTransactions(t *testing.T) {
+	for _, cs := range suite.All() {
+		t.Run(cs.Name(), func(t *testing.T) {
+			d := startDashNode(t, cs)
+			auditor := d.staff(identity.Auditor)
+			o := newOutsideLog(t, cs)
+			d.registerLog(o, 0)
+			o.grow(3)
+			var a api.Anchor
+			if st := d.post("/v1/anchors?wait=30s", o.body(0, 3), &a); st != http.StatusOK {
+				t.Fatalf("anchor: %d %+v", st, a)
+			}
+			cp := o.sign(3, bytes.Repeat([]byte{1}, 32), o.signer, o.cosigner)
+			var e api.Error
+			if st := d.post("/v1/anchors?wait=30s", addCheckpoint(3, nil, cp), &e); st != http.StatusConflict || e.Code != api.CodeFork || !strings.Contains(e.Message, "recorded as misbehaviour") {
+				t.Fatalf("the first fork: %d %+v", st, e)
+			}
+			// The chain at rest: the blocks that recording made are in.
+			tip := func() (height uint64, txs int) {
+				var bl api.BlockList
+				d.getJSON(auditor, "/v1/explorer/blocks?limit=100", &bl)
+				for _, b := range bl.Blocks {
+					height, txs = max(height, b.Height), txs+b.Txs
+				}
+				return height, txs
+			}
+			height, txs := tip()
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				time.Sleep(500 * time.Millisecond)
+				h, n := tip()
+				if h == height && n == txs {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the chain does not come to rest")
+				}
+				height, txs = h, n
+			}
+			for old := uint64(100); old < 120; old++ {
+				e = api.Error{}
+				if st := d.post("/v1/anchors?wait=1ms", addCheckpoint(old, nil, cp), &e); st != http.StatusConflict || e.Code != api.CodeFork || !strings.Contains(e.Message, "recorded as misbehaviour already") {
+					t.Fatalf("replay with old %d: %d %+v", old, st, e)
+				}
+			}
+			time.Sleep(time.Second)
+			if h, n := tip(); h != height || n != txs {
+				t.Fatalf("the replays made blocks: height %d → %d, %d → %d transactions", height, h, txs, n)
+			}
+			var mis []api.Misbehaviour
+			d.getJSON(nil, "/v1/misbehaviour", &mis)
+			if len(mis) != 1 {
+				t.Fatalf("%d misbehaviour records, want 1", len(mis))
+			}
+			// Another root of the same size: answered at once, not recorded.
+			e = api.Error{}
+			other := addCheckpoint(3, nil, o.sign(3, bytes.Repeat([]byte{2}, 32), o.signer, o.cosigner))
+			if st := d.post("/v1/anchors?wait=1ms", other, &e); st != http.StatusConflict || e.Code != api.CodeFork || !strings.Contains(e.Message, "at most one a size") {
+				t.Fatalf("another fork of the size: %d %+v", st, e)
+			}
+			// Genuine anchors keep working.
+			o.grow(5)
+			if st := d.post("/v1/anchors?wait=30s", o.body(3, 5), &a); st != http.StatusOK || a.Size != 5 {
+				t.Fatalf("anchor after the forks: %d %+v", st, a)
+			}
+		})
 	}
 }
 

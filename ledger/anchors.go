@@ -365,17 +365,82 @@ func (a *App) CheckAnchor(body []byte) (*AnchorRecord, error) {
 	return &AnchorRecord{Origin: c.log.Origin, Size: c.size, Root: c.root, Checkpoint: c.cp}, nil
 }
 
+// MaxForksPerLog is how many forks of one outside log consensus records
+// as misbehaviour. With at most one a size, it bounds what a log whose
+// keys sign many histories makes every replica store; one fork already
+// proves the log untrustworthy.
+const MaxForksPerLog = 16
+
+// recordedForks returns the committed fork records of an outside log,
+// read from the store.
+func (a *App) recordedForks(origin string) ([]Evidence, error) {
+	var out []Evidence
+	err := a.cfg.Store.Evidence(func(_ uint64, rec []byte) error {
+		var e Evidence
+		if err := json.Unmarshal(rec, &e); err != nil {
+			return fmt.Errorf("stored evidence is corrupt: %w", err)
+		}
+		if e.Kind == EvidenceFork && e.Origin == origin {
+			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// forkRefusal judges the fork of ae against the forks of its log already
+// recorded: nil when consensus records it, else the refusal, which
+// records nothing. It depends only on its arguments.
+func forkRefusal(ae *AnchorError, recorded []Evidence) *AnchorError {
+	e := ae.Evidence
+	refuse := func(format string, args ...any) *AnchorError {
+		r := *ae
+		r.Reason = ae.Reason + "; " + fmt.Sprintf(format, args...)
+		return &r
+	}
+	if slices.ContainsFunc(recorded, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(*e) }) {
+		return refuse("this fork is recorded as misbehaviour already")
+	}
+	if slices.ContainsFunc(recorded, func(o Evidence) bool { return o.Size == e.Size }) {
+		return refuse("another fork of size %d is recorded as misbehaviour already, and at most one a size is recorded: this one is not", e.Size)
+	}
+	if len(recorded) >= MaxForksPerLog {
+		return refuse("%d forks of %s are recorded as misbehaviour already, and at most %d of one outside log are recorded: this one is not", len(recorded), e.Origin, MaxForksPerLog)
+	}
+	return nil
+}
+
+// CheckFork judges the fork of an AnchorFork refusal from CheckAnchor
+// against the committed fork records: nil when consensus would record it,
+// else an *AnchorError (of kind AnchorFork) saying why it records
+// nothing, because this fork or another of its size is recorded already,
+// or MaxForksPerLog of its log are.
+func (a *App) CheckFork(ae *AnchorError) error {
+	if ae == nil || ae.Kind != AnchorFork || ae.Evidence == nil {
+		return errors.New("not a fork")
+	}
+	recorded, err := a.recordedForks(ae.Evidence.Origin)
+	if err != nil {
+		return err
+	}
+	if r := forkRefusal(ae, recorded); r != nil {
+		return r
+	}
+	return nil
+}
+
 // ForkRecorded reports whether a fork is recorded as misbehaviour.
 func (a *App) ForkRecorded(e *Evidence) (bool, error) {
-	evs, err := a.Misbehaviour()
+	recorded, err := a.recordedForks(e.Origin)
 	if err != nil {
 		return false, err
 	}
-	return slices.ContainsFunc(evs, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(*e) }), nil
+	return slices.ContainsFunc(recorded, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(*e) }), nil
 }
 
 // precheckAnchor judges an anchor transaction against the committed
-// state. A fork passes: consensus records it.
+// state. A fork passes only when consensus would record it: replaying a
+// recorded one would make every validator judge it for nothing.
 func (a *App) precheckAnchor(tx []byte) error {
 	at, err := parseAnchorTx(a.cfg.Suite, tx)
 	if err != nil {
@@ -384,7 +449,7 @@ func (a *App) precheckAnchor(tx []byte) error {
 	c, err := judgeAnchor(a.registry.Load(), a.storedAnchor, at.body, a.Committed().Height+1)
 	var ae *AnchorError
 	if errors.As(err, &ae) && ae.Kind == AnchorFork {
-		return nil
+		return a.CheckFork(ae)
 	}
 	if err != nil {
 		return err
@@ -422,16 +487,28 @@ func (a *App) executeAnchor(b *stagedBlock, tx []byte, height, index uint64, inL
 	var ae *AnchorError
 	if errors.As(err, &ae) && ae.Kind == AnchorFork {
 		e := *ae.Evidence
-		if !a.evidence[evidenceKey(e)] && !slices.ContainsFunc(b.evidence, func(o Evidence) bool { return evidenceKey(o) == evidenceKey(e) }) {
-			b.evidence = append(b.evidence, e)
-			rec, err := json.Marshal(e)
-			if err != nil {
-				return err
-			}
-			ba.reg.record(cs, "fork", rec)
-			a.cfg.Logger.Error("misbehaviour recorded: an outside log signed a checkpoint contradicting its anchor", "origin", e.Origin, "size", e.Size, "height", height)
+		recorded, err := a.recordedForks(e.Origin)
+		if err != nil {
+			return err
 		}
-		return err
+		for _, o := range b.evidence {
+			if o.Kind == EvidenceFork && o.Origin == e.Origin {
+				recorded = append(recorded, o)
+			}
+		}
+		if r := forkRefusal(ae, recorded); r != nil {
+			return r
+		}
+		b.evidence = append(b.evidence, e)
+		rec, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		ba.reg.record(cs, "fork", rec)
+		a.cfg.Logger.Error("misbehaviour recorded: an outside log signed a checkpoint contradicting its anchor", "origin", e.Origin, "size", e.Size, "height", height)
+		refused := *ae
+		refused.Reason += "; recorded as misbehaviour"
+		return &refused
 	}
 	if err != nil {
 		return err

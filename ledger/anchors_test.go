@@ -450,3 +450,114 @@ func check(app *ledger.App, body []byte) error {
 func addCheckpoint(old uint64, proof [][]byte, checkpoint []byte) []byte {
 	return (&witness.Request{Old: old, Proof: proof, Checkpoint: checkpoint}).Format()
 }
+
+// TestForkRecordsAreCapped: consensus records one fork a size and at
+// most ledger.MaxForksPerLog of a log; a fork recorded already, another
+// of a recorded size or one beyond the cap is refused, records nothing
+// and does not pass the precheck, so that nobody can make the network
+// judge it again. Genuine anchors go on.
+func TestForkRecordsAreCapped(t *testing.T) {
+	forEachSuite(t, func(t *testing.T, cs *suite.Suite) {
+		e := newNetworkIn(t, cs, 1)
+		p := newPlatform(t, cs, 1)
+		app, closeApp := e.open()
+		defer closeApp()
+		h := int64(1)
+		run := func(txs ...[]byte) *abci.ResponseFinalizeBlock {
+			t.Helper()
+			res := e.block(app, h, txs...)
+			h++
+			return res
+		}
+		if res := run(e.register(p, 0)); lastResult(res).Code != ledger.CodeOK {
+			t.Fatalf("registration: %s", lastResult(res).Log)
+		}
+		const anchored = ledger.MaxForksPerLog + 1
+		p.grow(anchored + 1)
+		for s := uint64(1); s <= anchored; s++ {
+			if res := run(e.anchorTx(s-1, p.proof(s-1, s), p.checkpoint(s))); lastResult(res).Code != ledger.CodeOK {
+				t.Fatalf("anchor of size %d: %s", s, lastResult(res).Log)
+			}
+		}
+		forkOf := func(size uint64, b byte) []byte { return p.sign(size, bytes.Repeat([]byte{b}, 32), p.validators...) }
+		forks := func() int {
+			t.Helper()
+			ev, err := app.Misbehaviour()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(ev)
+		}
+		_, logs := app.OutsideLogs()
+		anchors := logs[0].Anchors
+
+		// The first fork of a size is recorded.
+		first := forkOf(1, 7)
+		if r := app.Precheck(e.anchorTx(anchored, nil, first)); r.Code != ledger.CodeOK {
+			t.Fatalf("the first fork must reach consensus: %s", r.Log)
+		}
+		if res := run(e.anchorTx(anchored, nil, first)); lastResult(res).Code != ledger.CodeRefused || !strings.Contains(lastResult(res).Log, "recorded as misbehaviour") || forks() != 1 {
+			t.Fatalf("first fork: %+v, %d records", lastResult(res), forks())
+		}
+
+		// Replays of it, whatever the old size, and another root of the
+		// same size: refused before consensus, and in it recorded nothing.
+		for name, tc := range map[string]struct {
+			tx   []byte
+			want string
+		}{
+			"replay":             {e.anchorTx(anchored, nil, first), "recorded as misbehaviour already"},
+			"replay, old 100":    {e.anchorTx(100, nil, first), "recorded as misbehaviour already"},
+			"replay, old 0":      {e.anchorTx(0, nil, first), "recorded as misbehaviour already"},
+			"another root, same": {e.anchorTx(anchored, nil, forkOf(1, 8)), "at most one a size"},
+		} {
+			r := app.Precheck(tc.tx)
+			if r.Code != ledger.CodeRefused || !strings.Contains(r.Log, tc.want) {
+				t.Errorf("%s: precheck %d %q, want refused with %q", name, r.Code, r.Log, tc.want)
+			}
+			if res := run(tc.tx); lastResult(res).Code != ledger.CodeRefused || !strings.Contains(lastResult(res).Log, tc.want) {
+				t.Errorf("%s: consensus %+v", name, lastResult(res))
+			}
+			if n := forks(); n != 1 {
+				t.Fatalf("%s: %d fork records, want 1", name, n)
+			}
+		}
+
+		// Two forks of one size in one block: the first is recorded.
+		res := run(e.anchorTx(anchored, nil, forkOf(2, 7)), e.anchorTx(anchored, nil, forkOf(2, 8)))
+		if n := len(res.TxResults); res.TxResults[n-2].Code != ledger.CodeRefused || !strings.Contains(res.TxResults[n-1].Log, "at most one a size") || forks() != 2 {
+			t.Fatalf("two forks of a size in a block: %+v, %d records", res.TxResults, forks())
+		}
+
+		// Up to the cap, then no more, though the fork is new.
+		for s := uint64(3); s <= ledger.MaxForksPerLog; s++ {
+			run(e.anchorTx(anchored, nil, forkOf(s, 7)))
+		}
+		if n := forks(); n != ledger.MaxForksPerLog {
+			t.Fatalf("%d fork records, want %d", n, ledger.MaxForksPerLog)
+		}
+		over := e.anchorTx(anchored, nil, forkOf(anchored, 7))
+		want := fmt.Sprintf("at most %d of one outside log", ledger.MaxForksPerLog)
+		if r := app.Precheck(over); r.Code != ledger.CodeRefused || !strings.Contains(r.Log, want) {
+			t.Fatalf("beyond the cap, precheck: %d %q", r.Code, r.Log)
+		}
+		var ae *ledger.AnchorError
+		if err := check(app, addCheckpoint(anchored, nil, forkOf(anchored, 7))); !errors.As(err, &ae) || ae.Kind != ledger.AnchorFork {
+			t.Fatalf("beyond the cap, check: %v", err)
+		} else if err := app.CheckFork(ae); anchorKind(err) != ledger.AnchorFork || !strings.Contains(err.Error(), want) {
+			t.Fatalf("beyond the cap, CheckFork: %v", err)
+		}
+		if res := run(over); lastResult(res).Code != ledger.CodeRefused || !strings.Contains(lastResult(res).Log, want) || forks() != ledger.MaxForksPerLog {
+			t.Fatalf("beyond the cap: %+v, %d records", lastResult(res), forks())
+		}
+
+		// Genuine anchors go on.
+		_, logs = app.OutsideLogs()
+		if logs[0].Anchors != anchors {
+			t.Fatal("a fork was anchored")
+		}
+		if res := run(e.anchorTx(anchored, p.proof(anchored, anchored+1), p.checkpoint(anchored+1))); lastResult(res).Code != ledger.CodeOK {
+			t.Fatalf("anchor after forks: %s", lastResult(res).Log)
+		}
+	})
+}

@@ -136,12 +136,15 @@ type court struct {
 	// tamper, when set, changes each answer before it is sent.
 	tamper atomic.Pointer[func(*api.Anchor)]
 	huge   atomic.Bool
+	// pending is how many more answers of an anchor are 202 (ordered,
+	// not final yet): the anchor without its receipt.
+	pending atomic.Int32
 
-	posts, policyFetches atomic.Int32
-	amu                  sync.Mutex
-	anchors              []api.Anchor // by size
-	received             []uint64     // sizes posted, with the old size
-	olds                 []uint64
+	posts, gets, policyFetches atomic.Int32
+	amu                        sync.Mutex
+	anchors                    []api.Anchor // by size
+	received                   []uint64     // sizes posted, with the old size
+	olds                       []uint64
 }
 
 func newCourt(t *testing.T, cs *suite.Suite, platform *policy.Policy) *court {
@@ -258,7 +261,29 @@ func (c *court) deposit(pc log.Checkpoint, cp []byte) api.Anchor {
 	return a
 }
 
+// answerPending answers 202 with the anchor without its receipt while
+// answers are to be pending, and reports whether it did.
+func (c *court) answerPending(w http.ResponseWriter, a api.Anchor) bool {
+	for {
+		n := c.pending.Load()
+		if n <= 0 {
+			return false
+		}
+		if c.pending.CompareAndSwap(n, n-1) {
+			break
+		}
+	}
+	a.Receipt, a.CertifiedTime = "", time.Time{}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(a)
+	return true
+}
+
 func (c *court) answer(w http.ResponseWriter, a api.Anchor) {
+	if c.answerPending(w, a) {
+		return
+	}
 	if c.huge.Load() {
 		w.Write(bytes.Repeat([]byte(" "), 2<<20))
 		return
@@ -271,6 +296,7 @@ func (c *court) answer(w http.ResponseWriter, a api.Anchor) {
 }
 
 func (c *court) get(w http.ResponseWriter, r *http.Request) {
+	c.gets.Add(1)
 	if c.down.Load() {
 		fail(w, 503, api.CodeUnavailable, "down for maintenance")
 		return
@@ -285,7 +311,9 @@ func (c *court) get(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, a := range c.anchors {
 		if a.Origin == r.PathValue("origin") && a.Size >= min {
-			json.NewEncoder(w).Encode(a)
+			if !c.answerPending(w, a) {
+				json.NewEncoder(w).Encode(a)
+			}
 			return
 		}
 	}

@@ -53,8 +53,11 @@ const (
 	// and a receipt, a few KiB; more is refused unread.
 	MaxAnswer = 1 << 20
 	// anchorWait is how long the upstream is asked to wait for its
-	// anchor entry to commit.
+	// anchor entry to commit, and how long a 202 (ordered, not final
+	// yet) is followed up before the attempt is retried with backoff.
 	anchorWait = 30 * time.Second
+	// pendingPoll is how often a 202 is followed up.
+	pendingPoll = 500 * time.Millisecond
 )
 
 // Target is one upstream network to anchor into.
@@ -274,6 +277,7 @@ const (
 	resultConflict    = "conflict"    // the upstream anchored another size; retried from it
 	resultUnavailable = "unavailable" // unreachable or 5xx: retried with backoff
 	resultRefused     = "refused"     // 4xx: the operators must act; retried slowly
+	resultPending     = "pending"     // an anchor not final yet, there or here: retried with backoff
 	resultInvalid     = "invalid"     // an answer that fails its checks: not stored
 )
 
@@ -308,11 +312,16 @@ func (w *Worker) loop(ctx context.Context, u *upstream) {
 			if ae.result != resultConflict {
 				w.attempts.WithLabelValues(u.name, ae.result).Inc()
 			}
-			if ae.result == resultUnavailable {
+			switch ae.result {
+			case resultPending:
+				wait = w.backoff(failures)
+				failures++
+				w.o.Logger.Info("anchoring: waiting for an anchor to be final", "upstream", u.name, "retry_in", wait.Round(time.Millisecond), "reason", err)
+			case resultUnavailable:
 				wait = w.backoff(failures)
 				failures++
 				w.o.Logger.Warn("anchoring: the upstream is unavailable; retrying", "upstream", u.name, "retry_in", wait.Round(time.Millisecond), "err", err)
-			} else {
+			default:
 				wait = w.o.MaxBackoff
 				w.o.Logger.Error("anchoring: the upstream refused this network's checkpoint; an operator must act", "upstream", u.name, "retry_in", wait, "err", err)
 			}
@@ -497,6 +506,9 @@ func (w *Worker) anchor(ctx context.Context, u *upstream, cp []byte, c *log.Chec
 		switch status {
 		case http.StatusOK:
 			return w.accept(u, court, body, cp)
+		case http.StatusAccepted:
+			// Ordered, and final there a few blocks later.
+			return w.awaitAnchor(ctx, u, court, cp, c.Size)
 		case http.StatusConflict:
 			var e struct {
 				Code    string  `json:"code"`
@@ -528,7 +540,8 @@ func (w *Worker) remoteSize(ctx context.Context, u *upstream) (uint64, error) {
 	switch status {
 	case http.StatusNotFound:
 		// Not registered or nothing anchored yet: the POST tells which.
-	case http.StatusOK:
+	case http.StatusOK, http.StatusAccepted:
+		// 202: the latest anchor is not final there yet; its size holds.
 		var a api.Anchor
 		if err := json.Unmarshal(body, &a); err != nil || a.Origin != w.o.Origin {
 			return 0, failed(resultInvalid, "the upstream's latest anchor of %s is not an anchor of this log", w.o.Origin)
@@ -550,6 +563,9 @@ func (w *Worker) adopt(ctx context.Context, u *upstream, size uint64) error {
 	if err != nil {
 		return err
 	}
+	if status == http.StatusAccepted {
+		return failed(resultPending, "the upstream's anchor covering size %d, made by another node of this network, is not final there yet", size)
+	}
 	if status != http.StatusOK {
 		return statusError(status, body, fmt.Sprintf("asking for the anchor covering size %d", size))
 	}
@@ -559,8 +575,9 @@ func (w *Worker) adopt(ctx context.Context, u *upstream, size uint64) error {
 	}
 	ours, err := w.o.Log.Final(a.Size)
 	if errors.Is(err, store.ErrNotFound) {
-		// Not final here yet: the next step sees it.
-		return nil
+		// Another node of this network is ahead of this one: asked
+		// again with backoff, not every poll.
+		return failed(resultPending, "the upstream anchored size %d, made by another node of this network, which is not final here yet", a.Size)
 	}
 	if err != nil {
 		return fmt.Errorf("reading this network's final checkpoint %d: %w", a.Size, err)
@@ -569,6 +586,37 @@ func (w *Worker) adopt(ctx context.Context, u *upstream, size uint64) error {
 	court := u.court
 	u.mu.Unlock()
 	return w.accept(u, court, body, ours)
+}
+
+// awaitAnchor follows up a 202 to the anchor of the checkpoint cp of
+// size: the upstream ordered it and answers it once its entry is final.
+// Asked every pendingPoll for at most anchorWait; still not final, the
+// attempt is retried with backoff, and posting again is idempotent.
+func (w *Worker) awaitAnchor(ctx context.Context, u *upstream, court string, cp []byte, size uint64) error {
+	deadline := time.Now().Add(anchorWait)
+	for {
+		t := time.NewTimer(pendingPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		status, body, err := w.do(ctx, http.MethodGet, fmt.Sprintf("%s/v1/anchors/%s?size=%d", u.t.URL, url.PathEscape(w.o.Origin), size), nil, MaxAnswer)
+		if err != nil {
+			return err
+		}
+		switch status {
+		case http.StatusOK:
+			return w.accept(u, court, body, cp)
+		case http.StatusAccepted:
+		default:
+			return statusError(status, body, fmt.Sprintf("asking for the anchor of size %d", size))
+		}
+		if time.Now().After(deadline) {
+			return failed(resultPending, "the upstream ordered the anchor of size %d and has not made it final in %s", size, anchorWait)
+		}
+	}
 }
 
 // accept checks an anchor the upstream answered and stores it: nothing

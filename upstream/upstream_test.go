@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ type env struct {
 	court    *court
 	st       *store.Store
 	pin      string
+	// log is the platform's log as this node sees it; the platform's
+	// own when nil.
+	log upstream.Log
 }
 
 func newEnv(t *testing.T, cs, courtSuite *suite.Suite) *env {
@@ -50,7 +54,11 @@ func (e *env) start(tune func(*upstream.Target)) (*upstream.Worker, func()) {
 	if tune != nil {
 		tune(&tgt)
 	}
-	w, err := upstream.New(upstream.Options{Origin: platformOrigin, Log: e.platform, Store: e.st, Targets: []upstream.Target{tgt},
+	var lg upstream.Log = e.platform
+	if e.log != nil {
+		lg = e.log
+	}
+	w, err := upstream.New(upstream.Options{Origin: platformOrigin, Log: lg, Store: e.st, Targets: []upstream.Target{tgt},
 		Poll: 5 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 150 * time.Millisecond})
 	if err != nil {
 		e.t.Fatal(err)
@@ -445,4 +453,91 @@ func TestNewRefusesBadTargets(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPendingAnswer: a court that answers 202 (the anchor ordered, its
+// entry not final yet) is asked for the anchor until it is final: no
+// refusal, no second post, nothing for an operator to do.
+func TestPendingAnswer(t *testing.T) {
+	suites(t, func(t *testing.T, cs *suite.Suite) {
+		e := newEnv(t, cs, cs)
+		e.platform.grow(t, 2)
+		e.court.pending.Store(2) // the post and the first follow-up
+		w, _ := e.start(func(tg *upstream.Target) { tg.Entries = 2 })
+		eventually(t, "the anchor", func() bool { return w.Upstreams()[0].AnchoredSize == 2 })
+		if n := attempts(t, w, "refused"); n != 0 {
+			t.Errorf("a 202 counted as %v refusals", n)
+		}
+		if n := e.court.posts.Load(); n != 1 {
+			t.Errorf("posted %d times, want once and then asked", n)
+		}
+		if e.court.pending.Load() != 0 {
+			t.Error("the pending answers were not all asked for")
+		}
+		if ups := w.Upstreams(); ups[0].LastError != "" || ups[0].AnchoredSize != 2 {
+			t.Errorf("after a pending answer: %+v", ups[0])
+		}
+	})
+}
+
+// lagging is the platform's log as a node that is behind sees it: no
+// final checkpoint beyond limit (0: none hidden).
+type lagging struct {
+	*network
+	limit atomic.Uint64
+}
+
+func (l *lagging) LatestFinal() ([]byte, error) {
+	if lim := l.limit.Load(); lim != 0 {
+		return l.network.Final(lim)
+	}
+	return l.network.LatestFinal()
+}
+
+func (l *lagging) Final(size uint64) ([]byte, error) {
+	if lim := l.limit.Load(); lim != 0 && size > lim {
+		return nil, store.ErrNotFound
+	}
+	return l.network.Final(size)
+}
+
+// TestAdoptWaitsWithBackoff: another node of the platform anchored a
+// checkpoint this node has not made final yet; the worker asks for it
+// with backoff, not every poll, shows why it waits, and adopts the
+// anchor once the checkpoint is final here.
+func TestAdoptWaitsWithBackoff(t *testing.T) {
+	suites(t, func(t *testing.T, cs *suite.Suite) {
+		e := newEnv(t, cs, cs)
+		e.platform.grow(t, 2)
+		_, stop := e.start(func(tg *upstream.Target) { tg.Entries = 1 })
+		eventually(t, "the first anchor", func() bool { _, s := e.stored(); return s == 2 })
+		stop()
+		e.platform.grow(t, 1)
+		cp4 := e.platform.grow(t, 1)
+		pc, _ := e.platform.pol.Verify(cp4)
+		e.court.amu.Lock()
+		e.court.deposit(pc.Checkpoint, cp4) // by another node
+		e.court.amu.Unlock()
+		lag := &lagging{network: e.platform}
+		lag.limit.Store(3)
+		e.log = lag
+		gets := e.court.gets.Load()
+		w, _ := e.start(func(tg *upstream.Target) { tg.Entries = 1 })
+		time.Sleep(600 * time.Millisecond)
+		// Polling every 5 ms would ask about 120 times; the backoff
+		// (20 ms doubling to 150 ms) about 8.
+		if n := e.court.gets.Load() - gets; n > 20 {
+			t.Errorf("asked for the anchor %d times in 600 ms", n)
+		}
+		ups := w.Upstreams()
+		if !strings.Contains(ups[0].LastError, "not final here") || ups[0].NextAttempt == nil || ups[0].AnchoredSize != 2 {
+			t.Errorf("while waiting: %+v", ups[0])
+		}
+		if n := attempts(t, w, "refused"); n != 0 {
+			t.Errorf("waiting counted as %v refusals", n)
+		}
+		lag.limit.Store(0)
+		eventually(t, "the adopted anchor", func() bool { _, s := e.stored(); return s == 4 })
+		eventually(t, "the error cleared", func() bool { return w.Upstreams()[0].LastError == "" })
+	})
 }

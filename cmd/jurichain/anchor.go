@@ -78,16 +78,18 @@ func newAnchorShow() *cobra.Command {
 			if err != nil {
 				return withHint(err, "see the registered logs and their anchors with: jurichain anchor list")
 			}
+			// Everything the node answered is shown escaped; the files
+			// get its bytes.
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "origin:      %s\nsize:        %d\nroot hash:   %x\nanchor:      #%d on %s (deposit %s)\n",
-				usertext.EscapeLines(a.Origin), a.Size, a.RootHash, a.Number, a.CourtOrigin, a.Deposit)
+				usertext.Escape(a.Origin), a.Size, a.RootHash, a.Number, usertext.Escape(a.CourtOrigin), usertext.Escape(a.Deposit))
 			if a.Receipt == "" {
 				fmt.Fprintln(w, "certified:   not yet; the anchor entry is not final, ask again in a few seconds")
 				return nil
 			}
 			fmt.Fprintf(w, "certified:   %s\n", a.CertifiedTime.UTC().Format(time.RFC3339Nano))
 			if out == "" {
-				fmt.Fprintf(w, "\n%s", a.Receipt)
+				fmt.Fprintf(w, "\n%s", usertext.EscapeLines(a.Receipt))
 				return nil
 			}
 			if err := writeNew(out, []byte(a.Receipt), 0o644); err != nil {

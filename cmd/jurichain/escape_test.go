@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"github.com/transparency-dev/merkle/testonly"
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
@@ -100,5 +103,41 @@ func writeFile(t *testing.T, name string, b []byte) {
 	t.Helper()
 	if err := os.WriteFile(name, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAnchorShowEscapesTheAnswer runs `jurichain anchor show` against a
+// node whose answer carries terminal escapes in every text field: the
+// output shows them escaped, and --out writes the receipt's bytes.
+func TestAnchorShowEscapesTheAnswer(t *testing.T) {
+	const bad = "\x1b[2K\x1b[1A"
+	a := api.Anchor{Origin: "platform.example/log" + bad, Size: 3, RootHash: []byte{1, 2}, Number: 7, Deposit: "dep" + bad,
+		CourtOrigin: "court.example/log\x07" + bad, CertifiedTime: time.Unix(1_790_000_000, 0),
+		Checkpoint: "platform.example/log\n3\nAQI=\n", Receipt: "c2sp.org/tlog-proof@v1\nindex 7\x1b]0;owned\x07\n"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(a)
+	}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "anchor.tlog-proof")
+	for _, args := range [][]string{nil, {"--out", out}} {
+		root := newRoot()
+		var buf bytes.Buffer
+		root.SetOut(&buf)
+		root.SetArgs(append([]string{"anchor", "show", "--server", srv.URL, "platform.example/log"}, args...))
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(buf.String(), "\x1b\x07") {
+			t.Errorf("anchor show %v printed a control character:\n%q", args, buf.String())
+		}
+		for _, want := range []string{`court.example/log\x07\x1b[2K`, `dep\x1b[2K`, `platform.example/log\x1b[2K`} {
+			if !strings.Contains(buf.String(), want) {
+				t.Errorf("anchor show %v: %q missing in\n%s", args, want, buf.String())
+			}
+		}
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != a.Receipt {
+		t.Errorf("the receipt file %q %v, want the node's bytes", b, err)
 	}
 }

@@ -33,7 +33,7 @@ type fakeOutbound struct {
 func (f *fakeOutbound) Upstreams() []api.Upstream {
 	return []api.Upstream{{URL: "http://court.example", Origin: "court.example/ledger", NextAttempt: &f.next, LastError: "HTTP 503"}}
 }
-func (f *fakeOutbound) Policies() [][]byte { return nil }
+func (f *fakeOutbound) Policies() [][]byte                  { return nil }
 func (f *fakeOutbound) Describe(ch chan<- *prometheus.Desc) { f.counter.Describe(ch) }
 func (f *fakeOutbound) Collect(ch chan<- prometheus.Metric) { f.counter.Collect(ch) }
 

@@ -350,6 +350,18 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 // that its entry is a deposit of exactly the anchored checkpoint by a
 // court member node.
 func verifyCourt(platform, court *policy.Policy, cr *receipt.Receipt, anchored []byte) (*receipt.Proven, error) {
+	if court.Suite() != nil && court.Origin() == platform.Origin() {
+		return nil, &receipt.CheckError{Check: CheckCourt, Err: fmt.Errorf("the court policy is the platform's (%q): a network does not anchor into itself; pass the court network's policy", court.Origin())}
+	}
+	return VerifyEntry(court, cr, anchored)
+}
+
+// VerifyEntry checks a court's receipt of an anchor entry under the
+// court's policy: the entry is a deposit of exactly the anchor record (the
+// anchored checkpoint's bytes), made with the log key of a court member
+// node. It returns what the receipt proves (the anchor number is its
+// index).
+func VerifyEntry(court *policy.Policy, cr *receipt.Receipt, record []byte) (*receipt.Proven, error) {
 	fail := func(check receipt.Check, format string, args ...any) error {
 		return &receipt.CheckError{Check: check, Err: fmt.Errorf(format, args...)}
 	}
@@ -357,14 +369,11 @@ func verifyCourt(platform, court *policy.Policy, cr *receipt.Receipt, anchored [
 	if ccs == nil {
 		return nil, fail(CheckCourt, "the court policy's keys are of no known suite")
 	}
-	if court.Origin() == platform.Origin() {
-		return nil, fail(CheckCourt, "the court policy is the platform's (%q): a network does not anchor into itself; pass the court network's policy", court.Origin())
-	}
 	alg, err := deposit.ParseAlgorithm(ccs.ContentDigest())
 	if err != nil {
 		return nil, fail(CheckCourt, "the court suite's content digest: %w", err)
 	}
-	sum := ccs.Hash(anchored)
+	sum := ccs.Hash(record)
 	cp, err := receipt.Verify(court, cr, receipt.Evidence{Digests: []deposit.Digest{{Algorithm: alg, Value: sum[:]}}})
 	var ce *receipt.CheckError
 	switch {
@@ -373,20 +382,8 @@ func verifyCourt(platform, court *policy.Policy, cr *receipt.Receipt, anchored [
 	case err != nil:
 		return nil, &receipt.CheckError{Check: CheckCourt, Err: err}
 	}
-	if !isLogKey(court, cp.Leaf.Depositor) {
+	if !court.IsLogKey(cp.Leaf.Depositor) {
 		return nil, fail(CheckAnchorEntry, "the court entry #%d was deposited by a key that is no log key of the court policy: not an anchor made by a court node", cp.Leaf.Index)
 	}
 	return cp, nil
-}
-
-// isLogKey reports whether pub is the log key of one of the policy's
-// members: the key a node deposits an anchor with.
-func isLogKey(pol *policy.Policy, pub []byte) bool {
-	cs := pol.Suite()
-	for _, l := range pol.Logs {
-		if _, k, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(k, pub) {
-			return true
-		}
-	}
-	return false
 }

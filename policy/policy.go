@@ -247,6 +247,22 @@ func addKey(cs *suite.Suite, keys map[string]bool, vkey string) error {
 	return nil
 }
 
+// IsLogKey reports whether pub is the public key of one of the policy's
+// logs: the key a member node signs checkpoints with, and deposits its own
+// records (access trail, anchors) with.
+func (p *Policy) IsLogKey(pub []byte) bool {
+	cs := p.Suite()
+	if cs == nil {
+		return false
+	}
+	for _, l := range p.Logs {
+		if _, k, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(k, pub) {
+			return true
+		}
+	}
+	return false
+}
+
 // NewLogVerifier returns the checkpoint verifier for a log vkey, of the
 // suite the key belongs to.
 func NewLogVerifier(vkey string) (note.Verifier, error) {

@@ -30,8 +30,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/transparency-dev/formats/log"
 
+	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/api"
-	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
@@ -693,27 +693,14 @@ func Check(pol *policy.Policy, origin string, sent, answer []byte) (*api.Anchor,
 	if err != nil {
 		return nil, fmt.Errorf("the court receipt: %w", err)
 	}
-	alg, err := deposit.ParseAlgorithm(cs.ContentDigest())
-	if err != nil {
-		return nil, err
-	}
-	digest := cs.Hash(sent)
-	p, err := receipt.Verify(pol, r, receipt.Evidence{Digests: []deposit.Digest{{Algorithm: alg, Value: digest[:]}}})
+	p, err := anchor.VerifyEntry(pol, r, sent)
 	if err != nil {
 		return nil, fmt.Errorf("the court receipt under the upstream's policy: %w", err)
 	}
 	if p.Origin() != a.CourtOrigin {
 		return nil, fmt.Errorf("the court receipt is of %q, the anchor says %q", p.Origin(), a.CourtOrigin)
 	}
-	byCourt := false
-	for _, l := range pol.Logs {
-		if _, pub, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(pub, p.Leaf.Depositor) {
-			byCourt = true
-		}
-	}
-	if !byCourt {
-		return nil, errors.New("the court receipt's entry was not deposited by a node of the court network")
-	}
+	digest := cs.Hash(sent)
 	if want := "anchor-" + hex.EncodeToString(digest[:16]); p.Leaf.IdempotencyKey != want {
 		return nil, fmt.Errorf("the court entry's idempotency key is %q, an anchor of this checkpoint has %q", p.Leaf.IdempotencyKey, want)
 	}

@@ -188,7 +188,7 @@ says so.`,
 				if err != nil {
 					return &verifyFailed{err}
 				}
-				printProven(w, file, ap.Platform, ev.Digests, isLogKey(pol, ap.Platform.Leaf.Depositor))
+				printProven(w, file, ap.Platform, ev.Digests, pol.IsLogKey(ap.Platform.Leaf.Depositor))
 				printAnchored(w, ap)
 				return nil
 			}
@@ -196,7 +196,7 @@ says so.`,
 			if err != nil {
 				return receiptFailure(pol, policyFile, rc, err)
 			}
-			printProven(w, file, p, ev.Digests, isLogKey(pol, p.Leaf.Depositor))
+			printProven(w, file, p, ev.Digests, pol.IsLogKey(p.Leaf.Depositor))
 			if courtPol != nil {
 				fmt.Fprintf(w, "  anchored in:    not anchored: %s is a plain receipt (a composed one, from 'jurichain receipt upgrade', proves the anchor)\n", usertext.Escape(rfile))
 			}
@@ -303,7 +303,7 @@ func verifyCertificate(w io.Writer, pol *policy.Policy, certFile, file string, c
 			}
 		}
 	}
-	printProven(w, name, res.Proven, checked, isLogKey(pol, res.Proven.Leaf.Depositor))
+	printProven(w, name, res.Proven, checked, pol.IsLogKey(res.Proven.Leaf.Depositor))
 	if file == "" {
 		fmt.Fprintf(w, "  file:           not checked (give the file before the certificate to check it)\n")
 	}
@@ -356,18 +356,6 @@ func digestFile(path string, algs []string) ([]deposit.Digest, error) {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return ds, nil
-}
-
-// isLogKey reports whether pub is the log key of one of the policy's
-// nodes: the key a node deposits its access-trail records with.
-func isLogKey(pol *policy.Policy, pub []byte) bool {
-	cs := pol.Suite()
-	for _, l := range pol.Logs {
-		if _, k, err := cs.KeyOf(l.VKey); err == nil && bytes.Equal(k, pub) {
-			return true
-		}
-	}
-	return false
 }
 
 // printProven prints what the receipt proves; checked are the digests of

@@ -945,7 +945,7 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 		v.trailRecord(c, prefix, k, trail[k], res.Deposit, signed)
 	}
 	if af := v.files[prefix+anchoredName]; af != nil {
-		if a, err := verifyAnchored(v.pol, v.policies, af.data, ev); err != nil {
+		if a, err := verifyAnchored(v.pol, v.policies, af.data, rc, ev); err != nil {
 			c.failf(CheckComposed, "%s%s: %v", prefix, anchoredName, err)
 		} else {
 			res.Anchored = fmt.Sprintf("%s #%d", a.Court, a.Number)
@@ -955,11 +955,21 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 }
 
 // verifyAnchored verifies an item's composed receipt with the platform's
-// policy and the trusted policy of the court its anchor is in.
-func verifyAnchored(platform *policy.Policy, policies map[string]*policy.Policy, b []byte, ev receipt.Evidence) (*Anchor, error) {
+// policy and the trusted policy of the court its anchor is in, and that
+// it proves the entry of the item's receipt rc: without the original, the
+// evidence would accept any deposit's composed receipt. Its checkpoint
+// may differ from rc's (an earlier, anchored size).
+func verifyAnchored(platform *policy.Policy, policies map[string]*policy.Policy, b []byte, rc *receipt.Receipt, ev receipt.Evidence) (*Anchor, error) {
 	c, err := anchor.ParseComposed(b)
 	if err != nil {
 		return nil, err
+	}
+	pr, err := receipt.Parse(c.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("the platform receipt: %w", err)
+	}
+	if pr.Index != rc.Index || !bytes.Equal(pr.Leaf, rc.Leaf) {
+		return nil, fmt.Errorf("its platform receipt is of entry #%d, not of this item's %s (entry #%d): a composed receipt of another deposit", pr.Index, receiptName, rc.Index)
 	}
 	court, err := receipt.Parse(c.Court)
 	if err != nil {

@@ -45,12 +45,14 @@ type Limits struct {
 	Ratio uint64
 }
 
-// DefaultLimits are generous for real packages: a case of 100,000 items,
-// originals of up to 64 GiB.
-var DefaultLimits = Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200}
+// DefaultLimits returns limits generous for real packages: a case of
+// 100,000 items, originals of up to 64 GiB.
+func DefaultLimits() Limits {
+	return Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200}
+}
 
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.Entries > 0 {
 		d.Entries = l.Entries
 	}

@@ -40,6 +40,8 @@ func TestParseManifest(t *testing.T) {
 		"size with a plus":   strings.Replace(goodManifest, " 12 ", " +12 ", 1),
 		"twice":              goodManifest + line + "items/1/receipt.tlog-proof\n",
 		"twice by case":      goodManifest + line + "ITEMS/1/receipt.tlog-proof\n",
+		"twice as NFC, NFD":  goodManifest + line + "items/1/caf\u00e9\n" + line + "items/1/cafe\u0301\n",
+		"twice by folding":   goodManifest + line + "items/1/k\n" + line + "items/1/\u212a\n",
 		"control character":  strings.Replace(goodManifest, "Court of Test", "Court\x1b of Test", 1),
 		"bidi override":      strings.Replace(goodManifest, "items/1/receipt", "items/1/\u202ereceipt", 1),
 		"padded case":        strings.Replace(goodManifest, "Y291cnQ ", "Y291cnQ= ", 1),

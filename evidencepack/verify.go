@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"runtime"
 	"slices"
 	"sort"
@@ -163,6 +164,7 @@ type ItemResult struct {
 // Checks named in reports.
 const (
 	CheckZIP          = "zip"
+	CheckEntryType    = "entry type"
 	CheckUnsafePath   = "path"
 	CheckDuplicate    = "duplicate entry"
 	CheckSize         = "size"
@@ -301,36 +303,62 @@ func (v *verifier) structure() bool {
 		return false
 	}
 	ok := true
+	// Structural problems stay with the package: nothing of it is read.
+	refuse := func(name, check, format string, a ...any) {
+		v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: check, Reason: fmt.Sprintf(format, a...)})
+		ok = false
+	}
 	v.entries = make(map[string]*zip.File, len(v.zr.File))
 	folded := make(map[string]string, len(v.zr.File))
+	// once refuses a second entry that a file system would unpack onto
+	// the first: the same name but for case or Unicode normalization.
+	once := func(name string) bool {
+		key := foldName(name)
+		if prev, dup := folded[key]; dup {
+			refuse(name, CheckDuplicate, "the ZIP has %s twice (as %q and %q, the same name to a file system that folds case or normalizes Unicode); a package names each file once", name, prev, name)
+			return false
+		}
+		folded[key] = name
+		return true
+	}
 	var total uint64
 	for _, f := range v.zr.File {
-		name := f.Name
-		if strings.HasSuffix(name, "/") && f.UncompressedSize64 == 0 && !f.Mode().IsRegular() {
-			if err := CheckPath(strings.TrimSuffix(name, "/")); err != nil {
-				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckUnsafePath, Reason: err.Error()})
-				ok = false
+		name, mode := f.Name, f.Mode()
+		if dir, isDir := strings.CutSuffix(name, "/"); isDir {
+			// A directory entry, as zip tools write one before the files
+			// in it: accepted when it is an empty directory of the
+			// layout, and then ignored (it carries nothing).
+			switch err := CheckPath(dir); {
+			case err != nil:
+				refuse(name, CheckUnsafePath, "%v", err)
+			case mode.Type() != fs.ModeDir || mode&specialBits != 0 || f.UncompressedSize64 != 0:
+				refuse(name, CheckEntryType, "%s with %d bytes: a package's directory entries are empty directories", entryKind(mode), f.UncompressedSize64)
+			case !layoutDir(dir):
+				refuse(name, CheckLayout, "not a directory of the package layout (policies/, items/<n>/ and its original/ and trail/)")
+			default:
+				once(dir)
 			}
-			continue // a directory entry, as other ZIP tools write them
+			continue
 		}
 		if name != ManifestPath {
 			if err := CheckPath(name); err != nil {
-				// Structural problems stay with the package: nothing of
-				// it is read.
-				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckUnsafePath, Reason: err.Error()})
-				ok = false
+				refuse(name, CheckUnsafePath, "%v", err)
 				continue
 			}
 		}
-		if prev, dup := folded[strings.ToLower(name)]; dup {
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckDuplicate, Reason: fmt.Sprintf("the ZIP has %s twice (as %q and %q); a package names each file once", name, prev, name)})
-			ok = false
+		if mode.Type() != 0 || mode&specialBits != 0 {
+			refuse(name, CheckEntryType, "%s (mode %v): a package holds regular files only, which unpack as nothing else", entryKind(mode), mode)
 			continue
 		}
-		folded[strings.ToLower(name)] = name
+		if !once(name) {
+			continue
+		}
+		if !inLayout(name) {
+			refuse(name, CheckLayout, "not a file of the package layout (manifest.txt, index.html, items.json, policies/, items/<n>/)")
+			continue
+		}
 		if f.Method != zip.Store && f.Method != zip.Deflate {
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckZIP, Reason: fmt.Sprintf("compression method %d; a package uses store or deflate", f.Method)})
-			ok = false
+			refuse(name, CheckZIP, "compression method %d; a package uses store or deflate", f.Method)
 			continue
 		}
 		limit := v.lim.Other
@@ -339,22 +367,73 @@ func (v *verifier) structure() bool {
 		}
 		switch {
 		case f.UncompressedSize64 > limit:
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckSize, Reason: fmt.Sprintf("declares %d bytes, more than the %d accepted for it", f.UncompressedSize64, limit)})
-			ok = false
+			refuse(name, CheckSize, "declares %d bytes, more than the %d accepted for it", f.UncompressedSize64, limit)
 			continue
 		case f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > v.lim.Ratio:
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckSize, Reason: fmt.Sprintf("declares %d bytes from %d compressed, a ratio above %d (a ZIP bomb?)", f.UncompressedSize64, f.CompressedSize64, v.lim.Ratio)})
-			ok = false
+			refuse(name, CheckSize, "declares %d bytes from %d compressed, a ratio above %d (a ZIP bomb?)", f.UncompressedSize64, f.CompressedSize64, v.lim.Ratio)
 			continue
 		}
 		total += f.UncompressedSize64
 		v.entries[name] = f
 	}
 	if total > v.lim.Total {
-		v.rep.Problems = append(v.rep.Problems, Problem{Check: CheckSize, Reason: fmt.Sprintf("the files declare %d bytes in all, more than the %d accepted", total, v.lim.Total)})
-		ok = false
+		refuse("", CheckSize, "the files declare %d bytes in all, more than the %d accepted", total, v.lim.Total)
 	}
 	return ok
+}
+
+// specialBits are the mode bits an unpacking tool may restore that a
+// package's files never need.
+const specialBits = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// entryKind names what an entry's mode makes of it when unpacked.
+func entryKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDir != 0 && m&specialBits != 0:
+		return "a directory with the setuid, setgid or sticky bit"
+	case m&fs.ModeDir != 0:
+		return "a directory"
+	case m&specialBits != 0:
+		return "a file with the setuid, setgid or sticky bit"
+	}
+	return "not a regular file"
+}
+
+// inLayout reports whether a file's path is one the layout has at the
+// root, under policies/ or in an item directory (whose files item checks
+// one by one).
+func inLayout(name string) bool {
+	switch name {
+	case ManifestPath, IndexPath, ItemsPath:
+		return true
+	}
+	if rest, ok := strings.CutPrefix(name, policiesDir); ok {
+		// <origin>.policy or <origin>/height-<H>.policy; which origin and
+		// height is checked when the policy is read.
+		return strings.HasSuffix(rest, ".policy") && strings.Count(rest, "/") <= 1
+	}
+	return itemOf(name) != ""
+}
+
+// layoutDir reports whether dir (no trailing slash) is a directory of
+// the layout: one a zip tool writes an entry for before the files in it.
+func layoutDir(dir string) bool {
+	if dir == "policies" || dir == "items" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(dir, policiesDir); ok {
+		return !strings.Contains(rest, "/")
+	}
+	item := itemOf(dir + "/")
+	return item == dir || dir == item+"/"+strings.TrimSuffix(originalDir, "/") || dir == item+"/"+strings.TrimSuffix(trailDir, "/")
 }
 
 // read reads an entry whole, checking it is exactly its declared size.

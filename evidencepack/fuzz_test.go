@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	mathrand "math/rand/v2"
 	"strings"
 	"syscall"
@@ -107,6 +108,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(write(f, []entry{{name: "manifest.txt", data: []byte(goodManifest)}}))
 	f.Add(write(f, []entry{{name: "../x", data: []byte("x")}, {name: "a", data: []byte("a")}, {name: "a", data: []byte("b")}}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Add(end64(1_000_000, 0, 0))
+	f.Add(write(f, []entry{{name: "items/1/original/x", data: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777}, {name: "run.sh", data: []byte("x"), mode: 0o755}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

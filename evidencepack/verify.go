@@ -44,12 +44,18 @@ type Limits struct {
 	// Ratio bounds a compressed entry's uncompressed size over its
 	// compressed size, for entries above 1 MiB.
 	Ratio uint64
+	// Directory bounds the central directory, in bytes: what it declares,
+	// and what lies from where it starts to the end of the file (its end
+	// records and the ZIP comment too), which a ZIP reader reads entries
+	// from whatever count it declares.
+	Directory uint64
 }
 
 // DefaultLimits returns limits generous for real packages: a case of
-// 100,000 items, originals of up to 64 GiB.
+// 100,000 items, originals of up to 64 GiB, a directory of 1,000,000
+// entries of 268 bytes (paths of 200 bytes and their extra fields).
 func DefaultLimits() Limits {
-	return Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200}
+	return Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200, Directory: 256 << 20}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -68,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Ratio > 0 {
 		d.Ratio = l.Ratio
+	}
+	if l.Directory > 0 {
+		d.Directory = l.Directory
 	}
 	return d
 }
@@ -275,6 +284,9 @@ func isNumber(s string) bool {
 }
 
 func (v *verifier) run(r io.ReaderAt, size int64) {
+	if !v.directoryEnd(r, size) {
+		return
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		v.problem("", CheckZIP, "not a readable ZIP file: %v", err)

@@ -99,6 +99,11 @@ func TestEntryTypesAndLayout(t *testing.T) {
 					if rep.OK {
 						t.Fatal("verified")
 					}
+					// A file outside the layout is reported once, unread,
+					// and the items are still judged.
+					if tc.check == evidencepack.CheckLayout && (len(rep.Problems) != 1 || len(rep.Items) != 2 || rep.Items[0].Verdict != evidencepack.Verified) {
+						t.Fatalf("problems %+v, items %+v", rep.Problems, rep.Items)
+					}
 					for _, p := range rep.Problems {
 						if p.Path == tc.path && p.Check == tc.check {
 							return

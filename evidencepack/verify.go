@@ -210,6 +210,8 @@ type verifier struct {
 	lim     Limits
 	rep     *Report
 	entries map[string]*zip.File
+	// outside are the files outside the layout, reported and not read.
+	outside map[string]bool
 	files   map[string]*pkgFile
 	// itemProblems are file failures inside items/<n>/, by item path.
 	itemProblems map[string][]Problem
@@ -240,7 +242,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Repo
 		opts.Now = time.Now
 	}
 	v := &verifier{ctx: ctx, opts: opts, lim: opts.Limits.withDefaults(), rep: &Report{PolicySource: "package"},
-		entries: map[string]*zip.File{}, files: map[string]*pkgFile{}, itemProblems: map[string][]Problem{}, checked: map[string]checkpointResult{}}
+		entries: map[string]*zip.File{}, outside: map[string]bool{}, files: map[string]*pkgFile{}, itemProblems: map[string][]Problem{}, checked: map[string]checkpointResult{}}
 	if opts.Policies != nil {
 		v.rep.PolicySource = "given"
 	}
@@ -346,7 +348,7 @@ func (v *verifier) structure() bool {
 			case mode.Type() != fs.ModeDir || mode&specialBits != 0 || f.UncompressedSize64 != 0:
 				refuse(name, CheckEntryType, "%s with %d bytes: a package's directory entries are empty directories", entryKind(mode), f.UncompressedSize64)
 			case !layoutDir(dir):
-				refuse(name, CheckLayout, "not a directory of the package layout (policies/, items/<n>/ and its original/ and trail/)")
+				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckLayout, Reason: "not a directory of the package layout (policies/, items/<n>/ and its original/ and trail/)"})
 			default:
 				once(dir)
 			}
@@ -366,7 +368,10 @@ func (v *verifier) structure() bool {
 			continue
 		}
 		if !inLayout(name) {
-			refuse(name, CheckLayout, "not a file of the package layout (manifest.txt, index.html, items.json, policies/, items/<n>/)")
+			// Like an unlisted file, never read: the rest of the package
+			// is still judged.
+			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckLayout, Reason: "not a file of the package layout (manifest.txt, index.html, items.json, policies/, items/<n>/): a package carries no other file"})
+			v.outside[name] = true
 			continue
 		}
 		if f.Method != zip.Store && f.Method != zip.Deflate {
@@ -686,6 +691,9 @@ func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
 		return nil, []Problem{{Path: line.Path, Check: check, Reason: fmt.Sprintf(format, a...)}}
 	}
 	f := v.entries[line.Path]
+	if f == nil && v.outside[line.Path] {
+		return nil, nil // a problem of the layout already
+	}
 	if f == nil {
 		return fail(CheckMissing, "listed in the manifest, absent from the ZIP")
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"strings"
 	"testing"
 
@@ -25,6 +26,8 @@ type entry struct {
 	declared uint64
 	// badCRC writes a CRC-32 that is not the data's.
 	badCRC bool
+	// mode, when set, is the entry's Unix mode.
+	mode fs.FileMode
 }
 
 // entries reads a package's entries in order.
@@ -73,7 +76,11 @@ func write(t testing.TB, es []entry) []byte {
 			w.Write(e.data)
 			continue
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: zip.Deflate})
+		fh := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+		if e.mode != 0 {
+			fh.SetMode(e.mode)
+		}
+		w, err := zw.CreateHeader(fh)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +191,7 @@ func TestTampering(t *testing.T) {
 				}, "items/2", "items/2/extra.txt", evidencepack.CheckUnlisted},
 				{"an extra file at the root", func(es []entry) []entry {
 					return append(es, entry{name: "readme.txt", data: []byte("x")})
-				}, "", "readme.txt", evidencepack.CheckUnlisted},
+				}, "", "readme.txt", evidencepack.CheckLayout},
 				{"a missing file", func(es []entry) []entry {
 					i := find(es, "items/1/opening.json")
 					return append(es[:i], es[i+1:]...)

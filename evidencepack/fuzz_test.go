@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	mathrand "math/rand/v2"
 	"strings"
 	"syscall"
@@ -40,6 +41,8 @@ func TestParseManifest(t *testing.T) {
 		"size with a plus":   strings.Replace(goodManifest, " 12 ", " +12 ", 1),
 		"twice":              goodManifest + line + "items/1/receipt.tlog-proof\n",
 		"twice by case":      goodManifest + line + "ITEMS/1/receipt.tlog-proof\n",
+		"twice as NFC, NFD":  goodManifest + line + "items/1/caf\u00e9\n" + line + "items/1/cafe\u0301\n",
+		"twice by folding":   goodManifest + line + "items/1/k\n" + line + "items/1/\u212a\n",
 		"control character":  strings.Replace(goodManifest, "Court of Test", "Court\x1b of Test", 1),
 		"bidi override":      strings.Replace(goodManifest, "items/1/receipt", "items/1/\u202ereceipt", 1),
 		"padded case":        strings.Replace(goodManifest, "Y291cnQ ", "Y291cnQ= ", 1),
@@ -105,6 +108,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add(write(f, []entry{{name: "manifest.txt", data: []byte(goodManifest)}}))
 	f.Add(write(f, []entry{{name: "../x", data: []byte("x")}, {name: "a", data: []byte("a")}, {name: "a", data: []byte("b")}}))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Add(end64(1_000_000, 0, 0))
+	f.Add(write(f, []entry{{name: "items/1/original/x", data: []byte("/etc/passwd"), mode: fs.ModeSymlink | 0o777}, {name: "run.sh", data: []byte("x"), mode: 0o755}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -19,6 +19,14 @@
 //	                                    original/<name>, opening.json,
 //	                                    certificate.pdf, trail/<k>.json and
 //	                                    trail/<k>.tlog-proof
+//
+// Nothing else is at the root, under policies/ or under items/. Every
+// entry is a regular file without setuid, setgid or sticky bits; the only
+// other entries accepted are the empty directory entries zip tools write
+// before the files of a directory (policies/, policies/<origin>/, items/,
+// items/<n>/, items/<n>/original/, items/<n>/trail/), which carry nothing
+// and are ignored. No two names are the same to a file system that folds
+// case or normalizes Unicode.
 package evidencepack
 
 import (
@@ -33,6 +41,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Paths and names of the layout.
@@ -171,7 +181,7 @@ func ParseManifest(text string) (*Manifest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("manifest line %d: %w", i+1, err)
 		}
-		key := strings.ToLower(f.Path)
+		key := foldName(f.Path)
 		if seen[key] {
 			return nil, fmt.Errorf("manifest line %d: %s is listed twice", i+1, f.Path)
 		}
@@ -238,6 +248,20 @@ func CheckPath(p string) error {
 		}
 	}
 	return nil
+}
+
+// foldName is the key under which two paths are the same to a file
+// system that folds case or normalizes Unicode (macOS, Windows): NFC,
+// and each character replaced by the least of its case-folding orbit
+// (what strings.EqualFold equates).
+func foldName(p string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, norm.NFC.String(p))
 }
 
 // isFormat reports bidirectional and other invisible formatting

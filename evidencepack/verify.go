@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"runtime"
 	"slices"
 	"sort"
@@ -43,14 +44,22 @@ type Limits struct {
 	// Ratio bounds a compressed entry's uncompressed size over its
 	// compressed size, for entries above 1 MiB.
 	Ratio uint64
+	// Directory bounds the central directory, in bytes: what it declares,
+	// and what lies from where it starts to the end of the file (its end
+	// records and the ZIP comment too), which a ZIP reader reads entries
+	// from whatever count it declares.
+	Directory uint64
 }
 
-// DefaultLimits are generous for real packages: a case of 100,000 items,
-// originals of up to 64 GiB.
-var DefaultLimits = Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200}
+// DefaultLimits returns limits generous for real packages: a case of
+// 100,000 items, originals of up to 64 GiB, a directory of 1,000,000
+// entries of 268 bytes (paths of 200 bytes and their extra fields).
+func DefaultLimits() Limits {
+	return Limits{Entries: 1_000_000, Total: 1 << 40, Original: 64 << 30, Other: 64 << 20, Ratio: 200, Directory: 256 << 20}
+}
 
 func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
+	d := DefaultLimits()
 	if l.Entries > 0 {
 		d.Entries = l.Entries
 	}
@@ -65,6 +74,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.Ratio > 0 {
 		d.Ratio = l.Ratio
+	}
+	if l.Directory > 0 {
+		d.Directory = l.Directory
 	}
 	return d
 }
@@ -161,6 +173,7 @@ type ItemResult struct {
 // Checks named in reports.
 const (
 	CheckZIP          = "zip"
+	CheckEntryType    = "entry type"
 	CheckUnsafePath   = "path"
 	CheckDuplicate    = "duplicate entry"
 	CheckSize         = "size"
@@ -197,6 +210,8 @@ type verifier struct {
 	lim     Limits
 	rep     *Report
 	entries map[string]*zip.File
+	// outside are the files outside the layout, reported and not read.
+	outside map[string]bool
 	files   map[string]*pkgFile
 	// itemProblems are file failures inside items/<n>/, by item path.
 	itemProblems map[string][]Problem
@@ -227,7 +242,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Repo
 		opts.Now = time.Now
 	}
 	v := &verifier{ctx: ctx, opts: opts, lim: opts.Limits.withDefaults(), rep: &Report{PolicySource: "package"},
-		entries: map[string]*zip.File{}, files: map[string]*pkgFile{}, itemProblems: map[string][]Problem{}, checked: map[string]checkpointResult{}}
+		entries: map[string]*zip.File{}, outside: map[string]bool{}, files: map[string]*pkgFile{}, itemProblems: map[string][]Problem{}, checked: map[string]checkpointResult{}}
 	if opts.Policies != nil {
 		v.rep.PolicySource = "given"
 	}
@@ -271,6 +286,9 @@ func isNumber(s string) bool {
 }
 
 func (v *verifier) run(r io.ReaderAt, size int64) {
+	if !v.directoryEnd(r, size) {
+		return
+	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		v.problem("", CheckZIP, "not a readable ZIP file: %v", err)
@@ -299,36 +317,65 @@ func (v *verifier) structure() bool {
 		return false
 	}
 	ok := true
+	// Structural problems stay with the package: nothing of it is read.
+	refuse := func(name, check, format string, a ...any) {
+		v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: check, Reason: fmt.Sprintf(format, a...)})
+		ok = false
+	}
 	v.entries = make(map[string]*zip.File, len(v.zr.File))
 	folded := make(map[string]string, len(v.zr.File))
+	// once refuses a second entry that a file system would unpack onto
+	// the first: the same name but for case or Unicode normalization.
+	once := func(name string) bool {
+		key := foldName(name)
+		if prev, dup := folded[key]; dup {
+			refuse(name, CheckDuplicate, "the ZIP has %s twice (as %q and %q, the same name to a file system that folds case or normalizes Unicode); a package names each file once", name, prev, name)
+			return false
+		}
+		folded[key] = name
+		return true
+	}
 	var total uint64
 	for _, f := range v.zr.File {
-		name := f.Name
-		if strings.HasSuffix(name, "/") && f.UncompressedSize64 == 0 && !f.Mode().IsRegular() {
-			if err := CheckPath(strings.TrimSuffix(name, "/")); err != nil {
-				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckUnsafePath, Reason: err.Error()})
-				ok = false
+		name, mode := f.Name, f.Mode()
+		if dir, isDir := strings.CutSuffix(name, "/"); isDir {
+			// A directory entry, as zip tools write one before the files
+			// in it: accepted when it is an empty directory of the
+			// layout, and then ignored (it carries nothing).
+			switch err := CheckPath(dir); {
+			case err != nil:
+				refuse(name, CheckUnsafePath, "%v", err)
+			case mode.Type() != fs.ModeDir || mode&specialBits != 0 || f.UncompressedSize64 != 0:
+				refuse(name, CheckEntryType, "%s with %d bytes: a package's directory entries are empty directories", entryKind(mode), f.UncompressedSize64)
+			case !layoutDir(dir):
+				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckLayout, Reason: "not a directory of the package layout (policies/, items/<n>/ and its original/ and trail/)"})
+			default:
+				once(dir)
 			}
-			continue // a directory entry, as other ZIP tools write them
+			continue
 		}
 		if name != ManifestPath {
 			if err := CheckPath(name); err != nil {
-				// Structural problems stay with the package: nothing of
-				// it is read.
-				v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckUnsafePath, Reason: err.Error()})
-				ok = false
+				refuse(name, CheckUnsafePath, "%v", err)
 				continue
 			}
 		}
-		if prev, dup := folded[strings.ToLower(name)]; dup {
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckDuplicate, Reason: fmt.Sprintf("the ZIP has %s twice (as %q and %q); a package names each file once", name, prev, name)})
-			ok = false
+		if mode.Type() != 0 || mode&specialBits != 0 {
+			refuse(name, CheckEntryType, "%s (mode %v): a package holds regular files only, which unpack as nothing else", entryKind(mode), mode)
 			continue
 		}
-		folded[strings.ToLower(name)] = name
+		if !once(name) {
+			continue
+		}
+		if !inLayout(name) {
+			// Like an unlisted file, never read: the rest of the package
+			// is still judged.
+			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckLayout, Reason: "not a file of the package layout (manifest.txt, index.html, items.json, policies/, items/<n>/): a package carries no other file"})
+			v.outside[name] = true
+			continue
+		}
 		if f.Method != zip.Store && f.Method != zip.Deflate {
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckZIP, Reason: fmt.Sprintf("compression method %d; a package uses store or deflate", f.Method)})
-			ok = false
+			refuse(name, CheckZIP, "compression method %d; a package uses store or deflate", f.Method)
 			continue
 		}
 		limit := v.lim.Other
@@ -337,22 +384,73 @@ func (v *verifier) structure() bool {
 		}
 		switch {
 		case f.UncompressedSize64 > limit:
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckSize, Reason: fmt.Sprintf("declares %d bytes, more than the %d accepted for it", f.UncompressedSize64, limit)})
-			ok = false
+			refuse(name, CheckSize, "declares %d bytes, more than the %d accepted for it", f.UncompressedSize64, limit)
 			continue
 		case f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > v.lim.Ratio:
-			v.rep.Problems = append(v.rep.Problems, Problem{Path: name, Check: CheckSize, Reason: fmt.Sprintf("declares %d bytes from %d compressed, a ratio above %d (a ZIP bomb?)", f.UncompressedSize64, f.CompressedSize64, v.lim.Ratio)})
-			ok = false
+			refuse(name, CheckSize, "declares %d bytes from %d compressed, a ratio above %d (a ZIP bomb?)", f.UncompressedSize64, f.CompressedSize64, v.lim.Ratio)
 			continue
 		}
 		total += f.UncompressedSize64
 		v.entries[name] = f
 	}
 	if total > v.lim.Total {
-		v.rep.Problems = append(v.rep.Problems, Problem{Check: CheckSize, Reason: fmt.Sprintf("the files declare %d bytes in all, more than the %d accepted", total, v.lim.Total)})
-		ok = false
+		refuse("", CheckSize, "the files declare %d bytes in all, more than the %d accepted", total, v.lim.Total)
 	}
 	return ok
+}
+
+// specialBits are the mode bits an unpacking tool may restore that a
+// package's files never need.
+const specialBits = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// entryKind names what an entry's mode makes of it when unpacked.
+func entryKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDir != 0 && m&specialBits != 0:
+		return "a directory with the setuid, setgid or sticky bit"
+	case m&fs.ModeDir != 0:
+		return "a directory"
+	case m&specialBits != 0:
+		return "a file with the setuid, setgid or sticky bit"
+	}
+	return "not a regular file"
+}
+
+// inLayout reports whether a file's path is one the layout has at the
+// root, under policies/ or in an item directory (whose files item checks
+// one by one).
+func inLayout(name string) bool {
+	switch name {
+	case ManifestPath, IndexPath, ItemsPath:
+		return true
+	}
+	if rest, ok := strings.CutPrefix(name, policiesDir); ok {
+		// <origin>.policy or <origin>/height-<H>.policy; which origin and
+		// height is checked when the policy is read.
+		return strings.HasSuffix(rest, ".policy") && strings.Count(rest, "/") <= 1
+	}
+	return itemOf(name) != ""
+}
+
+// layoutDir reports whether dir (no trailing slash) is a directory of
+// the layout: one a zip tool writes an entry for before the files in it.
+func layoutDir(dir string) bool {
+	if dir == "policies" || dir == "items" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(dir, policiesDir); ok {
+		return !strings.Contains(rest, "/")
+	}
+	item := itemOf(dir + "/")
+	return item == dir || dir == item+"/"+strings.TrimSuffix(originalDir, "/") || dir == item+"/"+strings.TrimSuffix(trailDir, "/")
 }
 
 // read reads an entry whole, checking it is exactly its declared size.
@@ -593,6 +691,9 @@ func (v *verifier) readListed(line FileEntry) (*pkgFile, []Problem) {
 		return nil, []Problem{{Path: line.Path, Check: check, Reason: fmt.Sprintf(format, a...)}}
 	}
 	f := v.entries[line.Path]
+	if f == nil && v.outside[line.Path] {
+		return nil, nil // a problem of the layout already
+	}
 	if f == nil {
 		return fail(CheckMissing, "listed in the manifest, absent from the ZIP")
 	}
@@ -945,7 +1046,7 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 		v.trailRecord(c, prefix, k, trail[k], res.Deposit, signed)
 	}
 	if af := v.files[prefix+anchoredName]; af != nil {
-		if a, err := verifyAnchored(v.pol, v.policies, af.data, ev); err != nil {
+		if a, err := verifyAnchored(v.pol, v.policies, af.data, rc, ev); err != nil {
 			c.failf(CheckComposed, "%s%s: %v", prefix, anchoredName, err)
 		} else {
 			res.Anchored = fmt.Sprintf("%s #%d", a.Court, a.Number)
@@ -955,11 +1056,21 @@ func (v *verifier) item(dir string, names []string, info ItemInfo, listedInItems
 }
 
 // verifyAnchored verifies an item's composed receipt with the platform's
-// policy and the trusted policy of the court its anchor is in.
-func verifyAnchored(platform *policy.Policy, policies map[string]*policy.Policy, b []byte, ev receipt.Evidence) (*Anchor, error) {
+// policy and the trusted policy of the court its anchor is in, and that
+// it proves the entry of the item's receipt rc: without the original, the
+// evidence would accept any deposit's composed receipt. Its checkpoint
+// may differ from rc's (an earlier, anchored size).
+func verifyAnchored(platform *policy.Policy, policies map[string]*policy.Policy, b []byte, rc *receipt.Receipt, ev receipt.Evidence) (*Anchor, error) {
 	c, err := anchor.ParseComposed(b)
 	if err != nil {
 		return nil, err
+	}
+	pr, err := receipt.Parse(c.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("the platform receipt: %w", err)
+	}
+	if pr.Index != rc.Index || !bytes.Equal(pr.Leaf, rc.Leaf) {
+		return nil, fmt.Errorf("its platform receipt is of entry #%d, not of this item's %s (entry #%d): a composed receipt of another deposit", pr.Index, receiptName, rc.Index)
 	}
 	court, err := receipt.Parse(c.Court)
 	if err != nil {

@@ -95,6 +95,10 @@ func NewNetwork(t testing.TB, cs *suite.Suite, origin string, members int) *Netw
 	return n
 }
 
+// LogSigner is member i's log key as a note signer: what its node signs
+// in the network's name with (an evidence package's manifest).
+func (n *Network) LogSigner(i int) note.Signer { return n.logSigners[i] }
+
 // Size is the number of entries in the log.
 func (n *Network) Size() uint64 { return n.tree.Size() }
 

@@ -215,19 +215,37 @@ COURT.policy FILE COMPOSED does, offline.`,
 
 func newAnchorOutbound() *cobra.Command {
 	var server string
+	var wait time.Duration
 	var limit int
 	out := &cobra.Command{
 		Use:   "outbound",
 		Short: "Show the upstream networks the node anchors into, and its latest anchors",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			c, err := client.New(strings.Split(server, ","), nil)
 			if err != nil {
 				return err
 			}
 			st, err := c.OutboundAnchors(cmd.Context(), 0, limit)
+			// --wait: until every upstream holds an anchor, as after a
+			// start or a registration.
+			for deadline := time.Now().Add(wait); err == nil && !allAnchored(st.Upstreams) && time.Now().Before(deadline); {
+				select {
+				case <-cmd.Context().Done():
+					return cmd.Context().Err()
+				case <-time.After(500 * time.Millisecond):
+				}
+				st, err = c.OutboundAnchors(cmd.Context(), 0, limit)
+			}
 			if err != nil {
 				return withHint(err, "is the node running? name it with --server")
+			}
+			if wait > 0 && !allAnchored(st.Upstreams) {
+				defer func() {
+					if err == nil {
+						err = withHint(fmt.Errorf("not every upstream holds an anchor after %s", wait), "see last_error above; an upstream must have registered this network's log (jurichain consortium propose --register-log)")
+					}
+				}()
 			}
 			w := cmd.OutOrStdout()
 			if len(st.Upstreams) == 0 {
@@ -258,7 +276,18 @@ func newAnchorOutbound() *cobra.Command {
 	}
 	out.Flags().StringVar(&server, "server", defaultServer(), "node API URL(s), comma-separated")
 	out.Flags().IntVar(&limit, "limit", 20, "anchors to list, newest first (at most 100)")
+	out.Flags().DurationVar(&wait, "wait", 0, "wait this long at most until every upstream holds an anchor of this network")
 	return out
+}
+
+// allAnchored reports whether every upstream holds an anchor.
+func allAnchored(ups []api.Upstream) bool {
+	for _, u := range ups {
+		if u.Anchors == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func dash(s string) string {

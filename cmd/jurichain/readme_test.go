@@ -222,6 +222,8 @@ func readmeScript(readme string, sections []string) (string, error) {
 	fmt.Fprintf(&b, "# Each command runs in sh; the node listens on $HTTPADDR, which commands reach through $JURICHAIN_SERVER.\n")
 	vars := map[string]string{} // README token -> variable
 	var started []string        // node homes started since the last command
+	running := map[string]string{} // node home -> the name of its background command
+	starts := 0
 	for _, s := range steps {
 		cmd := strings.TrimSpace(strings.SplitN(s.cmd, " #", 2)[0])
 		fmt.Fprintf(&b, "\n# %s\n", s.cmd)
@@ -242,15 +244,22 @@ func readmeScript(readme string, sections []string) (string, error) {
 		if rest, ok := strings.CutPrefix(cmd, "./jurichain serve --home "); ok {
 			// A node home written by testnet, with its own free ports;
 			// flags after the home go through sh, which then becomes
-			// the node, so the script's end stops it.
+			// the node. A home started again was stopped first, as a
+			// reader stops it in its terminal.
 			home, flags, _ := strings.Cut(rest, " ")
+			if name, ok := running[home]; ok {
+				fmt.Fprintf(&b, "kill -INT %s\nwait %s\n", name, name)
+			}
+			starts++
+			name := fmt.Sprintf("node%d", starts)
+			running[home] = name
 			if flags == "" {
-				fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &\n", home)
+				fmt.Fprintf(&b, "exec jurichain serve --home %s --log-level warn &%s&\n", home, name)
 			} else {
 				for token, v := range vars {
 					flags = strings.ReplaceAll(flags, token, "$"+v)
 				}
-				fmt.Fprintf(&b, "exec sh -c %s &\n", quote("exec ./jurichain serve --home "+home+" "+flags+" --log-level warn"))
+				fmt.Fprintf(&b, "exec sh -c %s &%s&\n", quote("exec ./jurichain serve --home "+home+" "+flags+" --log-level warn"), name)
 			}
 			fmt.Fprintf(&b, "waitready %s\n", home)
 			started = append(started, home)

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/transparency-dev/formats/log"
-	mproof "github.com/transparency-dev/merkle/proof"
 
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 // ComposedHeader is the line that starts the anchored part of a composed
@@ -336,7 +336,7 @@ func VerifyComposed(platform, court *policy.Policy, c *Composed, ev receipt.Evid
 	if anchored.Size < old.Size {
 		return nil, fail(CheckConsistency, "the anchored checkpoint (size %d) is older than the receipt's (size %d): it does not cover the deposit", anchored.Size, old.Size)
 	}
-	if err := mproof.VerifyConsistency(cs.LogHasher(), old.Size, anchored.Size, c.Proof, old.Hash, anchored.Hash); err != nil {
+	if err := tlog.VerifyConsistency(cs.LogHasher(), old.Size, anchored.Size, c.Proof, old.Hash, anchored.Hash); err != nil {
 		return nil, fail(CheckConsistency, "the receipt's tree of size %d is not a prefix of the anchored tree of size %d: %w", old.Size, anchored.Size, err)
 	}
 

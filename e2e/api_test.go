@@ -232,7 +232,7 @@ func TestAPI(t *testing.T) {
 	var cons api.Proof
 	do(t, "GET", fmt.Sprintf("%s/v1/proofs/consistency?from=1&to=%d", n.URL, cp.Size), "", &cons)
 	oneRoot := h.HashLeaf(leaves[0])
-	if err := mproof.VerifyConsistency(h, 1, cp.Size, cons.Hashes, oneRoot, cp.Hash); err != nil {
+	if err := tlog.VerifyConsistency(h, 1, cp.Size, cons.Hashes, oneRoot, cp.Hash); err != nil {
 		t.Fatalf("consistency proof: %v", err)
 	}
 	// Level-0 tiles hold the leaf hashes.

@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	mproof "github.com/transparency-dev/merkle/proof"
-
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 // TestCrashLosesNothingCommitted kills the node with SIGKILL while clients
@@ -173,7 +172,7 @@ func checkAll(n *node, c *client.Client, pol *policy.Policy, committed map[strin
 		if size == 0 {
 			continue
 		}
-		if err := mproof.VerifyConsistency(h, size, now.Size, proof, root, now.Hash); err != nil {
+		if err := tlog.VerifyConsistency(h, size, now.Size, proof, root, now.Hash); err != nil {
 			return fmt.Errorf("%s: the log is inconsistent with checkpoint %d: %w", n.home, size, err)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jurichain/jurichain/deposit"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 // liveFetchers reads the tlog-tiles of a network through Tessera's HTTP
@@ -294,7 +295,7 @@ func TestStandardClientPinnedToOneMember(t *testing.T) {
 			if err != nil {
 				t.Fatalf("consistency proof %d -> %d from tiles: %v", size, latest.Size, err)
 			}
-			if err := proof.VerifyConsistency(rfc6962.DefaultHasher, size, latest.Size, p, root, latest.Hash); err != nil {
+			if err := tlog.VerifyConsistency(rfc6962.DefaultHasher, size, latest.Size, p, root, latest.Hash); err != nil {
 				t.Fatalf("consistency %d -> %d: %v", size, latest.Size, err)
 			}
 		}

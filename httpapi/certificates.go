@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/transparency-dev/merkle/proof"
-
 	"github.com/jurichain/jurichain/access"
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/certificate"
@@ -21,6 +19,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/tlog"
 	"github.com/jurichain/jurichain/tsa"
 )
 
@@ -348,7 +347,7 @@ func (s *Server) verifyCertificate(ctx context.Context, pdf []byte) *api.Certifi
 	old := res.Proven.Checkpoint
 	if hashes, err := s.cfg.Ledger.ConsistencyProof(old.Size, snap.Size); err == nil {
 		h := s.cfg.Suite.LogHasher()
-		still.Consistent = proof.VerifyConsistency(h, old.Size, snap.Size, hashes, old.Hash, snap.Root) == nil
+		still.Consistent = tlog.VerifyConsistency(h, old.Size, snap.Size, hashes, old.Hash, snap.Root) == nil
 	} else {
 		s.cfg.Logger.Error("consistency proof for a certificate check", "from", old.Size, "to", snap.Size, "err", err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/proof"
 
 	"github.com/jurichain/jurichain/api"
 	"github.com/jurichain/jurichain/client"
@@ -21,6 +20,7 @@ import (
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/receipt/receipttest"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 // fakeOutbound stands for the anchoring worker: its upstreams' state and
@@ -139,7 +139,7 @@ func testReceiptUpgrade(t *testing.T, cs *suite.Suite) {
 		}
 		prf = append(prf, b)
 	}
-	if err := proof.VerifyConsistency(cs.LogHasher(), c1.Size, c3.Size, prf, c1.Hash, c3.Hash); err != nil {
+	if err := tlog.VerifyConsistency(cs.LogHasher(), c1.Size, c3.Size, prf, c1.Hash, c3.Hash); err != nil {
 		t.Errorf("the consistency proof: %v", err)
 	}
 	if tail != string(final3)+"\n"+courtReceipt {

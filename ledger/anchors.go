@@ -19,7 +19,6 @@ import (
 	"strings"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	"github.com/transparency-dev/merkle/proof"
 
 	"github.com/jurichain/jurichain/anchor"
 	"github.com/jurichain/jurichain/consortium"
@@ -27,6 +26,7 @@ import (
 	"github.com/jurichain/jurichain/policy"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 	"github.com/jurichain/jurichain/witness"
 )
 
@@ -327,7 +327,7 @@ func judgeAnchor(reg *registry, lookup anchorLookup, body []byte, height uint64)
 		if len(prf) != 0 {
 			return nil, anchorErr(AnchorInvalid, "the first anchor of %s takes no consistency proof (old 0)", origin)
 		}
-	} else if err := proof.VerifyConsistency(pol.Suite().LogHasher(), latestSize, cp.Size, prf, latestRoot, cp.Hash); err != nil {
+	} else if err := tlog.VerifyConsistency(pol.Suite().LogHasher(), latestSize, cp.Size, prf, latestRoot, cp.Hash); err != nil {
 		return nil, anchorErr(AnchorInvalid, "the consistency proof from the anchored size %d to %d does not verify: %v", latestSize, cp.Size, err)
 	}
 	return &anchorClaim{log: ol, size: cp.Size, root: cp.Hash, cp: cpBytes}, nil

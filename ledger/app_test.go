@@ -19,7 +19,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmted25519 "github.com/cometbft/cometbft/crypto/ed25519"
 	cmtproto "github.com/cometbft/cometbft/proto/tendermint/types"
-	mproof "github.com/transparency-dev/merkle/proof"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/consortium"
@@ -30,6 +29,7 @@ import (
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 const origin = "ledger.test/log"
@@ -428,7 +428,7 @@ func TestDeterministicAppHashAndRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := mproof.VerifyConsistency(suite.International().LogHasher(), before.Size, after.Size, p, before.Root, after.Root); err != nil {
+	if err := tlog.VerifyConsistency(suite.International().LogHasher(), before.Size, after.Size, p, before.Root, after.Root); err != nil {
 		t.Fatalf("log after restart is not consistent with the checkpoint before: %v", err)
 	}
 	res, err := e.pol.Verify(after.Checkpoint)

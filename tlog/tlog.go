@@ -9,6 +9,7 @@
 package tlog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -66,13 +67,36 @@ func InclusionProof(h merkle.LogHasher, r HashReader, index, size uint64) ([][]b
 }
 
 // ConsistencyProof returns the RFC 6962 consistency proof between two tree
-// sizes.
+// sizes. From the empty tree it is empty: every tree extends it (the
+// merkle package refuses to make that proof).
 func ConsistencyProof(h merkle.LogHasher, r HashReader, size1, size2 uint64) ([][]byte, error) {
+	if size1 == 0 && size2 > 0 {
+		return [][]byte{}, nil
+	}
 	nodes, err := proof.Consistency(size1, size2)
 	if err != nil {
 		return nil, fmt.Errorf("consistency proof from %d to %d: %w", size1, size2, err)
 	}
 	return fetch(h, r, nodes)
+}
+
+// VerifyConsistency checks an RFC 6962 consistency proof from a tree of
+// size1 with root1 to one of size2 with root2, as the merkle package does,
+// and also from the empty tree, which it refuses: then root1 must be the
+// empty tree's root and the proof empty.
+func VerifyConsistency(h merkle.LogHasher, size1, size2 uint64, p [][]byte, root1, root2 []byte) error {
+	if size1 == 0 {
+		switch {
+		case size2 == 0 && !bytes.Equal(root1, root2):
+			return errors.New("two empty trees with different roots")
+		case !bytes.Equal(root1, h.EmptyRoot()):
+			return errors.New("a tree of size 0 whose root is not the empty tree's")
+		case len(p) != 0:
+			return errors.New("a consistency proof from the empty tree must be empty")
+		}
+		return nil
+	}
+	return proof.VerifyConsistency(h, size1, size2, p, root1, root2)
 }
 
 func fetch(h merkle.LogHasher, r HashReader, nodes proof.Nodes) ([][]byte, error) {

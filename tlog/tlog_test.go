@@ -175,3 +175,40 @@ func TestEntryBundle(t *testing.T) {
 		t.Fatal("accepted a truncated bundle")
 	}
 }
+
+// TestConsistencyFromTheEmptyTree: every tree extends the empty one, with
+// an empty proof, although the merkle package refuses to make or check
+// that proof; a wrong empty root or a non-empty proof is refused.
+func TestConsistencyFromTheEmptyTree(t *testing.T) {
+	h := rfc6962.DefaultHasher
+	m := newMemLog()
+	for i := range 5 {
+		m.append(t, []byte{byte(i)})
+	}
+	p, err := tlog.ConsistencyProof(h, m, 0, 5)
+	if err != nil || len(p) != 0 {
+		t.Fatalf("proof from 0: %x, %v; want an empty proof", p, err)
+	}
+	root5, err := m.rng.GetRootHash(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name         string
+		size1, size2 uint64
+		proof        [][]byte
+		root1, root2 []byte
+		ok           bool
+	}{
+		{"empty to five", 0, 5, nil, h.EmptyRoot(), root5, true},
+		{"empty to empty", 0, 0, nil, h.EmptyRoot(), h.EmptyRoot(), true},
+		{"another empty root", 0, 5, nil, root5, root5, false},
+		{"a proof from empty", 0, 5, [][]byte{root5}, h.EmptyRoot(), root5, false},
+		{"empty roots differ", 0, 0, nil, h.EmptyRoot(), root5, false},
+	} {
+		err := tlog.VerifyConsistency(h, tc.size1, tc.size2, tc.proof, tc.root1, tc.root2)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/transparency-dev/formats/log"
-	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/testonly"
 	"golang.org/x/mod/sumdb/note"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/jurichain/jurichain/receipt"
 	"github.com/jurichain/jurichain/store"
 	"github.com/jurichain/jurichain/suite"
+	"github.com/jurichain/jurichain/tlog"
 	"github.com/jurichain/jurichain/witness"
 )
 
@@ -221,7 +221,7 @@ func (c *court) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if old > 0 {
-		if err := proof.VerifyConsistency(pp.Suite().LogHasher(), old, res.Checkpoint.Size, prf, latest.RootHash, res.Checkpoint.Hash); err != nil {
+		if err := tlog.VerifyConsistency(pp.Suite().LogHasher(), old, res.Checkpoint.Size, prf, latest.RootHash, res.Checkpoint.Hash); err != nil {
 			fail(w, 422, api.CodeInvalid, "proof: "+err.Error())
 			return
 		}

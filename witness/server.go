@@ -15,10 +15,10 @@ import (
 
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/merkle"
-	"github.com/transparency-dev/merkle/proof"
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/jurichain/jurichain/store"
+	"github.com/jurichain/jurichain/tlog"
 )
 
 // State keeps, durably, the latest checkpoint the server cosigned for each
@@ -198,7 +198,7 @@ func (s *Server) AddCheckpoint(ctx context.Context, body []byte) (*Response, err
 	case prevSize == 0 && len(req.Proof) != 0:
 		return refuse(http.StatusUnprocessableEntity, "the proof must be empty when the old size is 0"), nil
 	case prevSize > 0 && cp.Size > prevSize:
-		if err := proof.VerifyConsistency(w.hasher, prevSize, cp.Size, req.Proof, prevHash, cp.Hash); err != nil {
+		if err := tlog.VerifyConsistency(w.hasher, prevSize, cp.Size, req.Proof, prevHash, cp.Hash); err != nil {
 			s.logger.Warn("witnessed log sent a consistency proof that does not verify", "origin", cp.Origin, "old", prevSize, "size", cp.Size, "err", err)
 			return refuse(http.StatusUnprocessableEntity, "the consistency proof from size %d to %d does not verify", prevSize, cp.Size), nil
 		}

@@ -220,8 +220,8 @@ func readmeScript(readme string, sections []string) (string, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Generated from README.md (%s) by TestREADME; do not edit.\n", strings.Join(sections, "; "))
 	fmt.Fprintf(&b, "# Each command runs in sh; the node listens on $HTTPADDR, which commands reach through $JURICHAIN_SERVER.\n")
-	vars := map[string]string{} // README token -> variable
-	var started []string        // node homes started since the last command
+	vars := map[string]string{}    // README token -> variable
+	var started []string           // node homes started since the last command
 	running := map[string]string{} // node home -> the name of its background command
 	starts := 0
 	for _, s := range steps {

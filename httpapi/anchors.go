@@ -149,8 +149,12 @@ func (s *Server) postAnchor(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// Not yet ordered: still acceptable, or overtaken (another
-		// anchor of this log took its place)?
-		if _, err := s.cfg.Ledger.CheckAnchor(body); err != nil {
+		// anchor of this log took its place)? Or committed since the
+		// lookup above: then it is anchored already.
+		if _, err := s.cfg.Ledger.CheckAnchor(body); errors.As(err, &ae) && ae.Kind == ledger.AnchorDuplicate {
+			s.answerAnchor(w, r, ae.Existing, max(time.Until(deadlineOf(ctx)), 0))
+			return
+		} else if err != nil {
 			s.writeAnchorError(w, r, err)
 			return
 		}

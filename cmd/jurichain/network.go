@@ -223,15 +223,7 @@ func newConsortiumPropose() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			signed, err := signChange(home, &note.Note{Text: text})
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(out, signed, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (signed by this institution); other members sign it with: jurichain consortium sign --home HOME %s\n", out, out)
-			return nil
+			return writeProposal(cmd, home, out, text)
 		},
 	}
 	cmd.Flags().StringVar(&home, "home", defaultHome, "this institution's node home (for its governance key)")
@@ -289,6 +281,12 @@ func proposeLogChange(cmd *cobra.Command, c *client.Client, origin, home, out, r
 	if _, err := anchor.ParseLogChange(text); err != nil {
 		return err
 	}
+	return writeProposal(cmd, home, out, text)
+}
+
+// writeProposal writes a governance note, signed by this institution, for
+// the other members to sign.
+func writeProposal(cmd *cobra.Command, home, out, text string) error {
 	signed, err := signChange(home, &note.Note{Text: text})
 	if err != nil {
 		return err

@@ -476,19 +476,26 @@ func (s *Server) revokeGrant(w http.ResponseWriter, r *http.Request) {
 	s.changeGrant(w, r, api.GrantRequest{Court: r.URL.Query().Get("court"), Case: r.URL.Query().Get("case")}, api.TrailRevoke)
 }
 
-func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.GrantRequest, action string) {
-	p := principal(r)
-	m, ok := s.cfg.Ledger.Membership().Member(req.Court)
+// checkCase refuses a case that cannot exist: one at an institution that
+// is no voting member holding cases (a court or an arbitration
+// commission), or without a case number.
+func (s *Server) checkCase(court, caseNo string) error {
+	m, ok := s.cfg.Ledger.Membership().Member(court)
 	switch {
 	case !ok || m.Power == 0:
-		s.writeError(w, r, invalid("court: %q is not a member institution of the network", req.Court))
-		return
+		return invalid("court: %q is not a member institution of the network", court)
 	case !m.Kind.HoldsCases():
-		s.writeError(w, r, invalid("court: %s is a %s institution; evidence is granted to cases at a court or an arbitration commission", req.Court, m.Kind))
-		return
+		return invalid("court: %s is a %s institution; cases are held at a court or an arbitration commission", court, m.Kind)
+	case caseNo == "" || len(caseNo) > 200:
+		return invalid("case: need the case number, at most 200 bytes")
 	}
-	if req.Case == "" || len(req.Case) > 200 {
-		s.writeError(w, r, invalid("case: need the case number, at most 200 bytes"))
+	return nil
+}
+
+func (s *Server) changeGrant(w http.ResponseWriter, r *http.Request, req api.GrantRequest, action string) {
+	p := principal(r)
+	if err := s.checkCase(req.Court, req.Case); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	e, err := s.evidence(r)

@@ -37,16 +37,8 @@ func (s *Server) createPackage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, invalid("%v", err))
 		return
 	}
-	m, ok := s.cfg.Ledger.Membership().Member(req.Court)
-	switch {
-	case !ok || m.Power == 0:
-		s.writeError(w, r, invalid("court: %q is not a member institution of the network", req.Court))
-		return
-	case !m.Kind.HoldsCases():
-		s.writeError(w, r, invalid("court: %s is a %s institution; cases are held at a court or an arbitration commission", req.Court, m.Kind))
-		return
-	case req.Case == "" || len(req.Case) > 200:
-		s.writeError(w, r, invalid("case: need the case number, at most 200 bytes"))
+	if err := s.checkCase(req.Court, req.Case); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if err := access.Package(p, req.Court); err != nil {
